@@ -1,0 +1,36 @@
+"""Typed dependencies: the settings and a database connection per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+from gis.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A connection in a transaction: committed when the route returns, rolled back on error."""
+    with engine.begin() as conn:
+        yield conn
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ConnDep = Annotated[Connection, Depends(get_connection)]
+
+
+def band(settings: SettingsDep) -> tuple[float, float]:
+    return (settings.band_low, settings.band_high)
+
+
+BandDep = Annotated[tuple[float, float], Depends(band)]

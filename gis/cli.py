@@ -1,0 +1,198 @@
+"""The ``gridmap`` command line: the same features as the API, for operators and scripts.
+
+Errors a user can cause are printed as one line naming the problem, with exit code 2; nothing
+is changed when a command fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from gis.errors import GridmapError
+from gis.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Gridmap: grid mapping for community governance (网格化管理) on PostGIS.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The embedded PostGIS cluster (unused when GRIDMAP_DATABASE_URL is set).")
+app.add_typer(db_app, name="db")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def friendly(func: F) -> F:
+    """Turn domain errors into a one-line message and exit code 2 instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GridmapError as exc:
+            typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _cluster(settings: Settings):  # noqa: ANN202 - local import keeps --help fast
+    from gis.pgcluster import Cluster
+
+    return Cluster(settings.data_dir)
+
+
+def _external(settings: Settings) -> bool:
+    if settings.database_url:
+        typer.echo("GRIDMAP_DATABASE_URL is set: Gridmap uses that database and starts nothing.")
+        return True
+    return False
+
+
+@db_app.command("start")
+@friendly
+def db_start() -> None:
+    """Start Gridmap's own PostGIS (creating it on first use)."""
+    settings = _settings()
+    if _external(settings):
+        return
+    typer.echo(f"PostGIS {_cluster(settings).start().describe()}")
+
+
+@db_app.command("stop")
+@friendly
+def db_stop() -> None:
+    """Stop Gridmap's own PostGIS."""
+    settings = _settings()
+    if _external(settings):
+        return
+    typer.echo(f"PostGIS {_cluster(settings).stop().describe()}")
+
+
+@db_app.command("status")
+@friendly
+def db_status() -> None:
+    """Say whether the database is running (exit 0) or not (exit 1), asking the server itself."""
+    settings = _settings()
+    if settings.database_url:
+        from sqlalchemy import text
+
+        from gis.db import make_engine, resolve_url
+
+        try:
+            with make_engine(resolve_url(settings)).connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            typer.echo(f"external database unreachable: {type(exc).__name__}")
+            raise typer.Exit(1) from exc
+        typer.echo("external database (GRIDMAP_DATABASE_URL): reachable")
+        return
+    status = _cluster(settings).status()
+    typer.echo(f"PostGIS {status.describe()}")
+    if status.state != "running":
+        raise typer.Exit(1)
+
+
+@db_app.command("url")
+@friendly
+def db_url() -> None:
+    """Print the SQLAlchemy URL of the database (starting the embedded one if needed)."""
+    from gis.db import resolve_url
+
+    typer.echo(resolve_url(_settings()))
+
+
+@app.command()
+@friendly
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Bring the schema up to date (Alembic)."""
+    from gis.db import current_revision, make_engine, migrate, resolve_url
+
+    url = resolve_url(_settings())
+    migrate(url, revision)
+    typer.echo(f"schema at revision {current_revision(make_engine(url))}")
+
+
+@app.command("load-sample")
+@friendly
+def load_sample(
+    path: Annotated[Path | None, typer.Option(help="City package (GeoPackage)")] = None,
+    replace: Annotated[bool, typer.Option(help="Delete and reload districts already loaded")] = False,
+) -> None:
+    """Load the sample city (Fuzhou-shaped) or another city package; a second run changes nothing."""
+    from gis.db import make_engine, migrate, resolve_url
+    from gis.loader import load_city
+
+    settings = _settings()
+    url = resolve_url(settings)
+    migrate(url)
+    report = load_city(
+        make_engine(url), path or settings.sample_path, weights=settings.weights, replace=replace
+    )
+    typer.echo(report.summary())
+
+
+@app.command()
+@friendly
+def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
+    """Rows per table and the grid layers with their workload balance."""
+    from gis.db import make_engine, resolve_url
+    from gis.layers import list_layers, table_counts
+
+    settings = _settings()
+    with make_engine(resolve_url(settings)).connect() as conn:
+        counts = table_counts(conn)
+        layers = list_layers(conn, (settings.band_low, settings.band_high))
+    if as_json:
+        typer.echo(json.dumps({"rows": counts, "layers": layers}, ensure_ascii=False, default=str))
+        return
+    for name, n in counts.items():
+        typer.echo(f"{name:20} {n:>9,}")
+    typer.echo("")
+    typer.echo(f"{'layer':12} {'grids':>6} {'mean':>7} {'cv':>6} {'in band':>8}  name")
+    for layer in layers:
+        typer.echo(
+            f"{layer['code']:12} {layer['grid_count']:>6} {layer['workload_mean'] or 0:>7.1f} "
+            f"{layer['workload_cv'] or 0:>6.3f} {layer['share_in_band'] or 0:>8.1%}  {layer['name']}"
+        )
+
+
+@app.command()
+@friendly
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+) -> None:
+    """Serve the API and the map pages (Ctrl-C stops; the database keeps running)."""
+    import uvicorn
+
+    from api.app import create_app  # the CLI may reach the web layer, gis/ proper never does
+
+    settings = _settings()
+    typer.echo(f"Gridmap at http://{host or settings.host}:{port or settings.port}/  (API docs: /docs)")
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+    )
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    app()
+
+
+if __name__ == "__main__":
+    main()

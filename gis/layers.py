@@ -1,0 +1,203 @@
+"""Grid layers, their grids and the base units, read from PostGIS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.errors import Invalid, NotFound
+from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
+
+
+def _band_case(low: float, high: float, expr: str = "g.workload") -> str:
+    return (
+        f"CASE WHEN {expr} < {float(low)!r} THEN 'under' "
+        f"WHEN {expr} > {float(high)!r} THEN 'over' ELSE 'in' END"
+    )
+
+
+def list_layers(conn: Connection, band: tuple[float, float]) -> list[dict[str, Any]]:
+    """Every layer with its grid count and workload balance (mean, CV, min, max, share in band)."""
+    low, high = band
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT l.code, l.name, l.kind, l.department, l.version,
+                   count(g.id) AS grid_count,
+                   coalesce(sum(g.unit_count), 0) AS unit_count,
+                   round(avg(g.workload)::numeric, 1)::float AS workload_mean,
+                   round((stddev_pop(g.workload) / nullif(avg(g.workload), 0))::numeric, 3)::float
+                       AS workload_cv,
+                   min(g.workload) AS workload_min,
+                   max(g.workload) AS workload_max,
+                   round(avg(CASE WHEN {_band_case(low, high)} = 'in' THEN 1.0 ELSE 0.0 END), 3)::float
+                       AS share_in_band,
+                   count(*) FILTER (WHERE g.community_count > 1) AS grids_crossing_communities
+            FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id
+            GROUP BY l.id
+            ORDER BY CASE l.kind WHEN 'unified' THEN 0 WHEN 'department' THEN 1 ELSE 2 END, l.id
+            """
+        )
+    ).mappings()
+    return [dict(r) | {"band": [low, high]} for r in rows]
+
+
+def get_layer(conn: Connection, code: str, band: tuple[float, float]) -> dict[str, Any]:
+    for layer in list_layers(conn, band):
+        if layer["code"] == code:
+            return layer
+    raise NotFound(f"no grid layer with code {code!r}", layer=code)
+
+
+def _layer_id(conn: Connection, code: str) -> int:
+    row = conn.execute(text("SELECT id FROM grid_layer WHERE code = :c"), {"c": code}).first()
+    if row is None:
+        raise NotFound(f"no grid layer with code {code!r}", layer=code)
+    return int(row[0])
+
+
+GRID_PROPERTIES = {
+    "code": "g.code",
+    "name": "g.name",
+    "community_code": "c.code",
+    "community_name": "c.name",
+    "community_count": "g.community_count",
+    "unit_count": "g.unit_count",
+    "households": "g.households",
+    "population": "g.population",
+    "buildings": "g.buildings",
+    "incidents_per_year": "g.incidents_per_year",
+    "care_people": "g.care_people",
+    "workload": "round(g.workload::numeric, 1)",
+    "area_km2": "round((g.area_m2 / 1e6)::numeric, 3)",
+}
+
+
+def grids_geojson(
+    conn: Connection,
+    layer: str,
+    *,
+    band: tuple[float, float],
+    bbox: BBox | None = None,
+    community: str | None = None,
+    limit: int = 5000,
+    offset: int = 0,
+) -> str:
+    """A page of a layer's grids as a FeatureCollection, with OGC-style paging counts.
+
+    ``community`` keeps the grids that hold units of that community (code prefix of 12 digits).
+    """
+    if limit < 1 or offset < 0:
+        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+    layer_id = _layer_id(conn, layer)
+    where, params = ["g.layer_id = :layer_id", "g.geom IS NOT NULL"], {"layer_id": layer_id}
+    if bbox:
+        where.append(f"g.geom && {BBOX_SQL}")
+        params |= bbox.params()
+    if community:
+        found = conn.execute(
+            text("SELECT id FROM community WHERE code = :c"), {"c": community}
+        ).first()
+        if not found:
+            raise NotFound(f"no community with code {community!r}", community=community)
+        where.append(
+            "EXISTS (SELECT 1 FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id "
+            "WHERE gu.grid_id = g.id AND u.community_id = :community_id)"
+        )
+        params["community_id"] = found[0]
+    condition = " AND ".join(where)
+    matched = conn.execute(text(f"SELECT count(*) FROM grid g WHERE {condition}"), params).scalar_one()
+    props = GRID_PROPERTIES | {"band": _band_case(*band)}
+    features = f"""
+        SELECT {feature_sql("g.code", "g.geom", props)}
+        FROM grid g LEFT JOIN community c ON c.id = g.community_id
+        WHERE {condition}
+        ORDER BY g.code
+        LIMIT :limit OFFSET :offset
+    """
+    returned = max(0, min(limit, matched - offset))
+    extra: dict[str, Any] = {
+        "layer": layer,
+        "numberMatched": matched,
+        "numberReturned": returned,
+        "band": list(band),
+    }
+    if offset + returned < matched:
+        extra["next_offset"] = offset + returned
+    return collection(conn, features, params | {"limit": limit, "offset": offset}, extra=extra)
+
+
+def grid_detail(conn: Connection, layer: str, code: str, band: tuple[float, float]) -> str:
+    """One grid as a Feature, with its units (code, community, households, workload share)."""
+    layer_id = _layer_id(conn, layer)
+    props = GRID_PROPERTIES | {
+        "band": _band_case(*band),
+        "layer": ":layer",
+        "units": """(SELECT coalesce(json_agg(json_build_object(
+                        'code', u.code, 'community_code', uc.code,
+                        'households', u.households, 'population', u.population,
+                        'buildings', u.buildings, 'incidents_per_year', u.incidents_per_year,
+                        'care_people', u.care_people) ORDER BY u.code), '[]'::json)
+                     FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
+                     JOIN community uc ON uc.id = u.community_id
+                     WHERE gu.grid_id = g.id)""",
+    }
+    row = conn.execute(
+        text(
+            f"""SELECT q.feature::text FROM (
+                    SELECT {feature_sql("g.code", "g.geom", props)}
+                    FROM grid g LEFT JOIN community c ON c.id = g.community_id
+                    WHERE g.layer_id = :layer_id AND g.code = :code) q"""
+        ),
+        {"layer_id": layer_id, "code": code, "layer": layer},
+    ).first()
+    if row is None:
+        raise NotFound(f"layer {layer!r} has no grid with code {code!r}", layer=layer, grid=code)
+    return str(row[0])
+
+
+def unit_detail(conn: Connection, code: str) -> str:
+    """One base unit as a Feature, with the grid it belongs to in every layer."""
+    props = {
+        "code": "u.code",
+        "community_code": "c.code",
+        "community_name": "c.name",
+        "households": "u.households",
+        "population": "u.population",
+        "buildings": "u.buildings",
+        "incidents_per_year": "u.incidents_per_year",
+        "care_people": "u.care_people",
+        "area_m2": "round(u.area_m2::numeric, 1)",
+        "grids": """(SELECT coalesce(json_object_agg(l.code, g.code), '{}'::json)
+                     FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id
+                     JOIN grid_layer l ON l.id = gu.layer_id WHERE gu.unit_id = u.id)""",
+    }
+    row = conn.execute(
+        text(
+            f"""SELECT q.feature::text FROM (
+                    SELECT {feature_sql("u.code", "u.geom", props)}
+                    FROM base_unit u JOIN community c ON c.id = u.community_id
+                    WHERE u.code = :code) q"""
+        ),
+        {"code": code},
+    ).first()
+    if row is None:
+        raise NotFound(f"no base unit with code {code!r}", unit=code)
+    return str(row[0])
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    """Rows per table: the figure an operator checks first after a load."""
+    tables = [
+        "district", "street", "community", "base_unit", "building", "building_entrance",
+        "grid_layer", "grid", "grid_unit", "incident", "party_organisation", "party_member",
+        "assignment", "audit_log",
+    ]
+    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
+    return {name: int(n) for name, n in conn.execute(text(sql))}
+
+
+def as_json(text_value: str) -> Any:
+    return json.loads(text_value)

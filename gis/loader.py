@@ -1,0 +1,372 @@
+"""Load a city package (the GeoPackage layout written by ``data/generate_city.py``) into PostGIS.
+
+Why COPY into staging tables and then INSERT … SELECT: codes in the file are resolved to foreign
+keys by joins inside PostGIS, point-in-polygon lookups run there with the GiST indexes, and the
+whole load is one transaction — it lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from sqlalchemy import Connection, Engine, text
+
+from gis.errors import Conflict, InvalidFile
+from gis.grids import refresh_grids
+from gis.settings import WorkloadWeights
+
+log = logging.getLogger(__name__)
+
+#: Layers of a city package and the columns each must have (geometry aside).
+LAYERS: dict[str, tuple[str, ...]] = {
+    "districts": ("code", "name"),
+    "streets": ("code", "name", "district_code"),
+    "communities": ("code", "name", "street_code", "kind"),
+    "base_units": (
+        "code",
+        "community_code",
+        "households",
+        "population",
+        "buildings",
+        "incidents_per_year",
+        "care_people",
+    ),
+    "buildings": (
+        "code",
+        "name",
+        "unit_code",
+        "households",
+        "population",
+        "floors",
+        "entrance_units",
+    ),
+    "grid_layers": ("code", "name", "kind", "department"),
+    "grids": ("layer_code", "code", "name", "community_code"),
+    "memberships": ("layer_code", "grid_code", "unit_code"),
+    "party_organisations": ("code", "name", "kind", "community_code"),
+    "party_members": ("code", "name", "phone", "organisation_code", "community_code"),
+    "incidents": (
+        "code",
+        "category",
+        "description",
+        "reported_at",
+        "reporter_kind",
+        "department",
+        "state",
+    ),
+    "assignments": ("member_code", "role", "target_kind", "target_code", "starts_on"),
+}
+SPATIAL = {"districts", "streets", "communities", "base_units", "buildings", "party_members", "incidents"}
+OPTIONAL = {"party_organisations", "party_members", "incidents", "assignments"}
+
+
+@dataclass
+class LoadReport:
+    """What a load did: rows per table and how long it took."""
+
+    path: Path
+    skipped: bool = False
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.path.name}: already loaded, nothing changed (use --replace to reload)"
+        counts = ", ".join(f"{k} {v:,}" for k, v in self.rows.items())
+        return f"{self.path.name}: loaded in {self.seconds:.1f} s — {counts}"
+
+
+def read_package(path: Path) -> dict[str, pd.DataFrame]:
+    """Read every layer of a city package, checking that the required columns are there."""
+    if not path.exists():
+        raise InvalidFile(f"{path}: no such file")
+    try:
+        present = {name for name, _ in pyogrio.list_layers(path)}
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise InvalidFile(f"{path}: not a readable GeoPackage ({exc})") from exc
+    frames: dict[str, pd.DataFrame] = {}
+    for layer, columns in LAYERS.items():
+        if layer not in present:
+            if layer in OPTIONAL:
+                continue
+            raise InvalidFile(f"{path}: layer '{layer}' is missing (a city package needs it)")
+        frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=layer in SPATIAL)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise InvalidFile(f"{path}: layer '{layer}' lacks column(s) {', '.join(missing)}")
+        if layer in SPATIAL:
+            frame = _checked_geometry(path, layer, frame)
+        frames[layer] = frame
+    return frames
+
+
+def _checked_geometry(path: Path, layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if frame.crs is None or frame.crs.to_epsg() != 4326:
+        frame = frame.set_crs(4326, allow_override=False) if frame.crs is None else frame.to_crs(4326)
+    geoms = frame.geometry.values
+    bad = ~shapely.is_valid(geoms) | shapely.is_empty(geoms)
+    if bad.any():
+        first = frame.loc[bad].iloc[0]
+        reason = shapely.is_valid_reason(first.geometry)
+        raise InvalidFile(
+            f"{path}: layer '{layer}' has {int(bad.sum())} invalid geometr(ies); "
+            f"first is {first['code']}: {reason}"
+        )
+    return frame
+
+
+def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Stage ``frame[columns]`` (plus ``geom`` as EWKB hex if spatial) into a temp table."""
+    data = frame[list(columns)].copy()
+    typed = [f'"{c}" text' for c in columns]
+    if isinstance(frame, gpd.GeoDataFrame):
+        data["geom"] = shapely.to_wkb(
+            shapely.set_srid(frame.geometry.values, 4326), hex=True, include_srid=True
+        )
+        typed.append("geom text")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ({', '.join(typed)}) ON COMMIT DROP")
+    buffer = io.StringIO()
+    data.to_csv(buffer, index=False, header=False)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+
+
+#: (table, package layer it comes from, statement), in dependency order.
+STATEMENTS: list[tuple[str, str, str]] = [
+    (
+        "district",
+        "districts",
+        """INSERT INTO district (code, name, geom)
+           SELECT code, name, ST_Multi(geom::geometry) FROM s_districts""",
+    ),
+    (
+        "street",
+        "streets",
+        """INSERT INTO street (code, name, district_id, geom)
+           SELECT s.code, s.name, d.id, ST_Multi(s.geom::geometry)
+           FROM s_streets s JOIN district d ON d.code = s.district_code""",
+    ),
+    (
+        "community",
+        "communities",
+        """INSERT INTO community (code, name, kind, street_id, geom)
+           SELECT c.code, c.name, c.kind, s.id, ST_Multi(c.geom::geometry)
+           FROM s_communities c JOIN street s ON s.code = c.street_code""",
+    ),
+    (
+        "base_unit",
+        "base_units",
+        """INSERT INTO base_unit (code, community_id, households, population, buildings,
+                                  incidents_per_year, care_people, area_m2, geom)
+           SELECT u.code, c.id, u.households::int, u.population::int, u.buildings::int,
+                  u.incidents_per_year::int, u.care_people::int,
+                  ST_Area(u.geom::geometry::geography), u.geom::geometry
+           FROM s_base_units u JOIN community c ON c.code = u.community_code""",
+    ),
+    (
+        "building",
+        "buildings",
+        """INSERT INTO building (code, name, base_unit_id, households, population, floors,
+                                 entrance_units, geom)
+           SELECT b.code, b.name, u.id, b.households::int, b.population::int, b.floors::int,
+                  b.entrance_units::int, b.geom::geometry
+           FROM s_buildings b JOIN base_unit u ON u.code = b.unit_code""",
+    ),
+    (
+        "building_entrance",
+        "buildings",
+        # Households are shared out over the entrances; the first ones take the remainder.
+        """INSERT INTO building_entrance (building_id, number, households)
+           SELECT b.id, n, b.households / greatest(b.entrance_units, 1)
+                  + CASE WHEN n <= mod(b.households, greatest(b.entrance_units, 1))
+                         THEN 1 ELSE 0 END
+           FROM building b JOIN s_buildings s ON s.code = b.code,
+                generate_series(1, greatest(b.entrance_units, 1)) AS n""",
+    ),
+    (
+        "grid_layer",
+        "grid_layers",
+        """INSERT INTO grid_layer (code, name, kind, department)
+           SELECT code, name, kind, nullif(department, '') FROM s_grid_layers
+           ON CONFLICT (code) DO NOTHING""",
+    ),
+    (
+        "grid",
+        "grids",
+        """INSERT INTO grid (layer_id, code, name, community_id)
+           SELECT l.id, g.code, g.name, c.id
+           FROM s_grids g JOIN grid_layer l ON l.code = g.layer_code
+           LEFT JOIN community c ON c.code = g.community_code""",
+    ),
+    (
+        "grid_unit",
+        "memberships",
+        """INSERT INTO grid_unit (layer_id, unit_id, grid_id)
+           SELECT l.id, u.id, g.id
+           FROM s_memberships m
+           JOIN grid_layer l ON l.code = m.layer_code
+           JOIN grid g ON g.layer_id = l.id AND g.code = m.grid_code
+           JOIN base_unit u ON u.code = m.unit_code""",
+    ),
+    (
+        "party_organisation",
+        "party_organisations",
+        """INSERT INTO party_organisation (code, name, kind, community_id)
+           SELECT o.code, o.name, o.kind, c.id
+           FROM s_party_organisations o LEFT JOIN community c ON c.code = o.community_code""",
+    ),
+    (
+        "party_member",
+        "party_members",
+        """INSERT INTO party_member (code, name, phone, organisation_id, community_id, geom)
+           SELECT m.code, m.name, m.phone, o.id, c.id, m.geom::geometry
+           FROM s_party_members m
+           LEFT JOIN party_organisation o ON o.code = m.organisation_code
+           LEFT JOIN community c ON c.code = m.community_code""",
+    ),
+    (
+        "incident",
+        "incidents",
+        # The unit (and so the community) is found spatially, with the GiST index.
+        """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
+                                 department, state, base_unit_id, community_id, geom)
+           SELECT i.code, i.category, coalesce(i.description, ''), i.reported_at::timestamptz,
+                  i.reporter_kind, nullif(i.department, ''), i.state, u.id, u.community_id,
+                  i.geom::geometry
+           FROM s_incidents i
+           LEFT JOIN LATERAL (
+               SELECT id, community_id FROM base_unit b
+               WHERE ST_Intersects(b.geom, i.geom::geometry) ORDER BY b.id LIMIT 1
+           ) u ON true""",
+    ),
+    (
+        "assignment",
+        "assignments",
+        """INSERT INTO assignment (member_id, role, grid_id, building_id, starts_on)
+           SELECT m.id, a.role, g.id, b.id, a.starts_on::date
+           FROM s_assignments a
+           JOIN party_member m ON m.code = a.member_code
+           LEFT JOIN grid_layer l ON a.target_kind = 'grid' AND l.code = 'unified'
+           LEFT JOIN grid g ON g.layer_id = l.id AND g.code = a.target_code
+           LEFT JOIN building b ON a.target_kind = 'building' AND b.code = a.target_code
+           WHERE g.id IS NOT NULL OR b.id IS NOT NULL""",
+    ),
+]
+
+
+def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path) -> None:
+    """Refuse a package whose codes do not resolve, before anything is written."""
+    checks = [
+        ("streets", "district_code", "SELECT code FROM s_districts UNION SELECT code FROM district"),
+        ("communities", "street_code", "SELECT code FROM s_streets"),
+        ("base_units", "community_code", "SELECT code FROM s_communities"),
+        ("buildings", "unit_code", "SELECT code FROM s_base_units"),
+        ("memberships", "unit_code", "SELECT code FROM s_base_units"),
+    ]
+    for layer, column, known in checks:
+        if layer not in frames:
+            continue
+        row = conn.exec_driver_sql(
+            f"SELECT {column} FROM s_{layer} WHERE {column} NOT IN ({known}) LIMIT 1"
+        ).first()
+        if row:
+            raise InvalidFile(f"{path}: layer '{layer}' refers to unknown {column} '{row[0]}'")
+    dup = conn.exec_driver_sql(
+        "SELECT layer_code, unit_code FROM s_memberships GROUP BY 1, 2 HAVING count(*) > 1 LIMIT 1"
+    ).first()
+    if dup:
+        raise InvalidFile(f"{path}: unit {dup[1]} is in two grids of layer '{dup[0]}'")
+
+
+def already_loaded(conn: Connection, district_codes: Sequence[str]) -> list[str]:
+    rows = conn.execute(
+        text("SELECT code FROM district WHERE code = ANY(:codes) ORDER BY code"),
+        {"codes": list(district_codes)},
+    )
+    return [r[0] for r in rows]
+
+
+def load_city(
+    engine: Engine,
+    path: Path,
+    *,
+    weights: WorkloadWeights | None = None,
+    replace: bool = False,
+) -> LoadReport:
+    """Load a city package in one transaction.
+
+    A package whose districts are already in the database is skipped (loading twice never
+    duplicates rows) unless ``replace`` is true, in which case those districts and everything
+    under them are deleted first, in the same transaction.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    report = LoadReport(path)
+    frames = read_package(path)
+    codes = frames["districts"]["code"].astype(str).tolist()
+    with engine.begin() as conn:
+        present = already_loaded(conn, codes)
+        if present and not replace:
+            if len(present) != len(codes):
+                raise Conflict(
+                    f"{path}: districts {', '.join(present)} are loaded but others of this "
+                    "package are not; reload with --replace"
+                )
+            report.skipped = True
+            return report
+        if present:
+            _delete_districts(conn, present)
+        for layer, frame in frames.items():
+            _copy(conn, f"s_{layer}", frame, LAYERS[layer])
+        _check_staged(conn, frames, path)
+        for table, layer, sql in STATEMENTS:
+            if layer in frames:
+                report.rows[table] = conn.exec_driver_sql(sql).rowcount
+        layer_ids = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT id FROM grid_layer WHERE code = ANY(:c)"),
+                {"c": frames["grid_layers"]["code"].tolist()},
+            )
+        ]
+        refresh_grids(conn, weights or WorkloadWeights(), layer_ids=layer_ids)
+    report.seconds = time.perf_counter() - started
+    log.info("%s", report.summary())
+    return report
+
+
+def _delete_districts(conn: Connection, codes: Sequence[str]) -> None:
+    """Remove districts and what hangs off them; grids of shared layers go with their units."""
+    params = {"codes": list(codes)}
+    conn.execute(
+        text(
+            """DELETE FROM grid WHERE id IN (
+                   SELECT gu.grid_id FROM grid_unit gu
+                   JOIN base_unit u ON u.id = gu.unit_id
+                   JOIN community c ON c.id = u.community_id
+                   JOIN street s ON s.id = c.street_id
+                   JOIN district d ON d.id = s.district_id
+                   WHERE d.code = ANY(:codes))"""
+        ),
+        params,
+    )
+    for table in ("incident", "party_member", "party_organisation"):
+        conn.execute(
+            text(
+                f"""DELETE FROM {table} WHERE community_id IN (
+                       SELECT c.id FROM community c JOIN street s ON s.id = c.street_id
+                       JOIN district d ON d.id = s.district_id WHERE d.code = ANY(:codes))"""
+            ),
+            params,
+        )
+    conn.execute(text("DELETE FROM district WHERE code = ANY(:codes)"), params)

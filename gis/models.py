@@ -1,0 +1,269 @@
+"""The data model, as SQLAlchemy 2 + GeoAlchemy2 mappings.
+
+Geometry is stored in EPSG:4326; lengths and areas are computed in metres (geography casts).
+The tables are created by Alembic migrations only (``gis/migrations``), never by ``create_all``.
+
+The admin hierarchy (district → street → community) carries DB11-style codes: 6 digits for the
+district, +3 for the street, +3 for the community, +3 for a grid. A grid layer is one department's
+set of grids (or the unified net, or a scenario); a grid's geometry is the union of its base units,
+computed in PostGIS, so every plan is topologically clean by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SRID = 4326
+
+
+def geom(kind: str) -> Geometry:
+    # Indexes are created explicitly (GiST) in the migration, so GeoAlchemy2 must not add its own.
+    return Geometry(kind, srid=SRID, spatial_index=False)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class District(Base):
+    """区县: the real county outline."""
+
+    __tablename__ = "district"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"))
+    streets: Mapped[list[Street]] = relationship(back_populates="district")
+
+
+class Street(Base):
+    """街道 / 乡镇."""
+
+    __tablename__ = "street"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(9), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"), index=True)
+    geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"))
+    district: Mapped[District] = relationship(back_populates="streets")
+
+
+class Community(Base):
+    """社区 (urban) / 村 (village): the boundary no grid of the unified net may cross."""
+
+    __tablename__ = "community"
+    __table_args__ = (CheckConstraint("kind IN ('urban', 'village')", name="community_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8), default="urban")
+    street_id: Mapped[int] = mapped_column(ForeignKey("street.id", ondelete="CASCADE"), index=True)
+    geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"))
+
+
+class BaseUnit(Base):
+    """The smallest polygon a city has; belongs to one community and never changes shape.
+
+    The workload attributes are what the unit holds; a grid's workload is their weighted sum.
+    """
+
+    __tablename__ = "base_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("community.id", ondelete="CASCADE"), index=True
+    )
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    buildings: Mapped[int] = mapped_column(Integer, default=0)
+    incidents_per_year: Mapped[int] = mapped_column(Integer, default=0)
+    care_people: Mapped[int] = mapped_column(Integer, default=0)
+    area_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    geom: Mapped[Any] = mapped_column(geom("POLYGON"))
+
+
+class Building(Base):
+    """A building (楼栋) with its households; entrance units (单元) are rows of their own."""
+
+    __tablename__ = "building"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    base_unit_id: Mapped[int] = mapped_column(
+        ForeignKey("base_unit.id", ondelete="CASCADE"), index=True
+    )
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    floors: Mapped[int] = mapped_column(Integer, default=1)
+    entrance_units: Mapped[int] = mapped_column(Integer, default=1)
+    geom: Mapped[Any] = mapped_column(geom("POLYGON"))
+
+
+class BuildingEntrance(Base):
+    """单元: an entrance unit of a building, which can have its own unit leader (单元长)."""
+
+    __tablename__ = "building_entrance"
+    __table_args__ = (UniqueConstraint("building_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GridLayer(Base):
+    """A set of grids: one department's, the unified net, or a scenario's proposal."""
+
+    __tablename__ = "grid_layer"
+    __table_args__ = (
+        CheckConstraint("kind IN ('department', 'unified', 'scenario')", name="grid_layer_kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Grid(Base):
+    """A grid of one layer. Geometry and totals are derived from its units in PostGIS."""
+
+    __tablename__ = "grid"
+    __table_args__ = (UniqueConstraint("layer_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("grid_layer.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(15))
+    name: Mapped[str] = mapped_column(String(128))
+    # The community holding most of the grid's households (departmental grids may cross lines).
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
+    unit_count: Mapped[int] = mapped_column(Integer, default=0)
+    community_count: Mapped[int] = mapped_column(Integer, default=0)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    buildings: Mapped[int] = mapped_column(Integer, default=0)
+    incidents_per_year: Mapped[int] = mapped_column(Integer, default=0)
+    care_people: Mapped[int] = mapped_column(Integer, default=0)
+    workload: Mapped[float] = mapped_column(Float, default=0.0)
+    area_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"), nullable=True)
+
+
+class GridUnit(Base):
+    """Membership: which grid of a layer a base unit belongs to (exactly one per layer)."""
+
+    __tablename__ = "grid_unit"
+    layer_id: Mapped[int] = mapped_column(
+        ForeignKey("grid_layer.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)
+
+
+class Incident(Base):
+    """An incident (事件) reported at a place; its workflow lives in gis.incidents (later)."""
+
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reporter_kind: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    base_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("base_unit.id", ondelete="SET NULL"), index=True
+    )
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
+    geom: Mapped[Any] = mapped_column(geom("POINT"))
+
+
+class PartyOrganisation(Base):
+    """党组织: a community party committee, an agency or an enterprise branch."""
+
+    __tablename__ = "party_organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
+
+
+class PartyMember(Base):
+    """A party member. Name and phone are personal data: masked outside the roles that need them."""
+
+    __tablename__ = "party_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_organisation.id", ondelete="SET NULL"), index=True
+    )
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
+    geom: Mapped[Any] = mapped_column(geom("POINT"))
+
+
+class Assignment(Base):
+    """A role (grid / building / unit leader, cadre sent down) over one target, for a period."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        CheckConstraint(
+            "(grid_id IS NOT NULL)::int + (building_id IS NOT NULL)::int"
+            " + (entrance_id IS NOT NULL)::int = 1",
+            name="assignment_one_target",
+        ),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="assignment_period"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("party_member.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(24))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)
+    building_id: Mapped[int | None] = mapped_column(
+        ForeignKey("building.id", ondelete="CASCADE"), index=True
+    )
+    entrance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("building_entrance.id", ondelete="CASCADE")
+    )
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class AuditLog(Base):
+    """Append-only record of every change: who, when, what, before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
