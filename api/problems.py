@@ -15,8 +15,13 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "instance": instance} | extra
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    } | extra
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -43,5 +48,9 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}"
-        return problem(exc.status_code, detail if exc.status_code != 404 else "Not found",
-                       detail, request.url.path)
+        return problem(
+            exc.status_code,
+            detail if exc.status_code != 404 else "Not found",
+            detail,
+            request.url.path,
+        )

@@ -1,4 +1,4 @@
-"""The admin hierarchy — districts (区县), streets (街道/乡镇), communities (社区/村) — as GeoJSON."""
+"""The admin hierarchy as GeoJSON: districts (区县), streets (街道/乡镇), communities (社区/村)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,35 @@ from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
 _LEVELS: dict[str, dict[str, Any]] = {
     "district": {
         "from": "district x",
-        "props": {"code": "x.code", "name": "x.name",
-                  "street_count": "(SELECT count(*) FROM street s WHERE s.district_id = x.id)"},
+        "props": {
+            "code": "x.code",
+            "name": "x.name",
+            "street_count": "(SELECT count(*) FROM street s WHERE s.district_id = x.id)",
+        },
     },
     "street": {
         "from": "street x JOIN district d ON d.id = x.district_id",
-        "props": {"code": "x.code", "name": "x.name", "district_code": "d.code",
-                  "district_name": "d.name"},
+        "props": {
+            "code": "x.code",
+            "name": "x.name",
+            "district_code": "d.code",
+            "district_name": "d.name",
+        },
     },
     "community": {
         "from": "community x JOIN street s ON s.id = x.street_id "
         "JOIN district d ON d.id = s.district_id",
-        "props": {"code": "x.code", "name": "x.name", "kind": "x.kind", "street_code": "s.code",
-                  "street_name": "s.name", "district_code": "d.code",
-                  "households": "(SELECT coalesce(sum(households), 0) FROM base_unit u "
-                  "WHERE u.community_id = x.id)",
-                  "unit_count": "(SELECT count(*) FROM base_unit u WHERE u.community_id = x.id)"},
+        "props": {
+            "code": "x.code",
+            "name": "x.name",
+            "kind": "x.kind",
+            "street_code": "s.code",
+            "street_name": "s.name",
+            "district_code": "d.code",
+            "households": "(SELECT coalesce(sum(households), 0) FROM base_unit u "
+            "WHERE u.community_id = x.id)",
+            "unit_count": "(SELECT count(*) FROM base_unit u WHERE u.community_id = x.id)",
+        },
     },
 }
 

@@ -129,9 +129,11 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
 @friendly
 def load_sample(
     path: Annotated[Path | None, typer.Option(help="City package (GeoPackage)")] = None,
-    replace: Annotated[bool, typer.Option(help="Delete and reload districts already loaded")] = False,
+    replace: Annotated[
+        bool, typer.Option(help="Delete and reload districts already loaded")
+    ] = False,
 ) -> None:
-    """Load the sample city (Fuzhou-shaped) or another city package; a second run changes nothing."""
+    """Load the sample city or another city package; a second run changes nothing."""
     from gis.db import make_engine, migrate, resolve_url
     from gis.loader import load_city
 
@@ -165,7 +167,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
     for layer in layers:
         typer.echo(
             f"{layer['code']:12} {layer['grid_count']:>6} {layer['workload_mean'] or 0:>7.1f} "
-            f"{layer['workload_cv'] or 0:>6.3f} {layer['share_in_band'] or 0:>8.1%}  {layer['name']}"
+            f"{layer['workload_cv'] or 0:>6.3f} {layer['share_in_band'] or 0:>8.1%}  "
+            f"{layer['name']}"
         )
 
 
@@ -181,9 +184,14 @@ def serve(
     from api.app import create_app  # the CLI may reach the web layer, gis/ proper never does
 
     settings = _settings()
-    typer.echo(f"Gridmap at http://{host or settings.host}:{port or settings.port}/  (API docs: /docs)")
+    typer.echo(
+        f"Gridmap at http://{host or settings.host}:{port or settings.port}/  (API docs: /docs)"
+    )
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
     )
 
 

@@ -41,7 +41,12 @@ class BBox:
             raise Invalid(f"bbox has a value that is not a number: {value!r}", bbox=value) from exc
         if not all(math.isfinite(v) for v in (west, south, east, north)):
             raise Invalid("bbox values must be finite numbers", bbox=value)
-        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+        if not (
+            -180 <= west <= 180
+            and -180 <= east <= 180
+            and -90 <= south <= 90
+            and -90 <= north <= 90
+        ):
             raise Invalid(
                 "bbox is outside lon/lat range (-180..180, -90..90): is it in a projected CRS?",
                 bbox=value,
@@ -75,9 +80,7 @@ def collection(
                 )::jsonb || CAST(:extra AS jsonb))::text
         FROM ({features_sql}) AS q
     """
-    return str(
-        conn.execute(text(sql), {**params, "extra": json.dumps(extra or {})}).scalar_one()
-    )
+    return str(conn.execute(text(sql), {**params, "extra": json.dumps(extra or {})}).scalar_one())
 
 
 def feature_sql(id_expr: str, geom_expr: str, properties: dict[str, str]) -> str:

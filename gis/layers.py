@@ -32,8 +32,8 @@ def list_layers(conn: Connection, band: tuple[float, float]) -> list[dict[str, A
                        AS workload_cv,
                    min(g.workload) AS workload_min,
                    max(g.workload) AS workload_max,
-                   round(avg(CASE WHEN {_band_case(low, high)} = 'in' THEN 1.0 ELSE 0.0 END), 3)::float
-                       AS share_in_band,
+                   round(avg(CASE WHEN {_band_case(low, high)} = 'in' THEN 1.0 ELSE 0.0 END),
+                         3)::float AS share_in_band,
                    count(*) FILTER (WHERE g.community_count > 1) AS grids_crossing_communities
             FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id
             GROUP BY l.id
@@ -108,7 +108,9 @@ def grids_geojson(
         )
         params["community_id"] = found[0]
     condition = " AND ".join(where)
-    matched = conn.execute(text(f"SELECT count(*) FROM grid g WHERE {condition}"), params).scalar_one()
+    matched = conn.execute(
+        text(f"SELECT count(*) FROM grid g WHERE {condition}"), params
+    ).scalar_one()
     props = GRID_PROPERTIES | {"band": _band_case(*band)}
     features = f"""
         SELECT {feature_sql("g.code", "g.geom", props)}
@@ -134,7 +136,7 @@ def grid_detail(conn: Connection, layer: str, code: str, band: tuple[float, floa
     layer_id = _layer_id(conn, layer)
     props = GRID_PROPERTIES | {
         "band": _band_case(*band),
-        "layer": ":layer",
+        "layer": "CAST(:layer AS text)",
         "units": """(SELECT coalesce(json_agg(json_build_object(
                         'code', u.code, 'community_code', uc.code,
                         'households', u.households, 'population', u.population,
@@ -191,9 +193,20 @@ def unit_detail(conn: Connection, code: str) -> str:
 def table_counts(conn: Connection) -> dict[str, int]:
     """Rows per table: the figure an operator checks first after a load."""
     tables = [
-        "district", "street", "community", "base_unit", "building", "building_entrance",
-        "grid_layer", "grid", "grid_unit", "incident", "party_organisation", "party_member",
-        "assignment", "audit_log",
+        "district",
+        "street",
+        "community",
+        "base_unit",
+        "building",
+        "building_entrance",
+        "grid_layer",
+        "grid",
+        "grid_unit",
+        "incident",
+        "party_organisation",
+        "party_member",
+        "assignment",
+        "audit_log",
     ]
     sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     return {name: int(n) for name, n in conn.execute(text(sql))}

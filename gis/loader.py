@@ -65,7 +65,15 @@ LAYERS: dict[str, tuple[str, ...]] = {
     ),
     "assignments": ("member_code", "role", "target_kind", "target_code", "starts_on"),
 }
-SPATIAL = {"districts", "streets", "communities", "base_units", "buildings", "party_members", "incidents"}
+SPATIAL = {
+    "districts",
+    "streets",
+    "communities",
+    "base_units",
+    "buildings",
+    "party_members",
+    "incidents",
+}
 OPTIONAL = {"party_organisations", "party_members", "incidents", "assignments"}
 
 
@@ -111,7 +119,9 @@ def read_package(path: Path) -> dict[str, pd.DataFrame]:
 
 def _checked_geometry(path: Path, layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if frame.crs is None or frame.crs.to_epsg() != 4326:
-        frame = frame.set_crs(4326, allow_override=False) if frame.crs is None else frame.to_crs(4326)
+        frame = (
+            frame.set_crs(4326, allow_override=False) if frame.crs is None else frame.to_crs(4326)
+        )
     geoms = frame.geometry.values
     bad = ~shapely.is_valid(geoms) | shapely.is_empty(geoms)
     if bad.any():
@@ -267,7 +277,11 @@ STATEMENTS: list[tuple[str, str, str]] = [
 def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path) -> None:
     """Refuse a package whose codes do not resolve, before anything is written."""
     checks = [
-        ("streets", "district_code", "SELECT code FROM s_districts UNION SELECT code FROM district"),
+        (
+            "streets",
+            "district_code",
+            "SELECT code FROM s_districts UNION SELECT code FROM district",
+        ),
         ("communities", "street_code", "SELECT code FROM s_streets"),
         ("base_units", "community_code", "SELECT code FROM s_communities"),
         ("buildings", "unit_code", "SELECT code FROM s_base_units"),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -39,6 +40,10 @@ def geom(kind: str) -> Geometry:
     return Geometry(kind, srid=SRID, spatial_index=False)
 
 
+def gist(table: str) -> Index:
+    return Index(f"ix_{table}_geom", "geom", postgresql_using="gist")
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -47,6 +52,7 @@ class District(Base):
     """区县: the real county outline."""
 
     __tablename__ = "district"
+    __table_args__ = (gist("district"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(6), unique=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -58,10 +64,13 @@ class Street(Base):
     """街道 / 乡镇."""
 
     __tablename__ = "street"
+    __table_args__ = (gist("street"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(9), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id", ondelete="CASCADE"), index=True)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("district.id", ondelete="CASCADE"), index=True
+    )
     geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"))
     district: Mapped[District] = relationship(back_populates="streets")
 
@@ -70,7 +79,10 @@ class Community(Base):
     """社区 (urban) / 村 (village): the boundary no grid of the unified net may cross."""
 
     __tablename__ = "community"
-    __table_args__ = (CheckConstraint("kind IN ('urban', 'village')", name="community_kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('urban', 'village')", name="community_kind"),
+        gist("community"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -86,6 +98,7 @@ class BaseUnit(Base):
     """
 
     __tablename__ = "base_unit"
+    __table_args__ = (gist("base_unit"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     community_id: Mapped[int] = mapped_column(
@@ -104,6 +117,7 @@ class Building(Base):
     """A building (楼栋) with its households; entrance units (单元) are rows of their own."""
 
     __tablename__ = "building"
+    __table_args__ = (gist("building"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -141,14 +155,16 @@ class GridLayer(Base):
     kind: Mapped[str] = mapped_column(String(16))
     department: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class Grid(Base):
     """A grid of one layer. Geometry and totals are derived from its units in PostGIS."""
 
     __tablename__ = "grid"
-    __table_args__ = (UniqueConstraint("layer_id", "code"),)
+    __table_args__ = (UniqueConstraint("layer_id", "code"), gist("grid"))
     id: Mapped[int] = mapped_column(primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("grid_layer.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(15))
@@ -176,7 +192,9 @@ class GridUnit(Base):
     layer_id: Mapped[int] = mapped_column(
         ForeignKey("grid_layer.id", ondelete="CASCADE"), primary_key=True
     )
-    unit_id: Mapped[int] = mapped_column(ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
+    )
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)
 
 
@@ -184,6 +202,7 @@ class Incident(Base):
     """An incident (事件) reported at a place; its workflow lives in gis.incidents (later)."""
 
     __tablename__ = "incident"
+    __table_args__ = (gist("incident"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     category: Mapped[str] = mapped_column(String(32), index=True)
@@ -209,13 +228,16 @@ class PartyOrganisation(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id", ondelete="SET NULL"))
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL")
+    )
 
 
 class PartyMember(Base):
     """A party member. Name and phone are personal data: masked outside the roles that need them."""
 
     __tablename__ = "party_member"
+    __table_args__ = (gist("party_member"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(32))
@@ -242,9 +264,13 @@ class Assignment(Base):
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="assignment_period"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("party_member.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("party_member.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(24))
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grid.id", ondelete="CASCADE"), index=True
+    )
     building_id: Mapped[int | None] = mapped_column(
         ForeignKey("building.id", ondelete="CASCADE"), index=True
     )
@@ -260,7 +286,9 @@ class AuditLog(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(64))

@@ -174,7 +174,9 @@ class Cluster:
         for parent in [*reversed(self.data_dir.parents), self.data_dir]:
             mode = parent.stat().st_mode
             if not mode & 0o001:
-                log.warning("granting search permission (o+x) on %s so postgres can reach it", parent)
+                log.warning(
+                    "granting search permission (o+x) on %s so postgres can reach it", parent
+                )
                 parent.chmod(mode | 0o001)
 
     # -- meta -----------------------------------------------------------------------------
@@ -363,8 +365,9 @@ class Cluster:
     def stop(self) -> ClusterStatus:
         live = self._postmaster()
         if live is not None:
-            proc = self._run(find_bindir() / "pg_ctl", "stop", "-w", "-m", "fast", "-D", self.pgdata,
-                             check=False)
+            proc = self._run(
+                find_bindir() / "pg_ctl", "stop", "-w", "-m", "fast", "-D", self.pgdata, check=False
+            )
             if proc.returncode != 0 and _is_postgres(live[0]):
                 os.kill(live[0], signal.SIGQUIT)  # immediate shutdown
         return self.status()

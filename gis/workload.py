@@ -14,9 +14,7 @@ def workload_sql(weights: WorkloadWeights, alias: str = "") -> str:
     """
     prefix = f"{alias}." if alias else ""
     terms = [
-        f"{float(getattr(weights, a))!r} * {prefix}{a}"
-        for a in ATTRIBUTES
-        if getattr(weights, a)
+        f"{float(getattr(weights, a))!r} * {prefix}{a}" for a in ATTRIBUTES if getattr(weights, a)
     ]
     return " + ".join(terms) if terms else "0"
 

@@ -78,7 +78,7 @@ def write_tiny_city(path: Path) -> Path:
                 "population": [250 * n for n in range(1, 10)],
                 "buildings": [1] * 9,
                 "incidents_per_year": [1 if n == 5 else 0 for n in range(1, 10)],
-                "care_people": [n for n in range(1, 10)],
+                "care_people": list(range(1, 10)),
             },
             geometry=[cell(n) for n in range(1, 10)],
             crs=crs,
@@ -108,7 +108,13 @@ def write_tiny_city(path: Path) -> Path:
             {
                 "layer_code": ["unified"] * 3 + ["zongzhi"] * 2,
                 "code": [*UNIFIED, *ZONGZHI],
-                "name": ["甲社区第1网格", "甲社区第2网格", "乙村第1网格", "综治第1网格", "综治第2网格"],
+                "name": [
+                    "甲社区第1网格",
+                    "甲社区第2网格",
+                    "乙村第1网格",
+                    "综治第1网格",
+                    "综治第2网格",
+                ],
                 "community_code": [COMMUNITY_A, COMMUNITY_A, COMMUNITY_B, COMMUNITY_A, COMMUNITY_A],
             }
         ),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import BandDep, ConnDep, SettingsDep
-from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
+from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from gis.layers import get_layer, grid_detail, grids_geojson, list_layers, unit_detail
 
 router = APIRouter(tags=["layers"])
@@ -33,6 +33,7 @@ def grids(
     community: Annotated[str | None, Query(description="community code (12 digits)")] = None,
     limit: Annotated[int | None, Query(ge=1, le=20000, description="page size")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
+    crs: CrsQuery = "wgs84",
 ) -> Response:
     """A layer's grids as GeoJSON, built in PostGIS; filter by bbox or community, paged.
 
@@ -48,16 +49,16 @@ def grids(
         limit=limit or settings.geojson_page_limit,
         offset=offset,
     )
-    return geojson(body)
+    return geojson(body, crs)
 
 
 @router.get("/layers/{layer}/grids/{code}", responses=GEO_RESPONSE, response_class=Response)
-def grid(conn: ConnDep, band: BandDep, layer: str, code: str) -> Response:
+def grid(conn: ConnDep, band: BandDep, layer: str, code: str, crs: CrsQuery = "wgs84") -> Response:
     """One grid with its units, totals, workload and band status."""
-    return geojson(grid_detail(conn, layer, code, band))
+    return geojson(grid_detail(conn, layer, code, band), crs)
 
 
 @router.get("/units/{code}", responses=GEO_RESPONSE, response_class=Response, tags=["units"])
-def unit(conn: ConnDep, code: str) -> Response:
+def unit(conn: ConnDep, code: str, crs: CrsQuery = "wgs84") -> Response:
     """One base unit with the grid it belongs to in every layer."""
-    return geojson(unit_detail(conn, code))
+    return geojson(unit_detail(conn, code), crs)

@@ -13,5 +13,5 @@ router = APIRouter(tags=["pages"])
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def city_map(settings: SettingsDep) -> HTMLResponse:
-    """The city map: grids of every layer, coloured by workload, over district and community lines."""
+    """The city map: every layer's grids, coloured by workload, over the city's own outlines."""
     return HTMLResponse(city_map_html(settings))

@@ -19,9 +19,7 @@ depends_on = None
 
 
 def _geom(kind: str, nullable: bool = False) -> sa.Column:
-    return sa.Column(
-        "geom", Geometry(kind, srid=4326, spatial_index=False), nullable=nullable
-    )
+    return sa.Column("geom", Geometry(kind, srid=4326, spatial_index=False), nullable=nullable)
 
 
 def _gist(table: str, column: str = "geom") -> None:
@@ -55,7 +53,10 @@ def upgrade() -> None:
         sa.Column("code", sa.String(9), nullable=False, unique=True),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column(
-            "district_id", sa.Integer, sa.ForeignKey("district.id", ondelete="CASCADE"), nullable=False
+            "district_id",
+            sa.Integer,
+            sa.ForeignKey("district.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         _geom("MULTIPOLYGON"),
     )
@@ -65,7 +66,9 @@ def upgrade() -> None:
         sa.Column("code", sa.String(12), nullable=False, unique=True),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("kind", sa.String(8), nullable=False, server_default="urban"),
-        sa.Column("street_id", sa.Integer, sa.ForeignKey("street.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "street_id", sa.Integer, sa.ForeignKey("street.id", ondelete="CASCADE"), nullable=False
+        ),
         _geom("MULTIPOLYGON"),
         sa.CheckConstraint("kind IN ('urban', 'village')", name="community_kind"),
     )
@@ -74,7 +77,10 @@ def upgrade() -> None:
         _pk(),
         sa.Column("code", sa.String(24), nullable=False, unique=True),
         sa.Column(
-            "community_id", sa.Integer, sa.ForeignKey("community.id", ondelete="CASCADE"), nullable=False
+            "community_id",
+            sa.Integer,
+            sa.ForeignKey("community.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         *_counts(),
         sa.Column("area_m2", sa.Float, nullable=False, server_default="0"),
@@ -86,7 +92,10 @@ def upgrade() -> None:
         sa.Column("code", sa.String(32), nullable=False, unique=True),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column(
-            "base_unit_id", sa.Integer, sa.ForeignKey("base_unit.id", ondelete="CASCADE"), nullable=False
+            "base_unit_id",
+            sa.Integer,
+            sa.ForeignKey("base_unit.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("households", sa.Integer, nullable=False, server_default="0"),
         sa.Column("population", sa.Integer, nullable=False, server_default="0"),
@@ -98,7 +107,10 @@ def upgrade() -> None:
         "building_entrance",
         _pk(),
         sa.Column(
-            "building_id", sa.Integer, sa.ForeignKey("building.id", ondelete="CASCADE"), nullable=False
+            "building_id",
+            sa.Integer,
+            sa.ForeignKey("building.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("number", sa.Integer, nullable=False),
         sa.Column("households", sa.Integer, nullable=False, server_default="0"),
@@ -112,14 +124,19 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("department", sa.String(64)),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.CheckConstraint("kind IN ('department', 'unified', 'scenario')", name="grid_layer_kind"),
     )
     op.create_table(
         "grid",
         _pk(),
         sa.Column(
-            "layer_id", sa.Integer, sa.ForeignKey("grid_layer.id", ondelete="CASCADE"), nullable=False
+            "layer_id",
+            sa.Integer,
+            sa.ForeignKey("grid_layer.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("code", sa.String(15), nullable=False),
         sa.Column("name", sa.String(128), nullable=False),
@@ -135,12 +152,20 @@ def upgrade() -> None:
     op.create_table(
         "grid_unit",
         sa.Column(
-            "layer_id", sa.Integer, sa.ForeignKey("grid_layer.id", ondelete="CASCADE"), primary_key=True
+            "layer_id",
+            sa.Integer,
+            sa.ForeignKey("grid_layer.id", ondelete="CASCADE"),
+            primary_key=True,
         ),
         sa.Column(
-            "unit_id", sa.Integer, sa.ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
+            "unit_id",
+            sa.Integer,
+            sa.ForeignKey("base_unit.id", ondelete="CASCADE"),
+            primary_key=True,
         ),
-        sa.Column("grid_id", sa.Integer, sa.ForeignKey("grid.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "grid_id", sa.Integer, sa.ForeignKey("grid.id", ondelete="CASCADE"), nullable=False
+        ),
     )
     op.create_table(
         "incident",
@@ -171,7 +196,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(32), nullable=False),
         sa.Column("phone", sa.String(20), nullable=False),
         sa.Column(
-            "organisation_id", sa.Integer, sa.ForeignKey("party_organisation.id", ondelete="SET NULL")
+            "organisation_id",
+            sa.Integer,
+            sa.ForeignKey("party_organisation.id", ondelete="SET NULL"),
         ),
         sa.Column("community_id", sa.Integer, sa.ForeignKey("community.id", ondelete="SET NULL")),
         _geom("POINT"),
@@ -180,12 +207,17 @@ def upgrade() -> None:
         "assignment",
         _pk(),
         sa.Column(
-            "member_id", sa.Integer, sa.ForeignKey("party_member.id", ondelete="CASCADE"), nullable=False
+            "member_id",
+            sa.Integer,
+            sa.ForeignKey("party_member.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("role", sa.String(24), nullable=False),
         sa.Column("grid_id", sa.Integer, sa.ForeignKey("grid.id", ondelete="CASCADE")),
         sa.Column("building_id", sa.Integer, sa.ForeignKey("building.id", ondelete="CASCADE")),
-        sa.Column("entrance_id", sa.Integer, sa.ForeignKey("building_entrance.id", ondelete="CASCADE")),
+        sa.Column(
+            "entrance_id", sa.Integer, sa.ForeignKey("building_entrance.id", ondelete="CASCADE")
+        ),
         sa.Column("starts_on", sa.Date, nullable=False),
         sa.Column("ends_on", sa.Date),
         sa.CheckConstraint(
@@ -207,8 +239,16 @@ def upgrade() -> None:
         sa.Column("after", JSONB),
     )
 
-    for table in ("district", "street", "community", "base_unit", "building", "grid", "incident",
-                  "party_member"):
+    for table in (
+        "district",
+        "street",
+        "community",
+        "base_unit",
+        "building",
+        "grid",
+        "incident",
+        "party_member",
+    ):
         _gist(table)
     for table, column in (
         ("street", "district_id"),

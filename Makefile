@@ -1,0 +1,61 @@
+# Gridmap: `make demo` brings the product up, `make test` runs the whole suite.
+# Both install what is missing first (apt packages, a .venv, the Python packages).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk
+
+.PHONY: demo test lint bench setup system-packages stop clean-db help
+
+help:
+	@echo "make demo   - install what is missing, start PostGIS, load the sample city, serve :8000"
+	@echo "make test   - install what is missing, then run the whole test suite"
+	@echo "make lint   - ruff check, ruff format --check, mypy on gis/"
+	@echo "make bench  - benchmarks (not part of the tests)"
+	@echo "make stop   - stop Gridmap's own PostGIS"
+
+demo: setup
+	$(BIN)/gridmap db start
+	$(BIN)/gridmap migrate
+	$(BIN)/gridmap load-sample
+	$(BIN)/gridmap serve
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/geojson_layers.py
+
+stop:
+	$(BIN)/gridmap db stop
+
+setup: system-packages $(STAMP)
+
+# apt only when something is missing, so that a second `make demo` is fast and needs no network.
+system-packages:
+	@missing=""; \
+	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgresql-15-postgis-3"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
