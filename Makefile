@@ -32,6 +32,7 @@ lint: setup
 	$(BIN)/mypy
 
 bench: setup
+	$(BIN)/python bench/load_sample.py
 	$(BIN)/python bench/geojson_layers.py
 
 stop:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query, Response
 
@@ -10,7 +10,7 @@ from gis.crs import shift_geojson
 from gis.geojson import BBox
 
 GEOJSON = "application/geo+json"
-GEO_RESPONSE = {200: {"content": {GEOJSON: {}}, "description": "GeoJSON"}}
+GEO_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {GEOJSON: {}}, "description": "GeoJSON"}}
 
 BBoxQuery = Annotated[
     str | None,

@@ -60,7 +60,8 @@ def list_areas(
     bbox: BBox | None = None,
 ) -> str:
     """All districts, streets or communities (optionally under a parent code, or in a bbox)."""
-    where, params = ["true"], {}
+    where: list[str] = ["true"]
+    params: dict[str, Any] = {}
     if parent:
         parent_level = {"street": "district", "community": "street"}[level]
         _require(conn, parent_level, parent)

@@ -92,7 +92,8 @@ def grids_geojson(
     if limit < 1 or offset < 0:
         raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
     layer_id = _layer_id(conn, layer)
-    where, params = ["g.layer_id = :layer_id", "g.geom IS NOT NULL"], {"layer_id": layer_id}
+    where = ["g.layer_id = :layer_id", "g.geom IS NOT NULL"]
+    params: dict[str, Any] = {"layer_id": layer_id}
     if bbox:
         where.append(f"g.geom && {BBOX_SQL}")
         params |= bbox.params()

@@ -147,6 +147,7 @@ def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[s
     buffer = io.StringIO()
     data.to_csv(buffer, index=False, header=False)
     raw = conn.connection.driver_connection
+    assert raw is not None  # a live psycopg connection inside the transaction
     with raw.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy:
         copy.write(buffer.getvalue())
 

@@ -1,4 +1,4 @@
-"""`gridmap db` owns a private PostGIS: start, status that tells the truth, stop, survive kill -9."""
+"""`gridmap db` owns a PostGIS: start, a status that tells the truth, stop, survive kill -9."""
 
 from __future__ import annotations
 

@@ -1,0 +1,81 @@
+"""How long a whole-city layer takes as GeoJSON, and how big it is: ours against a peer.
+
+Ours: the document is built in PostGIS (ST_AsGeoJSON + json_agg) and served over HTTP by the
+real app. Peer: the common Python route — GeoPandas ``read_postgis`` of the same rows, then
+``to_json``. Both read the same database (the embedded cluster, or GRIDMAP_DATABASE_URL) with
+the sample city loaded (`gridmap load-sample`).
+
+    python bench/geojson_layers.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import geopandas as gpd
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.app import create_app
+from gis.db import make_engine, resolve_url
+from gis.settings import load_settings
+
+PEER_SQL = """
+    SELECT g.code, g.name, c.code AS community_code, c.name AS community_name,
+           g.community_count, g.unit_count, g.households, g.population, g.buildings,
+           g.incidents_per_year, g.care_people, g.workload, g.area_m2, g.geom
+    FROM grid g JOIN grid_layer l ON l.id = g.layer_id
+    LEFT JOIN community c ON c.id = g.community_id
+    WHERE l.code = %(layer)s ORDER BY g.code
+"""
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    settings = load_settings()
+    url = resolve_url(settings)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        layers = [
+            r[0] for r in conn.execute(text("SELECT code FROM grid_layer ORDER BY kind DESC, id"))
+        ]
+    print(
+        f"{'layer':10} {'grids':>6} | {'ours p50 s':>10} {'min s':>7} {'MB':>6} | "
+        f"{'peer p50 s':>10} {'min s':>7} {'MB':>6} | speed-up"
+    )
+    with TestClient(create_app(settings)) as client:
+        for layer in layers:
+            ours_p50, ours_min, resp = timed(
+                lambda layer=layer: client.get(f"/layers/{layer}/grids", params={"limit": 20000}),
+                args.repeat,
+            )
+            count = resp.json()["numberReturned"]
+
+            def peer(layer: str = layer) -> str:
+                frame = gpd.read_postgis(PEER_SQL, engine, geom_col="geom", params={"layer": layer})
+                return frame.to_json()
+
+            peer_p50, peer_min, body = timed(peer, args.repeat)
+            print(
+                f"{layer:10} {count:>6} | {ours_p50:>10.3f} {ours_min:>7.3f} "
+                f"{len(resp.content) / 1e6:>6.2f} | {peer_p50:>10.3f} {peer_min:>7.3f} "
+                f"{len(body) / 1e6:>6.2f} | {peer_p50 / ours_p50:>6.1f}×"
+            )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
