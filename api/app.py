@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    # A city-wide layer is megabytes of GeoJSON that compresses ~5×: worth it on county networks.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(layers.router)

@@ -93,8 +93,8 @@ class LoadReport:
         return f"{self.path.name}: loaded in {self.seconds:.1f} s — {counts}"
 
 
-def read_package(path: Path) -> dict[str, pd.DataFrame]:
-    """Read every layer of a city package, checking that the required columns are there."""
+def read_package(path: Path, only: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Read the layers of a city package (all, or ``only`` these), checking their columns."""
     if not path.exists():
         raise InvalidFile(f"{path}: no such file")
     try:
@@ -103,6 +103,8 @@ def read_package(path: Path) -> dict[str, pd.DataFrame]:
         raise InvalidFile(f"{path}: not a readable GeoPackage ({exc})") from exc
     frames: dict[str, pd.DataFrame] = {}
     for layer, columns in LAYERS.items():
+        if only is not None and layer not in only:
+            continue
         if layer not in present:
             if layer in OPTIONAL:
                 continue
@@ -275,6 +277,11 @@ STATEMENTS: list[tuple[str, str, str]] = [
 ]
 
 
+def _district_codes(path: Path) -> list[str]:
+    frames = read_package(path, only=("districts",))
+    return frames["districts"]["code"].astype(str).tolist()
+
+
 def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path) -> None:
     """Refuse a package whose codes do not resolve, before anything is written."""
     checks = [
@@ -327,18 +334,20 @@ def load_city(
     started = time.perf_counter()
     path = Path(path)
     report = LoadReport(path)
+    codes = _district_codes(path)
+    with engine.connect() as conn:
+        present = already_loaded(conn, codes)
+    if present and not replace:
+        if len(present) != len(codes):
+            raise Conflict(
+                f"{path}: districts {', '.join(present)} are loaded but others of this "
+                "package are not; reload with --replace"
+            )
+        report.skipped = True  # decided from one small layer, so a second run is quick
+        return report
     frames = read_package(path)
-    codes = frames["districts"]["code"].astype(str).tolist()
     with engine.begin() as conn:
         present = already_loaded(conn, codes)
-        if present and not replace:
-            if len(present) != len(codes):
-                raise Conflict(
-                    f"{path}: districts {', '.join(present)} are loaded but others of this "
-                    "package are not; reload with --replace"
-                )
-            report.skipped = True
-            return report
         if present:
             _delete_districts(conn, present)
         for layer, frame in frames.items():
