@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     # A city-wide layer is megabytes of GeoJSON that compresses ~5×: worth it on county networks.
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(layers.router)

@@ -1,7 +1,8 @@
 """How long a whole-city layer takes as GeoJSON, and how big it is: ours against a peer.
 
 Ours: the document is built in PostGIS (ST_AsGeoJSON + json_agg) and served over HTTP by the
-real app. Peer: the common Python route — GeoPandas ``read_postgis`` of the same rows, then
+real app (in process), plain and gzipped (the wire size a browser sees). Peer: the common
+Python route — GeoPandas ``read_postgis`` of the same rows, then
 ``to_json``. Both read the same database (the embedded cluster, or GRIDMAP_DATABASE_URL) with
 the sample city loaded (`gridmap load-sample`).
 
@@ -53,26 +54,37 @@ def main() -> None:
             r[0] for r in conn.execute(text("SELECT code FROM grid_layer ORDER BY kind DESC, id"))
         ]
     print(
-        f"{'layer':10} {'grids':>6} | {'ours p50 s':>10} {'min s':>7} {'MB':>6} | "
-        f"{'peer p50 s':>10} {'min s':>7} {'MB':>6} | speed-up"
+        f"{'layer':10} {'grids':>6} | {'ours p50 s':>10} {'MB':>6} | {'gzip p50 s':>10} "
+        f"{'wire MB':>7} | "
+        f"{'peer p50 s':>10} {'MB':>6} | ours vs peer"
     )
     with TestClient(create_app(settings)) as client:
         for layer in layers:
-            ours_p50, ours_min, resp = timed(
-                lambda layer=layer: client.get(f"/layers/{layer}/grids", params={"limit": 20000}),
+            url, params = f"/layers/{layer}/grids", {"limit": 20000}
+            ours_p50, _, resp = timed(
+                lambda url=url, params=params: client.get(
+                    url, params=params, headers={"Accept-Encoding": "identity"}
+                ),
                 args.repeat,
             )
             count = resp.json()["numberReturned"]
+            gzip_p50, _, zipped = timed(
+                lambda url=url, params=params: client.get(
+                    url, params=params, headers={"Accept-Encoding": "gzip"}
+                ),
+                args.repeat,
+            )
+            wire = int(zipped.headers.get("content-length", len(zipped.content)))
 
             def peer(layer: str = layer) -> str:
                 frame = gpd.read_postgis(PEER_SQL, engine, geom_col="geom", params={"layer": layer})
                 return frame.to_json()
 
-            peer_p50, peer_min, body = timed(peer, args.repeat)
+            peer_p50, _, body = timed(peer, args.repeat)
             print(
-                f"{layer:10} {count:>6} | {ours_p50:>10.3f} {ours_min:>7.3f} "
-                f"{len(resp.content) / 1e6:>6.2f} | {peer_p50:>10.3f} {peer_min:>7.3f} "
-                f"{len(body) / 1e6:>6.2f} | {peer_p50 / ours_p50:>6.1f}×"
+                f"{layer:10} {count:>6} | {ours_p50:>10.3f} {len(resp.content) / 1e6:>6.2f} | "
+                f"{gzip_p50:>10.3f} {wire / 1e6:>7.2f} | {peer_p50:>10.3f} "
+                f"{len(body) / 1e6:>6.2f} | {peer_p50 / ours_p50:>6.2f}×"
             )
     engine.dispose()
 

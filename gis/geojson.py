@@ -73,14 +73,11 @@ def collection(
 
     ``extra`` members (paging counts, links) are merged into the collection object.
     """
-    sql = f"""
-        SELECT (json_build_object(
-                    'type', 'FeatureCollection',
-                    'features', coalesce(json_agg(q.feature), '[]'::json)
-                )::jsonb || CAST(:extra AS jsonb))::text
-        FROM ({features_sql}) AS q
-    """
-    return str(conn.execute(text(sql), {**params, "extra": json.dumps(extra or {})}).scalar_one())
+    sql = f"SELECT coalesce(json_agg(q.feature), '[]'::json)::text FROM ({features_sql}) AS q"
+    features = conn.execute(text(sql), params).scalar_one()
+    # Composed as text: merging megabytes of features as jsonb would parse them all again.
+    head = json.dumps({"type": "FeatureCollection", **(extra or {})}, ensure_ascii=False)
+    return f'{head[:-1]}, "features": {features}}}'
 
 
 def feature_sql(id_expr: str, geom_expr: str, properties: dict[str, str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -209,9 +208,6 @@ def table_counts(conn: Connection) -> dict[str, int]:
         "assignment",
         "audit_log",
     ]
-    sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
-    return {name: int(n) for name, n in conn.execute(text(sql))}
+    sql = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
+    return dict(zip(tables, (int(n) for n in conn.execute(text(sql)).one()), strict=True))
 
-
-def as_json(text_value: str) -> Any:
-    return json.loads(text_value)

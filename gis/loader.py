@@ -365,7 +365,7 @@ def load_city(
         ]
         refresh_grids(conn, weights or WorkloadWeights(), layer_ids=layer_ids)
     report.seconds = time.perf_counter() - started
-    log.info("%s", report.summary())
+    log.debug("%s", report.summary())
     return report
 
 
