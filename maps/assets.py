@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_URL = "/static"  # where api.app mounts STATIC_DIR
+
+LEAFLET_JS = "vendor/leaflet/leaflet.js"
+LEAFLET_CSS = "vendor/leaflet/leaflet.css"
+CITY_MAP_JS = "gridmap/city_map.js"
+CITY_MAP_CSS = "gridmap/city_map.css"
+FAVICON = "gridmap/favicon.svg"
+
+
+@cache
+def _digest(relative: str) -> str:
+    return hashlib.sha256((STATIC_DIR / relative).read_bytes()).hexdigest()[:12]
+
+
+def static_url(relative: str) -> str:
+    """The app-local URL of a static file, tagged with its content hash.
+
+    The tag changes whenever the file does, so a browser on a government network that keeps
+    pages cached for weeks still picks up a new release; a missing file fails here, at render
+    time, rather than as a 404 in somebody's browser.
+    """
+    return f"{STATIC_URL}/{relative}?v={_digest(relative)}"

@@ -1,7 +1,128 @@
-"""Placeholder replaced by the maps engineer."""
+"""The city map page at ``/``: every grid layer, coloured by workload, over the city's outlines.
+
+folium lays out the page and the Leaflet map; the behaviour (layer switcher, lazy loading,
+legend, popups) lives in ``static/gridmap/city_map.js`` so that it can be read and linted as
+JavaScript. Every script, stylesheet and icon comes from the app itself: the product runs on
+government networks with no way out, so folium's CDN defaults are replaced, not added to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+from markupsafe import escape
 
 from gis.settings import Settings
+from maps.assets import (
+    CITY_MAP_CSS,
+    CITY_MAP_JS,
+    FAVICON,
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    static_url,
+)
+
+TITLE = "Gridmap 网格地图"
+# Where the map opens before the data says where the city is: central Fuzhou (抚州), Jiangxi.
+DEFAULT_CENTER = (27.95, 116.36)
+DEFAULT_ZOOM = 11
+
+
+class OfflineMap(folium.Map):
+    """A folium map whose page loads Leaflet from the app and nothing else.
+
+    folium's defaults also pull jQuery, Bootstrap, Font Awesome and Awesome Markers from four
+    CDNs; this page uses none of them, so they are dropped rather than vendored.
+    """
+
+    default_js = [("leaflet", static_url(LEAFLET_JS))]
+    default_css = [("leaflet_css", static_url(LEAFLET_CSS))]
+
+
+class CityMapApp(MacroElement):
+    """Loads the page's own script and stylesheet and starts it on the map once Leaflet is up."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
+            <link rel="stylesheet" href="{{ this.css }}">
+            <script src="{{ this.js }}"></script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            window.GridmapCityMap.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "CityMapApp"
+        self.config = config
+        self.js = static_url(CITY_MAP_JS)
+        self.css = static_url(CITY_MAP_CSS)
+        self.favicon = static_url(FAVICON)
+
+
+def _title_bar(settings: Settings) -> str:
+    low, high = f"{settings.band_low:g}", f"{settings.band_high:g}"
+    return f"""
+    <header class="gm-bar" role="banner">
+      <div class="gm-brand">
+        <img class="gm-logo" src="{static_url(FAVICON)}" alt="" width="28" height="28">
+        <h1 class="gm-title">Gridmap <span class="gm-title-zh">网格地图</span></h1>
+      </div>
+      <p class="gm-subtitle">社区网格工作量 <span class="gm-en">Grid workload by layer</span></p>
+      <p class="gm-band" title="每个网格的工作量标准 The workload band each grid should fall in">
+        标准 <span class="gm-en">Band</span> <strong>{escape(low)}–{escape(high)}</strong>
+      </p>
+    </header>
+    """
+
+
+def page_config(settings: Settings) -> dict[str, Any]:
+    """What the script needs to know that the JSON API does not say."""
+    return {
+        "band": [settings.band_low, settings.band_high],
+        # The API shifts geometry to GCJ-02 on request, to sit on AMap/Tencent-style tiles.
+        "crs": "gcj02" if settings.tile_crs.lower() == "gcj02" else None,
+        "hasTiles": bool(settings.tile_url),
+        "defaultLayer": "unified",
+    }
+
+
+def build_city_map(settings: Settings) -> OfflineMap:
+    """The folium map of the page, before rendering (kept separate so tests can inspect it)."""
+    fmap = OfflineMap(
+        location=DEFAULT_CENTER,
+        zoom_start=DEFAULT_ZOOM,
+        tiles=None,
+        control_scale=False,  # the script adds a metric-only scale
+        zoom_control="topleft",
+        prefer_canvas=False,  # SVG: crisp outlines and a DOM element per grid to hover and click
+        zoom_snap=0.25,
+    )
+    if settings.tile_url:
+        folium.TileLayer(
+            tiles=settings.tile_url,
+            attr=settings.tile_attribution or "底图 Base map",
+            name="底图 Base map",
+            control=False,
+            max_zoom=18,
+        ).add_to(fmap)
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.title = TITLE
+    root.html.add_child(Element(_title_bar(settings)), name="gm_title_bar", index=0)
+    fmap.add_child(CityMapApp(page_config(settings)))
+    return fmap
 
 
 def city_map_html(settings: Settings) -> str:
-    return "<html><body>Gridmap</body></html>"
+    """The whole page as HTML; its data comes later from the JSON API, so it renders instantly."""
+    html = build_city_map(settings).get_root().render()
+    # branca's page template has no lang; without it browsers may pick Japanese glyphs for 汉字.
+    return html.replace("<html>", '<html lang="zh-CN">', 1)

@@ -127,7 +127,6 @@ class Traffic:
     failed: list[str] = field(default_factory=list)
     bad_status: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    bytes: int = 0
 
 
 @pytest.fixture(scope="module")
