@@ -10,7 +10,9 @@ from gis.crs import shift_geojson
 from gis.geojson import BBox
 
 GEOJSON = "application/geo+json"
-GEO_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {GEOJSON: {}}, "description": "GeoJSON"}}
+GEO_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {GEOJSON: {}}, "description": "GeoJSON"}
+}
 
 BBoxQuery = Annotated[
     str | None,

@@ -210,4 +210,3 @@ def table_counts(conn: Connection) -> dict[str, int]:
     ]
     sql = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
     return dict(zip(tables, (int(n) for n in conn.execute(text(sql)).one()), strict=True))
-
