@@ -108,3 +108,33 @@ def test_external_url_starts_nothing(data_dir: Path, pg_url: str) -> None:
     assert not data_dir.exists()
     status = run(data_dir, "db", "status", url=pg_url)
     assert status.returncode == 0 and "reachable" in status.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as a normal user the tests above already cover it")
+def test_works_as_a_normal_user(tmp_path: Path) -> None:
+    """As root we run the server through runuser; a normal user runs it directly."""
+    import shutil
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.chown(home, "postgres", "postgres")
+    tmp_path.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDMAP_")}
+    env |= {"GRIDMAP_DATA_DIR": str(home / "gm"), "HOME": str(home)}
+
+    def as_user(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *GRIDMAP, *args],
+            capture_output=True, text=True, env=env, timeout=120, check=False, cwd=home,
+        )  # fmt: skip
+
+    reach = as_user("--help")
+    if reach.returncode != 0:  # e.g. the interpreter lives under a 0700 home directory
+        pytest.skip(f"the postgres user cannot run this checkout's Python: {reach.stderr[-200:]}")
+    try:
+        started = as_user("db", "start")
+        assert started.returncode == 0, started.stderr
+        assert "running" in as_user("db", "status").stdout
+        assert (home / "gm" / "password").stat().st_uid == _postgres_ids()[0]
+    finally:
+        as_user("db", "stop")
