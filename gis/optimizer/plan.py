@@ -1,0 +1,229 @@
+"""The merge optimizer's entry point: a unit graph in, a plan (unit → grid) and its report out.
+
+Communities — more exactly, the connected pieces of each community — are independent
+subproblems: the count of grids is shared out among them (:mod:`gis.optimizer.apportion`), each is
+partitioned on its own (:mod:`gis.optimizer.solver`), locally, in a process pool, or on a Dask
+cluster. Every random choice comes from ``seed`` through one ``SeedSequence`` per piece, so the
+plan does not depend on how pieces are scheduled: same input and seed, same plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gis.errors import Invalid
+from gis.optimizer.apportion import apportion, band_range
+from gis.optimizer.graph import UnitGraph, components
+from gis.optimizer.metrics import Report, grid_components, measure
+from gis.optimizer.solver import SolverParams, partition_piece
+
+log = logging.getLogger(__name__)
+
+#: Below this many units a process pool costs more than it saves.
+PARALLEL_MIN_UNITS = 3000
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A finished plan: grid label and grid id per unit, with the report."""
+
+    labels: NDArray[np.int64]
+    grid_ids: NDArray[np.object_]
+    report: Report
+
+
+@dataclass(frozen=True)
+class _Task:
+    piece: int
+    graph: UnitGraph
+    k: int
+    seed: int
+    initial: NDArray[np.int64] | None
+    band: tuple[float, float] | None
+    params: SolverParams
+
+
+def _solve(task: _Task) -> tuple[int, NDArray[np.int64]]:
+    labels = partition_piece(
+        task.graph,
+        task.k,
+        task.seed,
+        params=task.params,
+        initial=task.initial,
+        band=task.band,
+    )
+    return task.piece, labels
+
+
+def _solve_batch(tasks: Sequence[_Task]) -> list[tuple[int, NDArray[np.int64]]]:
+    return [_solve(t) for t in tasks]
+
+
+def _batches(tasks: list[_Task], parts: int) -> list[list[_Task]]:
+    """Split tasks into ``parts`` batches of similar size (largest first, to the lightest batch)."""
+    batches: list[list[_Task]] = [[] for _ in range(parts)]
+    sizes = [0] * parts
+    for task in sorted(tasks, key=lambda t: (-t.graph.n, t.piece)):
+        b = sizes.index(min(sizes))
+        batches[b].append(task)
+        sizes[b] += task.graph.n * max(task.k, 1)
+    return [b for b in batches if b]
+
+
+def _run(tasks: list[_Task], workers: int, scheduler: str | None) -> dict[int, NDArray[np.int64]]:
+    if scheduler:
+        from dask.distributed import Client  # optional: only for county- or province-size runs
+
+        with Client(scheduler) as client:
+            parts = max(1, sum(client.nthreads().values()) * 4)
+            futures = client.map(_solve_batch, _batches(tasks, parts), pure=False)
+            results = [r for batch in client.gather(futures) for r in batch]
+    elif workers > 1 and sum(t.graph.n for t in tasks) >= PARALLEL_MIN_UNITS:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = [
+                r for batch in pool.map(_solve_batch, _batches(tasks, workers * 4)) for r in batch
+            ]
+    else:
+        results = _solve_batch(tasks)
+    return dict(results)
+
+
+def _check_workload(graph: UnitGraph) -> None:
+    w = graph.workload
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise Invalid(
+            f"workload must be a non-negative number; unit {graph.ids[first]!r} has {w[first]}"
+        )
+    ids, counts = np.unique(graph.ids.astype(str), return_counts=True)
+    if (counts > 1).any():
+        raise Invalid(f"duplicate unit id {ids[counts > 1][0]!r}: ids must be unique")
+
+
+def _piece_label(graph: UnitGraph, members: NDArray[np.int64]) -> str:
+    group = str(graph.group_names[graph.groups[members[0]]])
+    return f"community {group}" if group else "the whole area"
+
+
+def optimize(
+    graph: UnitGraph,
+    *,
+    target: int | None = None,
+    band: tuple[float, float] | None = None,
+    seed: int = 0,
+    from_plan: Sequence[object] | None = None,
+    params: SolverParams | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    """Merge units into grids: exactly ``target`` grids, or grids inside ``band``, or both.
+
+    Hard constraints hold for every result (checked and reported): every unit in one grid, every
+    grid connected and inside one community, exactly ``target`` grids when given.
+    ``from_plan`` (a grid label per unit) makes it a repair that moves as few units as it can.
+    """
+    started = time.perf_counter()
+    params = params or SolverParams()
+    _check_workload(graph)
+    piece_of = components(graph)
+    pieces = int(piece_of.max() + 1) if graph.n else 0
+    members = [np.flatnonzero(piece_of == p) for p in range(pieces)]
+    # Pieces in a stable order: by community name, then by first unit.
+    order = sorted(
+        range(pieces),
+        key=lambda p: (str(graph.group_names[graph.groups[members[p][0]]]), members[p][0]),
+    )
+    members = [members[p] for p in order]
+    weights = np.array([graph.workload[m].sum() for m in members])
+    sizes = np.array([len(m) for m in members], dtype=np.int64)
+    labels_txt = [_piece_label(graph, m) for m in members]
+
+    previous: NDArray[np.int64] | None = None
+    plan_counts: list[int | None] = [None] * pieces
+    initial_of: list[NDArray[np.int64] | None] = [None] * pieces
+    if from_plan is not None:
+        if len(from_plan) != graph.n:
+            raise Invalid("the starting plan must give a grid for every unit")
+        _, previous = np.unique(np.asarray([str(x) for x in from_plan]), return_inverse=True)
+        previous = previous.astype(np.int64)
+        for p, m in enumerate(members):
+            sub = graph.subgraph(m)
+            local = previous[m]
+            _, local = np.unique(local, return_inverse=True)
+            if (grid_components(sub, local.astype(np.int64)) == 1).all():
+                plan_counts[p] = int(local.max() + 1)
+                initial_of[p] = local.astype(np.int64)
+
+    if from_plan is not None and target is None and band is not None:
+        counts = apportion(weights, sizes, target=None, band=band, labels=labels_txt)
+        notes = counts.notes
+        chosen = counts.counts.copy()
+        # keep the old count wherever it already lies in the band's feasible range
+        for p in range(pieces):
+            lo, hi = band_range(float(weights[p]), int(sizes[p]), band)
+            if plan_counts[p] is not None and lo <= plan_counts[p] <= hi:  # type: ignore[operator]
+                chosen[p] = plan_counts[p]
+    else:
+        counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
+        notes = counts.notes
+        chosen = counts.counts
+
+    root = np.random.SeedSequence(seed)
+    child_seeds = root.spawn(pieces)
+    tasks = []
+    for p, m in enumerate(members):
+        k = int(chosen[p])
+        initial = initial_of[p] if plan_counts[p] == k else None
+        tasks.append(
+            _Task(
+                piece=p,
+                graph=graph.subgraph(m),
+                k=k,
+                seed=int(child_seeds[p].generate_state(1)[0]),
+                initial=initial,
+                band=band,
+                params=params,
+            )
+        )
+    solved = _run(tasks, workers if workers is not None else (os.cpu_count() or 1), scheduler)
+    if progress:
+        progress(pieces, pieces)
+
+    labels = np.empty(graph.n, dtype=np.int64)
+    grid_ids = np.empty(graph.n, dtype=object)
+    offset = 0
+    per_group: dict[str, int] = {}
+    for p, m in enumerate(members):
+        local = solved[p]
+        labels[m] = local + offset
+        group = str(graph.group_names[graph.groups[m[0]]])
+        base = per_group.get(group, 0)
+        sep = "" if group.isdigit() else "-"
+        prefix = f"{group}{sep}" if group else "G"
+        width = 3 if group else 5
+        grid_ids[m] = [f"{prefix}{base + g + 1:0{width}d}" for g in local.tolist()]
+        per_group[group] = base + int(local.max() + 1)
+        offset += int(local.max() + 1)
+
+    report = measure(graph, labels, target=target, band=band, previous=previous)
+    report.seed = seed
+    report.seconds = round(time.perf_counter() - started, 3)
+    report.communities_off_band = [notes[p] for p in sorted(notes)]
+    group_sizes = np.bincount(graph.groups, minlength=len(graph.group_names))
+    report.islands = [
+        str(graph.ids[m[0]]) for m in members if len(m) == 1 and group_sizes[graph.groups[m[0]]] > 1
+    ]
+    limit = band[1] if band is not None else 1.25 * report.workload_mean
+    report.heavy_units = [str(x) for x in graph.ids[graph.workload > limit]]
+    log.info("optimized %d units into %d grids in %.1f s", graph.n, report.count, report.seconds)
+    return Plan(labels=labels, grid_ids=grid_ids, report=report)
