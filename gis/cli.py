@@ -172,6 +172,109 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
         )
 
 
+def _parse_band(value: str | None) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    from gis.errors import Invalid
+
+    parts = value.split(":")
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError as exc:
+        raise Invalid(
+            f"--band must be LOW:HIGH with two numbers, e.g. 300:500; got {value!r}"
+        ) from exc
+    if not 0 <= low < high:
+        raise Invalid(f"the band {value} is empty: LOW must be below HIGH (and not negative)")
+    return low, high
+
+
+@app.command()
+@friendly
+def optimize(
+    source: Annotated[
+        str, typer.Argument(metavar="INPUT", help="polygon file, graph JSON, or db:[AREA_CODE]")
+    ],
+    id_column: Annotated[str, typer.Option(help="column with the unit id")],
+    workload_column: Annotated[str, typer.Option(help="column with the unit's workload")],
+    out: Annotated[Path, typer.Option(help="output file (format from its extension)")],
+    group_column: Annotated[
+        str | None, typer.Option(help="community column: no grid may cross it")
+    ] = None,
+    target_count: Annotated[int | None, typer.Option(help="exactly this many grids")] = None,
+    band: Annotated[str | None, typer.Option(help="workload band LOW:HIGH")] = None,
+    seed: Annotated[int, typer.Option(help="same input and seed, same plan")] = 0,
+    from_plan: Annotated[
+        str | None, typer.Option(help="column with today's grid: repair it, moving few units")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="processes (default: all cores)")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, for very large inputs")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Merge units into balanced, connected grids that respect communities (多格合一)."""
+    from gis.errors import Invalid
+    from gis.optimizer import optimize as run_optimizer
+    from gis.optimizer.io import read_units, write_plan
+
+    if target_count is None and band is None:
+        raise Invalid("give --target-count K or --band LOW:HIGH (or both)")
+    if target_count is not None and target_count < 1:
+        raise Invalid(f"--target-count must be at least 1; got {target_count}")
+    band_range = _parse_band(band)
+    engine = None
+    settings = _settings()
+    if source.startswith("db:"):
+        from gis.db import make_engine, resolve_url
+
+        engine = make_engine(resolve_url(settings))
+    units = read_units(
+        source,
+        id_column=id_column,
+        workload_column=workload_column,
+        group_column=group_column,
+        engine=engine,
+        weights=settings.weights,
+    )
+    previous = units.column(from_plan) if from_plan else None
+    plan = run_optimizer(
+        units.graph,
+        target=target_count,
+        band=band_range,
+        seed=seed,
+        from_plan=previous,
+        workers=workers,
+        scheduler=scheduler,
+    )
+    written = write_plan(out, units, plan, band_range)
+    report = plan.report
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        typer.echo(
+            f"{report.units:,} units → {report.count:,} grids in {report.seconds:.1f} s: "
+            f"workload mean {report.workload_mean:.1f}, CV {report.workload_cv:.3f}, "
+            f"min {report.workload_min:g}, max {report.workload_max:g}, "
+            f"{report.share_in_band:.1%} in band {report.band_used[0]:.0f}–{report.band_used[1]:.0f}, "
+            f"{report.connected_share:.0%} connected, {report.crossings} crossing(s), "
+            f"Polsby–Popper mean {report.polsby_popper_mean}"
+        )
+        if report.units_moved is not None:
+            typer.echo(f"units moved from the starting plan: {report.units_moved:,}")
+        for note in report.communities_off_band:
+            typer.echo(f"  off band: {note}")
+        if report.islands:
+            typer.echo(f"  islands (own grid): {', '.join(report.islands[:20])}")
+        if report.heavy_units:
+            typer.echo(f"  units heavier than the band: {', '.join(report.heavy_units[:20])}")
+        typer.echo("wrote " + ", ".join(str(p) for p in written))
+    if not report.valid:
+        failed = "; ".join(c["name"] + ": " + c["reason"] for c in report.checks if not c["ok"])
+        typer.secho(f"constraint violated: {failed}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+
+
 @app.command()
 @friendly
 def serve(
@@ -199,7 +302,8 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "pyogrio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app()
 
 

@@ -49,6 +49,13 @@ class _Task:
     initial: NDArray[np.int64] | None
     band: tuple[float, float] | None
     params: SolverParams
+    #: count for a fresh partition, tried when a repair cannot bring every grid into the band
+    fallback_k: int | None = None
+
+
+def _off_band(graph: UnitGraph, labels: NDArray[np.int64], band: tuple[float, float]) -> int:
+    loads = np.bincount(labels, weights=graph.workload)
+    return int(((loads < band[0]) | (loads > band[1])).sum())
 
 
 def _solve(task: _Task) -> tuple[int, NDArray[np.int64]]:
@@ -60,6 +67,12 @@ def _solve(task: _Task) -> tuple[int, NDArray[np.int64]]:
         initial=task.initial,
         band=task.band,
     )
+    if task.initial is not None and task.band is not None and task.fallback_k is not None:
+        off = _off_band(task.graph, labels, task.band)
+        if off:
+            fresh = partition_piece(task.graph, task.fallback_k, task.seed, params=task.params)
+            if _off_band(task.graph, fresh, task.band) < off:
+                labels = fresh
     return task.piece, labels
 
 
@@ -167,6 +180,7 @@ def optimize(
     if from_plan is not None and target is None and band is not None:
         counts = apportion(weights, sizes, target=None, band=band, labels=labels_txt)
         notes = counts.notes
+        fresh_counts = counts.counts
         chosen = counts.counts.copy()
         # keep the old count wherever it already lies in the band's feasible range
         for p in range(pieces):
@@ -176,7 +190,7 @@ def optimize(
     else:
         counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
         notes = counts.notes
-        chosen = counts.counts
+        chosen = fresh_counts = counts.counts
 
     root = np.random.SeedSequence(seed)
     child_seeds = root.spawn(pieces)
@@ -193,6 +207,7 @@ def optimize(
                 initial=initial,
                 band=band,
                 params=params,
+                fallback_k=int(fresh_counts[p]),
             )
         )
     solved = _run(tasks, workers if workers is not None else (os.cpu_count() or 1), scheduler)

@@ -53,15 +53,25 @@ class Objective:
         length_scale: float,
         anchor: list[int] | None,
         beta: float,
+        band: tuple[float, float] | None = None,
     ) -> None:
         self.w = workload
+        # A repair only pays for load outside the band: grids inside it are left alone.
+        self.band = band
         self.t2 = target * target if target > 0 else 1.0
         self.alpha = alpha / length_scale if length_scale > 0 else 0.0
         self.anchor = anchor
         self.beta = beta
 
+    def cost(self, x: float) -> float:
+        if self.band is None:
+            return (x - self.t) ** 2 / self.t2
+        low, high = self.band
+        excess = low - x if x < low else (x - high if x > high else 0.0)
+        return excess * excess / self.t2
+
     def balance(self, load: list[float]) -> float:
-        return sum((x - self.t) ** 2 for x in load) / self.t2 if load else 0.0
+        return sum(self.cost(x) for x in load)
 
     @property
     def t(self) -> float:
@@ -71,7 +81,11 @@ class Objective:
         self, u: int, a: int, b: int, load: list[float], shared_a: float, shared_b: float
     ) -> float:
         w = self.w[u]
-        delta = 2.0 * w * (w + load[b] - load[a]) / self.t2
+        if self.band is None:
+            delta = 2.0 * w * (w + load[b] - load[a]) / self.t2
+        else:
+            la, lb = load[a], load[b]
+            delta = self.cost(la - w) + self.cost(lb + w) - self.cost(la) - self.cost(lb)
         delta += self.alpha * (shared_a - shared_b)
         if self.anchor is not None:
             if self.anchor[u] == a:
@@ -81,9 +95,8 @@ class Objective:
         return delta
 
     def swap_balance(self, wu: float, wv: float, la: float, lb: float) -> float:
-        t = self.t
         new_a, new_b = la - wu + wv, lb - wv + wu
-        return ((new_a - t) ** 2 + (new_b - t) ** 2 - (la - t) ** 2 - (lb - t) ** 2) / self.t2
+        return self.cost(new_a) + self.cost(new_b) - self.cost(la) - self.cost(lb)
 
 
 class _Search:
@@ -338,7 +351,9 @@ def partition_piece(
 
     if initial is not None:
         anchor = _canonical(initial.tolist()).tolist()
-        objective = Objective(w, target, params.compactness, scale, anchor, params.move_cost)
+        objective = Objective(
+            w, target, params.compactness, scale, anchor, params.move_cost, band=band
+        )
         state = _Search(nbrs, list(anchor), k, w)
         _local_search(state, objective, rng, params, stop_when_in_band=band)
         return _canonical(state.labels)
