@@ -256,7 +256,8 @@ def optimize(
             f"{report.units:,} units → {report.count:,} grids in {report.seconds:.1f} s: "
             f"workload mean {report.workload_mean:.1f}, CV {report.workload_cv:.3f}, "
             f"min {report.workload_min:g}, max {report.workload_max:g}, "
-            f"{report.share_in_band:.1%} in band {report.band_used[0]:.0f}–{report.band_used[1]:.0f}, "
+            f"{report.share_in_band:.1%} in band "
+            f"{report.band_used[0]:.0f}–{report.band_used[1]:.0f}, "
             f"{report.connected_share:.0%} connected, {report.crossings} crossing(s), "
             f"Polsby–Popper mean {report.polsby_popper_mean}"
         )

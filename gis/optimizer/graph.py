@@ -109,22 +109,40 @@ def from_edges(
     )
 
 
+#: Shared boundaries shorter than this (in the CRS's units) are numerical dust, not adjacency.
+MIN_SHARED = 1e-9
+
+
 def rook_edges(
     geoms: NDArray[np.object_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """Pairs of polygons sharing a boundary of positive length, with that length.
 
     Vectorised: an STRtree finds candidate pairs, ``shapely.intersection`` measures them.
-    Lengths are in the units of the geometry's CRS (metres for a projected CRS).
+    Lengths are in the units of the geometry's CRS.
     """
+    left, right, shared = _shared_boundaries(geoms)
+    lengths = shapely.length(shared)
+    rook = lengths > MIN_SHARED
+    return left[rook], right[rook], lengths[rook]
+
+
+def _shared_boundaries(
+    geoms: NDArray[np.object_], grid_size: float = 0.0
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.object_]]:
+    """Candidate neighbour pairs and the boundary they share.
+
+    With ``grid_size`` the coordinates are snapped to that grid first, so that vertices two
+    files' worth of rounding apart (1 ulp is common in real data) count as the same vertex.
+    """
+    if grid_size > 0:
+        geoms = shapely.set_precision(geoms, grid_size)
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     keep = left < right
-    left, right = left[keep], right[keep]
+    left, right = left[keep].astype(np.int64), right[keep].astype(np.int64)
     boundary = shapely.boundary(geoms)
-    lengths = shapely.length(shapely.intersection(boundary[left], boundary[right]))
-    rook = lengths > 0
-    return left[rook].astype(np.int64), right[rook].astype(np.int64), lengths[rook]
+    return left, right, shapely.intersection(boundary[left], boundary[right])
 
 
 def from_frame(
@@ -137,9 +155,16 @@ def from_frame(
     """The unit graph of polygons, measured in metres in a local projected CRS."""
     if frame.crs is None:
         raise Invalid("the input has no coordinate system; give one (e.g. --crs EPSG:4326)")
-    metric = frame.to_crs(frame.estimate_utm_crs()) if frame.crs.is_geographic else frame
-    geoms = metric.geometry.values
-    edge_i, edge_j, shared = rook_edges(np.asarray(geoms))
+    # Adjacency is decided in the file's own coordinates, where shared edges are exact:
+    # reprojecting first can leave neighbours a few nanometres apart, or give corners a length.
+    snap = 1e-9 if frame.crs.is_geographic else 1e-4  # ≈0.1 mm either way
+    edge_i, edge_j, lines = _shared_boundaries(np.asarray(frame.geometry.values), snap)
+    metric_crs = frame.estimate_utm_crs() if frame.crs.is_geographic else frame.crs
+    to_metric = (lambda s: s.to_crs(metric_crs)) if frame.crs.is_geographic else (lambda s: s)
+    shared = to_metric(gpd.GeoSeries(lines, crs=frame.crs)).length.to_numpy()
+    rook = (shapely.length(lines) > MIN_SHARED) & (shared > 0)
+    edge_i, edge_j, shared = edge_i[rook], edge_j[rook], shared[rook]
+    geoms = to_metric(frame.geometry).values
     group_values = (
         frame[group_column].astype(str).to_numpy()
         if group_column
