@@ -142,6 +142,17 @@ def test_same_seed_same_plan_different_seed_still_valid() -> None:
     assert optimize(graph, target=8, seed=12, workers=1).report.valid
 
 
+def test_dask_gives_the_same_plan() -> None:
+    from dask.distributed import LocalCluster
+
+    rng = np.random.default_rng(9)
+    graph = lattice(8, 8, rng.integers(1, 30, 64), ["A"] * 24 + ["B"] * 24 + ["C"] * 16)
+    local = optimize(graph, target=12, seed=4, workers=1)
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        remote = optimize(graph, target=12, seed=4, scheduler=cluster.scheduler_address)
+    assert remote.labels.tolist() == local.labels.tolist()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [

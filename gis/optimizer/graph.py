@@ -71,6 +71,39 @@ class UnitGraph:
         )
 
 
+def split(graph: UnitGraph, members: list[NDArray[np.int64]]) -> list[UnitGraph]:
+    """The subgraphs of disjoint unit sets, in one pass over the edges (not one per set)."""
+    piece = np.full(graph.n, -1, dtype=np.int64)
+    local = np.zeros(graph.n, dtype=np.int64)
+    for p, m in enumerate(members):
+        piece[m] = p
+        local[m] = np.arange(len(m))
+    i, j, length = graph.edges()
+    inside = (piece[i] >= 0) & (piece[i] == piece[j])
+    i, j, length = i[inside], j[inside], length[inside]
+    order = np.argsort(piece[i], kind="stable")
+    i, j, length = i[order], j[order], length[order]
+    bounds = np.searchsorted(piece[i], np.arange(len(members) + 1))
+    out = []
+    for p, m in enumerate(members):
+        lo, hi = bounds[p], bounds[p + 1]
+        out.append(
+            from_edges(
+                ids=graph.ids[m],
+                workload=graph.workload[m],
+                groups=graph.groups[m],
+                group_names=graph.group_names,
+                edge_i=local[i[lo:hi]],
+                edge_j=local[j[lo:hi]],
+                shared=length[lo:hi],
+                area=graph.area[m],
+                perimeter=graph.perimeter[m],
+                centroids=graph.centroids[m],
+            )
+        )
+    return out
+
+
 def from_edges(
     *,
     ids: NDArray[np.object_],

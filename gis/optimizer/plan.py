@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from gis.errors import Invalid
 from gis.optimizer.apportion import apportion, band_range
-from gis.optimizer.graph import UnitGraph, components
+from gis.optimizer.graph import UnitGraph, components, split
 from gis.optimizer.metrics import Report, grid_components, measure
 from gis.optimizer.solver import SolverParams, partition_piece
 
@@ -150,7 +150,8 @@ def optimize(
     _check_workload(graph)
     piece_of = components(graph)
     pieces = int(piece_of.max() + 1) if graph.n else 0
-    members = [np.flatnonzero(piece_of == p) for p in range(pieces)]
+    by_piece = np.argsort(piece_of, kind="stable")
+    members = np.split(by_piece, np.searchsorted(piece_of[by_piece], np.arange(1, pieces)))
     # Pieces in a stable order: by community name, then by first unit.
     order = sorted(
         range(pieces),
@@ -161,6 +162,7 @@ def optimize(
     sizes = np.array([len(m) for m in members], dtype=np.int64)
     labels_txt = [_piece_label(graph, m) for m in members]
 
+    subgraphs = split(graph, members)
     previous: NDArray[np.int64] | None = None
     plan_counts: list[int | None] = [None] * pieces
     initial_of: list[NDArray[np.int64] | None] = [None] * pieces
@@ -169,8 +171,7 @@ def optimize(
             raise Invalid("the starting plan must give a grid for every unit")
         _, previous = np.unique(np.asarray([str(x) for x in from_plan]), return_inverse=True)
         previous = previous.astype(np.int64)
-        for p, m in enumerate(members):
-            sub = graph.subgraph(m)
+        for p, (m, sub) in enumerate(zip(members, subgraphs, strict=True)):
             local = previous[m]
             _, local = np.unique(local, return_inverse=True)
             if (grid_components(sub, local.astype(np.int64)) == 1).all():
@@ -201,7 +202,7 @@ def optimize(
         tasks.append(
             _Task(
                 piece=p,
-                graph=graph.subgraph(m),
+                graph=subgraphs[p],
                 k=k,
                 seed=int(child_seeds[p].generate_state(1)[0]),
                 initial=initial,
