@@ -196,7 +196,7 @@ def optimize(
     root = np.random.SeedSequence(seed)
     child_seeds = root.spawn(pieces)
     tasks = []
-    for p, m in enumerate(members):
+    for p in range(pieces):
         k = int(chosen[p])
         initial = initial_of[p] if plan_counts[p] == k else None
         tasks.append(
