@@ -84,14 +84,15 @@ def apportion(
     if target is None:
         assert band is not None
         mid = (band[0] + band[1]) / 2
+
+        def best_count(p: int) -> int:
+            def spread(k: int) -> tuple[float, int]:
+                return (k * (float(weights[p]) / k - mid) ** 2, k)
+
+            return min(range(int(lower[p]), int(upper[p]) + 1), key=spread)
+
         counts = np.array(
-            [
-                min(
-                    range(lower[p], upper[p] + 1),
-                    key=lambda k, p=p: (k * (weights[p] / k - mid) ** 2, k),
-                )
-                for p in range(pieces)
-            ],
+            [best_count(p) for p in range(pieces)],
             dtype=np.int64,
         )
         return Apportionment(counts, notes)

@@ -186,8 +186,9 @@ def optimize(
         # keep the old count wherever it already lies in the band's feasible range
         for p in range(pieces):
             lo, hi = band_range(float(weights[p]), int(sizes[p]), band)
-            if plan_counts[p] is not None and lo <= plan_counts[p] <= hi:  # type: ignore[operator]
-                chosen[p] = plan_counts[p]
+            kept = plan_counts[p]
+            if kept is not None and lo <= kept <= hi:
+                chosen[p] = kept
     else:
         counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
         notes = counts.notes
