@@ -15,6 +15,7 @@ help:
 	@echo "make test   - install what is missing, then run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy on gis/"
 	@echo "make bench  - benchmarks (not part of the tests)"
+	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
 	@echo "make stop   - stop Gridmap's own PostGIS"
 
 demo: setup
@@ -34,6 +35,22 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/load_sample.py
 	$(BIN)/python bench/geojson_layers.py
+	$(BIN)/python bench/optimizer_scale.py --dask
+
+# The merge optimizer against pymetis, GerryChain, spopt and pygeoda (bench/README.md). The peers
+# live in their own venv, so the project's .venv and CI never see them.
+BENCH_VENV  ?= .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: bench-peers
+bench-peers: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python bench/optimizer_peers.py
+
+$(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
+	[ -x $(BENCH_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -e . -r bench/requirements-peers.txt
+	touch $@
 
 stop:
 	$(BIN)/gridmap db stop

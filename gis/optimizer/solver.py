@@ -58,7 +58,8 @@ class Objective:
         self.w = workload
         # A repair only pays for load outside the band: grids inside it are left alone.
         self.band = band
-        self.t2 = target * target if target > 0 else 1.0
+        self.t = target if target > 0 else 1.0
+        self.t2 = self.t * self.t
         self.alpha = alpha / length_scale if length_scale > 0 else 0.0
         self.anchor = anchor
         self.beta = beta
@@ -72,10 +73,6 @@ class Objective:
 
     def balance(self, load: list[float]) -> float:
         return sum(self.cost(x) for x in load)
-
-    @property
-    def t(self) -> float:
-        return self.t2**0.5
 
     def move(
         self, u: int, a: int, b: int, load: list[float], shared_a: float, shared_b: float
@@ -95,6 +92,9 @@ class Objective:
         return delta
 
     def swap_balance(self, wu: float, wv: float, la: float, lb: float) -> float:
+        if self.band is None:  # closed form of the squared deviation, as for a move of wu - wv
+            d = wu - wv
+            return 2.0 * d * (d + lb - la) / self.t2
         new_a, new_b = la - wu + wv, lb - wv + wu
         return self.cost(new_a) + self.cost(new_b) - self.cost(la) - self.cost(lb)
 
