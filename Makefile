@@ -11,18 +11,21 @@ APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk
 .PHONY: demo test lint bench setup system-packages stop clean-db help
 
 help:
-	@echo "make demo   - install what is missing, start PostGIS, load the sample city, serve :8000"
+	@echo "make demo   - install what is missing, start PostGIS, load the sample city, demo logins, serve :8000"
 	@echo "make test   - install what is missing, then run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy on gis/"
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
 	@echo "make stop   - stop Gridmap's own PostGIS"
 
+# Demo mode (GRIDMAP_DEMO=1): a generated secret key is allowed, and the demo logins (one user
+# per role, password printed) are created; never on a production server.
 demo: setup
 	$(BIN)/gridmap db start
 	$(BIN)/gridmap migrate
 	$(BIN)/gridmap load-sample
-	$(BIN)/gridmap serve
+	GRIDMAP_DEMO=1 $(BIN)/gridmap user demo
+	GRIDMAP_DEMO=1 $(BIN)/gridmap serve
 
 test: setup
 	$(BIN)/pytest

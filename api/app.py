@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,17 +10,23 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
-from api.routers import areas, health, layers, pages
+from api import auth, problems
+from api.routers import areas, audit, health, layers, pages, users
+from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
+from gis.accounts import SessionPolicy
 from gis.db import make_engine, resolve_url
-from gis.settings import Settings, load_settings
+from gis.settings import Settings, load_settings, resolve_secret_key
 from maps.assets import STATIC_DIR
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app. The database (embedded or by URL) is opened at start-up, closed at exit."""
+    """Build the app. The database (embedded or by URL) is opened at start-up, closed at exit.
+
+    Refuses to build (:class:`~gis.errors.Misconfigured`) without a secret key outside demo mode.
+    """
     settings = settings or load_settings()
+    secret = resolve_secret_key(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,15 +41,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Gridmap",
         version=__version__,
         summary="Grid mapping for community governance (网格化管理) on PostGIS",
+        description="Every endpoint but /health and the docs needs a log-in (POST /auth/login), "
+        "and answers only within the user's scope in the admin hierarchy.",
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.policy = SessionPolicy(
+        secret,
+        lifetime=dt.timedelta(hours=settings.session_hours),
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
+    )
+    app.state.login_limiter = LoginLimiter.from_settings(settings)
+    app.state.clock = lambda: dt.datetime.now(dt.UTC)
     problems.install(app)
+    # Middleware added last runs first: headers on every answer, then the size limit, then CSRF.
     # A city-wide layer is megabytes of GeoJSON that compresses ~5×: worth it on county networks.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(
+        CsrfProtect,
+        secret=secret,
+        allowed_origins=settings.allowed_origins.split(","),
+    )
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
+    )
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(areas.router)
     app.include_router(layers.router)
+    app.include_router(users.router)
+    app.include_router(audit.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -26,7 +26,9 @@ def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[C
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ConnDep = Annotated[Connection, Depends(get_connection)]
+# scope="function": the transaction commits when the route returns, *before* the answer is sent,
+# so a client that is told "done" (a log-in, a change) finds it done on its next request.
+ConnDep = Annotated[Connection, Depends(get_connection, scope="function")]
 
 
 def band(settings: SettingsDep) -> tuple[float, float]:

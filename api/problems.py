@@ -1,17 +1,37 @@
-"""Errors as ``application/problem+json`` (RFC 9457), mapped from the domain in one place."""
+"""Errors as ``application/problem+json`` (RFC 9457), mapped from the domain in one place.
+
+:func:`install` registers the handlers and makes the OpenAPI document say so: every operation
+lists the problem answers it can give (401/403 where a log-in is needed, 404, 413 with a body,
+422, 429 for log-in) with the :class:`~api.schemas.Problem` schema, instead of FastAPI's
+``HTTPValidationError``.
+"""
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import Problem
 from gis.errors import GridmapError
 
 PROBLEM = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+DESCRIPTIONS = {
+    "400": "Bad request",
+    "401": "Not logged in (or the session ended)",
+    "403": "Forbidden: the role or the scope does not reach this, or a failed CSRF check",
+    "404": "Not found",
+    "409": "Conflict",
+    "413": "Request body too large",
+    "422": "Invalid input",
+    "429": "Too many failed log-ins",
+}
 
 
 def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
@@ -29,7 +49,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(GridmapError)
     async def domain_error(request: Request, exc: GridmapError) -> JSONResponse:
         extra = {k: v for k, v in exc.detail.items() if isinstance(v, str | int | float | bool)}
-        return problem(exc.status, exc.title, exc.message, request.url.path, **extra)
+        answer = problem(exc.status, exc.title, exc.message, request.url.path, **extra)
+        if exc.status == 401:
+            answer.headers["WWW-Authenticate"] = 'Bearer realm="gridmap"'
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -48,9 +71,57 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}"
-        return problem(
-            exc.status_code,
-            detail if exc.status_code != 404 else "Not found",
-            detail,
-            request.url.path,
-        )
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = detail
+        if exc.status_code == 404:
+            title = "Not found"
+        answer = problem(exc.status_code, title, detail, request.url.path)
+        for name, value in (exc.headers or {}).items():
+            answer.headers[name] = value
+        return answer
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = document_problems(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Describe every operation's problem answers with the Problem schema (see module doc)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema()
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            codes = {"400", "422"}  # 400: a URL with a NUL byte (api.security.BodyLimit)
+            if operation.get("security"):
+                codes |= {"401", "403"}
+            if "{" in path or any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                codes.add("404")
+            if "requestBody" in operation:
+                codes |= {"403", "409", "413"}
+            if method != "get":
+                codes.add("403")  # the Origin check
+            if path.endswith("/login"):
+                codes |= {"401", "429"}
+            codes |= {c for c in responses if c[0] in "45"}
+            if path == "/health":
+                codes = set()
+            for code in codes:
+                entry = responses.setdefault(code, {})
+                entry["description"] = entry.get("description") or DESCRIPTIONS.get(code, "Error")
+                entry["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema

@@ -1,4 +1,8 @@
-"""The admin hierarchy as GeoJSON: districts (区县), streets (街道/乡镇), communities (社区/村)."""
+"""The admin hierarchy as GeoJSON: districts (区县), streets (街道/乡镇), communities (社区/村).
+
+Every function takes the caller's :class:`~gis.scope.Scope`: a user sees the areas inside their
+scope and the areas that hold it (their own district's outline), nothing else.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.errors import NotFound
+from gis.errors import Forbidden, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
+from gis.scope import EVERYTHING, Scope
 
 _LEVELS: dict[str, dict[str, Any]] = {
     "district": {
@@ -58,15 +63,19 @@ def list_areas(
     *,
     parent: str | None = None,
     bbox: BBox | None = None,
+    scope: Scope = EVERYTHING,
 ) -> str:
-    """All districts, streets or communities (optionally under a parent code, or in a bbox)."""
-    where: list[str] = ["true"]
-    params: dict[str, Any] = {}
+    """The districts, streets or communities ``scope`` sees (optionally under a parent code, or
+    in a bbox). A parent outside the scope is :class:`Forbidden`."""
+    visible = scope.area_sql("x.code")
+    where: list[str] = [visible.sql]
+    params: dict[str, Any] = dict(visible.params)
     if parent:
         parent_level = {"street": "district", "community": "street"}[level]
         _require(conn, parent_level, parent)
-        where.append("x.code LIKE :prefix")
-        params["prefix"] = parent + "%"
+        _check_sees(scope, parent_level, parent)
+        where.append("starts_with(x.code, :parent)")
+        params["parent"] = parent
     if bbox:
         where.append(f"x.geom && {BBOX_SQL}")
         params |= bbox.params()
@@ -74,15 +83,24 @@ def list_areas(
     return collection(conn, sql, params)
 
 
-def get_area(conn: Connection, level: str, code: str) -> str:
-    """One district, street or community as a GeoJSON Feature; unknown code → NotFound."""
+def get_area(conn: Connection, level: str, code: str, scope: Scope = EVERYTHING) -> str:
+    """One district, street or community as a GeoJSON Feature; unknown code → NotFound, one
+    the scope does not see → Forbidden."""
     row = conn.execute(
         text(f"SELECT q.feature::text FROM ({_features(level)} WHERE x.code = :code) q"),
         {"code": code},
     ).first()
     if row is None:
         raise NotFound(f"no {_LABEL[level]} with code {code!r}", code=code)
+    _check_sees(scope, level, code)
     return str(row[0])
+
+
+def _check_sees(scope: Scope, level: str, code: str) -> None:
+    if not scope.sees_area(code):
+        raise Forbidden(
+            f"{_LABEL[level]} {code} is outside your scope ({scope})", code=code, scope=str(scope)
+        )
 
 
 def _require(conn: Connection, level: str, code: str) -> None:

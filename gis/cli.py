@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from gis.cli_users import users_app
 from gis.errors import GridmapError
 from gis.settings import Settings, load_settings
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The embedded PostGIS cluster (unused when GRIDMAP_DATABASE_URL is set).")
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="user")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -49,13 +49,29 @@ class IllegalTransition(Conflict):
     title = "Illegal transition"
 
 
+class Unauthorized(GridmapError):
+    """No valid log-in: a missing, expired or revoked session, or a wrong password."""
+
+    status = 401
+    title = "Unauthorized"
+
+
 class Forbidden(GridmapError):
+    """Logged in, but the role or the scope does not reach this."""
+
     status = 403
     title = "Forbidden"
 
 
 class Infeasible(Invalid):
     title = "Infeasible"
+
+
+class Misconfigured(GridmapError):
+    """A setting that production needs is missing or unsafe; the service refuses to start."""
+
+    status = 500
+    title = "Misconfigured"
 
 
 class DatabaseUnavailable(GridmapError):

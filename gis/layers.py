@@ -1,4 +1,9 @@
-"""Grid layers, their grids and the base units, read from PostGIS."""
+"""Grid layers, their grids and the base units, read from PostGIS.
+
+Every function takes the caller's :class:`~gis.scope.Scope`: layer statistics are computed over
+the grids the scope reaches, collections hold only those grids, and asking for a grid or a unit
+outside the scope is :class:`~gis.errors.Forbidden`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.errors import Invalid, NotFound
+from gis import audit
+from gis.accounts import Permission, authorize
+from gis.audit import Actor
+from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
+from gis.scope import EVERYTHING, Scope
 
 
 def _band_case(low: float, high: float, expr: str = "g.workload") -> str:
@@ -17,9 +26,13 @@ def _band_case(low: float, high: float, expr: str = "g.workload") -> str:
     )
 
 
-def list_layers(conn: Connection, band: tuple[float, float]) -> list[dict[str, Any]]:
-    """Every layer with its grid count and workload balance (mean, CV, min, max, share in band)."""
+def list_layers(
+    conn: Connection, band: tuple[float, float], scope: Scope = EVERYTHING
+) -> list[dict[str, Any]]:
+    """Every layer with the count and workload balance (mean, CV, min, max, share in band) of
+    the grids ``scope`` reaches."""
     low, high = band
+    reach = scope.grid_sql("g")
     rows = conn.execute(
         text(
             f"""
@@ -34,17 +47,20 @@ def list_layers(conn: Connection, band: tuple[float, float]) -> list[dict[str, A
                    round(avg(CASE WHEN {_band_case(low, high)} = 'in' THEN 1.0 ELSE 0.0 END),
                          3)::float AS share_in_band,
                    count(*) FILTER (WHERE g.community_count > 1) AS grids_crossing_communities
-            FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id
+            FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id AND ({reach.sql})
             GROUP BY l.id
             ORDER BY CASE l.kind WHEN 'unified' THEN 0 WHEN 'department' THEN 1 ELSE 2 END, l.id
             """
-        )
+        ),
+        reach.params,
     ).mappings()
     return [dict(r) | {"band": [low, high]} for r in rows]
 
 
-def get_layer(conn: Connection, code: str, band: tuple[float, float]) -> dict[str, Any]:
-    for layer in list_layers(conn, band):
+def get_layer(
+    conn: Connection, code: str, band: tuple[float, float], scope: Scope = EVERYTHING
+) -> dict[str, Any]:
+    for layer in list_layers(conn, band, scope):
         if layer["code"] == code:
             return layer
     raise NotFound(f"no grid layer with code {code!r}", layer=code)
@@ -83,16 +99,20 @@ def grids_geojson(
     community: str | None = None,
     limit: int = 5000,
     offset: int = 0,
+    scope: Scope = EVERYTHING,
 ) -> str:
-    """A page of a layer's grids as a FeatureCollection, with OGC-style paging counts.
+    """A page of the grids of a layer that ``scope`` reaches, as a FeatureCollection with
+    OGC-style paging counts.
 
-    ``community`` keeps the grids that hold units of that community (code prefix of 12 digits).
+    ``community`` keeps the grids that hold units of that community (code prefix of 12 digits);
+    a community the scope does not see is :class:`Forbidden`.
     """
     if limit < 1 or offset < 0:
         raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
     layer_id = _layer_id(conn, layer)
-    where = ["g.layer_id = :layer_id", "g.geom IS NOT NULL"]
-    params: dict[str, Any] = {"layer_id": layer_id}
+    reach = scope.grid_sql("g")
+    where = ["g.layer_id = :layer_id", "g.geom IS NOT NULL", reach.sql]
+    params: dict[str, Any] = {"layer_id": layer_id} | reach.params
     if bbox:
         where.append(f"g.geom && {BBOX_SQL}")
         params |= bbox.params()
@@ -102,6 +122,10 @@ def grids_geojson(
         ).first()
         if not found:
             raise NotFound(f"no community with code {community!r}", community=community)
+        if not scope.sees_area(community):
+            raise Forbidden(
+                f"community {community} is outside your scope ({scope})", community=community
+            )
         where.append(
             "EXISTS (SELECT 1 FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id "
             "WHERE gu.grid_id = g.id AND u.community_id = :community_id)"
@@ -131,9 +155,21 @@ def grids_geojson(
     return collection(conn, features, params | {"limit": limit, "offset": offset}, extra=extra)
 
 
-def grid_detail(conn: Connection, layer: str, code: str, band: tuple[float, float]) -> str:
-    """One grid as a Feature, with its units (code, community, households, workload share)."""
+def grid_detail(
+    conn: Connection,
+    layer: str,
+    code: str,
+    band: tuple[float, float],
+    scope: Scope = EVERYTHING,
+) -> str:
+    """One grid as a Feature, with its units (code, community, households, workload share).
+
+    A grid the scope does not reach is :class:`Forbidden`; of a grid that crosses the scope's
+    edge, only the units inside the scope are listed (the totals are the whole grid's).
+    """
     layer_id = _layer_id(conn, layer)
+    reach = scope.grid_sql("g")
+    units = scope.unit_sql("u")
     props = GRID_PROPERTIES | {
         "band": _band_case(*band),
         "layer": "CAST(:layer AS text)",
@@ -144,24 +180,78 @@ def grid_detail(conn: Connection, layer: str, code: str, band: tuple[float, floa
                         'care_people', u.care_people) ORDER BY u.code), '[]'::json)
                      FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
                      JOIN community uc ON uc.id = u.community_id
-                     WHERE gu.grid_id = g.id)""",
+                     WHERE gu.grid_id = g.id AND ("""
+        + units.sql
+        + "))",
     }
     row = conn.execute(
         text(
-            f"""SELECT q.feature::text FROM (
-                    SELECT {feature_sql("g.code", "g.geom", props)}
+            f"""SELECT q.feature::text, q.reached FROM (
+                    SELECT {feature_sql("g.code", "g.geom", props)}, ({reach.sql}) AS reached
                     FROM grid g LEFT JOIN community c ON c.id = g.community_id
                     WHERE g.layer_id = :layer_id AND g.code = :code) q"""
         ),
-        {"layer_id": layer_id, "code": code, "layer": layer},
+        {"layer_id": layer_id, "code": code, "layer": layer} | reach.params | units.params,
     ).first()
     if row is None:
         raise NotFound(f"layer {layer!r} has no grid with code {code!r}", layer=layer, grid=code)
+    if not row[1]:
+        raise Forbidden(
+            f"grid {code} of layer {layer!r} is outside your scope ({scope})",
+            layer=layer,
+            grid=code,
+        )
     return str(row[0])
 
 
-def unit_detail(conn: Connection, code: str) -> str:
-    """One base unit as a Feature, with the grid it belongs to in every layer."""
+def rename_grid(conn: Connection, actor: Actor, layer: str, code: str, name: str) -> dict[str, Any]:
+    """Give a grid a new name (audited as ``grid.rename``).
+
+    Needs the ``edit_layers`` permission and a grid lying wholly inside the actor's scope.
+    """
+    scope = authorize(actor, Permission.EDIT_LAYERS)
+    name = name.strip()
+    if not name or len(name) > 128:
+        raise Invalid("a grid name has 1 to 128 characters", name=name)
+    layer_id = _layer_id(conn, layer)
+    whole = scope.grid_sql("g", entirely=True)
+    row = conn.execute(
+        text(
+            f"SELECT g.id, g.name, ({whole.sql}) AS inside FROM grid g "
+            "WHERE g.layer_id = :layer_id AND g.code = :code FOR UPDATE"
+        ),
+        {"layer_id": layer_id, "code": code} | whole.params,
+    ).first()
+    if row is None:
+        raise NotFound(f"layer {layer!r} has no grid with code {code!r}", layer=layer, grid=code)
+    if not row.inside:
+        raise Forbidden(
+            f"grid {code} of layer {layer!r} is not wholly inside your scope ({scope}): "
+            "you may only edit grids inside it",
+            layer=layer,
+            grid=code,
+        )
+    if row.name != name:
+        conn.execute(
+            text("UPDATE grid SET name = :name WHERE id = :id"), {"name": name, "id": row.id}
+        )
+        audit.record(
+            conn,
+            actor,
+            "grid.rename",
+            "grid",
+            f"{layer}/{code}",
+            {"name": row.name},
+            {"name": name},
+        )
+    return {"layer": layer, "code": code, "name": name}
+
+
+def unit_detail(conn: Connection, code: str, scope: Scope = EVERYTHING) -> str:
+    """One base unit as a Feature, with the grid it belongs to in every layer (of those grids,
+    the ones the scope reaches). A unit outside the scope is :class:`Forbidden`."""
+    reach = scope.grid_sql("g")
+    inside = scope.unit_sql("u")
     props = {
         "code": "u.code",
         "community_code": "c.code",
@@ -174,19 +264,24 @@ def unit_detail(conn: Connection, code: str) -> str:
         "area_m2": "round(u.area_m2::numeric, 1)",
         "grids": """(SELECT coalesce(json_object_agg(l.code, g.code), '{}'::json)
                      FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id
-                     JOIN grid_layer l ON l.id = gu.layer_id WHERE gu.unit_id = u.id)""",
+                     JOIN grid_layer l ON l.id = gu.layer_id
+                     WHERE gu.unit_id = u.id AND ("""
+        + reach.sql
+        + "))",
     }
     row = conn.execute(
         text(
-            f"""SELECT q.feature::text FROM (
-                    SELECT {feature_sql("u.code", "u.geom", props)}
+            f"""SELECT q.feature::text, q.inside FROM (
+                    SELECT {feature_sql("u.code", "u.geom", props)}, ({inside.sql}) AS inside
                     FROM base_unit u JOIN community c ON c.id = u.community_id
                     WHERE u.code = :code) q"""
         ),
-        {"code": code},
+        {"code": code} | reach.params | inside.params,
     ).first()
     if row is None:
         raise NotFound(f"no base unit with code {code!r}", unit=code)
+    if not row[1]:
+        raise Forbidden(f"base unit {code} is outside your scope ({scope})", unit=code)
     return str(row[0])
 
 

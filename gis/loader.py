@@ -20,6 +20,9 @@ import pyogrio
 import shapely
 from sqlalchemy import Connection, Engine, text
 
+from gis import audit
+from gis.accounts import Permission, authorize
+from gis.audit import Actor
 from gis.errors import Conflict, InvalidFile
 from gis.grids import refresh_grids
 from gis.settings import WorkloadWeights
@@ -324,13 +327,19 @@ def load_city(
     *,
     weights: WorkloadWeights | None = None,
     replace: bool = False,
+    actor: Actor | None = None,
 ) -> LoadReport:
     """Load a city package in one transaction.
 
     A package whose districts are already in the database is skipped (loading twice never
     duplicates rows) unless ``replace`` is true, in which case those districts and everything
     under them are deleted first, in the same transaction.
+
+    The import is recorded in the audit log (``city.import``) in the same transaction, under
+    ``actor`` (a user needs the ``import_data`` permission; default: the process's OS user).
     """
+    actor = actor if actor is not None else audit.process_actor()
+    authorize(actor, Permission.IMPORT_DATA)
     started = time.perf_counter()
     path = Path(path)
     report = LoadReport(path)
@@ -364,6 +373,15 @@ def load_city(
             )
         ]
         refresh_grids(conn, weights or WorkloadWeights(), layer_ids=layer_ids)
+        audit.record(
+            conn,
+            actor,
+            "city.import",
+            "city_package",
+            path.name,
+            {"districts": present} if present else None,
+            {"path": str(path), "districts": codes, "rows": report.rows},
+        )
     report.seconds = time.perf_counter() - started
     log.debug("%s", report.summary())
     return report

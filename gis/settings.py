@@ -6,10 +6,14 @@ factory, test fixture) and hand the result on.
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gis.errors import Misconfigured
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SAMPLE = REPO_ROOT / "data" / "fuzhou_sample.gpkg"
@@ -60,7 +64,71 @@ class Settings(BaseSettings):
     tile_crs: str = "wgs84"
     geojson_page_limit: int = 5000
 
+    # --- Accounts and security (README: "Accounts and roles").
+    # Keys the digests of session tokens kept in the database and signs CSRF tokens. Required
+    # outside demo mode: the app refuses to start without it (see resolve_secret_key).
+    secret_key: SecretStr | None = None
+    # Demo mode (GRIDMAP_DEMO=1, set by `make demo`): a secret generated into data_dir is allowed
+    # and `gridmap user demo` may create the demo logins. Never on a production server.
+    demo: bool = False
+    session_hours: float = Field(8.0, gt=0)  # a session ends this long after log-in, at the latest
+    session_idle_minutes: float = Field(120.0, gt=0)  # … or after this long unused
+    # Secure cookies are sent only over https; they are set Secure on every https request anyway,
+    # this forces it behind a proxy that terminates TLS and forwards plain http.
+    cookie_secure: bool = False
+    max_body_bytes: int = Field(1_048_576, gt=0)  # any request body (JSON, forms)
+    max_upload_bytes: int = Field(104_857_600, gt=0)  # bodies of upload routes (city packages)
+    login_max_failures: int = Field(5, gt=0)  # per user name and client address, in the window
+    login_max_failures_per_ip: int = Field(50, gt=0)  # per client address, any user names
+    login_window_seconds: int = Field(900, gt=0)
+    # Other origins (scheme://host[:port]) allowed to send unsafe requests, comma-separated:
+    # needed only when a proxy rewrites the Host header.
+    allowed_origins: str = ""
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment once; explicit overrides win (used by tests and the CLI)."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+#: The shortest secret key accepted: 32 characters of ``secrets.token_urlsafe`` is 190 bits.
+MIN_SECRET_LENGTH = 32
+SECRET_HINT = (
+    "set GRIDMAP_SECRET_KEY to a long random value, e.g. the output of "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`, "
+    "or set GRIDMAP_DEMO=1 to run a demo"
+)
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The secret key to use, refusing to run a production server without a real one.
+
+    In demo mode with no key set, a random key is generated once and kept in
+    ``data_dir/secret_key`` (mode 0600), so that demo sessions survive a restart.
+
+    Raises
+    ------
+    Misconfigured
+        Not in demo mode and no key, or a key shorter than :data:`MIN_SECRET_LENGTH`.
+    """
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value()
+        if len(key) < MIN_SECRET_LENGTH and not settings.demo:
+            raise Misconfigured(
+                f"GRIDMAP_SECRET_KEY is too short ({len(key)} characters, at least "
+                f"{MIN_SECRET_LENGTH} needed): {SECRET_HINT}"
+            )
+        if key:
+            return key
+    if not settings.demo:
+        raise Misconfigured(f"GRIDMAP_SECRET_KEY is not set: {SECRET_HINT}")
+    path = settings.data_dir / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made by an earlier run (or a concurrent one)
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

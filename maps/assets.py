@@ -13,6 +13,7 @@ LEAFLET_JS = "vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 CITY_MAP_JS = "gridmap/city_map.js"
 CITY_MAP_CSS = "gridmap/city_map.css"
+LOGIN_CSS = "gridmap/login.css"
 FAVICON = "gridmap/favicon.svg"
 
 

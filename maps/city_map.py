@@ -8,6 +8,7 @@ government networks with no way out, so folium's CDN defaults are replaced, not 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -67,7 +68,37 @@ class CityMapApp(MacroElement):
         self.favicon = static_url(FAVICON)
 
 
-def _title_bar(settings: Settings) -> str:
+@dataclass(frozen=True)
+class Viewer:
+    """Who the page is for: shown in the title bar, with a log-out button."""
+
+    name: str
+    role: str  # e.g. "规划人员 Planner"
+    scope: str  # e.g. "区县 临川区 (361002)"
+    csrf_token: str
+
+
+def _user_badge(viewer: Viewer | None) -> str:
+    if viewer is None:
+        return ""
+    role_zh = viewer.role.split(" ")[0]
+    return f"""
+      <div class="gm-user" data-testid="user-badge"
+           title="{escape(viewer.role)} · {escape(viewer.scope)}">
+        <div class="gm-user-text">
+          <span class="gm-user-name">{escape(viewer.name)}</span>
+          <span class="gm-user-role">{escape(role_zh)} · {escape(viewer.scope)}</span>
+        </div>
+        <form method="post" action="logout" class="gm-logout">
+          <input type="hidden" name="csrf_token" value="{escape(viewer.csrf_token)}">
+          <button type="submit" data-testid="logout">
+            退出 <span class="gm-en">Log out</span>
+          </button>
+        </form>
+      </div>"""
+
+
+def _title_bar(settings: Settings, viewer: Viewer | None = None) -> str:
     low, high = f"{settings.band_low:g}", f"{settings.band_high:g}"
     return f"""
     <header class="gm-bar" role="banner">
@@ -78,7 +109,7 @@ def _title_bar(settings: Settings) -> str:
       <p class="gm-subtitle">社区网格工作量 <span class="gm-en">Grid workload by layer</span></p>
       <p class="gm-band" title="每个网格的工作量标准 The workload band each grid should fall in">
         标准 <span class="gm-en">Band</span> <strong>{escape(low)}–{escape(high)}</strong>
-      </p>
+      </p>{_user_badge(viewer)}
     </header>
     """
 
@@ -94,7 +125,7 @@ def page_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def build_city_map(settings: Settings) -> OfflineMap:
+def build_city_map(settings: Settings, viewer: Viewer | None = None) -> OfflineMap:
     """The folium map of the page, before rendering (kept separate so tests can inspect it)."""
     fmap = OfflineMap(
         location=DEFAULT_CENTER,
@@ -116,13 +147,13 @@ def build_city_map(settings: Settings) -> OfflineMap:
     root = fmap.get_root()
     assert isinstance(root, Figure)
     root.title = TITLE
-    root.html.add_child(Element(_title_bar(settings)), name="gm_title_bar", index=0)
+    root.html.add_child(Element(_title_bar(settings, viewer)), name="gm_title_bar", index=0)
     fmap.add_child(CityMapApp(page_config(settings)))
     return fmap
 
 
-def city_map_html(settings: Settings) -> str:
+def city_map_html(settings: Settings, viewer: Viewer | None = None) -> str:
     """The whole page as HTML; its data comes later from the JSON API, so it renders instantly."""
-    html = build_city_map(settings).get_root().render()
+    html = build_city_map(settings, viewer).get_root().render()
     # branca's page template has no lang; without it browsers may pick Japanese glyphs for 汉字.
     return html.replace("<html>", '<html lang="zh-CN">', 1)

@@ -11,21 +11,25 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
 from api.deps import get_connection
+from api.security import SESSION_COOKIE, csrf_token
+from gis.accounts import Role, create_user, get_user, open_session
 from gis.db import make_engine, migrate
 from gis.loader import load_city
 from gis.pgcluster import Cluster
+from gis.scope import Scope
 from gis.settings import DEFAULT_SAMPLE, Settings, load_settings
-from tests.tiny_city import write_tiny_city
+from tests.tiny_city import COMMUNITY_A, DISTRICT, STREET, write_tiny_city
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,9 +48,29 @@ def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cluster.destroy()
 
 
+TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnop"
+TEST_PASSWORD = "correct-horse-battery"
+
+#: Users committed once per session. The tiny city's roles (user name = "t-" + role) are given
+#: scopes in the tiny city (369901); "root" administers everything; "lc-planner" plans 临川区
+#: (361002) of the sample city, for the scope-leak tests between its two districts.
+TEST_USERS: dict[str, tuple[Role, Scope, str | None]] = {
+    "root": (Role.ADMIN, Scope.city(), None),
+    "t-admin": (Role.ADMIN, Scope.city("3699"), None),
+    "t-planner": (Role.PLANNER, Scope.district(DISTRICT), None),
+    "t-county": (Role.COUNTY, Scope.district(DISTRICT), None),
+    "t-department": (Role.DEPARTMENT, Scope.street(STREET), "城管局"),
+    "t-party": (Role.PARTY, Scope.community(COMMUNITY_A), None),
+    "t-worker": (Role.FIELD_WORKER, Scope.grid(f"{COMMUNITY_A}001"), None),
+    "lc-planner": (Role.PLANNER, Scope.district("361002"), None),
+}
+
+
 @pytest.fixture(scope="session")
 def settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return load_settings(database_url=pg_url, data_dir=tmp_path_factory.mktemp("data"))
+    return load_settings(
+        database_url=pg_url, data_dir=tmp_path_factory.mktemp("data"), secret_key=TEST_SECRET
+    )
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +90,30 @@ def engine(pg_url: str, settings: Settings, tiny_city_path: Path) -> Iterator[En
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def users(engine: Engine) -> dict[str, str]:
+    """The test users, committed (the browser tests log in through a real server); user name →
+    password. A database reused from an earlier run gets them afresh."""
+    with engine.begin() as connection:
+        connection.execute(
+            text("DELETE FROM app_user WHERE username = ANY(:names)"), {"names": list(TEST_USERS)}
+        )
+        for username, (role, scope, department) in TEST_USERS.items():
+            if scope.code.startswith("3610") and not DEFAULT_SAMPLE.exists():
+                continue  # the sample city is missing: test_sample_city.py says so loudly
+            create_user(
+                connection,
+                "system:tests",
+                username=username,
+                password=TEST_PASSWORD,
+                role=role,
+                scope=scope,
+                department=department,
+                display_name="市级管理员" if username == "root" else f"测试 {username}",
+            )
+    return dict.fromkeys(TEST_USERS, TEST_PASSWORD)
+
+
 @pytest.fixture
 def conn(engine: Engine) -> Iterator[Connection]:
     """A connection inside a transaction that is always rolled back."""
@@ -78,9 +126,9 @@ def conn(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def client(settings: Settings, conn: Connection) -> Iterator[TestClient]:
-    """The app over HTTP (in process); every request shares the test's rolled-back transaction."""
-    app = create_app(settings)
+def app(settings: Settings, conn: Connection, users: dict[str, str]) -> FastAPI:
+    """The app, every request of which shares the test's rolled-back transaction."""
+    application = create_app(settings)
 
     def shared_connection() -> Iterator[Connection]:
         savepoint = conn.begin_nested()
@@ -92,9 +140,49 @@ def client(settings: Settings, conn: Connection) -> Iterator[TestClient]:
         else:
             savepoint.commit()
 
-    app.dependency_overrides[get_connection] = shared_connection
+    application.dependency_overrides[get_connection] = shared_connection
+    return application
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> Iterator[TestClient]:
+    """The app over HTTP (in process), not logged in."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+ClientAs = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client_as(app: FastAPI, conn: Connection, users: dict[str, str]) -> Iterator[ClientAs]:
+    """``client_as(username, via="cookie"|"bearer")``: a client logged in as a test user.
+
+    The session is opened directly (no argon2 round per test) inside the test's transaction. By
+    cookie, the client sends the CSRF header a page's script would; by bearer, the header only.
+    """
+    opened: list[TestClient] = []
+
+    def make(username: str, via: str = "cookie") -> TestClient:
+        session = open_session(conn, get_user(conn, username), policy=app.state.policy)
+        test_client = TestClient(app)
+        if via == "cookie":
+            test_client.cookies.set(SESSION_COOKIE, session.token)
+            test_client.headers["X-CSRF-Token"] = csrf_token(TEST_SECRET, session.token)
+        else:
+            test_client.headers["Authorization"] = f"Bearer {session.token}"
+        opened.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in opened:
+        test_client.close()
+
+
+@pytest.fixture
+def client(client_as: ClientAs) -> TestClient:
+    """The app over HTTP, logged in as the administrator of everything ("root")."""
+    return client_as("root")
 
 
 def _free_port() -> int:
@@ -104,7 +192,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(settings: Settings, engine: Engine) -> Iterator[str]:
+def live_server(settings: Settings, engine: Engine, users: dict[str, str]) -> Iterator[str]:
     """The real app served by uvicorn on a free localhost port (for the browser tests)."""
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

@@ -3,7 +3,8 @@
 The browser test drives the page the way a user does (load, switch layers, click a grid) and
 checks that every request it makes stays on this machine: the product runs on government
 networks with no way out, so a single CDN URL would leave users with a blank page. It also
-writes docs/screenshot.png, the picture the README shows.
+writes docs/screenshot.png, the picture the README shows. The map is for logged-in users: the
+browser tests log in through the log-in page first, as a person does.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gis.settings import Settings
-from maps.city_map import city_map_html
+from maps.city_map import Viewer, city_map_html
+from tests.conftest import TEST_PASSWORD
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOT = REPO / "docs" / "screenshot.png"
@@ -71,6 +73,11 @@ def test_page_loads_only_local_assets(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
     assert "Gridmap 网格地图" in page
+    # Every script of the page runs under this response's CSP nonce, and nothing else does.
+    csp = response.headers["content-security-policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp)
+    assert nonce and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert page.count("<script") == page.count(f'<script nonce="{nonce.group(1)}"')
 
     parser = _Refs()
     parser.feed(page)
@@ -144,9 +151,29 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-def _layers(live_server: str) -> dict[str, dict[str, Any]]:
-    with urlopen(live_server + "/layers", timeout=30) as response:
+def _layers(live_server: str, username: str = "root") -> dict[str, dict[str, Any]]:
+    """The layers as ``username`` sees them, asked with a bearer token (as a script would)."""
+    body = json.dumps({"username": username, "password": TEST_PASSWORD}).encode()
+    login = Request(
+        live_server + "/auth/login", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urlopen(login, timeout=30) as response:
+        token = json.load(response)["token"]
+    ask = Request(live_server + "/layers", headers={"Authorization": f"Bearer {token}"})
+    with urlopen(ask, timeout=30) as response:
         return {layer["code"]: layer for layer in json.load(response)}
+
+
+def _log_in(page: Any, live_server: str, username: str = "root") -> None:
+    """Open the map, get sent to the log-in page, fill it in, and land on the map."""
+    page.goto(live_server + "/", wait_until="load")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    assert "登录" in page.title()
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(live_server + "/")
+    page.wait_for_load_state("load")
 
 
 # A point inside some grid of the current layer that the grid itself receives (not a neighbour,
@@ -206,8 +233,9 @@ def test_city_map_in_browser(browser: Any, live_server: str) -> None:
 
     page.on("response", on_response)
     try:
-        page.goto(live_server + "/", wait_until="load")
+        _log_in(page, live_server)
         assert page.title() == "Gridmap 网格地图"
+        assert "市级管理员" in page.get_by_test_id("user-badge").inner_text()
 
         # The unified layer comes up first, whole, in colour.
         _wait_for_layer(page, "unified")
@@ -283,7 +311,7 @@ def test_city_map_says_when_grids_fail(browser: Any, live_server: str) -> None:
     page = context.new_page()
     page.route("**/layers/unified/grids*", lambda route: route.fulfill(status=503, body="down"))
     try:
-        page.goto(live_server + "/")
+        _log_in(page, live_server)
         page.wait_for_function("() => window.gridmap && gridmap.state === 'error'")
         status = page.locator(".gm-info .gm-status")
         assert "Could not load grids" in status.inner_text()
@@ -291,3 +319,41 @@ def test_city_map_says_when_grids_fail(browser: Any, live_server: str) -> None:
         assert page.evaluate("() => gridmap.featureCount()") == 0
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_field_worker_sees_only_their_grid_then_logs_out(browser: Any, live_server: str) -> None:
+    """A field worker's map holds their one grid; logging out ends the session."""
+    layers = _layers(live_server, "t-worker")
+    assert layers["unified"]["grid_count"] == 1
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(live_server + "/login")
+        page.fill("#username", "t-worker")
+        page.fill("#password", "not the password")
+        page.get_by_test_id("login-submit").click()
+        assert "用户名或密码错误" in page.get_by_test_id("login-error").inner_text()
+
+        _log_in(page, live_server, "t-worker")
+        _wait_for_layer(page, "unified")
+        assert page.evaluate("() => gridmap.featureCount()") == 1
+        assert "网格员" in page.get_by_test_id("user-badge").inner_text()
+
+        page.get_by_test_id("logout").click()
+        page.wait_for_url(re.compile(r"/login$"))
+        page.goto(live_server + "/")
+        page.wait_for_url(re.compile(r"/login\?next="))  # the session is over
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_page_shows_who_is_logged_in(settings: Settings) -> None:
+    viewer = Viewer(name="李<四>", role="网格员 Field worker", scope="网格 X", csrf_token="t0k")
+    page = city_map_html(settings, viewer)
+    assert "李&lt;四&gt;" in page and "李<四>" not in page
+    assert 'name="csrf_token" value="t0k"' in page
+    assert 'action="logout"' in page

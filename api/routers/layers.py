@@ -1,41 +1,60 @@
-"""Grid layers (departmental, unified, scenarios), their grids, and base units."""
+"""Grid layers (departmental, unified, scenarios), their grids, and base units, within scope."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
+from api.auth import CurrentUser, ScopeDep
 from api.deps import BandDep, ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
-from gis.layers import get_layer, grid_detail, grids_geojson, list_layers, unit_detail
+from api.schemas import GridOut, GridRename
+from gis.layers import (
+    get_layer,
+    grid_detail,
+    grids_geojson,
+    list_layers,
+    rename_grid,
+    unit_detail,
+)
 
 router = APIRouter(tags=["layers"])
+MAX_OFFSET = 2**31 - 1
+LayerCode = Annotated[
+    str, Path(description="unified, zongzhi, chengguan, … or a scenario", examples=["unified"])
+]
+GridCode = Annotated[str, Path(description="15 characters", examples=["361002001001001"])]
+UnitCode = Annotated[str, Path(examples=["361002001001U001"])]
 
 
-@router.get("/layers", summary="Grid layers with their workload balance")
-def layers(conn: ConnDep, band: BandDep) -> list[dict[str, Any]]:
-    return list_layers(conn, band)
+@router.get("/layers", summary="Grid layers with the workload balance of my grids")
+def layers(conn: ConnDep, scope: ScopeDep, band: BandDep) -> list[dict[str, Any]]:
+    return list_layers(conn, band, scope)
 
 
 @router.get("/layers/{layer}", summary="One grid layer")
-def layer(conn: ConnDep, band: BandDep, layer: str) -> dict[str, Any]:
-    return get_layer(conn, layer, band)
+def layer(conn: ConnDep, scope: ScopeDep, band: BandDep, layer: LayerCode) -> dict[str, Any]:
+    return get_layer(conn, layer, band, scope)
 
 
 @router.get("/layers/{layer}/grids", responses=GEO_RESPONSE, response_class=Response)
 def grids(
     conn: ConnDep,
+    scope: ScopeDep,
     settings: SettingsDep,
     band: BandDep,
-    layer: str,
+    layer: LayerCode,
     bbox: BBoxQuery = None,
-    community: Annotated[str | None, Query(description="community code (12 digits)")] = None,
+    community: Annotated[
+        str | None, Query(description="community code (12 digits)", examples=["361002001001"])
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=20000, description="page size")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     crs: CrsQuery = "wgs84",
 ) -> Response:
-    """A layer's grids as GeoJSON, built in PostGIS; filter by bbox or community, paged.
+    """A layer's grids within the user's scope as GeoJSON, built in PostGIS; filter by bbox or
+    community, paged.
 
     The collection carries ``numberMatched``, ``numberReturned`` and ``next_offset`` when more
     pages follow.
@@ -48,17 +67,34 @@ def grids(
         community=community,
         limit=limit or settings.geojson_page_limit,
         offset=offset,
+        scope=scope,
     )
     return geojson(body, crs)
 
 
 @router.get("/layers/{layer}/grids/{code}", responses=GEO_RESPONSE, response_class=Response)
-def grid(conn: ConnDep, band: BandDep, layer: str, code: str, crs: CrsQuery = "wgs84") -> Response:
+def grid(
+    conn: ConnDep,
+    scope: ScopeDep,
+    band: BandDep,
+    layer: LayerCode,
+    code: GridCode,
+    crs: CrsQuery = "wgs84",
+) -> Response:
     """One grid with its units, totals, workload and band status."""
-    return geojson(grid_detail(conn, layer, code, band), crs)
+    return geojson(grid_detail(conn, layer, code, band, scope), crs)
+
+
+@router.patch("/layers/{layer}/grids/{code}", summary="Rename a grid")
+def patch_grid(
+    conn: ConnDep, user: CurrentUser, layer: LayerCode, code: GridCode, body: GridRename
+) -> GridOut:
+    """Planners and administrators rename a grid that lies wholly inside their scope
+    (audited as ``grid.rename``)."""
+    return GridOut.model_validate(rename_grid(conn, user, layer, code, body.name))
 
 
 @router.get("/units/{code}", responses=GEO_RESPONSE, response_class=Response, tags=["units"])
-def unit(conn: ConnDep, code: str, crs: CrsQuery = "wgs84") -> Response:
+def unit(conn: ConnDep, scope: ScopeDep, code: UnitCode, crs: CrsQuery = "wgs84") -> Response:
     """One base unit with the grid it belongs to in every layer."""
-    return geojson(unit_detail(conn, code), crs)
+    return geojson(unit_detail(conn, code, scope), crs)

@@ -1,21 +1,145 @@
-"""HTML pages: the city map at ``/``."""
+"""HTML pages: the city map at ``/`` (for a logged-in user) and the log-in page at ``/login``.
+
+Pages carry their own Content-Security-Policy: scripts only from the app, or inline with the
+nonce of that response.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from typing import Annotated
+from urllib.parse import quote
 
-from api.deps import SettingsDep
-from maps.city_map import city_map_html
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-router = APIRouter(tags=["pages"])
+from api.auth import (
+    NowDep,
+    OptionalAuth,
+    PolicyDep,
+    attempt_login,
+    clear_session_cookie,
+    set_session_cookie,
+)
+from api.deps import ConnDep, SettingsDep
+from api.security import add_nonce, csrf_token, new_nonce, page_csp
+from gis.accounts import DEMO_PASSWORD, ROLE_LABELS, demo_logins, describe_scope, logout
+from gis.settings import Settings
+from maps.city_map import Viewer, city_map_html
+from maps.login_page import DemoLogin, login_page_html
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def city_map(settings: SettingsDep) -> HTMLResponse:
-    """The city map: grids of every layer, coloured by workload, over district and community lines.
+def _page(html: str, settings: Settings, status: int = 200) -> HTMLResponse:
+    """An HTML answer with a fresh CSP nonce on its scripts.
 
     ``no-cache`` makes browsers revalidate the page, so after an upgrade they follow its new
     hash-tagged asset URLs instead of running last release's script from their cache.
     """
-    return HTMLResponse(city_map_html(settings), headers={"Cache-Control": "no-cache"})
+    nonce = new_nonce()
+    return HTMLResponse(
+        add_nonce(html, nonce),
+        status_code=status,
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": page_csp(nonce, settings)},
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after log-in: a path of this site only (no open redirect)."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(ord(ch) < 32 for ch in target)
+        or target.startswith(("/login", "/logout"))
+    ):
+        return "/"
+    return target
+
+
+@router.get("/", response_class=HTMLResponse)
+def city_map(
+    request: Request, conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
+) -> Response:
+    """The city map: grids of every layer, coloured by workload, over district and community
+    lines — within the user's scope. Without a session: to the log-in page."""
+    if auth is None:
+        return RedirectResponse("login?next=" + quote(request.url.path), status_code=303)
+    user = auth.user
+    viewer = Viewer(
+        name=user.display_name or user.username,
+        role=ROLE_LABELS[user.role],
+        scope=describe_scope(conn, user.scope),
+        csrf_token=csrf_token(policy.secret, auth.token),
+    )
+    return _page(city_map_html(settings, viewer), settings)
+
+
+def _login_page(
+    settings: Settings,
+    conn: ConnDep,
+    *,
+    status: int = 200,
+    **kwargs: str | None,
+) -> HTMLResponse:
+    demo = [DemoLogin(*row) for row in demo_logins(conn)] if settings.demo else []
+    html = login_page_html(
+        demo_logins=demo,
+        demo_password=DEMO_PASSWORD if demo else None,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return _page(html, settings, status)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(
+    conn: ConnDep, settings: SettingsDep, auth: OptionalAuth, next: str = "/"
+) -> Response:
+    """The log-in form (a logged-in user goes straight on)."""
+    if auth is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(settings, conn, next_url=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    policy: PolicyDep,
+    now: NowDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the form; on success set the session cookie and go on to ``next``."""
+    attempt = attempt_login(request, conn, policy, now, username, password)
+    target = safe_next(next)
+    if attempt.session is None:
+        if attempt.retry_after is not None:
+            error = (
+                f"登录失败次数过多，请 {attempt.retry_after} 秒后再试。"
+                f" Too many failed log-ins: try again in {attempt.retry_after} s."
+            )
+            page = _login_page(
+                settings, conn, status=429, next_url=target, username=username, error=error
+            )
+            page.headers["Retry-After"] = str(attempt.retry_after)
+            return page
+        error = "用户名或密码错误。 Wrong user name or password."
+        return _login_page(
+            settings, conn, status=401, next_url=target, username=username, error=error
+        )
+    answer = RedirectResponse(target, status_code=303)
+    set_session_cookie(answer, request, attempt.session, now)
+    return answer
+
+
+@router.post("/logout")
+def logout_form(conn: ConnDep, policy: PolicyDep, now: NowDep, auth: OptionalAuth) -> Response:
+    """End the session (the form carries the CSRF token) and show the log-in page."""
+    if auth is not None:
+        logout(conn, auth.token, policy=policy, now=now)
+    answer = RedirectResponse("login", status_code=303)
+    clear_session_cookie(answer)
+    return answer

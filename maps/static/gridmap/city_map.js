@@ -121,6 +121,11 @@
   function fetchJson(url) {
     return fetch(url, {headers: {Accept: 'application/geo+json, application/json'}})
       .then(function (response) {
+        if (response.status === 401) {
+          // The session ended (expired, logged out elsewhere, user deactivated): log in again.
+          var here = window.location.pathname + window.location.search;
+          window.location.assign('login?next=' + encodeURIComponent(here));
+        }
         if (!response.ok) {
           throw new Error(url + ' → HTTP ' + response.status);
         }
