@@ -11,11 +11,12 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import auth, problems
-from api.routers import areas, audit, health, layers, pages, users
+from api.routers import areas, audit, health, layers, optimizer, pages, users
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
 from gis.db import make_engine, resolve_url
+from gis.jobs import JobRunner
 from gis.settings import Settings, load_settings, resolve_secret_key
 from maps.assets import STATIC_DIR
 
@@ -35,7 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             engine.dispose()
+
+    jobs = JobRunner()
 
     app = FastAPI(
         title="Gridmap",
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.jobs = jobs
     app.state.policy = SessionPolicy(
         secret,
         lifetime=dt.timedelta(hours=settings.session_hours),
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(layers.router)
     app.include_router(users.router)
     app.include_router(audit.router)
+    app.include_router(optimizer.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

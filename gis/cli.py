@@ -290,11 +290,12 @@ def serve(
     from api.app import create_app  # the CLI may reach the web layer, gis/ proper never does
 
     settings = _settings()
+    web = create_app(settings)  # refuses to start without a secret key outside demo mode
     typer.echo(
         f"Gridmap at http://{host or settings.host}:{port or settings.port}/  (API docs: /docs)"
     )
     uvicorn.run(
-        create_app(settings),
+        web,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

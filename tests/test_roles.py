@@ -20,10 +20,11 @@ A001, A002, B001 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002", f"{COMMUNITY_B}001"
 A902 = f"{COMMUNITY_A}902"
 LC_DISTRICT, LC_GRID, LC_UNIT = "361002", "361002001001001", "361002001001U001"
 ROLES = ("admin", "planner", "county", "department", "party", "worker")
-GROUPS = ("areas", "layers", "units", "grid edits", "users", "audit", "self")
+GROUPS = ("areas", "layers", "units", "grid edits", "optimizer", "users", "audit", "self")
 #: Groups a role has no right in at all: it gets only forbidden requests there.
 NO_RIGHT = {
     "grid edits": {"county", "department", "party", "worker"},
+    "optimizer": {"planner", "department", "party", "worker"},
     "users": {"planner", "county", "department", "party", "worker"},
     "audit": {"planner", "county", "department", "party", "worker"},
 }
@@ -65,6 +66,12 @@ def _cases() -> list[Case]:
         else:
             add("grid edits", True, "PATCH", f"/layers/unified/grids/{A001}", 200, RENAME)
             add("grid edits", False, "PATCH", f"/layers/unified/grids/{LC_GRID}", 403, RENAME)
+        run = {"area": DISTRICT, "target_count": 2}
+        if role in NO_RIGHT["optimizer"]:
+            add("optimizer", False, "POST", "/optimizer/jobs", 403, run)
+        else:
+            add("optimizer", True, "POST", "/optimizer/jobs", 202, run)
+            add("optimizer", False, "POST", "/optimizer/jobs", 403, run | {"area": LC_DISTRICT})
         if role == "admin":
             add("users", True, "GET", "/users", 200)
             add("users", True, "GET", "/users/t-worker", 200)

@@ -6,10 +6,21 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from gis.errors import Invalid
+from gis.accounts import Permission, authorize
+from gis.audit import Actor
+from gis.errors import Forbidden, Invalid
 from gis.optimizer.io import database_units, read_frame_units
 from gis.optimizer.plan import optimize
 from gis.settings import WorkloadWeights
+
+
+def check_area(actor: Actor, area: str) -> None:
+    """The actor may run scenarios, and ``area`` lies inside their scope."""
+    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    if not area.isdigit():
+        raise Invalid(f"area must be an admin code (district, street or community); got {area!r}")
+    if not scope.reaches(area):
+        raise Forbidden(f"area {area} is outside your scope ({scope})")
 
 
 def optimize_area(
