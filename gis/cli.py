@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
+from gis.cli_errors import friendly
 from gis.cli_users import users_app
-from gis.errors import GridmapError
 from gis.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -29,25 +27,9 @@ db_app = typer.Typer(help="The embedded PostGIS cluster (unused when GRIDMAP_DAT
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="user")
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def _settings() -> Settings:
     return load_settings()
-
-
-def friendly(func: F) -> F:
-    """Turn domain errors into a one-line message and exit code 2 instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GridmapError as exc:
-            typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from exc
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _cluster(settings: Settings):  # noqa: ANN202 - local import keeps --help fast

@@ -10,15 +10,15 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gis.errors import GridmapError, Invalid
+from gis.cli_errors import friendly
+from gis.errors import Invalid
 from gis.settings import load_settings
 
 if TYPE_CHECKING:
@@ -28,26 +28,11 @@ users_app = typer.Typer(
     help="Users, roles and scopes; the demo logins; the audit log.", no_args_is_help=True
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
 ROLE_HELP = "admin, planner, county, department, party or field_worker"
 SCOPE_HELP = (
     "level:code — city, city:3610, district:361002, street:361002001, community:361002001001, "
     "grid:361002001001001 (a unified grid) or grid:LAYER/CODE"
 )
-
-
-def _friendly(func: F) -> F:
-    """Domain errors as one line and exit code 2, as every other ``gridmap`` command."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GridmapError as exc:
-            typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from exc
-
-    return wrapper  # type: ignore[return-value]
 
 
 @contextmanager
@@ -88,7 +73,7 @@ PasswordStdin = Annotated[
 
 
 @users_app.command("create")
-@_friendly
+@friendly
 def create(
     username: Annotated[str, typer.Argument(help="User name (a-z, 0-9, '.', '_', '-')")],
     admin: Annotated[bool, typer.Option("--admin", help="An administrator of everything")] = False,
@@ -129,7 +114,7 @@ def create(
 
 
 @users_app.command("list")
-@_friendly
+@friendly
 def list_(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
     """Every user with role, scope and state."""
     from gis.accounts import list_users
@@ -146,7 +131,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
 
 
 @users_app.command("update")
-@_friendly
+@friendly
 def update(
     username: str,
     role: Annotated[str | None, typer.Option(help=ROLE_HELP)] = None,
@@ -180,7 +165,7 @@ def update(
 
 
 @users_app.command("password")
-@_friendly
+@friendly
 def password(username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a user's password (their sessions end)."""
     from gis.accounts import reset_password
@@ -192,7 +177,7 @@ def password(username: str, password_stdin: PasswordStdin = False) -> None:
 
 
 @users_app.command("demo")
-@_friendly
+@friendly
 def demo(
     force: Annotated[bool, typer.Option(help="Also outside demo mode (GRIDMAP_DEMO)")] = False,
 ) -> None:
@@ -223,7 +208,7 @@ def _when(value: str | None) -> dt.datetime | None:
 
 
 @users_app.command("audit")
-@_friendly
+@friendly
 def audit_log(
     actor: Annotated[str | None, typer.Option(help="User name")] = None,
     action: Annotated[str | None, typer.Option(help="e.g. auth.login_failed, or user.")] = None,

@@ -178,6 +178,16 @@ def _shared_boundaries(
     return left, right, shapely.intersection(boundary[left], boundary[right])
 
 
+def encode_groups(
+    values: NDArray[np.object_] | None, n: int
+) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
+    """Group names and each unit's group index; no group column means one unnamed group."""
+    if values is None:
+        values = np.full(n, "", dtype=object)
+    names, groups = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+    return names.astype(object), groups.astype(np.int64)
+
+
 def from_frame(
     frame: gpd.GeoDataFrame,
     *,
@@ -198,18 +208,15 @@ def from_frame(
     rook = (shapely.length(lines) > MIN_SHARED) & (shared > 0)
     edge_i, edge_j, shared = edge_i[rook], edge_j[rook], shared[rook]
     geoms = to_metric(frame.geometry).values
-    group_values = (
-        frame[group_column].astype(str).to_numpy()
-        if group_column
-        else np.full(len(frame), "", dtype=object)
+    names, groups = encode_groups(
+        frame[group_column].astype(str).to_numpy() if group_column else None, len(frame)
     )
-    names, groups = np.unique(group_values, return_inverse=True)
     centroids = shapely.get_coordinates(shapely.centroid(geoms))
     return from_edges(
         ids=frame[id_column].to_numpy(dtype=object),
         workload=workload,
         groups=groups,
-        group_names=names.astype(object),
+        group_names=names,
         edge_i=edge_i,
         edge_j=edge_j,
         shared=shared,

@@ -25,7 +25,7 @@ from networkx.readwrite import json_graph
 from sqlalchemy import Engine
 
 from gis.errors import Invalid, InvalidFile, InvalidGeometry
-from gis.optimizer.graph import UnitGraph, from_edges, from_frame
+from gis.optimizer.graph import UnitGraph, encode_groups, from_edges, from_frame
 from gis.optimizer.plan import Plan
 from gis.settings import WorkloadWeights
 from gis.workload import workload_sql
@@ -151,17 +151,14 @@ def read_graph_units(
     edge_i = np.array([e[0] for e in edges], dtype=np.int64)
     edge_j = np.array([e[1] for e in edges], dtype=np.int64)
     shared = np.array([e[2] for e in edges], dtype=float)
-    group_values = (
-        table[group_column].astype(str).to_numpy()
-        if group_column
-        else np.full(len(nodes), "", dtype=object)
+    names, groups = encode_groups(
+        table[group_column].astype(str).to_numpy() if group_column else None, len(nodes)
     )
-    names, groups = np.unique(group_values, return_inverse=True)
     unit_graph = from_edges(
         ids=ids.to_numpy(dtype=object),
         workload=workload,
         groups=groups,
-        group_names=names.astype(object),
+        group_names=names,
         edge_i=edge_i,
         edge_j=edge_j,
         shared=shared,
