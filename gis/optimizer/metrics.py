@@ -45,8 +45,8 @@ def check_all_assigned(labels: NDArray[np.int64], n: int) -> Check:
     return Check("every unit in exactly one grid", missing == 0, f"{missing} unit(s) unassigned")
 
 
-def check_connected(graph: UnitGraph, labels: NDArray[np.int64]) -> Check:
-    pieces = grid_components(graph, labels)
+def check_connected(pieces: NDArray[np.int64]) -> Check:
+    """``pieces``: the number of connected pieces of every grid (:func:`grid_components`)."""
     broken = np.flatnonzero(pieces > 1)
     return Check(
         "every grid connected (rook)",
@@ -55,8 +55,8 @@ def check_connected(graph: UnitGraph, labels: NDArray[np.int64]) -> Check:
     )
 
 
-def check_inside_groups(graph: UnitGraph, labels: NDArray[np.int64]) -> Check:
-    crossing = crossings(graph, labels)
+def check_inside_groups(crossing: int) -> Check:
+    """``crossing``: the number of grids holding units of several groups (:func:`crossings`)."""
     return Check("every grid inside one community", crossing == 0, f"{crossing} grid(s) cross")
 
 
@@ -139,10 +139,11 @@ def measure(
     pp = polsby_popper(graph, labels)
     finite = pp[np.isfinite(pp)]
     pieces = grid_components(graph, labels)
+    crossing = crossings(graph, labels)
     checks = [
         check_all_assigned(labels, graph.n),
-        check_connected(graph, labels),
-        check_inside_groups(graph, labels),
+        check_connected(pieces),
+        check_inside_groups(crossing),
         check_count(labels, target),
     ]
     report = Report(
@@ -159,7 +160,7 @@ def measure(
         band_used=[round(x, 3) for x in used],
         share_within_25pct_of_mean=round(float((np.abs(loads - mean) <= 0.25 * mean).mean()), 4),
         connected_share=round(float((pieces == 1).mean()), 4) if count else 1.0,
-        crossings=crossings(graph, labels),
+        crossings=crossing,
         polsby_popper_mean=round(float(finite.mean()), 4) if len(finite) else None,
         polsby_popper_min=round(float(finite.min()), 4) if len(finite) else None,
         checks=[{"name": c.name, "ok": c.ok, "reason": "" if c.ok else c.reason} for c in checks],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -137,7 +137,6 @@ def optimize(
     params: SolverParams | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
     """Merge units into grids: exactly ``target`` grids, or grids inside ``band``, or both.
 
@@ -213,8 +212,6 @@ def optimize(
             )
         )
     solved = _run(tasks, workers if workers is not None else (os.cpu_count() or 1), scheduler)
-    if progress:
-        progress(pieces, pieces)
 
     labels = np.empty(graph.n, dtype=np.int64)
     grid_ids = np.empty(graph.n, dtype=object)
