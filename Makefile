@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk
 
-.PHONY: demo test lint bench setup system-packages stop clean-db help
+.PHONY: demo test screenshots lint bench setup system-packages stop clean-db help
 
 help:
 	@echo "make demo   - install what is missing, start PostGIS, load the sample city, demo logins, serve :8000"
@@ -29,6 +29,9 @@ demo: setup
 
 test: setup
 	$(BIN)/pytest
+
+screenshots: setup  ## refresh the README's pictures (docs/*.png) from the browser tests
+	GRIDMAP_SCREENSHOTS=1 $(BIN)/pytest -m browser
 
 lint: setup
 	$(BIN)/ruff check .

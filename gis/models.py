@@ -183,6 +183,8 @@ class Grid(Base):
     care_people: Mapped[int] = mapped_column(Integer, default=0)
     workload: Mapped[float] = mapped_column(Float, default=0.0)
     area_m2: Mapped[float] = mapped_column(Float, default=0.0)
+    # A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it whole.
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"), nullable=True)
 
 

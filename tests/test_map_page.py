@@ -2,21 +2,19 @@
 
 The browser test drives the page the way a user does (load, switch layers, click a grid) and
 checks that every request it makes stays on this machine: the product runs on government
-networks with no way out, so a single CDN URL would leave users with a blank page. It also
-writes docs/screenshot.png, the picture the README shows. The map is for logged-in users: the
-browser tests log in through the log-in page first, as a person does.
+networks with no way out, so a single CDN URL would leave users with a blank page. With
+GRIDMAP_SCREENSHOTS=1 (`make screenshots`) it writes docs/screenshot.png, the README's picture.
+The map is for logged-in users: the browser tests log in through the log-in page first.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
 import pytest
@@ -24,22 +22,11 @@ from fastapi.testclient import TestClient
 
 from gis.settings import Settings
 from maps.city_map import Viewer, city_map_html
+from tests.browser import Traffic, is_local, log_in
 from tests.conftest import TEST_PASSWORD
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOT = REPO / "docs" / "screenshot.png"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 VIEWPORT = {"width": 1280, "height": 800}
 URL_RE = re.compile(r"""https?://[^\s"'<>)]+""")
 
@@ -55,13 +42,6 @@ class _Refs(HTMLParser):
         for name, value in attrs:
             if name in {"src", "href"} and value:
                 self.refs.append((tag, value))
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.netloc:
-        return parts.hostname in LOCAL_HOSTS
-    return parts.scheme in {"", "data", "blob", "about"}
 
 
 # ----------------------------------------------------------------------------- plain HTTP
@@ -83,10 +63,10 @@ def test_page_loads_only_local_assets(client: TestClient) -> None:
     parser.feed(page)
     tags = {tag for tag, _ in parser.refs}
     assert {"script", "link"} <= tags, parser.refs
-    foreign = [url for _, url in parser.refs if not _is_local(url)]
+    foreign = [url for _, url in parser.refs if not is_local(url)]
     assert foreign == [], f"page loads from outside the app: {foreign}"
     # Nor anywhere else in the page (inline scripts, styles).
-    remote = [url for url in URL_RE.findall(page) if not _is_local(url)]
+    remote = [url for url in URL_RE.findall(page) if not is_local(url)]
     assert remote == [], f"page names non-local URLs: {remote}"
 
     static = [url for _, url in parser.refs if url.startswith("/static/")]
@@ -126,31 +106,6 @@ def _start_config(page: str) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- browser
 
 
-@dataclass
-class Traffic:
-    """What the page did on the network and in its console."""
-
-    requests: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    bad_status: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 def _layers(live_server: str, username: str = "root") -> dict[str, dict[str, Any]]:
     """The layers as ``username`` sees them, asked with a bearer token (as a script would)."""
     body = json.dumps({"username": username, "password": TEST_PASSWORD}).encode()
@@ -162,18 +117,6 @@ def _layers(live_server: str, username: str = "root") -> dict[str, dict[str, Any
     ask = Request(live_server + "/layers", headers={"Authorization": f"Bearer {token}"})
     with urlopen(ask, timeout=30) as response:
         return {layer["code"]: layer for layer in json.load(response)}
-
-
-def _log_in(page: Any, live_server: str, username: str = "root") -> None:
-    """Open the map, get sent to the log-in page, fill it in, and land on the map."""
-    page.goto(live_server + "/", wait_until="load")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    assert "登录" in page.title()
-    page.fill("#username", username)
-    page.fill("#password", TEST_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(live_server + "/")
-    page.wait_for_load_state("load")
 
 
 # A point inside some grid of the current layer that the grid itself receives (not a neighbour,
@@ -216,24 +159,11 @@ def _wait_for_layer(page: Any, code: str) -> None:
 def test_city_map_in_browser(browser: Any, live_server: str) -> None:
     layers = _layers(live_server)
     assert {"unified", "zongzhi"} <= set(layers)
-    traffic = Traffic()
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     page = context.new_page()
-    page.on("request", lambda request: traffic.requests.append(request.url))
-    page.on("requestfailed", lambda request: traffic.failed.append(request.url))
-    page.on("pageerror", lambda error: traffic.errors.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: message.type == "error" and traffic.errors.append(message.text),
-    )
-
-    def on_response(response: Any) -> None:
-        if response.status >= 400:
-            traffic.bad_status.append(f"{response.status} {response.url}")
-
-    page.on("response", on_response)
+    traffic = Traffic.watch(page)
     try:
-        _log_in(page, live_server)
+        log_in(page, live_server)
         assert page.title() == "Gridmap 网格地图"
         assert "市级管理员" in page.get_by_test_id("user-badge").inner_text()
 
@@ -277,8 +207,7 @@ def test_city_map_in_browser(browser: Any, live_server: str) -> None:
     assert traffic.errors == []
     assert traffic.failed == []
     assert traffic.bad_status == []
-    outside = [url for url in traffic.requests if not _is_local(url)]
-    assert outside == [], f"requests left localhost: {outside}"
+    assert traffic.outside() == [], f"requests left localhost: {traffic.outside()}"
 
 
 def _screenshot(page: Any) -> None:
@@ -299,6 +228,8 @@ def _screenshot(page: Any) -> None:
              gridmap.fitBounds(L.geoJSON(most).getBounds());
            })"""
     )
+    if not os.environ.get("GRIDMAP_SCREENSHOTS"):
+        return  # `make screenshots` refreshes the README's picture; a test run leaves it alone
     page.mouse.move(0, 0)  # no hover highlight or tooltip in the picture
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), animations="disabled")
@@ -311,7 +242,7 @@ def test_city_map_says_when_grids_fail(browser: Any, live_server: str) -> None:
     page = context.new_page()
     page.route("**/layers/unified/grids*", lambda route: route.fulfill(status=503, body="down"))
     try:
-        _log_in(page, live_server)
+        log_in(page, live_server)
         page.wait_for_function("() => window.gridmap && gridmap.state === 'error'")
         status = page.locator(".gm-info .gm-status")
         assert "Could not load grids" in status.inner_text()
@@ -337,7 +268,7 @@ def test_field_worker_sees_only_their_grid_then_logs_out(browser: Any, live_serv
         page.get_by_test_id("login-submit").click()
         assert "用户名或密码错误" in page.get_by_test_id("login-error").inner_text()
 
-        _log_in(page, live_server, "t-worker")
+        log_in(page, live_server, "t-worker")
         _wait_for_layer(page, "unified")
         assert page.evaluate("() => gridmap.featureCount()") == 1
         assert "网格员" in page.get_by_test_id("user-badge").inner_text()

@@ -7,13 +7,15 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from gis.db import current_revision, downgrade, make_engine, migrate
+from gis.db import MIGRATIONS, current_revision, downgrade, make_engine, migrate
 from gis.models import Base
 
-TABLES = {
+#: The foundation's tables; later migrations add their own (the ORM must describe all of them).
+FOUNDATION_TABLES = {
     "district", "street", "community", "base_unit", "building", "building_entrance",
     "grid_layer", "grid", "grid_unit", "incident", "party_organisation", "party_member",
     "assignment", "audit_log", "app_user", "user_session",
@@ -36,6 +38,13 @@ def empty_db_url(pg_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _head() -> str:
+    script = ScriptDirectory(str(MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None, "the migrations have more than one head"
+    return head
+
+
 def _tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
@@ -47,12 +56,14 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
     assert _tables(empty_db_url) == set()
     migrate(empty_db_url)
-    assert _tables(empty_db_url) == TABLES
+    tables = _tables(empty_db_url)
+    assert tables >= FOUNDATION_TABLES
+    assert tables == set(Base.metadata.tables)
     downgrade(empty_db_url, "base")
     assert _tables(empty_db_url) == set()
     migrate(empty_db_url)
     engine = make_engine(empty_db_url)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == _head()
     with engine.connect() as conn:
         gist = conn.execute(
             text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist%'")
