@@ -86,15 +86,24 @@ class Permission(StrEnum):
     IMPORT_DATA = "import_data"  # load city packages and layers
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    # Names and phone numbers of residents and members in full (see gis.personal); else masked.
+    VIEW_PERSONAL_DATA = "view_personal_data"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PLANNER: frozenset({Permission.VIEW_MAP, Permission.EDIT_LAYERS}),
     Role.COUNTY: frozenset({Permission.VIEW_MAP, Permission.RUN_SCENARIOS}),
-    Role.DEPARTMENT: frozenset({Permission.VIEW_MAP, Permission.HANDLE_INCIDENTS}),
-    Role.PARTY: frozenset({Permission.VIEW_MAP, Permission.MANAGE_ASSIGNMENTS}),
-    Role.FIELD_WORKER: frozenset({Permission.VIEW_MAP, Permission.REPORT_INCIDENTS}),
+    # A department calls the reporter back; the party office and the grid worker call members.
+    Role.DEPARTMENT: frozenset(
+        {Permission.VIEW_MAP, Permission.HANDLE_INCIDENTS, Permission.VIEW_PERSONAL_DATA}
+    ),
+    Role.PARTY: frozenset(
+        {Permission.VIEW_MAP, Permission.MANAGE_ASSIGNMENTS, Permission.VIEW_PERSONAL_DATA}
+    ),
+    Role.FIELD_WORKER: frozenset(
+        {Permission.VIEW_MAP, Permission.REPORT_INCIDENTS, Permission.VIEW_PERSONAL_DATA}
+    ),
 }
 
 
