@@ -139,8 +139,11 @@ def _checked_geometry(path: Path, layer: str, frame: gpd.GeoDataFrame) -> gpd.Ge
     return frame
 
 
-def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Stage ``frame[columns]`` (plus ``geom`` as EWKB hex if spatial) into a temp table."""
+def stage(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Stage ``frame[columns]`` (plus ``geom`` as EWKB hex if spatial) into a temp table.
+
+    A staging table left by an earlier load in the same transaction is replaced.
+    """
     data = frame[list(columns)].copy()
     typed = [f'"{c}" text' for c in columns]
     if isinstance(frame, gpd.GeoDataFrame):
@@ -148,6 +151,7 @@ def _copy(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[s
             shapely.set_srid(frame.geometry.values, 4326), hex=True, include_srid=True
         )
         typed.append("geom text")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ({', '.join(typed)}) ON COMMIT DROP")
     buffer = io.StringIO()
     data.to_csv(buffer, index=False, header=False)
@@ -360,7 +364,7 @@ def load_city(
         if present:
             _delete_districts(conn, present)
         for layer, frame in frames.items():
-            _copy(conn, f"s_{layer}", frame, LAYERS[layer])
+            stage(conn, f"s_{layer}", frame, LAYERS[layer])
         _check_staged(conn, frames, path)
         for table, layer, sql in STATEMENTS:
             if layer in frames:
