@@ -297,7 +297,7 @@ def _whole_numbers(
     values: pd.Series, f: Field, ids: np.ndarray, rows: np.ndarray, problems: list[Problem]
 ) -> pd.Series:
     numbers = pd.to_numeric(values.replace("", "0"), errors="coerce")
-    bad = numbers.isna() | (numbers < 0) | (numbers != numbers.round())
+    bad = numbers.isna() | (numbers < 0) | (numbers != numbers.round()) | (numbers > 2**31 - 1)
     for i in np.flatnonzero(bad.to_numpy()):
         problems.append(
             Problem(
@@ -465,6 +465,9 @@ def _import_staged(
         "ALTER TABLE s_import ALTER COLUMN geom TYPE geometry USING geom::geometry, "
         "ALTER COLUMN _row TYPE int USING _row::int"
     )
+    # COPY reads an empty CSV field as NULL; the writers compare with '' (absent).
+    blanks = ", ".join(f'"{f.name}" = coalesce("{f.name}", \'\')' for f in kind.fields)
+    conn.exec_driver_sql(f"UPDATE s_import SET {blanks}")
     conn.exec_driver_sql("CREATE INDEX ON s_import USING gist (geom)")
     conn.exec_driver_sql("ANALYZE s_import")
     if kind.table != "district":

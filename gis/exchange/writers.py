@@ -369,9 +369,13 @@ def write_incidents(ctx: Ctx) -> None:
     conn, actor, scope, options, report, weights = ctx.unpack()
     conn.exec_driver_sql("ALTER TABLE s_import ADD COLUMN unit_id int, ADD COLUMN community_id int")
     conn.exec_driver_sql(
-        """UPDATE s_import s SET unit_id = u.id, community_id = u.community_id
-           FROM LATERAL (SELECT id, community_id FROM base_unit b
-                         WHERE ST_Intersects(b.geom, s.geom) ORDER BY b.id LIMIT 1) u"""
+        """UPDATE s_import s SET unit_id = (
+               SELECT b.id FROM base_unit b WHERE ST_Intersects(b.geom, s.geom)
+               ORDER BY b.id LIMIT 1)"""
+    )
+    conn.exec_driver_sql(
+        "UPDATE s_import s SET community_id = u.community_id FROM base_unit u "
+        "WHERE u.id = s.unit_id"
     )
     if not scope.is_everything:
         report.add(
@@ -485,7 +489,7 @@ def write_layer(ctx: Ctx) -> None:
                 SELECT DISTINCT ON (unit_id) unit_id, unit_code, community_id, community,
                        grid_code, share
                 FROM s_cover WHERE community_id IN ({area_sql})
-                ORDER BY unit_id, share DESC, grid_code"""
+                ORDER BY unit_id, round(share::numeric, 6) DESC, grid_code"""
         ),
         params,
     )

@@ -1,0 +1,167 @@
+"""Imports (multipart upload), layer exports, and the topology check of a layer."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+
+from api.auth import CurrentUser, ScopeDep, require_permission
+from api.deps import ConnDep, SettingsDep
+from api.geo import GEO_RESPONSE, CrsQuery, geojson
+from api.problems import problem
+from gis.accounts import Permission, User
+from gis.errors import Invalid
+from gis.exchange import ImportOptions, ImportRejected, check_layer, export_layer, import_file
+from gis.exchange.kinds import KINDS
+from gis.exchange.readers import EXTENSIONS, expected_format
+from gis.personal import sees_personal_data
+
+router = APIRouter(tags=["exchange"])
+Importer = Annotated[User, Depends(require_permission(Permission.IMPORT_DATA))]
+LayerCode = Annotated[str, Path(description="unified, zongzhi, … or a scenario's layer")]
+Kind = Literal[
+    "districts",
+    "streets",
+    "communities",
+    "units",
+    "layer",
+    "buildings",
+    "party_members",
+    "incidents",
+]
+_SAFE = re.compile(r"[^\w.\-]+")
+
+
+def _options(text: str | None) -> ImportOptions:
+    if not text:
+        return ImportOptions()
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"options must be a JSON object: {exc}") from exc
+    if not isinstance(values, dict):
+        raise Invalid('options must be a JSON object, e.g. {"crs": "gcj02"}')
+    return ImportOptions.from_dict(values)
+
+
+@router.post("/imports", summary="Import a file (or check it with check=true)")
+def post_import(
+    request: Request,
+    conn: ConnDep,
+    user: Importer,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description=", ".join(sorted(EXTENSIONS)))],
+    kind: Annotated[Kind, Form(description=", ".join(KINDS))],
+    options: Annotated[
+        str | None,
+        Form(
+            description='JSON: {"crs": "gcj02", "id_column": "编码", "layer": "chengguan", …}',
+            examples=['{"crs": "gcj02"}'],
+        ),
+    ] = None,
+    check: Annotated[bool, Form(description="dry run: the report, nothing written")] = False,
+) -> Response:
+    """Import an uploaded file within the user's scope; needs ``import_data``.
+
+    The answer is the import report: rows read, CRS and encoding used, what was (or, with
+    ``check``, would be) written, warnings, repairs and, for a departmental layer, the gaps,
+    split units, crossings and empty grids. A file with problems is refused as a whole with
+    422 and the same report (``errors`` names each row, id and reason).
+    """
+    parsed = _options(options)
+    name = _SAFE.sub("_", FilePath(file.filename or "upload").name) or "upload"
+    expected_format(FilePath(name))  # unsupported extension: a clear 422 before reading
+    with tempfile.TemporaryDirectory(prefix="gridmap-upload-") as tmp:
+        path = FilePath(tmp) / name
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+        try:
+            report = import_file(
+                conn, user, kind, path, parsed, check=check, name=name, weights=settings.weights
+            )
+        except ImportRejected as exc:
+            body = exc.report.as_dict()
+            return problem(
+                exc.status, exc.title, exc.message, request.url.path, report=_jsonable(body)
+            )
+    return JSONResponse(_jsonable(report.as_dict()))
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+@router.get("/imports", summary="Imports that landed, newest first")
+def list_imports(conn: ConnDep, user: Importer, limit: int = Query(50, ge=1, le=500)) -> Any:
+    from sqlalchemy import text
+
+    rows = conn.execute(
+        text(
+            "SELECT id, at, actor, kind, filename, sha256, options, written, report "
+            "FROM import_batch ORDER BY id DESC LIMIT :n"
+        ),
+        {"n": limit},
+    ).mappings()
+    del user  # permission checked by the dependency
+    return _jsonable([dict(r) for r in rows])
+
+
+@router.get(
+    "/layers/{layer}/export",
+    summary="Export a layer as GeoPackage, GeoJSON, zipped Shapefile, CSV or XLSX",
+    response_class=Response,
+    responses={200: {"description": "the file, as an attachment"}},
+)
+def get_export(
+    conn: ConnDep,
+    user: CurrentUser,
+    scope: ScopeDep,
+    layer: LayerCode,
+    format: Annotated[Literal["gpkg", "geojson", "shp", "csv", "xlsx"], Query()] = "gpkg",  # noqa: A002
+    crs: Annotated[Literal["wgs84", "cgcs2000", "gcj02"], Query()] = "wgs84",
+    encoding: Annotated[Literal["utf-8", "gbk"], Query()] = "utf-8",
+) -> Response:
+    """The grids of the layer within the user's scope. Grid leaders' names are masked unless
+    the user may see personal data; the ``X-Gridmap-Fields`` and ``X-Gridmap-Personal-Fields``
+    headers (and the file itself) say what it holds."""
+    exported = export_layer(
+        conn,
+        layer,
+        format,
+        crs=crs,
+        encoding=encoding,
+        scope=scope,
+        personal=sees_personal_data(user),
+    )
+    return Response(
+        exported.data,
+        media_type=exported.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{exported.filename}"',
+            "X-Gridmap-Fields": ",".join(exported.fields),
+            "X-Gridmap-Personal-Fields": ",".join(exported.personal_fields),
+            "X-Gridmap-Personal-Data": "masked" if exported.masked else "full",
+        },
+    )
+
+
+@router.get(
+    "/layers/{layer}/check",
+    summary="Topology check: gaps, overlaps, slivers, multi-part grids, crossings",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+)
+def get_check(
+    conn: ConnDep, scope: ScopeDep, layer: LayerCode, crs: CrsQuery = "wgs84"
+) -> Response:
+    """The problem geometries as GeoJSON (``properties.problem``: gap, overlap, sliver,
+    multipart, crossing) with a ``summary`` member: counts, areas in m², the share of the
+    governed area left uncovered, and the same share for every departmental layer."""
+    return geojson(check_layer(conn, layer, scope).geojson, crs)
