@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import Point, Polygon, box
 
 from gis.exchange.crs import from_wgs84, parse_crs
-from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, cell, unit_code
+from tests.tiny_city import COMMUNITY_A, STEP, X0, Y0, cell, unit_code
 
 DATA = Path(__file__).resolve().parent / "data" / "exchange"
 
