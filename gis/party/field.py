@@ -107,7 +107,8 @@ def _shown(people: Any, full: bool) -> Any:
     return people
 
 
-def _grid_id(conn: Connection, layer: str, code: str, scope: Scope) -> int:
+def reachable_grid(conn: Connection, layer: str, code: str, scope: Scope) -> int:
+    """The grid's id, if the scope reaches it (else NotFound or Forbidden)."""
     reach = scope.grid_sql("g")
     row = conn.execute(
         text(
@@ -137,7 +138,7 @@ def field_view(
 ) -> dict[str, Any]:
     """The grid, its buildings (``query`` keeps those whose name or code contains it), its
     leaders and its open incidents; names and phones in full only for roles that need them."""
-    grid_id = _grid_id(conn, layer, grid, scope)
+    grid_id = reachable_grid(conn, layer, grid, scope)
     raw = conn.execute(
         text(FIELD_SQL),
         {"grid_id": grid_id, "layer": layer, "on": on or today(), "max_incidents": MAX_INCIDENTS},
