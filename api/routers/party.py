@@ -212,7 +212,12 @@ def one_assignment(conn: ConnDep, viewer: Viewer, assignment_id: AssignmentId) -
     return get_assignment(conn, assignment_id, viewer, viewer.scope)
 
 
-@router.post("/assignments", status_code=201, summary="Give a member a role")
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such member, target, assignment or organisation"}
+}
+
+
+@router.post("/assignments", status_code=201, summary="Give a member a role", responses=NOT_FOUND)
 def create_assignment(
     conn: ConnDep, manager: Manager, settings: SettingsDep, body: AssignIn
 ) -> dict[str, Any]:
@@ -233,7 +238,11 @@ def create_assignment(
     )
 
 
-@router.post("/assignments/{assignment_id}/end", summary="End an assignment (history is kept)")
+@router.post(
+    "/assignments/{assignment_id}/end",
+    summary="End an assignment (history is kept)",
+    responses=NOT_FOUND,
+)
 def end(
     conn: ConnDep, manager: Manager, assignment_id: AssignmentId, body: EndIn
 ) -> dict[str, Any]:
@@ -244,6 +253,7 @@ def end(
     "/organisations/{organisation}/cadres",
     status_code=201,
     summary="An organisation sends cadres down to a grid",
+    responses=NOT_FOUND,
 )
 def cadres(
     conn: ConnDep,
