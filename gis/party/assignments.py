@@ -379,7 +379,7 @@ def assign(
 def _end(
     conn: Connection, actor: Actor, assignment_id: int, ends_on: dt.date, scope: Scope
 ) -> dict[str, Any]:
-    where = target_scope_sql(scope)
+    where = target_scope_sql(scope, entirely=True)
     row = conn.execute(
         text(
             "SELECT a.id, a.starts_on, a.ends_on, a.role, "

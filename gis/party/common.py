@@ -145,11 +145,12 @@ def current(alias: str = "a") -> str:
     return CURRENT.format(a=alias)
 
 
-def target_scope_sql(scope: Scope) -> SqlFilter:
-    """Assignments (joined with :data:`TARGET_JOINS`) whose target lies in the scope."""
+def target_scope_sql(scope: Scope, *, entirely: bool = False) -> SqlFilter:
+    """Assignments (joined with :data:`TARGET_JOINS`) whose target lies in the scope; with
+    ``entirely``, a grid target only when the whole grid does (what a change needs)."""
     if scope.is_everything:
         return ALL
-    grids = scope.grid_sql("g")
+    grids = scope.grid_sql("g", entirely=entirely)
     units = scope.unit_sql("u")
     return SqlFilter(
         f"((g.id IS NOT NULL AND {grids.sql}) OR (b.id IS NOT NULL AND {units.sql}))",
