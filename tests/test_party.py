@@ -453,6 +453,18 @@ def test_coverage_api_and_map(conn: Connection, client_as: ClientAs) -> None:
     covered = {f["properties"]["name"]: f["properties"]["covered"] for f in geo.json()["features"]}
     assert covered == {"1号楼": True, "2号楼": False, "4号楼": True, "5号楼": False,
                        "7号楼": False, "8号楼": False}  # fmt: skip
+    around_5 = ",".join(
+        str(round(v, 6))
+        for v in (
+            CENTRE_5[0] - 0.0002,
+            CENTRE_5[1] - 0.0002,
+            CENTRE_5[0] + 0.0002,
+            CENTRE_5[1] + 0.0002,
+        )
+    )
+    boxed = staff.get("/party/coverage/map", params={"on": ON.isoformat(), "bbox": around_5})
+    assert [f["properties"]["name"] for f in boxed.json()["features"]] == ["5号楼"]
+    assert boxed.json()["numberMatched"] == 1
     grids = staff.get("/party/coverage/map", params={"on": ON.isoformat(), "what": "grids"}).json()
     assert {f["id"]: f["properties"]["covered"] for f in grids["features"]} == {
         GRID_A1: True, GRID_A2: False,

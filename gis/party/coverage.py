@@ -33,12 +33,14 @@ def layer_id(conn: Connection, layer: str) -> int:
     return int(found)
 
 
-def _bases(scope: Scope) -> tuple[str, dict[str, Any]]:
+def _bases(scope: Scope, *, bbox: BBox | None = None) -> tuple[str, dict[str, Any]]:
     """CTEs ``bld``, ``ent``, ``grd``, ``mem``: the scope's buildings, entrances, grids of the
-    layer and members, each with whether it is covered on ``:on``."""
+    layer and members, each with whether it is covered on ``:on``; with ``bbox``, only the
+    buildings and grids it touches (filtered inside the CTEs, where the GiST indexes help)."""
     units = scope.unit_sql("u")
     grids = scope.grid_sql("g")
     members = member_scope_sql(scope)
+    in_box = "true" if bbox is None else "{geom} && " + BBOX_SQL
     sql = f"""
     WITH cur AS MATERIALIZED (
         SELECT a.role, a.member_id, a.grid_id, a.building_id, a.entrance_id
@@ -51,7 +53,7 @@ def _bases(scope: Scope) -> tuple[str, dict[str, Any]]:
         LEFT JOIN grid_unit gu ON gu.unit_id = u.id AND gu.layer_id = :layer_id
         LEFT JOIN (SELECT DISTINCT building_id FROM cur WHERE role = 'building_leader') lb
                ON lb.building_id = b.id
-        WHERE {units.sql}
+        WHERE {units.sql} AND {in_box.format(geom="b.geom")}
     ), ent AS (
         SELECT e.id, e.number, e.households, bld.id AS building_id, bld.community_id,
                bld.street_id, bld.grid_id, le.entrance_id IS NOT NULL AS covered
@@ -65,14 +67,15 @@ def _bases(scope: Scope) -> tuple[str, dict[str, Any]]:
         LEFT JOIN (SELECT grid_id, bool_or(role = 'grid_leader') AS has_leader,
                           count(*) FILTER (WHERE role = 'cadre') AS cadres
                    FROM cur WHERE grid_id IS NOT NULL GROUP BY grid_id) ga ON ga.grid_id = g.id
-        WHERE g.layer_id = :layer_id AND {grids.sql}
+        WHERE g.layer_id = :layer_id AND {grids.sql} AND {in_box.format(geom="g.geom")}
     ), mem AS (
         SELECT m.id, m.community_id, mc.street_id, r.member_id IS NOT NULL AS has_role
         FROM party_member m LEFT JOIN community mc ON mc.id = m.community_id
         LEFT JOIN (SELECT DISTINCT member_id FROM cur) r ON r.member_id = m.id
         WHERE {members.sql}
     )"""
-    return sql, units.params | grids.params | members.params
+    params = units.params | grids.params | members.params
+    return sql, params | (bbox.params() if bbox else {})
 
 
 _COUNTS = """
@@ -282,12 +285,9 @@ def coverage_geojson(
         raise Invalid(f"the coverage map shows buildings or grids, not {what!r}")
     if limit < 1 or offset < 0:
         raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
-    bases, params = _bases(scope)
+    bases, params = _bases(scope, bbox=bbox)
     params |= {"layer_id": layer_id(conn, layer), "on": on or today()}
     where = ["x.geom IS NOT NULL"]
-    if bbox is not None:
-        where.append(f"x.geom && {BBOX_SQL}")
-        params |= bbox.params()
     if only_uncovered:
         where.append("NOT x.covered")
     condition = " AND ".join(where)
