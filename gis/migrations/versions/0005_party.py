@@ -66,9 +66,7 @@ def upgrade() -> None:
     op.create_index("ix_assignment_entrance_id", "assignment", ["entrance_id"])
     op.create_index("ix_assignment_organisation_id", "assignment", ["organisation_id"])
     # Nearest members in metres: KNN (<->) on geography walks this index in distance order.
-    op.execute(
-        "CREATE INDEX ix_party_member_geog ON party_member USING gist ((geom::geography))"
-    )
+    op.execute("CREATE INDEX ix_party_member_geog ON party_member USING gist ((geom::geography))")
 
 
 def downgrade() -> None:
