@@ -12,6 +12,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api import auth, problems
 from api.routers import areas, audit, exchange, health, layers, optimizer, pages, users
+from api.routers import areas, audit, health, layers, optimizer, pages, users
+from api.routers import party as party_api
+from api.routers import party_pages as party_pages_api
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
@@ -80,5 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(optimizer.router)
     app.include_router(exchange.router)
     app.include_router(pages.router)
+    app.include_router(party_api.router)
+    app.include_router(party_pages_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

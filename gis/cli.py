@@ -16,6 +16,7 @@ import typer
 
 from gis.cli_errors import friendly
 from gis.cli_exchange import exchange_app
+from gis.cli_party import party_app
 from gis.cli_users import users_app
 from gis.settings import Settings, load_settings
 
@@ -28,6 +29,7 @@ db_app = typer.Typer(help="The embedded PostGIS cluster (unused when GRIDMAP_DAT
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="user")
 app.add_typer(exchange_app)  # import, export, check
+app.add_typer(party_app, name="party")
 
 
 def _settings() -> Settings:

@@ -29,8 +29,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SRID = 4326
@@ -240,7 +241,11 @@ class PartyMember(Base):
     """A party member. Name and phone are personal data: masked outside the roles that need them."""
 
     __tablename__ = "party_member"
-    __table_args__ = (gist("party_member"),)
+    __table_args__ = (
+        gist("party_member"),
+        # Migration 0005: nearest members in metres (KNN on geography).
+        Index("ix_party_member_geog", text("(geom::geography)"), postgresql_using="gist"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(32))
@@ -254,6 +259,31 @@ class PartyMember(Base):
     geom: Mapped[Any] = mapped_column(geom("POINT"))
 
 
+#: A period is [starts_on, ends_on], both days included; an open end is NULL (still serving).
+ASSIGNMENT_PERIOD = "daterange(starts_on, ends_on, '[]')"
+
+
+def _exclusions() -> list[ExcludeConstraint]:
+    """No two assignments of these kinds over one target (or one member) in overlapping periods."""
+    rules = {
+        "assignment_one_grid_leader": (("grid_id",), "grid_leader"),
+        "assignment_one_building_leader": (("building_id",), "building_leader"),
+        "assignment_one_unit_leader": (("entrance_id",), "unit_leader"),
+        "assignment_leads_one_grid": (("member_id",), "grid_leader"),
+        "assignment_cadre_once": (("member_id", "grid_id"), "cadre"),
+    }
+    return [
+        ExcludeConstraint(
+            *((column, "=") for column in columns),
+            (text(ASSIGNMENT_PERIOD), "&&"),
+            using="gist",
+            where=text(f"role = '{role}'"),
+            name=name,
+        )
+        for name, (columns, role) in rules.items()
+    ]
+
+
 class Assignment(Base):
     """A role (grid / building / unit leader, cadre sent down) over one target, for a period."""
 
@@ -265,6 +295,18 @@ class Assignment(Base):
             name="assignment_one_target",
         ),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="assignment_period"),
+        # Migration 0005: the role names its kind of target; one leader per target at a time.
+        CheckConstraint(
+            "role IN ('grid_leader', 'building_leader', 'unit_leader', 'cadre')",
+            name="assignment_role",
+        ),
+        CheckConstraint(
+            "(role IN ('grid_leader', 'cadre')) = (grid_id IS NOT NULL)"
+            " AND (role = 'building_leader') = (building_id IS NOT NULL)"
+            " AND (role = 'unit_leader') = (entrance_id IS NOT NULL)",
+            name="assignment_role_target",
+        ),
+        *_exclusions(),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(
@@ -278,10 +320,17 @@ class Assignment(Base):
         ForeignKey("building.id", ondelete="CASCADE"), index=True
     )
     entrance_id: Mapped[int | None] = mapped_column(
-        ForeignKey("building_entrance.id", ondelete="CASCADE")
+        ForeignKey("building_entrance.id", ondelete="CASCADE"), index=True
     )
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The organisation the member serves under (for cadres sent down: the one that sent them).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_organisation.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class AuditLog(Base):

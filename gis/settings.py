@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # 'wgs84' for Tianditu/OSM-style tiles, 'gcj02' for AMap/Tencent: geometry is shifted to match.
     tile_crs: str = "wgs84"
     geojson_page_limit: int = 5000
+    # A party member leads at most this many buildings at a time (building or unit leader).
+    party_max_buildings: int = Field(3, ge=1)
 
     # --- Accounts and security (README: "Accounts and roles").
     # Keys the digests of session tokens kept in the database and signs CSRF tokens. Required

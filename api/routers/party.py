@@ -1,0 +1,416 @@
+"""Party members' grid roles: assignments, coverage, suggestions, the field worker's grid.
+
+Reads need ``view_map`` and answer within the user's scope; changes need
+``manage_assignments``. Names and phone numbers are in full only for roles that need them
+(``view_personal_data``), masked for everyone else; each answer says which
+(``personal_data: full | masked``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, Field, StringConstraints
+
+from api.auth import require_permission
+from api.deps import ConnDep, SettingsDep
+from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
+from gis.accounts import Permission, User
+from gis.errors import Invalid
+from gis.party import (
+    AssignmentQuery,
+    PartyRole,
+    Target,
+    assign,
+    assignments_geojson,
+    coverage,
+    coverage_geojson,
+    end_assignment,
+    export_assignments,
+    field_view,
+    get_assignment,
+    list_assignments,
+    send_cadres,
+    suggest_leaders,
+    uncovered,
+)
+from gis.scope import DEFAULT_GRID_LAYER
+
+router = APIRouter(prefix="/party", tags=["party"])
+
+Viewer = Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]
+Manager = Annotated[User, Depends(require_permission(Permission.MANAGE_ASSIGNMENTS))]
+MAX_OFFSET = 2**31 - 1
+
+Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
+TargetText = Annotated[
+    str,
+    StringConstraints(pattern=r"^(grid|building|entrance):[0-9A-Za-z_/-]{1,140}$"),
+    Field(
+        description="grid:LAYER/CODE (or grid:CODE, a unified grid), building:CODE or "
+        "entrance:BUILDING/NUMBER",
+        examples=["building:361002001001U001B001"],
+    ),
+]
+LayerQuery = Annotated[
+    str,
+    Query(pattern=r"^[a-z0-9_-]{1,64}$", description="grid layer code", examples=["unified"]),
+]
+OnQuery = Annotated[dt.date | None, Query(description="the day asked about (default: today)")]
+LimitQuery = Annotated[int, Query(ge=1, le=5000)]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+AssignmentId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
+
+
+def assignment_query(
+    role: Annotated[PartyRole | None, Query(description="网格长 grid_leader …")] = None,
+    organisation: Annotated[
+        str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,16}$", description="organisation code")
+    ] = None,
+    layer: Annotated[
+        str | None, Query(pattern=r"^[a-z0-9_-]{1,64}$", description="grid targets of a layer")
+    ] = None,
+    target: Annotated[TargetText | None, Query()] = None,
+    member: Annotated[
+        str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,16}$", description="member code")
+    ] = None,
+    on: OnQuery = None,
+    history: Annotated[
+        bool, Query(description="ended and future assignments too (a target's history)")
+    ] = False,
+) -> AssignmentQuery:
+    return AssignmentQuery(
+        role=role,
+        organisation=organisation,
+        layer=layer,
+        target=Target.parse(target) if target else None,
+        member=member,
+        on=on,
+        history=history,
+    )
+
+
+QueryDep = Annotated[AssignmentQuery, Depends(assignment_query)]
+
+
+class AssignIn(BaseModel):
+    """Give a member a role over a target for a period."""
+
+    member: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,16}$")] = Field(
+        examples=["M000123"]
+    )
+    role: PartyRole
+    target: TargetText
+    starts_on: dt.date
+    ends_on: dt.date | None = Field(None, description="last day; empty: open-ended")
+    replace: bool = Field(
+        False,
+        description="hand over: end the current holder's open assignment the day before",
+    )
+
+
+class EndIn(BaseModel):
+    ends_on: dt.date = Field(description="the last day served")
+
+
+class CadresIn(BaseModel):
+    """An organisation sends some of its members down to a grid (下沉干部)."""
+
+    grid: TargetText = Field(examples=["grid:unified/361002001001001"])
+    members: list[Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,16}$")]] = Field(
+        min_length=1, max_length=500
+    )
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+
+
+# ----------------------------------------------------------------------------- assignments
+
+
+@router.get("/assignments", summary="Assignments in my scope (who leads what)")
+def assignments(
+    conn: ConnDep,
+    viewer: Viewer,
+    query: QueryDep,
+    limit: LimitQuery = 500,
+    offset: OffsetQuery = 0,
+) -> dict[str, Any]:
+    """Current assignments (or, with ``history``, every one, ended or not), newest first;
+    filter by role, organisation, layer, target or member."""
+    return list_assignments(conn, viewer, query, scope=viewer.scope, limit=limit, offset=offset)
+
+
+@router.get(
+    "/assignments.geojson",
+    summary="Who leads what, where: assignments on the map",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+)
+def assignments_map(
+    conn: ConnDep,
+    viewer: Viewer,
+    query: QueryDep,
+    bbox: BBoxQuery = None,
+    limit: LimitQuery = 5000,
+    offset: OffsetQuery = 0,
+    crs: CrsQuery = "wgs84",
+) -> Response:
+    """One point per assignment, on its building or grid; filter by role and organisation."""
+    body = assignments_geojson(
+        conn,
+        viewer,
+        query,
+        scope=viewer.scope,
+        bbox=bbox_or_none(bbox),
+        limit=limit,
+        offset=offset,
+    )
+    return geojson(body, crs)
+
+
+@router.get(
+    "/assignments/export",
+    summary="Export assignments as CSV or XLSX",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            },
+            "description": "the file; X-Gridmap-Fields and X-Gridmap-Personal-Data say what it "
+            "carries",
+        }
+    },
+)
+def export(
+    conn: ConnDep,
+    viewer: Viewer,
+    query: QueryDep,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx",
+) -> Response:
+    """The assignments the filters select. The file says which fields it holds and whether
+    names and phones are in full or masked (an XLSX on its 说明 About sheet; both in the
+    headers and the file name). Recorded as ``assignment.export``."""
+    out = export_assignments(conn, viewer, format, query, scope=viewer.scope)
+    return Response(
+        out.data,
+        media_type=out.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{out.filename}"',
+            "X-Gridmap-Fields": ",".join(out.fields),
+            "X-Gridmap-Personal-Fields": ",".join(out.personal_fields),
+            "X-Gridmap-Personal-Data": out.personal_data,
+        },
+    )
+
+
+@router.get("/assignments/{assignment_id}", summary="One assignment")
+def one_assignment(conn: ConnDep, viewer: Viewer, assignment_id: AssignmentId) -> dict[str, Any]:
+    return get_assignment(conn, assignment_id, viewer, viewer.scope)
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such member, target, assignment or organisation"}
+}
+
+
+@router.post("/assignments", status_code=201, summary="Give a member a role", responses=NOT_FOUND)
+def create_assignment(
+    conn: ConnDep, manager: Manager, settings: SettingsDep, body: AssignIn
+) -> dict[str, Any]:
+    """Grid leader (网格长) or cadre (下沉干部) over a grid, building leader (楼栋长) over a
+    building, unit leader (单元长) over an entrance unit. A target has one leader at a time:
+    an overlapping period is 409 naming the current holder, unless ``replace`` hands over.
+    A member leads at most GRIDMAP_PARTY_MAX_BUILDINGS buildings (409 beyond)."""
+    return assign(
+        conn,
+        manager,
+        member=body.member,
+        role=body.role,
+        target=Target.parse(body.target),
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        max_buildings=settings.party_max_buildings,
+        replace=body.replace,
+    )
+
+
+@router.post(
+    "/assignments/{assignment_id}/end",
+    summary="End an assignment (history is kept)",
+    responses=NOT_FOUND,
+)
+def end(
+    conn: ConnDep, manager: Manager, assignment_id: AssignmentId, body: EndIn
+) -> dict[str, Any]:
+    return end_assignment(conn, manager, assignment_id, body.ends_on)
+
+
+@router.post(
+    "/organisations/{organisation}/cadres",
+    status_code=201,
+    summary="An organisation sends cadres down to a grid",
+    responses=NOT_FOUND,
+)
+def cadres(
+    conn: ConnDep,
+    manager: Manager,
+    settings: SettingsDep,
+    organisation: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,16}$")],
+    body: CadresIn,
+) -> list[dict[str, Any]]:
+    """Every member named must belong to the organisation; all are assigned or none."""
+    grid = Target.parse(body.grid)
+    if grid.kind != "grid":
+        raise Invalid("cadres are sent down to a grid (grid:LAYER/CODE)")
+    return send_cadres(
+        conn,
+        manager,
+        organisation=organisation,
+        grid=grid,
+        members=body.members,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        max_buildings=settings.party_max_buildings,
+    )
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+@router.get("/coverage", summary="Coverage counts per street, community or grid")
+def coverage_counts(
+    conn: ConnDep,
+    viewer: Viewer,
+    by: Annotated[Literal["street", "community", "grid"] | None, Query()] = "community",
+    layer: LayerQuery = DEFAULT_GRID_LAYER,
+    on: OnQuery = None,
+) -> dict[str, Any]:
+    """Buildings and entrance units with a leader, grids with a grid leader, cadres sent down,
+    members with a role — totals over my scope, and one row per ``by``."""
+    return coverage(conn, scope=viewer.scope, layer=layer, on=on, by=by)
+
+
+@router.get("/coverage/uncovered", summary="What has no leader (or members with no role)")
+def coverage_list(
+    conn: ConnDep,
+    viewer: Viewer,
+    kind: Annotated[Literal["building", "entrance", "grid", "member"], Query()] = "building",
+    layer: LayerQuery = DEFAULT_GRID_LAYER,
+    community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
+    on: OnQuery = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: OffsetQuery = 0,
+) -> dict[str, Any]:
+    return uncovered(
+        conn,
+        viewer,
+        kind,
+        scope=viewer.scope,
+        layer=layer,
+        on=on,
+        community=community,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/coverage/map",
+    summary="The coverage map: buildings or grids, covered or not",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+)
+def coverage_map(
+    conn: ConnDep,
+    viewer: Viewer,
+    what: Annotated[Literal["buildings", "grids"], Query()] = "buildings",
+    layer: LayerQuery = DEFAULT_GRID_LAYER,
+    on: OnQuery = None,
+    bbox: BBoxQuery = None,
+    uncovered_only: Annotated[bool, Query(alias="uncovered")] = False,
+    limit: LimitQuery = 5000,
+    offset: OffsetQuery = 0,
+    crs: CrsQuery = "wgs84",
+) -> Response:
+    body = coverage_geojson(
+        conn,
+        what,
+        scope=viewer.scope,
+        layer=layer,
+        on=on,
+        bbox=bbox_or_none(bbox),
+        only_uncovered=uncovered_only,
+        limit=limit,
+        offset=offset,
+    )
+    return geojson(body, crs)
+
+
+@router.get("/suggestions", summary="Nearest members with free capacity to lead a building")
+def suggestions(
+    conn: ConnDep,
+    viewer: Viewer,
+    settings: SettingsDep,
+    building: Annotated[str, Query(pattern=r"^[0-9A-Za-z_-]{1,32}$")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    on: OnQuery = None,
+) -> dict[str, Any]:
+    """Ranked by straight-line distance in metres (PostGIS, index-assisted), then by fewer
+    buildings already led. Assign one with ``POST /party/assignments``."""
+    return suggest_leaders(
+        conn,
+        viewer,
+        building,
+        scope=viewer.scope,
+        max_buildings=settings.party_max_buildings,
+        limit=limit,
+        on=on,
+    )
+
+
+# ----------------------------------------------------------------------------- field view
+
+
+@router.get("/field", summary="A grid as its field worker sees it")
+def field(
+    conn: ConnDep,
+    viewer: Viewer,
+    grid: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9]{12}[0-9A-Za-z]{1,12}$",
+            description="grid code (a field worker: their own grid, the default)",
+        ),
+    ] = None,
+    layer: Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,64}$")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="building name or number contains",
+        ),
+    ] = None,
+    on: OnQuery = None,
+) -> dict[str, Any]:
+    """The grid's outline, its buildings with households, building and unit leaders (with
+    phone numbers to call), grid leader and cadres, and the open incidents inside it. Another
+    grid than one's own is 403 for a field worker."""
+    scope = viewer.scope
+    if grid is None:
+        if scope.level != "grid":
+            raise Invalid("name a grid (?grid=CODE): only a field worker has a grid of their own")
+        grid, layer = scope.code, layer or scope.layer
+    return field_view(
+        conn,
+        viewer,
+        grid,
+        layer=layer or DEFAULT_GRID_LAYER,
+        scope=scope,
+        on=on,
+        query=q,
+    )

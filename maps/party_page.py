@@ -1,0 +1,122 @@
+"""The organisation department's page at ``/party``: coverage and assignments, on a desktop.
+
+The map shows buildings with and without a building leader (and, zoomed out, grids with and
+without a grid leader); the side panel holds the coverage counts per community, the list of
+buildings with no leader, and for a chosen building the nearest members with free capacity,
+each with a button that assigns them (for roles that may manage assignments). Data come from
+``/party/…``; the script is ``static/gridmap/party.js``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+from markupsafe import escape
+
+from maps.assets import FAVICON, static_url
+from maps.city_map import OfflineMap
+
+PARTY_JS = "gridmap/party.js"
+PARTY_CSS = "gridmap/party.css"
+TITLE = "党员网格角色 Party roles · Gridmap"
+
+
+@dataclass(frozen=True)
+class PartyViewer:
+    name: str
+    role: str
+    csrf_token: str
+    can_assign: bool
+    max_buildings: int
+
+
+class PartyApp(MacroElement):
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
+            <link rel="stylesheet" href="{{ this.css }}">
+            <script src="{{ this.js }}"></script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            window.GridmapParty.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: dict[str, object]) -> None:
+        super().__init__()
+        self._name = "PartyApp"
+        self.config = config
+        self.js = static_url(PARTY_JS)
+        self.css = static_url(PARTY_CSS)
+        self.favicon = static_url(FAVICON)
+
+
+def _header(viewer: PartyViewer) -> str:
+    return f"""
+    <header class="gp-bar" role="banner">
+      <a class="gp-home" href="./" title="返回地图 Back to the map" data-testid="home">
+        <img src="{static_url(FAVICON)}" alt="Gridmap" width="28" height="28"></a>
+      <h1>党员网格角色 <span class="gp-en">Party members' grid roles</span></h1>
+      <p class="gp-user">{escape(viewer.name)} · {escape(viewer.role.split(" ")[0])}</p>
+      <a class="gp-export" href="party/assignments/export?format=xlsx"
+         data-testid="export">导出 Export XLSX</a>
+      <form method="post" action="logout" class="gp-logout">
+        <input type="hidden" name="csrf_token" value="{escape(viewer.csrf_token)}">
+        <button type="submit" data-testid="logout">退出 Log out</button>
+      </form>
+    </header>"""
+
+
+_PANEL = """
+    <aside class="gp-panel">
+      <section>
+        <h2>覆盖情况 <span class="gp-en">Coverage</span></h2>
+        <div class="gp-totals" data-testid="totals"></div>
+      </section>
+      <section>
+        <h2>按社区 <span class="gp-en">By community</span></h2>
+        <div class="gp-table-wrap"><table class="gp-table" data-testid="by-community">
+          <thead><tr><th>社区 Community</th><th title="网格长 Grid leaders">网格</th>
+            <th title="楼栋长 Building leaders">楼栋</th><th title="单元长 Unit leaders">单元</th>
+            <th title="有角色的党员 Members with a role">党员</th></tr></thead>
+          <tbody></tbody></table></div>
+      </section>
+      <section>
+        <h2>无楼栋长的楼栋 <span class="gp-en">Buildings with no leader</span>
+          <b data-testid="uncovered-count"></b></h2>
+        <ul class="gp-list" data-testid="uncovered"></ul>
+        <button type="button" class="gp-more" data-testid="more" hidden>更多 More</button>
+      </section>
+      <section class="gp-suggest" data-testid="suggest" hidden>
+        <h2>推荐党员 <span class="gp-en">Nearest members with free capacity</span></h2>
+        <p class="gp-target" data-testid="suggest-target"></p>
+        <ol class="gp-list" data-testid="suggestions"></ol>
+      </section>
+      <p class="gp-status" role="status" data-testid="status"></p>
+    </aside>"""
+
+
+def party_page_html(viewer: PartyViewer) -> str:
+    fmap = OfflineMap(
+        location=(27.95, 116.36), zoom_start=12, tiles=None, zoom_control="topleft",
+        prefer_canvas=True, control_scale=True,
+    )  # fmt: skip
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.title = TITLE
+    root.html.add_child(Element(_header(viewer)), name="gp_header", index=0)
+    root.html.add_child(Element(_PANEL), name="gp_panel")
+    fmap.add_child(
+        PartyApp(
+            {
+                "canAssign": viewer.can_assign,
+                "csrfToken": viewer.csrf_token,
+                "maxBuildings": viewer.max_buildings,
+            }
+        )
+    )
+    return root.render().replace("<html>", '<html lang="zh-CN">', 1)

@@ -1,0 +1,254 @@
+/*
+ * Gridmap party page: coverage of grid, building and unit leaders; buildings with no leader;
+ * the nearest members with free capacity for one of them, assigned with one click.
+ *
+ * Started by maps/party_page.py as GridmapParty.start(leafletMap, config), where
+ * config = {canAssign, csrfToken, maxBuildings}. Data: party/coverage, party/coverage/uncovered,
+ * party/coverage/map, party/suggestions; changes: POST party/assignments (same origin).
+ *
+ * For tests it publishes window.gridmapParty: state, ready (Promise), suggest(code), and
+ * assign(memberCode, buildingCode) (returns a Promise of the new assignment).
+ *
+ * Plain ES2017 without optional chaining.
+ */
+(function () {
+  'use strict';
+
+  var L = window.L;
+  var COVERED = '#2f7d4f';
+  var UNCOVERED = '#c4391d';
+  var BUILDING_ZOOM = 15;
+  var PAGE = 50;
+
+  function el(tag, className, text, parent) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function fmt(value) {
+    if (value === null || value === undefined) return '–';
+    return Number(value).toLocaleString('zh-CN');
+  }
+
+  function pct(part, whole) {
+    return whole ? (100 * part / whole).toFixed(1) + ' %' : '–';
+  }
+
+  function q(params) {
+    var parts = [];
+    Object.keys(params).forEach(function (key) {
+      if (params[key] !== null && params[key] !== undefined) {
+        parts.push(encodeURIComponent(key) + '=' + encodeURIComponent(params[key]));
+      }
+    });
+    return parts.length ? '?' + parts.join('&') : '';
+  }
+
+  function request(url, options) {
+    return fetch(url, options || {headers: {Accept: 'application/json'}}).then(function (r) {
+      if (r.status === 401) {
+        window.location.assign('login?next=' + encodeURIComponent(window.location.pathname));
+      }
+      return r.json().then(function (body) {
+        if (!r.ok) throw new Error(body.detail || ('HTTP ' + r.status));
+        return body;
+      });
+    });
+  }
+
+  function today() {
+    var d = new Date();
+    var m = String(d.getMonth() + 1);
+    var day = String(d.getDate());
+    return d.getFullYear() + '-' + (m.length < 2 ? '0' + m : m) + '-' + (day.length < 2 ? '0' + day : day);
+  }
+
+  function start(map, config) {
+    var api = {state: 'loading', ready: null};
+    window.gridmapParty = api;
+    var status = document.querySelector('[data-testid="status"]');
+    var uncoveredList = document.querySelector('[data-testid="uncovered"]');
+    var more = document.querySelector('[data-testid="more"]');
+    var suggestBox = document.querySelector('[data-testid="suggest"]');
+    var suggestions = document.querySelector('[data-testid="suggestions"]');
+    var nextOffset = 0;
+    var gridLayer = null;
+    var buildingLayer = L.geoJSON(null, {
+      style: function (f) {
+        var c = f.properties.covered ? COVERED : UNCOVERED;
+        return {color: c, weight: 1, fillColor: c, fillOpacity: 0.6};
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(f.properties.name + ' · ' + fmt(f.properties.households) + ' 户' +
+          (f.properties.covered ? ' · 有楼栋长' : ' · 无楼栋长'));
+        if (!f.properties.covered) {
+          layer.on('click', function () { suggest(f.properties.code, f.properties.name); });
+        }
+      }
+    });
+
+    function say(text, isError) {
+      status.textContent = text || '';
+      status.className = 'gp-status' + (isError ? ' gp-error' : '');
+    }
+
+    function loadTotals() {
+      return request('party/coverage' + q({by: 'community'})).then(function (data) {
+        var t = data.totals;
+        var box = document.querySelector('[data-testid="totals"]');
+        box.textContent = '';
+        [
+          ['网格长 Grid leaders', t.grids_with_leader, t.grids],
+          ['楼栋长 Building leaders', t.buildings_covered, t.buildings],
+          ['单元长 Unit leaders', t.entrances_covered, t.entrances],
+          ['有角色党员 Members with a role', t.members_with_role, t.members]
+        ].forEach(function (row) {
+          var cell = el('div', 'gp-total', null, box);
+          el('span', 'gp-total-label', row[0], cell);
+          el('b', null, fmt(row[1]) + ' / ' + fmt(row[2]), cell);
+          el('span', 'gp-total-share', pct(row[1], row[2]), cell);
+        });
+        el('p', 'gp-muted', '下沉干部 Cadres sent down: ' + fmt(t.cadres), box);
+        var body = document.querySelector('[data-testid="by-community"] tbody');
+        body.textContent = '';
+        data.rows.forEach(function (r) {
+          var tr = el('tr', null, null, body);
+          var name = el('td', null, r.name, tr);
+          name.title = r.code;
+          el('td', null, r.grids_with_leader + '/' + r.grids, tr);
+          el('td', null, r.buildings_covered + '/' + r.buildings, tr);
+          el('td', null, r.entrances_covered + '/' + r.entrances, tr);
+          el('td', null, r.members_with_role + '/' + r.members, tr);
+        });
+        return data;
+      });
+    }
+
+    function loadUncovered(reset) {
+      if (reset) {
+        nextOffset = 0;
+        uncoveredList.textContent = '';
+      }
+      return request('party/coverage/uncovered' + q({kind: 'building', limit: PAGE, offset: nextOffset}))
+        .then(function (page) {
+          document.querySelector('[data-testid="uncovered-count"]').textContent = fmt(page.numberMatched);
+          page.items.forEach(function (b) {
+            var li = el('li', 'gp-item', null, uncoveredList);
+            li.setAttribute('data-code', b.code);
+            li.setAttribute('data-testid', 'uncovered-building');
+            el('span', 'gp-name', b.name, li);
+            el('span', 'gp-muted', fmt(b.households) + ' 户 · ' + (b.grid_code || ''), li);
+            li.addEventListener('click', function () {
+              map.setView([b.lat, b.lon], 18);
+              suggest(b.code, b.name);
+            });
+          });
+          nextOffset = page.next_offset || 0;
+          more.hidden = !page.next_offset;
+          return page;
+        });
+    }
+
+    function suggest(code, name) {
+      suggestBox.hidden = false;
+      document.querySelector('[data-testid="suggest-target"]').textContent = name + ' · ' + code;
+      suggestions.textContent = '';
+      return request('party/suggestions' + q({building: code, limit: 8})).then(function (data) {
+        if (!data.items.length) el('li', 'gp-muted', '范围内没有可用的党员 No member with free capacity', suggestions);
+        data.items.forEach(function (m) {
+          var li = el('li', 'gp-item', null, suggestions);
+          li.setAttribute('data-testid', 'suggestion');
+          li.setAttribute('data-member', m.code);
+          el('span', 'gp-name', m.name + ' (' + m.code + ')', li);
+          el('span', 'gp-muted', fmt(Math.round(m.distance_m)) + ' m · 已任 ' + m.buildings_led +
+            '/' + data.max_buildings + ' 栋 · ' + (m.organisation ? m.organisation.name : ''), li);
+          if (m.phone) el('span', 'gp-muted', m.phone, li);
+          if (config.canAssign) {
+            var button = el('button', 'gp-assign', '指派为楼栋长 Assign', li);
+            button.type = 'button';
+            button.setAttribute('data-testid', 'assign');
+            button.addEventListener('click', function () {
+              button.disabled = true;
+              assign(m.code, code).catch(function () { button.disabled = false; });
+            });
+          }
+        });
+        return data;
+      }, function (error) { say(error.message, true); });
+    }
+
+    function assign(member, building) {
+      return request('party/assignments', {
+        method: 'POST',
+        headers: {'Content-Type': 'application/json', Accept: 'application/json',
+          'X-CSRF-Token': config.csrfToken},
+        body: JSON.stringify({member: member, role: 'building_leader',
+          target: 'building:' + building, starts_on: today()})
+      }).then(function (created) {
+        say('已指派 Assigned: ' + created.member.name + ' → ' + created.target.name);
+        suggestBox.hidden = true;
+        var item = uncoveredList.querySelector('[data-code="' + building + '"]');
+        if (item) item.parentNode.removeChild(item);
+        loadTotals();
+        refreshMap();
+        return created;
+      }, function (error) {
+        say(error.message, true);
+        throw error;
+      });
+    }
+
+    function loadGrids() {
+      return request('party/coverage/map' + q({what: 'grids'})).then(function (fc) {
+        gridLayer = L.geoJSON(fc, {
+          style: function (f) {
+            var c = f.properties.covered ? COVERED : UNCOVERED;
+            return {color: '#ffffff', weight: 1, fillColor: c, fillOpacity: 0.45};
+          },
+          onEachFeature: function (f, layer) {
+            layer.bindTooltip(f.properties.name + (f.properties.covered ? ' · 有网格长' : ' · 无网格长'));
+          }
+        }).addTo(map);
+        var bounds = gridLayer.getBounds();
+        if (bounds.isValid()) map.fitBounds(bounds);
+        return fc;
+      });
+    }
+
+    function refreshMap() {
+      if (map.getZoom() < BUILDING_ZOOM) {
+        map.removeLayer(buildingLayer);
+        return Promise.resolve(null);
+      }
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+        return v.toFixed(6);
+      }).join(',');
+      return request('party/coverage/map' + q({what: 'buildings', bbox: bbox, limit: 3000}))
+        .then(function (fc) {
+          buildingLayer.clearLayers();
+          buildingLayer.addData(fc);
+          if (!map.hasLayer(buildingLayer)) buildingLayer.addTo(map);
+          return fc;
+        });
+    }
+
+    map.on('moveend', function () { refreshMap().catch(function (e) { say(e.message, true); }); });
+    more.addEventListener('click', function () { loadUncovered(false); });
+
+    api.suggest = suggest;
+    api.assign = assign;
+    api.ready = Promise.all([loadTotals(), loadUncovered(true), loadGrids()]).then(function () {
+      api.state = 'ready';
+    }, function (error) {
+      api.state = 'error';
+      say(error.message, true);
+    });
+    return api;
+  }
+
+  window.GridmapParty = {start: start};
+}());
