@@ -18,6 +18,7 @@ from api.problems import problem
 from gis.accounts import Permission, User
 from gis.errors import Invalid
 from gis.exchange import ImportOptions, ImportRejected, check_layer, export_layer, import_file
+from gis.exchange.export import MEDIA
 from gis.exchange.kinds import KINDS
 from gis.exchange.readers import EXTENSIONS, expected_format
 from gis.personal import sees_personal_data
@@ -117,7 +118,12 @@ def list_imports(conn: ConnDep, user: Importer, limit: int = Query(50, ge=1, le=
     "/layers/{layer}/export",
     summary="Export a layer as GeoPackage, GeoJSON, zipped Shapefile, CSV or XLSX",
     response_class=Response,
-    responses={200: {"description": "the file, as an attachment"}},
+    responses={
+        200: {
+            "description": "the file, as an attachment",
+            "content": {m.split(";")[0]: {} for m in MEDIA.values()},
+        }
+    },
 )
 def get_export(
     conn: ConnDep,

@@ -32,7 +32,7 @@ def count(name: str, *aliases: str) -> Field:
 
 COMMUNITY = Field(
     "community_code",
-    ("comm_code", "community", "社区编码", "社区代码", "村社区编码"),
+    ("comm_code", "community_", "community", "社区编码", "社区代码", "村社区编码"),
     max_length=12,
 )
 
@@ -91,8 +91,8 @@ KINDS: dict[str, Kind] = {
                 count("households", "户数"),
                 count("population", "人口"),
                 count("buildings", "楼栋数"),
-                count("incidents_per_year", "incidents", "年事件数"),
-                count("care_people", "care_ppl", "关爱对象"),
+                count("incidents_per_year", "incidents", "incidents_", "年事件数"),
+                count("care_people", "care_ppl", "care_peopl", "关爱对象"),
             ),
             "base units (基础单元)",
         ),
@@ -114,7 +114,7 @@ KINDS: dict[str, Kind] = {
                 count("households", "户数"),
                 count("population", "人口"),
                 count("floors", "层数"),
-                count("entrance_units", "单元数"),
+                count("entrance_units", "entrance_u", "单元数"),
             ),
             "buildings (楼栋)",
         ),
@@ -126,7 +126,7 @@ KINDS: dict[str, Kind] = {
                 code(16, "member_code", "党员编号"),
                 Field("name", ("姓名",), required=True, max_length=32),
                 Field("phone", ("电话", "手机", "手机号"), max_length=20),
-                Field("organisation_code", ("org_code", "党组织编码"), max_length=16),
+                Field("organisation_code", ("org_code", "organisati", "党组织编码"), max_length=16),
                 COMMUNITY,
             ),
             "party members (党员)",
