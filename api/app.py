@@ -12,7 +12,6 @@ from fastapi.staticfiles import StaticFiles
 
 from api import auth, problems
 from api.routers import areas, audit, exchange, health, layers, optimizer, pages, users
-from api.routers import areas, audit, health, layers, optimizer, pages, users
 from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
