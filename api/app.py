@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import auth, problems
-from api.routers import areas, audit, health, layers, optimizer, pages, users
+from api.routers import areas, audit, health, incidents, layers, open311, optimizer, pages, users
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
@@ -79,5 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(optimizer.router)
     app.include_router(pages.router)
+    app.include_router(incidents.router)
+    app.include_router(open311.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
