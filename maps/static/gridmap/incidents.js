@@ -51,6 +51,8 @@
       counts: {points: 0, clusters: 0, hexagons: 0, grids: 0, queue: 0}
     };
     window.gridmapIncidents = api;
+    // Clustering needs the map's maximum zoom, which only a tile layer would otherwise set.
+    if (map.getMaxZoom() === Infinity) map.setMaxZoom(19);
     var filterForm = document.querySelector('[data-testid="filters"]');
     var legend = document.querySelector('[data-testid="legend"]');
     var overlay = null;
@@ -218,7 +220,7 @@
         return api.mode;
       }, function (err) {
         api.state = 'error';
-        legend.textContent = '加载失败 Failed: ' + err.message;
+        legend.textContent = '加载失败 Failed: ' + ((err && err.message) || String(err));
         throw err;
       });
       api.ready.catch(function () { /* shown in the legend */ });
