@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import CurrentUser, NowDep, OptionalAuth, PolicyDep, require_permission
 from api.deps import ConnDep, SettingsDep
-from api.geo import BBoxQuery, bbox_or_none
+from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none
 from api.routers.pages import _page
 from api.security import csrf_token
 from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
@@ -134,7 +134,12 @@ def incident_admission_lists(conn: ConnDep) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- map and figures
 
 
-@router.get("/incidents", summary="Incidents as GeoJSON, filtered, newest first, paged")
+@router.get(
+    "/incidents",
+    summary="Incidents as GeoJSON, filtered, newest first, paged",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+)
 def incidents(
     conn: ConnDep,
     user: Viewing,
@@ -154,7 +159,12 @@ def incident_points(
     return points(conn, user, filters, now=now)
 
 
-@router.get("/incidents/hexagons", summary="Incidents per H3 hexagon (resolution by zoom)")
+@router.get(
+    "/incidents/hexagons",
+    summary="Incidents per H3 hexagon (resolution by zoom)",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+)
 def incident_hexagons(
     conn: ConnDep,
     user: Viewing,

@@ -22,7 +22,9 @@ from api.deps import ConnDep
 from gis.errors import GridmapError
 from gis.incidents.open311 import authenticate_client, get_requests, post_request, services
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+# GeoReport v2 is described by its own spec (services.json is its discovery), and its error
+# answers are lists, not problem+json: these routes stay out of the OpenAPI document.
+router = APIRouter(prefix="/open311/v2", tags=["open311"], include_in_schema=False)
 Format = Annotated[Literal["json", "xml"], Path(description="json or xml")]
 ApiKey = Annotated[str | None, Query(max_length=128, description="the client app's API key")]
 
