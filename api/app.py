@@ -11,7 +11,18 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import auth, problems
-from api.routers import areas, audit, exchange, health, layers, optimizer, pages, users
+from api.routers import (
+    areas,
+    audit,
+    exchange,
+    health,
+    incidents,
+    layers,
+    open311,
+    optimizer,
+    pages,
+    users,
+)
 from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
@@ -84,5 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)
+    app.include_router(incidents.router)
+    app.include_router(open311.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -82,6 +82,8 @@ class Permission(StrEnum):
     RUN_SCENARIOS = "run_scenarios"  # run, compare and adopt merge scenarios
     HANDLE_INCIDENTS = "handle_incidents"  # sign for, handle and feed back incidents
     REPORT_INCIDENTS = "report_incidents"  # report an incident where one works
+    # Dispatch incidents to departments and evaluate them (the street/county command centre).
+    DISPATCH_INCIDENTS = "dispatch_incidents"
     MANAGE_ASSIGNMENTS = "manage_assignments"  # party-member assignments
     IMPORT_DATA = "import_data"  # load city packages and layers
     MANAGE_USERS = "manage_users"
@@ -93,7 +95,9 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PLANNER: frozenset({Permission.VIEW_MAP, Permission.EDIT_LAYERS}),
-    Role.COUNTY: frozenset({Permission.VIEW_MAP, Permission.RUN_SCENARIOS}),
+    Role.COUNTY: frozenset(
+        {Permission.VIEW_MAP, Permission.RUN_SCENARIOS, Permission.DISPATCH_INCIDENTS}
+    ),
     # A department calls the reporter back; the party office and the grid worker call members.
     Role.DEPARTMENT: frozenset(
         {Permission.VIEW_MAP, Permission.HANDLE_INCIDENTS, Permission.VIEW_PERSONAL_DATA}

@@ -16,6 +16,7 @@ import typer
 
 from gis.cli_errors import friendly
 from gis.cli_exchange import exchange_app
+from gis.cli_incidents import incidents_app
 from gis.cli_party import party_app
 from gis.cli_users import users_app
 from gis.settings import Settings, load_settings
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="user")
 app.add_typer(exchange_app)  # import, export, check
 app.add_typer(party_app, name="party")
+app.add_typer(incidents_app, name="incidents")
 
 
 def _settings() -> Settings:

@@ -25,6 +25,7 @@ from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Conflict, InvalidFile
 from gis.grids import refresh_grids
+from gis.incidents.backfill import backfill_loaded
 from gis.settings import WorkloadWeights
 
 log = logging.getLogger(__name__)
@@ -377,6 +378,8 @@ def load_city(
             )
         ]
         refresh_grids(conn, weights or WorkloadWeights(), layer_ids=layer_ids)
+        if "incidents" in frames:  # grid, building, H3 cell and plausible workflow times
+            backfill_loaded(conn)
         audit.record(
             conn,
             actor,

@@ -1,0 +1,310 @@
+"""Incidents (吹哨报到): report, list, map, transition, figures, hexagons, photos, the queue, and
+the incident map page at ``/incidents/map``.
+
+Who may do what (see :mod:`gis.incidents.workflow` for the moves): viewing needs VIEW_MAP and
+answers within the user's scope (department staff: their department's incidents only); reporting
+needs REPORT_INCIDENTS (field workers) or DISPATCH_INCIDENTS (the command centre, which also enters
+hotline calls); the moves check their own permission in gis/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from api.auth import CurrentUser, NowDep, OptionalAuth, PolicyDep, require_permission
+from api.deps import ConnDep, SettingsDep
+from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none
+from api.routers.pages import _page
+from api.security import csrf_token
+from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
+from gis.errors import Invalid
+from gis.incidents.catalogue import admission_lists, categories
+from gis.incidents.figures import GROUPS, figures
+from gis.incidents.hexagons import dumps, hexagons
+from gis.incidents.photos import MAX_PHOTO_BYTES, add_photo, photo_file
+from gis.incidents.queries import Filters, get_incident, list_incidents, points, queue
+from gis.incidents.reporting import INPUT_CRS, REPORTER_KINDS, create_incident
+from gis.incidents.workflow import ACTIONS, transition
+from maps.city_map import Viewer
+from maps.incidents_page import incidents_page_html
+
+router = APIRouter(tags=["incidents"])
+Viewing = Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]
+Code = Annotated[str, Path(max_length=16, examples=["E0000001"])]
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def _zoned(value: dt.datetime | None) -> dt.datetime | None:
+    """A date-time without a zone is Beijing time (the users' clock)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=BEIJING)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def incident_filters(
+    category: Annotated[str | None, Query(description="categories, comma-separated")] = None,
+    state: Annotated[
+        str | None, Query(description="states, comma-separated", examples=["dispatched,signed"])
+    ] = None,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[dt.datetime | None, Query(description="reported at or after")] = None,
+    until: Annotated[dt.datetime | None, Query(description="reported before")] = None,
+    bbox: BBoxQuery = None,
+    grid: Annotated[str | None, Query(max_length=24, description="a unified grid's code")] = None,
+    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    overdue: bool | None = None,
+    escalated: bool | None = None,
+) -> Filters:
+    return Filters(
+        categories=_split(category),
+        states=_split(state),
+        department=department or None,
+        since=_zoned(since),
+        until=_zoned(until),
+        bbox=bbox_or_none(bbox),
+        grid=grid or None,
+        status=status,
+        overdue=overdue,
+        escalated=escalated,
+    )
+
+
+FiltersDep = Annotated[Filters, Depends(incident_filters)]
+
+
+class IncidentIn(BaseModel):
+    """A new incident: a point, a category and what is wrong."""
+
+    lon: float = Field(ge=-180, le=180, examples=[116.3583])
+    lat: float = Field(ge=-90, le=90, examples=[28.0139])
+    crs: Literal["wgs84", "gcj02", "bd09"] = Field(
+        "wgs84", description=f"coordinates of lon/lat: {', '.join(INPUT_CRS)}"
+    )
+    category: str = Field(max_length=32, examples=["环境卫生"])
+    description: str = Field("", max_length=4000)
+    reporter_kind: Literal["resident", "grid_worker", "hotline"] = Field(
+        "grid_worker", description=", ".join(REPORTER_KINDS)
+    )
+    reporter_name: str | None = Field(None, max_length=32)
+    reporter_phone: str | None = Field(None, max_length=20)
+
+
+class TransitionIn(BaseModel):
+    """A move: dispatch, sign, reject, handle, feed_back or evaluate."""
+
+    action: str = Field(examples=list(ACTIONS))
+    note: str | None = Field(None, max_length=2000)
+    department: str | None = Field(None, max_length=64, description="dispatch: to whom")
+    satisfied: bool | None = Field(None, description="evaluate: is the reporter satisfied")
+
+
+# ----------------------------------------------------------------------------- reference
+
+
+VIEWING = [Depends(require_permission(Permission.VIEW_MAP))]
+
+
+@router.get(
+    "/incidents/categories",
+    summary="Incident categories, departments and deadlines",
+    dependencies=VIEWING,
+)
+def incident_categories(conn: ConnDep) -> list[dict[str, Any]]:
+    return [c.to_dict() for c in categories(conn)]
+
+
+@router.get(
+    "/incidents/admission-lists",
+    summary="The four admission lists (四张清单)",
+    dependencies=VIEWING,
+)
+def incident_admission_lists(conn: ConnDep) -> dict[str, Any]:
+    return admission_lists(conn)
+
+
+# ----------------------------------------------------------------------------- map and figures
+
+
+@router.get(
+    "/incidents",
+    summary="Incidents as GeoJSON, filtered, newest first, paged",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+)
+def incidents(
+    conn: ConnDep,
+    user: Viewing,
+    now: NowDep,
+    filters: FiltersDep,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Response:
+    body = list_incidents(conn, user, filters, limit=limit, offset=offset, now=now)
+    return Response(body, media_type="application/geo+json")
+
+
+@router.get("/incidents/points", summary="Every matching incident as a compact row, for the map")
+def incident_points(
+    conn: ConnDep, user: Viewing, now: NowDep, filters: FiltersDep
+) -> dict[str, Any]:
+    return points(conn, user, filters, now=now)
+
+
+@router.get(
+    "/incidents/hexagons",
+    summary="Incidents per H3 hexagon (resolution by zoom)",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+)
+def incident_hexagons(
+    conn: ConnDep,
+    user: Viewing,
+    now: NowDep,
+    filters: FiltersDep,
+    zoom: Annotated[float | None, Query(ge=0, le=22)] = None,
+    resolution: Annotated[int | None, Query(ge=4, le=12)] = None,
+) -> Response:
+    doc = hexagons(conn, user, filters, resolution=resolution, zoom=zoom, now=now)
+    return Response(dumps(doc), media_type="application/geo+json")
+
+
+@router.get("/incidents/figures", summary="Counts, on-time rates, send-backs, satisfaction")
+def incident_figures(
+    conn: ConnDep,
+    user: Viewing,
+    now: NowDep,
+    filters: FiltersDep,
+    by: Annotated[str, Query(description=", ".join(GROUPS))] = "grid",
+) -> dict[str, Any]:
+    return figures(conn, user, by, filters, now=now)
+
+
+@router.get("/incidents/queue", summary="A department's open incidents, by deadline")
+def incident_queue(
+    conn: ConnDep,
+    user: Viewing,
+    now: NowDep,
+    department: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+) -> dict[str, Any]:
+    return queue(conn, user, department=department, limit=limit, now=now)
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+@router.get("/incidents/map", response_class=HTMLResponse, include_in_schema=False)
+def incident_map_page(
+    conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
+) -> Response:
+    """The incident map: points, clusters, heat, hexagons, figures and the queue."""
+    if auth is None:
+        return RedirectResponse("/login?next=/incidents/map", status_code=303)
+    user = auth.user
+    user.require(Permission.VIEW_MAP)
+    viewer = Viewer(
+        name=user.display_name or user.username,
+        role=ROLE_LABELS[user.role],
+        scope=describe_scope(conn, user.scope),
+        csrf_token=csrf_token(policy.secret, auth.token),
+    )
+    abilities = {
+        "report": user.can(Permission.REPORT_INCIDENTS) or user.can(Permission.DISPATCH_INCIDENTS),
+        "dispatch": user.can(Permission.DISPATCH_INCIDENTS),
+        "handle": user.can(Permission.HANDLE_INCIDENTS),
+        "evaluate": user.can(Permission.DISPATCH_INCIDENTS)
+        or user.can(Permission.REPORT_INCIDENTS),
+    }
+    html = incidents_page_html(
+        settings,
+        viewer,
+        categories=[c.to_dict() for c in categories(conn)],
+        abilities=abilities,
+        department=user.department,
+    )
+    return _page(html, settings)
+
+
+# ----------------------------------------------------------------------------- one incident
+
+
+@router.post("/incidents", status_code=201, summary="Report an incident at a point")
+def report_incident(
+    conn: ConnDep, user: CurrentUser, now: NowDep, body: IncidentIn
+) -> dict[str, Any]:
+    """The grid, unit, community and building are found in PostGIS; a category on the negative
+    list is dispatched to its department at once (``routing_note`` says why)."""
+    return create_incident(
+        conn,
+        user,
+        lon=body.lon,
+        lat=body.lat,
+        crs=body.crs,
+        category=body.category,
+        description=body.description,
+        reporter_kind=body.reporter_kind,
+        reporter_name=body.reporter_name,
+        reporter_phone=body.reporter_phone,
+        now=now,
+    )
+
+
+@router.get("/incidents/{code}", summary="One incident with its history and photos")
+def incident(conn: ConnDep, user: Viewing, now: NowDep, code: Code) -> dict[str, Any]:
+    item = get_incident(conn, user, code, now=now)
+    for photo in item["photos"]:
+        photo["url"] = f"/incidents/{code}/photos/{photo['id']}"
+    return item
+
+
+@router.post(
+    "/incidents/{code}/transitions",
+    summary="Move an incident: dispatch, sign, reject, handle, feed_back, evaluate",
+    responses={409: {"description": "not allowed from the current state (names the allowed)"}},
+)
+def incident_transition(
+    conn: ConnDep, user: CurrentUser, now: NowDep, code: Code, body: TransitionIn
+) -> dict[str, Any]:
+    return transition(
+        conn,
+        user,
+        code,
+        body.action,
+        note=body.note,
+        department=body.department,
+        satisfied=body.satisfied,
+        now=now,
+    )
+
+
+@router.post("/incidents/{code}/photos", status_code=201, summary="Add a photo (JPEG/PNG/WebP)")
+def incident_photo(
+    conn: ConnDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    now: NowDep,
+    code: Code,
+    file: UploadFile,
+) -> dict[str, Any]:
+    """At most 1,000,000 bytes; the type is judged by the file's content, not its name."""
+    data = file.file.read(MAX_PHOTO_BYTES + 1)
+    return add_photo(conn, user, code, data, data_dir=settings.data_dir, now=now)
+
+
+@router.get("/incidents/{code}/photos/{photo_id}", summary="One photo's file")
+def incident_photo_file(
+    conn: ConnDep, settings: SettingsDep, user: Viewing, code: Code, photo_id: int
+) -> Response:
+    if photo_id < 1:
+        raise Invalid("photo ids start at 1")
+    path, media_type = photo_file(conn, user, code, photo_id, data_dir=settings.data_dir)
+    return FileResponse(path, media_type=media_type)

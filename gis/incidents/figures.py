@@ -1,0 +1,110 @@
+"""The figures a street command centre reads: per grid and per department, one scan in PostGIS.
+
+=========================  ===================================================================
+figure                     definition
+=========================  ===================================================================
+total / open / closed      incidents reported (closed = evaluated and satisfied)
+overdue                    open and past the deadline it still has to meet
+on_time_sign_rate          signed by ``sign_due_at`` / signed (of the incidents with a deadline)
+on_time_completion_rate    handled by ``due_at`` / handled (likewise)
+rejection_rate             sent back by the department before signing (退回) / dispatched
+send_back_rate             sent back to handling by a not-satisfied evaluation at least once /
+                           evaluated at least once
+satisfaction               satisfied evaluations / all evaluations (a not-satisfied one counts
+                           once per send-back)
+escalated                  escalated to the street after three send-backs
+=========================  ===================================================================
+
+A rate whose denominator is zero is ``None`` (no data), never 0 or 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.audit import Actor
+from gis.errors import Invalid
+from gis.incidents.queries import Filters, _where
+from gis.incidents.workflow import OVERDUE_SQL
+
+GROUPS = {
+    "grid": ("g.code", "g.name", "LEFT JOIN grid g ON g.id = i.grid_id"),
+    "department": ("i.department", "i.department", ""),
+    "community": ("c.code", "c.name", "LEFT JOIN community c ON c.id = i.community_id"),
+    "category": ("i.category", "i.category", ""),
+}
+
+_COUNTS = f"""
+    count(*) AS total,
+    count(*) FILTER (WHERE i.state <> 'evaluated') AS open,
+    count(*) FILTER (WHERE i.state = 'evaluated') AS closed,
+    count(*) FILTER (WHERE coalesce({OVERDUE_SQL}, false)) AS overdue,
+    count(*) FILTER (WHERE i.signed_at IS NOT NULL AND i.sign_due_at IS NOT NULL) AS signed,
+    count(*) FILTER (WHERE i.signed_at <= i.sign_due_at) AS signed_on_time,
+    count(*) FILTER (WHERE i.handled_at IS NOT NULL AND i.due_at IS NOT NULL) AS handled,
+    count(*) FILTER (WHERE i.handled_at <= i.due_at) AS handled_on_time,
+    count(*) FILTER (WHERE i.dispatched_at IS NOT NULL) AS dispatched,
+    count(*) FILTER (WHERE i.rejections > 0) AS rejected,
+    count(*) FILTER (WHERE i.send_backs > 0) AS sent_back,
+    count(*) FILTER (WHERE i.evaluated_at IS NOT NULL OR i.send_backs > 0) AS evaluated,
+    count(*) FILTER (WHERE i.evaluated_at IS NOT NULL AND i.satisfied) AS satisfied,
+    coalesce(sum(i.send_backs), 0) AS send_backs,
+    count(*) FILTER (WHERE i.escalated_at IS NOT NULL) AS escalated
+"""
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
+    row = {
+        k: (int(v) if isinstance(v, int | float) and k not in ("key", "name") else v)
+        for k, v in row.items()
+    }
+    evaluations = row["satisfied"] + row["send_backs"]
+    return row | {
+        "on_time_sign_rate": _rate(row["signed_on_time"], row["signed"]),
+        "on_time_completion_rate": _rate(row["handled_on_time"], row["handled"]),
+        "rejection_rate": _rate(row["rejected"], row["dispatched"]),
+        "send_back_rate": _rate(row["sent_back"], row["evaluated"]),
+        "satisfaction": _rate(row["satisfied"], evaluations),
+    }
+
+
+def figures(
+    conn: Connection,
+    viewer: Actor,
+    by: str = "grid",
+    filters: Filters | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Figures per ``by`` (grid, department, community or category) and in total, within the
+    viewer's incidents and the filters; rows by total, largest first."""
+    if by not in GROUPS:
+        raise Invalid(f"by must be one of {', '.join(GROUPS)}; got {by!r}", by=by)
+    now = now or dt.datetime.now(dt.UTC)
+    key, name, join = GROUPS[by]
+    where = _where(viewer, filters or Filters(), now)
+    rows = conn.execute(
+        text(
+            f"SELECT {key} AS key, min({name}) AS name, {_COUNTS} FROM incident i {join} "
+            f"WHERE {where.sql} GROUP BY {key} ORDER BY total DESC, key NULLS LAST"
+        ),
+        where.params,
+    ).mappings()
+    total = (
+        conn.execute(text(f"SELECT {_COUNTS} FROM incident i WHERE {where.sql}"), where.params)
+        .mappings()
+        .one()
+    )
+    return {
+        "by": by,
+        "now": now.isoformat(),
+        "rows": [_with_rates(dict(r)) for r in rows],
+        "total": _with_rates(dict(total)),
+    }

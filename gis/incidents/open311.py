@@ -1,0 +1,298 @@
+"""Open311 GeoReport v2: the services (our categories) and service requests (our incidents).
+
+So that the 12345 hotline's and other reporting apps can post incidents into Gridmap. What is
+GeoReport v2 and what is ours:
+
+- ``service_code`` is the category's ASCII code (``sanitation``, ``illegal_parking`` …);
+- a posted request is reported like any incident (located, snapped, routed; a negative-list
+  category is dispatched at once) with ``reporter_kind = hotline`` and ``source = open311``;
+  ``first_name``/``last_name``/``phone`` become the reporter's (personal data: never answered back
+  over Open311); ``service_request_id`` is the incident code;
+- ``status`` is ``open`` (any state but evaluated) or ``closed``; ``status_notes`` is the note of
+  the last move; ``agency_responsible`` is the department; ``expected_datetime`` the deadline.
+
+**Authentication.** Every call, reads included, carries ``api_key``: a key given to one client app
+by an administrator (``gridmap incidents open311-client add NAME``). Only its SHA-256 is stored (a
+256-bit random key needs no slow hash); the key is shown once. A client may have an admin-code
+scope (e.g. a district's hotline) and then reports and reads only there. Its writes are audited
+under ``open311:<name>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis import audit
+from gis.accounts import Permission, authorize
+from gis.audit import Actor
+from gis.errors import Conflict, Invalid, NotFound, Unauthorized
+from gis.incidents.access import scope_sql
+from gis.incidents.catalogue import by_service_code, categories
+from gis.incidents.reporting import create_incident
+from gis.scope import Scope
+
+KEY_PREFIX = "o311_"
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+MAX_REQUESTS = 1000
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    name: str
+    scope_code: str
+
+    @property
+    def actor(self) -> str:
+        return f"open311:{self.name}"
+
+    @property
+    def scope(self) -> Scope:
+        return scope_of_code(self.scope_code)
+
+
+def scope_of_code(code: str) -> Scope:
+    levels = {0: "city", 2: "city", 4: "city", 6: "district", 9: "street", 12: "community"}
+    if not code.isdigit() and code or len(code) not in levels:
+        raise Invalid(
+            f"a scope code is a city prefix or a district/street/community code: {code!r}"
+        )
+    return Scope(levels[len(code)], code)  # type: ignore[arg-type]
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def add_client(
+    conn: Connection, actor: Actor, name: str, scope_code: str = ""
+) -> tuple[Client, str]:
+    """Register a client app; returns it and its API key (shown once, stored as a digest)."""
+    authorize(actor, Permission.MANAGE_USERS)
+    name = name.strip().lower()
+    if not NAME_RE.fullmatch(name):
+        raise Invalid(f"client name {name!r}: 2–64 of a-z, 0-9, '.', '_', '-'", name=name)
+    scope_of_code(scope_code)
+    if conn.execute(text("SELECT 1 FROM open311_client WHERE name = :n"), {"n": name}).first():
+        raise Conflict(f"an Open311 client named {name!r} exists already", name=name)
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    client_id = conn.execute(
+        text(
+            "INSERT INTO open311_client (name, key_digest, scope_code) VALUES (:n, :d, :s) "
+            "RETURNING id"
+        ),
+        {"n": name, "d": _digest(key), "s": scope_code},
+    ).scalar_one()
+    audit.record(
+        conn, actor, "open311.client_add", "open311_client", name, None, {"scope": scope_code}
+    )
+    return Client(client_id, name, scope_code), key
+
+
+def revoke_client(conn: Connection, actor: Actor, name: str) -> None:
+    authorize(actor, Permission.MANAGE_USERS)
+    done = conn.execute(
+        text("UPDATE open311_client SET active = false WHERE name = :n AND active"), {"n": name}
+    ).rowcount
+    if not done:
+        raise NotFound(f"no active Open311 client named {name!r}", name=name)
+    audit.record(conn, actor, "open311.client_revoke", "open311_client", name)
+
+
+def list_clients(conn: Connection, actor: Actor) -> list[dict[str, Any]]:
+    authorize(actor, Permission.MANAGE_USERS)
+    rows = conn.execute(
+        text("SELECT name, scope_code, active, created_at FROM open311_client ORDER BY name")
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def authenticate_client(conn: Connection, key: str | None) -> Client:
+    """The client an API key belongs to; :class:`Unauthorized` for a missing or unknown key."""
+    if not key:
+        raise Unauthorized("api_key is required: ask the Gridmap administrator for a client key")
+    if len(key) > 128 or not key.startswith(KEY_PREFIX):
+        raise Unauthorized("api_key is not valid")
+    row = conn.execute(
+        text("SELECT id, name, scope_code, active FROM open311_client WHERE key_digest = :d"),
+        {"d": _digest(key)},
+    ).first()
+    if row is None or not row.active:
+        raise Unauthorized("api_key is not valid (unknown or revoked)")
+    return Client(row.id, row.name, row.scope_code)
+
+
+def services(conn: Connection) -> list[dict[str, Any]]:
+    """GeoReport v2 service list: one service per incident category."""
+    return [
+        {
+            "service_code": c.service_code,
+            "service_name": f"{c.code} {c.name_en}",
+            "description": f"{c.name_en}: routed to {c.department}"
+            + (" (negative list: straight to the department)" if c.negative else ""),
+            "metadata": False,
+            "type": "realtime",
+            "keywords": c.code,
+            "group": c.department,
+        }
+        for c in categories(conn)
+    ]
+
+
+def _number(value: Any, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise Invalid(f"{name} is required and must be a number; got {value!r}") from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise Invalid(f"{name} must be a finite number")
+    return number
+
+
+def post_request(
+    conn: Connection, client: Client, fields: dict[str, Any], *, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Create an incident from a GeoReport v2 POST (form fields); answers the v2 receipt."""
+    if not fields.get("service_code"):
+        raise Invalid("service_code is required (GET services.json lists them)")
+    category = by_service_code(conn, str(fields["service_code"]))
+    if fields.get("lat") in (None, "") or fields.get("long") in (None, ""):
+        if fields.get("address_string") or fields.get("address_id"):
+            raise Invalid("Gridmap needs lat and long: addresses are not geocoded")
+        raise Invalid("lat and long are required")
+    lat = _number(fields.get("lat"), "lat")
+    lon = _number(fields.get("long"), "long")
+    name = " ".join(
+        part for part in (fields.get("last_name"), fields.get("first_name")) if part
+    ).strip()
+    made = create_incident(
+        conn,
+        client.actor,
+        lon=lon,
+        lat=lat,
+        category=category.code,
+        description=str(fields.get("description") or ""),
+        reporter_kind="hotline",
+        reporter_name=name[:32] or None,
+        reporter_phone=(str(fields.get("phone") or "").strip()[:20] or None),
+        source="open311",
+        within=client.scope,
+        now=now,
+    )
+    return [
+        {
+            "service_request_id": made["code"],
+            "service_notice": made["routing_note"] or f"routed to {made['department']}",
+            "account_id": None,
+        }
+    ]
+
+
+def _parse_time(value: str | None, name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Invalid(f"{name} must be a W3C date-time, e.g. 2025-03-01T00:00:00+08:00") from exc
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+_REQUEST_SQL = """
+SELECT i.code, i.state, i.description, i.department, i.reported_at, i.updated_at, i.due_at,
+       ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, c.service_code, c.code AS category,
+       coalesce(b.name, cm.name) AS address,
+       (SELECT t.note FROM incident_transition t WHERE t.incident_id = i.id
+        ORDER BY t.at DESC, t.id DESC LIMIT 1) AS status_notes
+FROM incident i
+LEFT JOIN incident_category c ON c.code = i.category
+LEFT JOIN building b ON b.id = i.building_id
+LEFT JOIN community cm ON cm.id = i.community_id
+WHERE {where}
+ORDER BY i.reported_at DESC, i.id DESC
+LIMIT :limit
+"""
+
+
+def get_requests(
+    conn: Connection,
+    client: Client,
+    *,
+    ids: list[str] | None = None,
+    service_code: str | None = None,
+    status: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """GeoReport v2 GET requests: by ids, or by filters (default: the last 90 days, ≤ 1000)."""
+    now = now or dt.datetime.now(dt.UTC)
+    where = scope_sql(client.scope)
+    parts = [where.sql]
+    params: dict[str, Any] = dict(where.params) | {"limit": MAX_REQUESTS}
+    if ids:
+        parts.append("i.code = ANY(:ids)")
+        params["ids"] = [i.strip() for i in ids if i.strip()][:MAX_REQUESTS]
+    else:
+        start = _parse_time(start_date, "start_date")
+        end = _parse_time(end_date, "end_date") or now
+        start = start or end - dt.timedelta(days=DEFAULT_DAYS)
+        if start >= end:
+            raise Invalid("start_date must be before end_date")
+        parts.append("i.reported_at >= :start AND i.reported_at < :end")
+        params |= {"start": start, "end": end}
+        if service_code:
+            codes = [s.strip() for s in service_code.split(",") if s.strip()]
+            parts.append("c.service_code = ANY(:codes)")
+            params["codes"] = codes
+        if status:
+            wanted = {s.strip() for s in status.split(",")}
+            if not wanted <= {"open", "closed"}:
+                raise Invalid(f"status is open or closed, not {status!r}")
+            if wanted == {"open"}:
+                parts.append("i.state <> 'evaluated'")
+            elif wanted == {"closed"}:
+                parts.append("i.state = 'evaluated'")
+    rows = conn.execute(
+        text(_REQUEST_SQL.format(where=" AND ".join(f"({p})" for p in parts))), params
+    ).mappings()
+    out = [_request(r) for r in rows]
+    if ids and len(out) == 1 and len(params["ids"]) == 1:
+        return out
+    if ids and not out:
+        raise NotFound(f"no service request {', '.join(ids)} for this client")
+    return out
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def _request(r: Any) -> dict[str, Any]:
+    return {
+        "service_request_id": r["code"],
+        "status": "closed" if r["state"] == "evaluated" else "open",
+        "status_notes": r["status_notes"] or "",
+        "service_name": r["category"],
+        "service_code": r["service_code"],
+        "description": r["description"],
+        "agency_responsible": r["department"],
+        "service_notice": "",
+        "requested_datetime": _iso(r["reported_at"]),
+        "updated_datetime": _iso(r["updated_at"] or r["reported_at"]),
+        "expected_datetime": _iso(r["due_at"]),
+        "address": r["address"] or "",
+        "address_id": None,
+        "zipcode": None,
+        "lat": round(float(r["lat"]), 6),
+        "long": round(float(r["lon"]), 6),
+        "media_url": None,
+    }

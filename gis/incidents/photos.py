@@ -1,0 +1,132 @@
+"""Photos of incidents: files under the data directory, with size, count and type limits.
+
+The type is decided by the file's first bytes (JPEG, PNG or WebP), never by its name or the
+client's Content-Type: a script renamed ``.jpg`` is refused. Files are stored by content hash
+under ``<data_dir>/incident_photos/<incident code>/`` and written atomically (temporary name, then
+rename); the database row names the file relative to the data directory. The size limit fits under
+the API's default request body limit (``GRIDMAP_MAX_BODY_BYTES``, 1 MiB): phone apps send photos
+compressed to well under a megabyte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from gis import audit
+from gis.accounts import Permission
+from gis.audit import Actor
+from gis.errors import Invalid, InvalidFile, NotFound
+from gis.incidents.access import require_any
+from gis.incidents.workflow import _load
+
+MAX_PHOTO_BYTES = 1_000_000
+MAX_PHOTOS = 9
+PHOTO_DIR = "incident_photos"
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(media type, extension) from the first bytes, or None if not a JPEG, PNG or WebP."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg", "jpg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png", "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    return None
+
+
+def add_photo(
+    conn: Connection,
+    actor: Actor,
+    code: str,
+    data: bytes,
+    *,
+    data_dir: Path,
+    max_bytes: int = MAX_PHOTO_BYTES,
+    now: dt.datetime | None = None,
+) -> dict[str, object]:
+    """Store a photo of incident ``code`` (audited as ``incident.photo``); returns its row."""
+    require_any(
+        actor,
+        "add photos to incidents",
+        Permission.REPORT_INCIDENTS,
+        Permission.HANDLE_INCIDENTS,
+        Permission.DISPATCH_INCIDENTS,
+    )
+    row = _load(conn, actor, code)
+    if not data:
+        raise InvalidFile("the photo is empty")
+    if len(data) > max_bytes:
+        raise InvalidFile(
+            f"the photo has {len(data):,} bytes; at most {max_bytes:,} are accepted "
+            "(compress it, e.g. to 1600 px JPEG)",
+            size=len(data),
+        )
+    kind = sniff(data)
+    if kind is None:
+        raise InvalidFile(
+            "the file is not a JPEG, PNG or WebP image (judged by its content, not its name)"
+        )
+    count = conn.execute(
+        text("SELECT count(*) FROM incident_photo WHERE incident_id = :id"), {"id": row["id"]}
+    ).scalar_one()
+    if count >= MAX_PHOTOS:
+        raise Invalid(f"incident {code} has {MAX_PHOTOS} photos already, the most it may have")
+    media_type, ext = kind
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(PHOTO_DIR) / code / f"{digest[:32]}.{ext}"
+    target = data_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        temporary = target.with_suffix(f".{os.getpid()}.part")
+        temporary.write_bytes(data)
+        temporary.replace(target)
+    now = now or dt.datetime.now(dt.UTC)
+    photo_id = conn.execute(
+        text(
+            "INSERT INTO incident_photo (incident_id, path, media_type, size, sha256, "
+            "uploaded_by, uploaded_at) VALUES (:id, :path, :type, :size, :sha, :by, :at) "
+            "RETURNING id"
+        ),
+        {
+            "id": row["id"],
+            "path": str(relative),
+            "type": media_type,
+            "size": len(data),
+            "sha": digest,
+            "by": audit.actor_name(actor),
+            "at": now,
+        },
+    ).scalar_one()
+    audit.record(
+        conn,
+        actor,
+        "incident.photo",
+        "incident",
+        code,
+        None,
+        {"photo": photo_id, "media_type": media_type, "size": len(data)},
+    )
+    return {"id": photo_id, "media_type": media_type, "size": len(data), "sha256": digest}
+
+
+def photo_file(
+    conn: Connection, viewer: Actor, code: str, photo_id: int, *, data_dir: Path
+) -> tuple[Path, str]:
+    """The file and media type of one photo of an incident the viewer may see."""
+    row = _load(conn, viewer, code)
+    found = conn.execute(
+        text("SELECT path, media_type FROM incident_photo WHERE id = :p AND incident_id = :i"),
+        {"p": photo_id, "i": row["id"]},
+    ).first()
+    if found is None:
+        raise NotFound(f"incident {code} has no photo {photo_id}", incident=code)
+    path = data_dir / found[0]
+    if not path.is_file():
+        raise NotFound(f"the file of photo {photo_id} is missing from the data directory")
+    return path, found[1]

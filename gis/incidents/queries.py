@@ -1,0 +1,294 @@
+"""Reading incidents: filtered lists (GeoJSON), compact points for the map, a department's queue,
+and one incident with its full history.
+
+Every query adds the viewer's :func:`~gis.incidents.access.visible_sql`; reporters' personal data
+appear only in the single-incident answer, masked unless the viewer may see them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.accounts import Role, User
+from gis.audit import Actor
+from gis.errors import Forbidden, Invalid, NotFound
+from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
+from gis.incidents.access import mask_reporter, visible_sql
+from gis.incidents.workflow import OVERDUE_SQL, STATE_NAMES, STATES, allowed_actions
+from gis.scope import SqlFilter
+
+MAX_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a map, list or figure is restricted to (all optional, combined with AND)."""
+
+    categories: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    department: str | None = None
+    since: dt.datetime | None = None  # reported at or after
+    until: dt.datetime | None = None  # reported before
+    bbox: BBox | None = None
+    grid: str | None = None  # a unified grid's code
+    status: str | None = None  # 'open' | 'closed'
+    overdue: bool | None = None
+    escalated: bool | None = None
+
+    def sql(self, now: dt.datetime, alias: str = "i") -> SqlFilter:
+        """The filters as SQL on the incident table alias ``i``."""
+        if alias != "i":
+            raise ValueError("filters are written for alias 'i'")
+        parts: list[str] = []
+        params: dict[str, Any] = {"now": now}
+        unknown = [s for s in self.states if s not in STATES]
+        if unknown:
+            raise Invalid(
+                f"unknown state {unknown[0]!r}: one of {', '.join(STATES)}", state=unknown[0]
+            )
+        if self.states:
+            parts.append("i.state = ANY(:f_states)")
+            params["f_states"] = list(self.states)
+        if self.categories:
+            parts.append("i.category = ANY(:f_categories)")
+            params["f_categories"] = list(self.categories)
+        if self.department:
+            parts.append("i.department = :f_department")
+            params["f_department"] = self.department
+        if self.since and self.until and self.since >= self.until:
+            raise Invalid("since must be earlier than until")
+        if self.since:
+            parts.append("i.reported_at >= :f_since")
+            params["f_since"] = self.since
+        if self.until:
+            parts.append("i.reported_at < :f_until")
+            params["f_until"] = self.until
+        if self.bbox:
+            parts.append(f"i.geom && {BBOX_SQL}")
+            params |= self.bbox.params()
+        if self.grid:
+            parts.append(
+                "i.grid_id = (SELECT fg.id FROM grid fg JOIN grid_layer fl ON fl.id = fg.layer_id "
+                "WHERE fl.code = 'unified' AND fg.code = :f_grid)"
+            )
+            params["f_grid"] = self.grid
+        if self.status is not None:
+            if self.status not in ("open", "closed"):
+                raise Invalid(f"status is open or closed, not {self.status!r}")
+            parts.append(
+                "i.state <> 'evaluated'" if self.status == "open" else "i.state = 'evaluated'"
+            )
+        if self.overdue is not None:
+            parts.append(f"({'' if self.overdue else 'NOT '}coalesce({OVERDUE_SQL}, false))")
+        if self.escalated is not None:
+            parts.append(f"i.escalated_at IS {'NOT ' if self.escalated else ''}NULL")
+        return SqlFilter(" AND ".join(parts) or "true", params)
+
+
+def _where(viewer: Actor, filters: Filters, now: dt.datetime) -> SqlFilter:
+    return visible_sql(viewer) & filters.sql(now)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def list_incidents(
+    conn: Connection,
+    viewer: Actor,
+    filters: Filters | None = None,
+    *,
+    limit: int = 500,
+    offset: int = 0,
+    now: dt.datetime | None = None,
+) -> str:
+    """A page of incidents as a GeoJSON FeatureCollection, newest first, built in PostGIS."""
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise Invalid(f"limit must be 1..{MAX_PAGE} and offset ≥ 0", limit=limit, offset=offset)
+    now = now or dt.datetime.now(dt.UTC)
+    where = _where(viewer, filters or Filters(), now)
+    total = conn.execute(
+        text(f"SELECT count(*) FROM incident i WHERE {where.sql}"), where.params
+    ).scalar_one()
+    features = feature_sql(
+        "i.code",
+        "i.geom",
+        {
+            "code": "i.code",
+            "category": "i.category",
+            "state": "i.state",
+            "department": "i.department",
+            "description": "left(i.description, 120)",
+            "reported_at": "i.reported_at",
+            "due_at": "i.due_at",
+            "overdue": f"coalesce({OVERDUE_SQL}, false)",
+            "escalated": "i.escalated_at IS NOT NULL",
+            "grid": "g.code",
+            "community": "c.code",
+        },
+    )
+    sql = (
+        f"SELECT {features} FROM incident i LEFT JOIN grid g ON g.id = i.grid_id "
+        f"LEFT JOIN community c ON c.id = i.community_id WHERE {where.sql} "
+        "ORDER BY i.reported_at DESC, i.id DESC LIMIT :limit OFFSET :offset"
+    )
+    params = where.params | {"limit": limit, "offset": offset}
+    extra: dict[str, Any] = {"numberMatched": total}
+    body = collection(conn, sql, params, extra=extra)
+    returned = min(limit, max(0, total - offset))
+    head, _, rest = body.partition(', "features"')
+    more = f', "numberReturned": {returned}'
+    if offset + returned < total:
+        more += f', "next_offset": {offset + returned}'
+    return f'{head}{more}, "features"{rest}'
+
+
+def points(
+    conn: Connection,
+    viewer: Actor,
+    filters: Filters | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Every matching incident as a compact row ``[lon, lat, code, state, category, overdue]``,
+    for the clustered markers and the heat map (30,000 points are ~1 MB of JSON, gzipped ~300 kB).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    where = _where(viewer, filters or Filters(), now)
+    sql = (
+        "SELECT coalesce(json_agg(json_build_array(round(ST_X(i.geom)::numeric, 6), "
+        "round(ST_Y(i.geom)::numeric, 6), i.code, i.state, i.category, "
+        f"coalesce({OVERDUE_SQL}, false)) ORDER BY i.id), '[]'::json)::text "
+        f"FROM incident i WHERE {where.sql}"
+    )
+    rows = conn.execute(text(sql), where.params).scalar_one()
+    return {
+        "fields": ["lon", "lat", "code", "state", "category", "overdue"],
+        "points": json.loads(rows),
+    }
+
+
+QUEUE_STATES = ("dispatched", "signed", "handled")
+
+
+def queue(
+    conn: Connection,
+    viewer: Actor,
+    *,
+    department: str | None = None,
+    limit: int = 500,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A department's open incidents, the most urgent deadline first.
+
+    The deadline that matters is the next one to meet: signing for a dispatched incident, handling
+    for a signed one; a handled incident waits to be fed back (no deadline, last). Department
+    staff always get their own department's queue.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    if isinstance(viewer, User) and viewer.role is Role.DEPARTMENT:
+        department = viewer.department
+    filters = Filters(states=QUEUE_STATES, department=department)
+    where = _where(viewer, filters or Filters(), now)
+    rows = conn.execute(
+        text(
+            f"""SELECT i.code, i.category, i.state, i.department, i.description, i.reported_at,
+                   i.dispatched_at, i.sign_due_at, i.due_at, i.escalated_at, i.send_backs,
+                   ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, g.code AS grid,
+                   CASE i.state WHEN 'dispatched' THEN least(i.sign_due_at, i.due_at)
+                                WHEN 'signed' THEN i.due_at END AS next_deadline,
+                   coalesce({OVERDUE_SQL}, false) AS overdue
+               FROM incident i LEFT JOIN grid g ON g.id = i.grid_id
+               WHERE {where.sql}
+               ORDER BY next_deadline ASC NULLS LAST, i.reported_at, i.id
+               LIMIT :limit"""
+        ),
+        where.params | {"limit": limit},
+    ).mappings()
+    items = []
+    for r in rows:
+        item = dict(r)
+        for key in ("reported_at", "dispatched_at", "sign_due_at", "due_at", "next_deadline"):
+            item[key] = _iso(item[key])
+        item["escalated"] = item.pop("escalated_at") is not None
+        item["allowed_next"] = [{"action": a, "state": t} for a, t in allowed_actions(r["state"])]
+        items.append(item)
+    total = conn.execute(
+        text(f"SELECT count(*) FROM incident i WHERE {where.sql}"), where.params
+    ).scalar_one()
+    return {"department": department, "total": total, "items": items, "now": now.isoformat()}
+
+
+_DETAIL = """
+SELECT i.id, i.code, i.category, i.description, i.reported_at, i.reporter_kind, i.department,
+       i.state, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.reporter_name, i.reporter_phone,
+       i.source, i.routing_note, i.sign_due_at, i.due_at, i.dispatched_at, i.signed_at,
+       i.handled_at, i.fed_back_at, i.evaluated_at, i.satisfied, i.rejections, i.send_backs,
+       i.escalated_at, i.updated_at, g.code AS grid, g.name AS grid_name, u.code AS unit,
+       c.code AS community, c.name AS community_name, b.code AS building,
+       b.name AS building_name, coalesce({overdue}, false) AS overdue
+FROM incident i
+LEFT JOIN grid g ON g.id = i.grid_id
+LEFT JOIN base_unit u ON u.id = i.base_unit_id
+LEFT JOIN community c ON c.id = i.community_id
+LEFT JOIN building b ON b.id = i.building_id
+WHERE i.code = :code
+"""
+
+
+def get_incident(
+    conn: Connection, viewer: Actor, code: str, *, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """One incident with its history (every transition), photos and the moves allowed next.
+
+    Incidents loaded from a city package carry their timestamps but no history rows (the package
+    has none): ``history`` is empty and ``history_recorded`` false for them.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    row = (
+        conn.execute(text(_DETAIL.format(overdue=OVERDUE_SQL)), {"code": code, "now": now})
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no incident with code {code!r}", incident=code)
+    seen = visible_sql(viewer)
+    if (
+        conn.execute(
+            text(f"SELECT 1 FROM incident i WHERE i.id = :id AND {seen.sql}"),
+            {"id": row["id"]} | seen.params,
+        ).first()
+        is None
+    ):
+        raise Forbidden(f"incident {code} is outside your scope", incident=code)
+    item = {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+    incident_id = item.pop("id")
+    item["state_name"] = STATE_NAMES[row["state"]]
+    item["escalated"] = item["escalated_at"] is not None
+    item["allowed_next"] = [{"action": a, "state": t} for a, t in allowed_actions(row["state"])]
+    history = conn.execute(
+        text(
+            "SELECT action, from_state, to_state, actor, at, note, department "
+            "FROM incident_transition WHERE incident_id = :id ORDER BY at, id"
+        ),
+        {"id": incident_id},
+    ).mappings()
+    item["history"] = [dict(h) | {"at": h["at"].isoformat()} for h in history]
+    item["history_recorded"] = bool(item["history"])
+    photos = conn.execute(
+        text(
+            "SELECT id, media_type, size, uploaded_by, uploaded_at FROM incident_photo "
+            "WHERE incident_id = :id ORDER BY id"
+        ),
+        {"id": incident_id},
+    ).mappings()
+    item["photos"] = [
+        dict(p) | {"uploaded_at": p["uploaded_at"].isoformat(), "url": f"photos/{p['id']}"}
+        for p in photos
+    ]
+    return mask_reporter(item, viewer)

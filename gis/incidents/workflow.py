@@ -1,0 +1,275 @@
+"""The 吹哨报到 state machine: which move is allowed from which state, by whom, and what it records.
+
+=========== ===================== ============================================ ====================
+action      from → to             who                                          records
+=========== ===================== ============================================ ====================
+dispatch    reported → dispatched command centre (DISPATCH_INCIDENTS)         department, deadlines
+sign        dispatched → signed   the department (HANDLE_INCIDENTS)            signed_at
+reject      dispatched → reported the department, with a reason (退回)         rejections + 1
+handle      signed → handled      the department, saying what was done         handled_at
+feed_back   handled → fed_back    the department or the command centre         fed_back_at
+evaluate    fed_back → evaluated  command centre or grid worker (satisfied)    evaluated_at, closed
+evaluate    fed_back → signed     … not satisfied: back to handling            send_backs + 1
+evaluate    fed_back → reported   … not satisfied the third time: escalated    escalated_at
+                                  to the street's command centre (to dispatch
+                                  again, with the flag set)
+=========== ===================== ============================================ ====================
+
+Every move writes a row of ``incident_transition`` (actor, time, note) and one of the audit log
+(``incident.<action>``) in the caller's transaction. Any other move is refused with
+:class:`~gis.errors.IllegalTransition` (409) naming the current state and the allowed next ones.
+Deadlines run from dispatch: ``sign_due_at`` (by the category's sign hours) and ``due_at`` (its
+handle hours); an open incident past one of them is overdue (see :data:`OVERDUE_SQL`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis import audit
+from gis.accounts import Permission
+from gis.audit import Actor, actor_name
+from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
+from gis.incidents.access import require_any, require_own_department, visible_sql
+from gis.incidents.catalogue import get_category
+
+STATES = ("reported", "dispatched", "signed", "handled", "fed_back", "evaluated")
+OPEN_STATES = STATES[:-1]
+STATE_NAMES = {
+    "reported": "已上报 Reported",
+    "dispatched": "已派遣 Dispatched",
+    "signed": "已签收 Signed",
+    "handled": "已处置 Handled",
+    "fed_back": "已反馈 Fed back",
+    "evaluated": "已评价 Evaluated",
+}
+#: action → {from state: to state}; ``evaluate`` lists its satisfied outcome.
+ACTIONS: dict[str, dict[str, str]] = {
+    "dispatch": {"reported": "dispatched"},
+    "sign": {"dispatched": "signed"},
+    "reject": {"dispatched": "reported"},
+    "handle": {"signed": "handled"},
+    "feed_back": {"handled": "fed_back"},
+    "evaluate": {"fed_back": "evaluated"},
+}
+#: Not satisfied this many times, an incident escalates to the street.
+ESCALATE_AFTER = 3
+MAX_NOTE = 2000
+
+#: SQL (incident alias ``i``, bound ``:now``): open and past a deadline it still has to meet.
+OVERDUE_SQL = (
+    "(i.state = 'dispatched' AND i.sign_due_at < :now) "
+    "OR (i.state IN ('dispatched', 'signed') AND i.due_at < :now)"
+)
+
+
+def allowed_actions(state: str) -> list[tuple[str, str]]:
+    """(action, next state) pairs allowed from ``state``."""
+    moves = [(action, moves[state]) for action, moves in ACTIONS.items() if state in moves]
+    if state == "fed_back":  # not satisfied
+        moves.append(("evaluate", "signed"))
+    return moves
+
+
+def _refuse(code: str, state: str, action: str) -> IllegalTransition:
+    moves = allowed_actions(state)
+    allowed = sorted({target for _, target in moves})
+    if moves:
+        nexts = ", ".join(f"{a} → {t}" for a, t in moves)
+        hint = f"allowed next: {nexts}"
+    else:
+        hint = "it is closed: no move is allowed"
+    return IllegalTransition(
+        f"incident {code} is {state}: '{action}' is not allowed from there; {hint}",
+        incident=code,
+        state=state,
+        action=action,
+        allowed=",".join(allowed),
+        allowed_actions=",".join(sorted({a for a, _ in moves})),
+    )
+
+
+def _load(conn: Connection, actor: Actor, code: str) -> dict[str, Any]:
+    row = (
+        conn.execute(
+            text(
+                "SELECT id, code, state, category, department, send_backs, rejections "
+                "FROM incident WHERE code = :code FOR UPDATE"
+            ),
+            {"code": code},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no incident with code {code!r}", incident=code)
+    seen = visible_sql(actor)
+    visible = conn.execute(
+        text(f"SELECT 1 FROM incident i WHERE i.id = :id AND {seen.sql}"),
+        {"id": row["id"]} | seen.params,
+    ).first()
+    if visible is None:
+        raise Forbidden(f"incident {code} is outside your scope", incident=code)
+    return dict(row)
+
+
+def _note(note: str | None, *, required: str | None = None) -> str:
+    text_ = (note or "").strip()
+    if required and not text_:
+        raise Invalid(required)
+    if len(text_) > MAX_NOTE:
+        raise Invalid(f"a note has at most {MAX_NOTE} characters", length=len(text_))
+    return text_
+
+
+def record_transition(
+    conn: Connection,
+    actor: Actor,
+    incident_id: int,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    at: dt.datetime,
+    note: str = "",
+    department: str | None = None,
+) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO incident_transition (incident_id, action, from_state, to_state, actor, "
+            "at, note, department) VALUES (:id, :action, :src, :dst, :actor, :at, :note, :dept)"
+        ),
+        {
+            "id": incident_id,
+            "action": action,
+            "src": from_state,
+            "dst": to_state,
+            "actor": actor_name(actor),
+            "at": at,
+            "note": note,
+            "dept": department,
+        },
+    )
+
+
+def transition(
+    conn: Connection,
+    actor: Actor,
+    code: str,
+    action: str,
+    *,
+    note: str | None = None,
+    department: str | None = None,
+    satisfied: bool | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Move incident ``code`` by ``action`` (see the module table); returns the new state.
+
+    Raises
+    ------
+    IllegalTransition
+        ``action`` is not allowed from the incident's current state.
+    Forbidden
+        The role may not do ``action``, the incident is outside the actor's scope, or (for
+        department staff) it is routed to another department.
+    Invalid
+        An unknown action, or a missing reason, handling note or evaluation.
+    """
+    if action not in ACTIONS:
+        raise Invalid(f"unknown action {action!r}: one of {', '.join(ACTIONS)}", action=action)
+    now = now or dt.datetime.now(dt.UTC)
+    row = _load(conn, actor, code)
+    state = row["state"]
+    if state not in ACTIONS[action]:
+        raise _refuse(code, state, action)
+    changes: dict[str, Any] = {"updated_at": now}
+    target = ACTIONS[action][state]
+    dept = row["department"]
+    recorded_action = action
+
+    if action == "dispatch":
+        require_any(actor, "dispatch incidents", Permission.DISPATCH_INCIDENTS)
+        category = get_category(conn, row["category"])
+        dept = (department or "").strip() or category.department
+        if len(dept) > 64:
+            raise Invalid("a department name has at most 64 characters")
+        note = _note(note)
+        changes |= {
+            "department": dept,
+            "dispatched_at": now,
+            "sign_due_at": now + dt.timedelta(hours=category.sign_hours),
+            "due_at": now + dt.timedelta(hours=category.handle_hours),
+            "signed_at": None,
+            "handled_at": None,
+            "fed_back_at": None,
+        }
+    elif action in ("sign", "reject", "handle"):
+        require_any(actor, f"{action} incidents", Permission.HANDLE_INCIDENTS)
+        require_own_department(actor, dept, code)
+        if action == "sign":
+            note = _note(note)
+            changes["signed_at"] = now
+        elif action == "reject":
+            note = _note(note, required="a department sends an incident back with a reason")
+            changes["rejections"] = row["rejections"] + 1
+        else:
+            note = _note(note, required="say what was done (the handling note)")
+            changes["handled_at"] = now
+    elif action == "feed_back":
+        require_any(actor, "feed back", Permission.HANDLE_INCIDENTS, Permission.DISPATCH_INCIDENTS)
+        require_own_department(actor, dept, code)
+        note = _note(note)
+        changes["fed_back_at"] = now
+    else:  # evaluate
+        require_any(
+            actor, "evaluate incidents", Permission.DISPATCH_INCIDENTS, Permission.REPORT_INCIDENTS
+        )
+        if satisfied is None:
+            raise Invalid("an evaluation says whether the reporter is satisfied (satisfied)")
+        note = _note(note)
+        changes["satisfied"] = satisfied
+        if satisfied:
+            changes["evaluated_at"] = now
+        else:
+            send_backs = row["send_backs"] + 1
+            changes["send_backs"] = send_backs
+            changes["handled_at"] = None
+            changes["fed_back_at"] = None
+            if send_backs == ESCALATE_AFTER:
+                target = "reported"
+                recorded_action = "escalate"
+                changes["escalated_at"] = now
+                note = (
+                    f"不满意第 {send_backs} 次，升级至街道 Not satisfied {send_backs} times: "
+                    f"escalated to the street. {note}"
+                ).strip()
+            else:
+                target = "signed"
+                note = (f"不满意，退回处置 Not satisfied: back to handling. {note}").strip()
+
+    changes["state"] = target
+    assignments = ", ".join(f"{k} = :{k}" for k in changes)
+    conn.execute(
+        text(f"UPDATE incident SET {assignments} WHERE id = :id"), changes | {"id": row["id"]}
+    )
+    record_transition(conn, actor, row["id"], recorded_action, state, target, now, note, dept)
+    audit.record(
+        conn,
+        actor,
+        f"incident.{recorded_action}",
+        "incident",
+        code,
+        {"state": state, "department": row["department"]},
+        {"state": target, "department": dept, "note": note[:200]}
+        | ({"satisfied": satisfied} if action == "evaluate" else {}),
+    )
+    return {
+        "code": code,
+        "state": target,
+        "previous_state": state,
+        "action": recorded_action,
+        "department": dept,
+        "allowed_next": [{"action": a, "state": t} for a, t in allowed_actions(target)],
+    }

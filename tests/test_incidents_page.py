@@ -1,0 +1,99 @@
+"""The incident map page in a real headless Chromium: clustered points, heat, hexagons, the grid
+figures, the queue and an incident's card — with a clean console and no request leaving the
+machine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.request import Request, urlopen
+
+import pytest
+
+from tests.browser import Traffic, log_in
+from tests.conftest import TEST_PASSWORD
+
+VIEWPORT = {"width": 1400, "height": 860}
+
+
+def _api(live_server: str, username: str, path: str) -> Any:
+    body = json.dumps({"username": username, "password": TEST_PASSWORD}).encode()
+    login = Request(
+        live_server + "/auth/login", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urlopen(login, timeout=30) as response:
+        token = json.load(response)["token"]
+    ask = Request(live_server + path, headers={"Authorization": f"Bearer {token}"})
+    with urlopen(ask, timeout=60) as response:
+        return json.load(response)
+
+
+def _ready(page: Any, mode: str) -> None:
+    page.wait_for_function(
+        "(mode) => window.gridmapIncidents && gridmapIncidents.mode === mode "
+        "&& gridmapIncidents.state === 'ready'",
+        arg=mode,
+        timeout=90_000,
+    )
+
+
+@pytest.mark.browser
+def test_incident_map_in_browser(browser: Any, live_server: str) -> None:
+    expected = len(_api(live_server, "lc-planner", "/incidents/points")["points"])
+    queue = _api(live_server, "lc-planner", "/incidents/queue?limit=200")
+    assert expected > 1000 and queue["items"]
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    traffic = Traffic.watch(page)
+    try:
+        log_in(page, live_server, "lc-planner", "/incidents/map")
+        assert "事件地图" in page.title()
+        try:
+            _ready(page, "points")
+        except Exception:
+            state = page.evaluate(
+                "() => [gridmapIncidents.state, "
+                "document.querySelector('[data-testid=legend]').textContent]"
+            )
+            raise AssertionError(f"{state} {traffic.errors} {traffic.bad_status}") from None
+        counts = page.evaluate("() => gridmapIncidents.counts")
+        assert counts["points"] == expected
+        assert 0 < counts["clusters"] < expected  # zoomed out: clustered
+        assert page.locator(".marker-cluster").count() > 0
+
+        page.wait_for_function("() => gridmapIncidents.counts.queue > 0", timeout=30_000)
+        items = page.locator("[data-testid=queue-list] li")
+        assert items.count() == len(queue["items"])
+        first = queue["items"][0]["code"]
+        assert items.first.get_attribute("data-code") == first
+        items.first.click()
+        page.wait_for_function(
+            "(code) => (document.querySelector('[data-testid=detail-code]') || {}).textContent"
+            " && document.querySelector('[data-testid=detail-code]').textContent"
+            ".startsWith(code)",
+            arg=first,
+            timeout=30_000,
+        )
+        # A planner may look but not move incidents: no action buttons.
+        assert page.locator("[data-testid=actions] button").count() == 0
+
+        page.get_by_test_id("modes").locator("input[value=hexagons]").check()
+        _ready(page, "hexagons")
+        assert page.evaluate("() => gridmapIncidents.counts.hexagons") > 0
+
+        page.get_by_test_id("modes").locator("input[value=heat]").check()
+        _ready(page, "heat")
+        assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+
+        page.get_by_test_id("modes").locator("input[value=grids]").check()
+        _ready(page, "grids")
+        assert page.evaluate("() => gridmapIncidents.counts.grids") > 0
+        page.locator(".gi-tabs button[data-tab=figures]").click()
+        assert page.locator("[data-testid=figures] table tr").count() > 2
+
+        assert page.get_by_test_id("back-to-map").get_attribute("href") == "/"
+        assert traffic.errors == [], traffic.errors
+        assert traffic.outside() == [], traffic.outside()
+        assert traffic.bad_status == [], traffic.bad_status
+    finally:
+        context.close()
