@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     # 'wgs84' for Tianditu/OSM-style tiles, 'gcj02' for AMap/Tencent: geometry is shifted to match.
     tile_crs: str = "wgs84"
     geojson_page_limit: int = 5000
+    # The editor (gis.editing): an edit that leaves a grid in pieces needs the planner's confirm,
+    # or is refused outright.
+    edit_split_grids: Literal["confirm", "refuse"] = "confirm"
 
     # --- Accounts and security (README: "Accounts and roles").
     # Keys the digests of session tokens kept in the database and signs CSRF tokens. Required
