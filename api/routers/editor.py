@@ -8,8 +8,9 @@ changed). A route parses the request, calls one function of :mod:`gis.editing` a
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -110,6 +111,7 @@ class RevertIn(BaseModel):
     to_version: Annotated[int, Field(ge=1)]
     version: Version = None
     dry_run: bool = False
+    confirm: bool = Field(False, description="accepted like any edit's; a revert needs none")
 
 
 class SelectIn(BaseModel):
@@ -308,11 +310,12 @@ def select(conn: ConnDep, user: Editor, layer: LayerCode, body: SelectIn) -> dic
 
 @router.get("/edit", response_class=HTMLResponse, include_in_schema=False)
 def edit_page(
-    conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
+    request: Request, conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
 ) -> Response:
     """The editor page (planners and administrators); others get a page saying why not."""
     if auth is None:
-        return RedirectResponse("login?next=/edit", status_code=303)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("login?next=" + quote(here), status_code=303)
     user = auth.user
     viewer = Viewer(
         name=user.display_name or user.username,
