@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from gis.grids import refresh_grids
 from gis.settings import Settings
 from tests.browser import Traffic, log_in
-from tests.tiny_city import COMMUNITY_A, STEP, X0, Y0, unit_code
+from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, unit_code
 
 VIEWPORT = {"width": 1400, "height": 860}
 G1, G2 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002"
@@ -216,7 +216,7 @@ def test_lasso_preview_apply_undo_and_revert(
 
 
 @pytest.mark.browser
-def test_split_and_lock_from_the_grid_card(
+def test_brush_split_and_lock(
     browser: Any, live_server: str, scratch_layer: str, engine: Engine
 ) -> None:
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
@@ -226,11 +226,25 @@ def test_split_and_lock_from_the_grid_card(
         log_in(page, live_server, "t-planner", f"/edit?layer={scratch_layer}")
         _ready(page)
         _zoom_to_tiny_city(page)
+
+        # Brush across U1 and U2 (all of G1) and give them to G2: G1 is emptied and removed.
+        page.get_by_test_id("tool-brush").click()
+        middle = Y0 + 0.5 * STEP
+        _draw(page, [(X0 + 0.3 * STEP, middle), (X0 + 1.7 * STEP, middle)])
+        page.wait_for_function("() => gridedit.selection().length === 2")
+        assert page.evaluate("() => gridedit.selection()") == [unit_code(1), unit_code(2)]
+        page.get_by_test_id("target").select_option(G2)
+        page.wait_for_function("() => gridedit.preview && !gridedit.busy()")
+        assert "removed" in page.get_by_test_id("preview").inner_text()
+        page.get_by_test_id("apply").click()
+        _wait_workload(page, G2, "2700")
+        assert page.get_by_test_id(f"grid-row-{G1}").count() == 0
+
+        # Split G2 down the middle with clicks, ended by a double click.
         page.get_by_test_id(f"grid-row-{G2}").click()
         page.get_by_test_id("split-start").click()
-        # A line down the middle of G2, drawn with clicks and ended with a double click.
         x = X0 + STEP
-        a = _screen(page, x, Y0 + 0.8 * STEP)
+        a = _screen(page, x, Y0 - 0.2 * STEP)
         b = _screen(page, x, Y0 + 3.2 * STEP)
         page.mouse.click(*a)
         page.mouse.dblclick(*b)
@@ -238,8 +252,9 @@ def test_split_and_lock_from_the_grid_card(
         assert page.evaluate("() => gridedit.preview.kind") == "split"
         page.get_by_test_id("apply").click()
         new = f"{COMMUNITY_A}003"
-        _wait_workload(page, new, "1100")
-        assert _workload(page, G2) == "1300"
+        # U2 + U5 + U8 (1,500 households) keep G2; U1 + U4 + U7 (1,200) make the new grid.
+        _wait_workload(page, new, "1200")
+        assert _workload(page, G2) == "1500"
 
         page.get_by_test_id(f"grid-row-{new}").click()
         page.get_by_test_id("lock-toggle").click()
@@ -251,14 +266,18 @@ def test_split_and_lock_from_the_grid_card(
     finally:
         context.close()
     with engine.connect() as conn:
-        locked = conn.execute(
+        rows = conn.execute(
             text(
-                "SELECT g.locked FROM grid g JOIN grid_layer l ON l.id = g.layer_id "
-                "WHERE l.code = :c AND g.code = :g"
+                "SELECT g.code, g.locked, g.unit_count FROM grid g "
+                "JOIN grid_layer l ON l.id = g.layer_id WHERE l.code = :c ORDER BY g.code"
             ),
-            {"c": scratch_layer, "g": f"{COMMUNITY_A}003"},
-        ).scalar_one()
-        assert locked is True
+            {"c": scratch_layer},
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (G2, False, 3),
+        (new, True, 3),
+        (f"{COMMUNITY_B}001", False, 3),
+    ]
     assert traffic.errors == [], traffic.errors
     assert traffic.outside() == []
 

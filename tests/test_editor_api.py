@@ -106,7 +106,8 @@ def test_move_units_rederives_geometry_totals_and_records_it(
     assert grids[G2]["before"]["households"] == 2400 and grids[G2]["after"]["households"] == 2000
     assert grids[G1]["after"]["band"] == "over" and grids[G1]["before"]["band"] == "in"
     assert grids[G1]["after"]["pieces"] == 1 and preview["splits"] == []
-    assert grids[G1]["after"]["geometry"]["type"] == "MultiPolygon"
+    outlines = {f["id"]: f for f in preview["preview"]["features"]}
+    assert set(outlines) == {G1, G2} and outlines[G1]["geometry"]["type"] == "MultiPolygon"
     # A preview changes nothing.
     assert plan(conn) == ORIGINAL and version(conn) == v0
 
@@ -534,3 +535,15 @@ def test_lasso_snaps_to_whole_units(planner: TestClient) -> None:
     post(
         planner, "/layers/unified/select", {"polygon": {"type": "Polygon", "coordinates": []}}, 422
     )
+
+
+def test_a_grid_left_empty_is_removed_and_undo_brings_it_back(
+    planner: TestClient, conn: Connection
+) -> None:
+    done = post(planner, "/layers/unified/edits", {"units": units(1, 2), "to": G2})
+    assert {g["code"]: g["status"] for g in done["grids"]} == {G1: "deleted", G2: "changed"}
+    assert grid_row(conn, G1) is None and plan(conn)[G2] == {1, 2, 4, 5, 7, 8}
+    post(planner, "/layers/unified/undo", {})
+    assert plan(conn) == ORIGINAL
+    g1 = grid_row(conn, G1)
+    assert g1.name == "甲社区第1网格" and g1.households == 300 and same_shape(conn, G1, {1, 2})

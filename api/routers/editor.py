@@ -7,6 +7,7 @@ changed). A route parses the request, calls one function of :mod:`gis.editing` a
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -33,13 +34,18 @@ LayerCode = Annotated[
     str, Path(max_length=64, description="unified or a scenario's layer", examples=["unified"])
 ]
 GridCode = Annotated[str, Path(max_length=15, examples=["361002001001001"])]
+GridRef = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,15}$")]
 UnitCodes = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=24)]],
+    list[Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,24}$")]],
     Field(min_length=1, max_length=5000, description="base unit codes"),
 ]
 Version = Annotated[
     int | None,
-    Field(ge=1, description="the layer version the edit was made on (GET /layers/{layer})"),
+    Field(
+        ge=1,
+        le=2**31 - 1,
+        description="the layer version the edit was made on (GET /layers/{layer})",
+    ),
 ]
 
 
@@ -52,7 +58,7 @@ class Edit(BaseModel):
 class MoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     units: UnitCodes
-    to: Annotated[str, Field(max_length=15, description='a grid code, or "new"')]
+    to: Annotated[GridRef, Field(description='a grid code, or "new"')]
     name: Annotated[PlainText | None, Field(max_length=128)] = None
 
 
@@ -61,7 +67,7 @@ class EditIn(Edit):
 
     model_config = ConfigDict(extra="forbid")
     units: UnitCodes | None = None
-    to: Annotated[str | None, Field(max_length=15, examples=["369901001001002", "new"])] = None
+    to: Annotated[GridRef | None, Field(examples=["369901001001002", "new"])] = None
     name: Annotated[PlainText | None, Field(max_length=128, description="a new grid's name")] = None
     moves: Annotated[list[MoveIn] | None, Field(max_length=200)] = None
 
@@ -87,7 +93,7 @@ class SplitIn(Edit):
 
 class MergeIn(Edit):
     model_config = ConfigDict(extra="forbid")
-    other: Annotated[str, Field(max_length=15, description="the neighbour merged into this grid")]
+    other: Annotated[GridRef, Field(description="the neighbour merged into this grid")]
 
 
 class VersionIn(BaseModel):
@@ -108,7 +114,7 @@ class RenameIn(BaseModel):
 
 class RevertIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    to_version: Annotated[int, Field(ge=1)]
+    to_version: Annotated[int, Field(ge=1, le=2**31 - 1)]
     version: Version = None
     dry_run: bool = False
     confirm: bool = Field(False, description="accepted like any edit's; a revert needs none")
@@ -119,6 +125,16 @@ class SelectIn(BaseModel):
     polygon: dict[str, Any] = Field(description="a GeoJSON Polygon in WGS84 (the lasso)")
 
 
+def _answer(result: dict[str, Any]) -> Response:
+    """An edit's answer; a preview's outlines (``preview``, GeoJSON text made by PostGIS) are
+    spliced in as they are, the way :func:`gis.geojson.collection` composes its documents."""
+    preview = result.pop("preview", None)
+    body = json.dumps(result, ensure_ascii=False)
+    if preview:
+        body = f'{body[:-1]}, "preview": {preview}}}'
+    return Response(body, media_type="application/json")
+
+
 def _options(body: Edit) -> editing.EditOptions:
     return editing.EditOptions(body.version, body.dry_run, body.confirm)
 
@@ -126,11 +142,11 @@ def _options(body: Edit) -> editing.EditOptions:
 @router.post("/layers/{layer}/edits", summary="Move base units into a grid (or a new one)")
 def edit(
     conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: EditIn
-) -> dict[str, Any]:
+) -> Response:
     """Moves whole base units between grids of one community; ``to: "new"`` makes a grid with
     the next free code. ``dry_run`` previews the touched grids (workload, band, shape, pieces);
     a move that leaves a grid in pieces needs ``confirm``. Stale ``version`` → 409."""
-    return editing.move_units(conn, user, layer, body.groups(), _options(body), settings)
+    return _answer(editing.move_units(conn, user, layer, body.groups(), _options(body), settings))
 
 
 @router.post("/layers/{layer}/grids/{code}/split", summary="Split a grid along a line")
@@ -141,10 +157,10 @@ def split(
     layer: LayerCode,
     code: GridCode,
     body: SplitIn,
-) -> dict[str, Any]:
+) -> Response:
     """Units fall on one side of the line or the other, whole; the bigger side keeps the code."""
-    return editing.split_grid(
-        conn, user, layer, code, body.line, _options(body), settings, body.names
+    return _answer(
+        editing.split_grid(conn, user, layer, code, body.line, _options(body), settings, body.names)
     )
 
 
@@ -156,8 +172,10 @@ def merge(
     layer: LayerCode,
     code: GridCode,
     body: MergeIn,
-) -> dict[str, Any]:
-    return editing.merge_grids(conn, user, layer, code, body.other, _options(body), settings)
+) -> Response:
+    return _answer(
+        editing.merge_grids(conn, user, layer, code, body.other, _options(body), settings)
+    )
 
 
 @router.post("/layers/{layer}/grids/{code}/lock", summary="Lock a grid")
@@ -168,10 +186,10 @@ def lock(
     layer: LayerCode,
     code: GridCode,
     body: VersionIn,
-) -> dict[str, Any]:
+) -> Response:
     """A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it."""
     options = editing.EditOptions(body.version)
-    return editing.set_locked(conn, user, layer, code, True, options, settings)
+    return _answer(editing.set_locked(conn, user, layer, code, True, options, settings))
 
 
 @router.post("/layers/{layer}/grids/{code}/unlock", summary="Unlock a grid")
@@ -182,9 +200,9 @@ def unlock(
     layer: LayerCode,
     code: GridCode,
     body: VersionIn,
-) -> dict[str, Any]:
+) -> Response:
     options = editing.EditOptions(body.version)
-    return editing.set_locked(conn, user, layer, code, False, options, settings)
+    return _answer(editing.set_locked(conn, user, layer, code, False, options, settings))
 
 
 @router.post("/layers/{layer}/grids/{code}/rename", summary="Rename and/or re-code a grid")
@@ -195,18 +213,20 @@ def rename(
     layer: LayerCode,
     code: GridCode,
     body: RenameIn,
-) -> dict[str, Any]:
+) -> Response:
     if body.name is None and body.code is None:
         raise Invalid("give a new name, a new code, or both")
-    return editing.rename_grid(
-        conn,
-        user,
-        layer,
-        code,
-        editing.EditOptions(body.version),
-        settings,
-        name=body.name,
-        new_code=body.code,
+    return _answer(
+        editing.rename_grid(
+            conn,
+            user,
+            layer,
+            code,
+            editing.EditOptions(body.version),
+            settings,
+            name=body.name,
+            new_code=body.code,
+        )
     )
 
 
@@ -224,7 +244,7 @@ def history(
 
 @router.get("/layers/{layer}/history/{version}", summary="One edit with every unit it moved")
 def history_entry(
-    conn: ConnDep, user: Editor, layer: LayerCode, version: Annotated[int, Path(ge=1)]
+    conn: ConnDep, user: Editor, layer: LayerCode, version: Annotated[int, Path(ge=1, le=2**31 - 1)]
 ) -> dict[str, Any]:
     return editing.edit_detail(conn, user, layer, version)
 
@@ -232,30 +252,36 @@ def history_entry(
 @router.post("/layers/{layer}/undo", summary="Undo my latest edit of the layer")
 def undo(
     conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: UndoIn
-) -> dict[str, Any]:
-    return editing.undo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+) -> Response:
+    return _answer(
+        editing.undo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+    )
 
 
 @router.post("/layers/{layer}/redo", summary="Redo the edit I last undid")
 def redo(
     conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: UndoIn
-) -> dict[str, Any]:
-    return editing.redo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+) -> Response:
+    return _answer(
+        editing.redo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+    )
 
 
 @router.post("/layers/{layer}/revert", summary="Take the layer back to an earlier version")
 def revert(
     conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: RevertIn
-) -> dict[str, Any]:
+) -> Response:
     """One new edit that makes the layer as it was at ``to_version`` (the history stays)."""
-    return editing.revert(
-        conn,
-        user,
-        layer,
-        body.to_version,
-        settings,
-        version=body.version,
-        dry_run=body.dry_run,
+    return _answer(
+        editing.revert(
+            conn,
+            user,
+            layer,
+            body.to_version,
+            settings,
+            version=body.version,
+            dry_run=body.dry_run,
+        )
     )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, text
 from gis import audit
 from gis.audit import Actor
 from gis.errors import Conflict, Forbidden, Invalid, NotFound
+from gis.geojson import collection, feature_sql
 from gis.grids import refresh_grids
 from gis.scope import Scope
 from gis.settings import Settings
@@ -227,23 +228,26 @@ def check_version(conn: Connection, layer: Layer, version: int | None) -> None:
 # ----------------------------------------------------------------------------- the writer
 
 
+# Polsby–Popper compactness (4πA/P², 1 for a circle) on the outline with its longitudes scaled
+# by cos(latitude): at grid size that is the shape in metres, ten times cheaper than geography.
 _GRID_SUMMARY = """
     SELECT g.id, g.code, g.name, g.locked, g.unit_count, g.households, g.population,
            round(g.workload::numeric, 1)::float AS workload,
            coalesce(ST_NumGeometries(g.geom), 0) AS pieces,
-           round((4 * pi() * ST_Area(g.geom::geography)
-                  / nullif(ST_Perimeter(g.geom::geography) ^ 2, 0))::numeric, 3)::float
-               AS compactness
-           {extra}
-    FROM grid g WHERE g.id = ANY(:ids)
+           round((4 * pi() * ST_Area(s.shape) / nullif(ST_Perimeter(s.shape) ^ 2, 0))::numeric,
+                 3)::float AS compactness
+    FROM grid g
+    CROSS JOIN LATERAL (
+        SELECT ST_Scale(g.geom, cos(radians(ST_Y(ST_PointOnSurface(g.geom)))), 1) AS shape
+    ) s
+    WHERE g.id = ANY(:ids)
 """
 
 
 def _summaries(
-    conn: Connection, ids: Sequence[int], band: tuple[float, float], *, geometry: bool = False
+    conn: Connection, ids: Sequence[int], band: tuple[float, float]
 ) -> dict[str, dict[str, Any]]:
-    extra = ", ST_AsGeoJSON(g.geom, 6)::json AS geometry" if geometry else ""
-    rows = conn.execute(text(_GRID_SUMMARY.format(extra=extra)), {"ids": list(ids)}).mappings()
+    rows = conn.execute(text(_GRID_SUMMARY), {"ids": list(ids)}).mappings()
     out = {}
     for r in rows:
         item = dict(r)
@@ -512,6 +516,18 @@ def _write(
                 "grids": [ids_after[m.to_code] for m in changes.moves],
             },
         )
+    # A grid the edit leaves with no unit is removed (and recorded, so that undo brings it back).
+    emptied = conn.execute(
+        text(
+            "SELECT g.code FROM grid g WHERE g.id = ANY(:ids) "
+            "AND NOT EXISTS (SELECT 1 FROM grid_unit gu WHERE gu.grid_id = g.id) ORDER BY g.code"
+        ),
+        {"ids": [rows[c].id for c in from_codes - deleted_codes - set(changed_before)]},
+    ).scalars()
+    for code in emptied:
+        changes = replace(changes, deleted=(*changes.deleted, _grid_state(rows[code])))
+        deleted_codes.add(code)
+        ids_after.pop(code, None)
     if deleted_codes:
         deleted_ids = [rows[c].id for c in deleted_codes]
         left = conn.execute(
@@ -525,7 +541,19 @@ def _write(
             )
         conn.execute(text("DELETE FROM grid WHERE id = ANY(:ids)"), {"ids": deleted_ids})
     refresh_grids(conn, settings.weights, grid_ids=sorted(ids_after.values()))
-    after = _summaries(conn, sorted(set(ids_after.values())), band, geometry=True)
+    after_ids = sorted(set(ids_after.values()))
+    after = _summaries(conn, after_ids, band)
+    # The new outlines, for a preview only, as GeoJSON text built in PostGIS: a big edit's
+    # outlines are megabytes of coordinates, not worth a round through Python objects.
+    preview = None
+    if request.dry_run:
+        props = {"code": "g.code", "workload": "round(g.workload::numeric, 1)"}
+        preview = collection(
+            conn,
+            f"SELECT {feature_sql('g.code', 'g.geom', props)} FROM grid g "
+            "WHERE g.id = ANY(:ids) AND g.geom IS NOT NULL ORDER BY g.code",
+            {"ids": after_ids},
+        )
 
     # --- pieces: an edit that leaves a grid in more pieces than before needs a confirm
     split = sorted(
@@ -643,12 +671,17 @@ def _write(
         "grids": grids,
         "splits": split,
         "needs_confirm": needs_confirm and not refused,
+        "preview": preview,
         "refused": (
             "this installation refuses edits that leave a grid in pieces"
             if refused and split
             else None
         ),
     }
+
+
+def _grid_state(row: Any) -> GridState:
+    return GridState(row.code, row.name, row.community_id, bool(row.locked))
 
 
 def locked_after_code(code_before: str, changes: Changeset) -> bool:
@@ -695,7 +728,3 @@ def _edit_communities(conn: Connection, changes: Changeset, rows: dict[str, Any]
             ).scalars()
         )
     return sorted(codes)
-
-
-def with_kind(request: EditRequest, **changes: Any) -> EditRequest:
-    return replace(request, **changes)

@@ -664,11 +664,9 @@
           var tag = el('span', split ? 'ge-bad' : 'ge-good', split ? '✗ 分成 ' + g.after.pieces + ' 块 in pieces' : '✓ 连通 connected', shape);
           tag.setAttribute('data-testid', 'connected-' + g.code);
           if (g.after.compactness !== null) el('span', 'ge-muted', ' PP ' + fmt(g.after.compactness, 2), shape);
-          if (g.after.geometry) {
-            previewLayer.addData({type: 'Feature', geometry: g.after.geometry, properties: {workload: g.after.workload}});
-          }
         }
       });
+      if (answer.preview) previewLayer.addData(answer.preview);
       if (answer.refused) {
         el('p', 'ge-bad', '不允许：' + answer.refused, previewBox);
       }
