@@ -8,7 +8,6 @@ layers untouched.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from gis.grids import refresh_grids
 from gis.settings import Settings
 from tests.browser import Traffic, log_in
+from tests.scratch_layer import scratch_layer as make_scratch_layer
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, unit_code
 
 VIEWPORT = {"width": 1400, "height": 860}
@@ -27,40 +26,8 @@ G1, G2 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002"
 
 @pytest.fixture
 def scratch_layer(engine: Engine, settings: Settings) -> Iterator[str]:
-    """A scenario layer holding a copy of the tiny city's unified grids (committed)."""
-    code = f"t-edit-{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:
-        layer_id = conn.execute(
-            text(
-                "INSERT INTO grid_layer (code, name, kind) VALUES (:c, '编辑测试方案', 'scenario') "
-                "RETURNING id"
-            ),
-            {"c": code},
-        ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO grid (layer_id, code, name, community_id) "
-                "SELECT :new, g.code, g.name, g.community_id FROM grid g "
-                "JOIN grid_layer l ON l.id = g.layer_id "
-                "WHERE l.code = 'unified' AND starts_with(g.code, '369901')"
-            ),
-            {"new": layer_id},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO grid_unit (layer_id, unit_id, grid_id) "
-                "SELECT :new, gu.unit_id, n.id FROM grid_unit gu "
-                "JOIN grid g ON g.id = gu.grid_id JOIN grid_layer l ON l.id = gu.layer_id "
-                "JOIN grid n ON n.layer_id = :new AND n.code = g.code WHERE l.code = 'unified'"
-            ),
-            {"new": layer_id},
-        )
-        refresh_grids(conn, settings.weights, layer_ids=[layer_id])
-    try:
+    with make_scratch_layer(engine, settings) as code:
         yield code
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM grid_layer WHERE id = :id"), {"id": layer_id})
 
 
 def _ready(page: Any) -> None:
