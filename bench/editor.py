@@ -83,6 +83,41 @@ def _timed(client: TestClient, path: str, body: dict[str, Any]) -> tuple[float, 
     return elapsed, response.json()
 
 
+def _views(client: TestClient, engine: Engine, trials: int) -> list[tuple[str, int, list[float]]]:
+    """What the page loads: the whole city's grids zoomed out (simplified) and in full, and the
+    units of a zoom-15 view (about 2 × 1.5 km) in the city centre."""
+    with engine.connect() as conn:
+        w, s, e, n, x, y = conn.execute(
+            text(
+                "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), ST_X(c), ST_Y(c) FROM "
+                "(SELECT ST_Extent(geom)::geometry AS b, ST_Centroid(ST_Collect(geom)) AS c "
+                "FROM grid g JOIN grid_layer l ON l.id = g.layer_id AND l.code = 'unified' "
+                "WHERE starts_with(g.code, '3610')) q"
+            )
+        ).one()
+    city = f"{w},{s},{e},{n}"
+    centre = f"{x - 0.01},{y - 0.0075},{x + 0.01},{y + 0.0075}"
+    cases = [
+        (
+            "grids, whole city, zoom 11",
+            "/layers/unified/editor/grids",
+            {"bbox": city, "tolerance": 0.00016},
+        ),
+        ("grids, whole city, full detail", "/layers/unified/editor/grids", {"bbox": city}),
+        ("units, zoom-15 view", "/layers/unified/units", {"bbox": centre}),
+    ]
+    out = []
+    for label, path, params in cases:
+        times, count = [], 0
+        for _ in range(max(5, trials // 4)):
+            start = time.perf_counter()
+            response = client.get(path, params=params)
+            times.append((time.perf_counter() - start) * 1000)
+            count = len(response.json()["features"])
+        out.append((label, count, sorted(times)))
+    return out
+
+
 def run(url: str, trials: int, sizes: list[int], seed: int) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -119,6 +154,7 @@ def run(url: str, trials: int, sizes: list[int], seed: int) -> None:
                 times[(size, "undo")].append(t)
                 version = undone["version"]
                 assert done["moved"] == sum(len(m["units"]) for m in moves)
+        views = _views(client, engine, trials)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": BENCH_USER})
     engine.dispose()
@@ -140,6 +176,15 @@ def run(url: str, trials: int, sizes: list[int], seed: int) -> None:
             f"{size:>5} | {grids:5.0f} | {op:9} | {statistics.median(values):7.1f} | "
             f"{p95:7.1f} | {values[-1]:7.1f}"
         )
+    _print_views(views)
+
+
+def _print_views(views: list[tuple[str, int, list[float]]]) -> None:
+    print()
+    print(f"{'what the page loads':32} | {'features':>8} | {'p50 ms':>7} | {'max ms':>7}")
+    print("-" * 64)
+    for label, count, values in views:
+        print(f"{label:32} | {count:8} | {statistics.median(values):7.1f} | {values[-1]:7.1f}")
 
 
 def main() -> None:

@@ -283,6 +283,8 @@ def split_grid(
     """
     scope, layer = _begin(conn, actor, layer_code, options.version)
     grid = _grid(conn, layer, code)
+    if grid.community_id is None:
+        raise Invalid(f"grid {code} has no community: it cannot be split", grid=code)
     blade = _line(line)
     rows = conn.execute(
         text(
