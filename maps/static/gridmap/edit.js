@@ -575,11 +575,17 @@
         var p = gridProps[code];
         if (communities.length === 1 && p.community_code !== communities[0]) return;
         if (!p.editable) return;
-        var option = el('option', null, code + ' · ' + p.name + ' · ' + fmt(p.workload) + (p.locked ? ' 🔒' : ''), targetSelect);
+        var option = el('option', null, gridLabel(p), targetSelect);
+        option.title = code;
         option.value = code;
         option.disabled = !!p.locked;
       });
       targetSelect.value = keep;
+    }
+
+    /** How a grid is named in a menu: its number first (the code's last 3 digits). */
+    function gridLabel(p) {
+      return p.code.slice(-3) + ' ' + p.name + ' · ' + fmt(p.workload) + (p.locked ? ' 🔒' : '');
     }
 
     function proposeMove(target) {
@@ -768,7 +774,7 @@
       Object.keys(gridProps).sort().forEach(function (code) {
         var q = gridProps[code];
         if (code === p.code || q.community_code !== p.community_code || !q.editable || q.locked) return;
-        el('option', null, code + ' · ' + q.name + ' · ' + fmt(q.workload), mergeSelect).value = code;
+        el('option', null, gridLabel(q), mergeSelect).value = code;
       });
       button(merge, '预览合并', 'Preview merge', 'merge', function () {
         if (!mergeSelect.value) return;
@@ -779,11 +785,15 @@
         });
       });
       var rename = el('div', 'ge-row', null, gridBox);
-      var nameInput = el('input', 'ge-grow', null, rename);
+      var nameLabel = el('label', 'ge-grow', null, rename);
+      el('span', 'ge-label', '名称 Name', nameLabel);
+      var nameInput = el('input', null, null, nameLabel);
       nameInput.value = p.name;
       nameInput.setAttribute('data-testid', 'rename-name');
       nameInput.setAttribute('aria-label', '名称 Name');
-      var codeInput = el('input', 'ge-code', null, rename);
+      var codeLabel = el('label', null, null, rename);
+      el('span', 'ge-label', '编码 Code', codeLabel);
+      var codeInput = el('input', 'ge-code', null, codeLabel);
       codeInput.value = p.code;
       codeInput.setAttribute('data-testid', 'rename-code');
       codeInput.setAttribute('aria-label', '编码 Code');
