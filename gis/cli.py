@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from gis.cli_edit import edit_app
 from gis.cli_errors import friendly
 from gis.cli_exchange import exchange_app
 from gis.cli_incidents import incidents_app
@@ -32,6 +33,7 @@ app.add_typer(users_app, name="user")
 app.add_typer(exchange_app)  # import, export, check
 app.add_typer(party_app, name="party")
 app.add_typer(incidents_app, name="incidents")
+app.add_typer(edit_app, name="edit")
 
 
 def _settings() -> Settings:

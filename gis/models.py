@@ -31,7 +31,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SRID = 4326
@@ -200,6 +200,58 @@ class GridUnit(Base):
         ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
     )
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)
+
+
+# ----------------------------------------------------------------------------- editing (0003)
+
+GRID_EDIT_KINDS = (
+    "move", "new", "split", "merge", "lock", "unlock", "rename", "undo", "redo", "revert",
+)  # fmt: skip
+
+
+class GridEdit(Base):
+    """One edit of a layer's grids: the version it made, who, when, and what it did to grids.
+
+    ``grids`` holds the grids the edit created, deleted or changed (name, code, lock), with
+    their state before and after; the units it moved are :class:`GridEditMove` rows. Undo and
+    redo link the edit they run backwards or again (``undoes``) and are linked back
+    (``undone_by``), so each planner's undo and redo stacks are read from this table.
+    """
+
+    __tablename__ = "grid_edit"
+    __table_args__ = (
+        UniqueConstraint("layer_id", "version"),
+        CheckConstraint(
+            f"kind IN ({', '.join(repr(k) for k in GRID_EDIT_KINDS)})", name="grid_edit_kind"
+        ),
+        Index("ix_grid_edit_layer_actor", "layer_id", "actor", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("grid_layer.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    base_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    summary: Mapped[str] = mapped_column(Text, default="")
+    grids: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    communities: Mapped[list[str]] = mapped_column(ARRAY(String(12)), default=list)
+    undoes: Mapped[int | None] = mapped_column(ForeignKey("grid_edit.id", ondelete="SET NULL"))
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("grid_edit.id", ondelete="SET NULL"))
+
+
+class GridEditMove(Base):
+    """A base unit an edit moved, from one grid of the layer to another (by grid code)."""
+
+    __tablename__ = "grid_edit_move"
+    edit_id: Mapped[int] = mapped_column(
+        ForeignKey("grid_edit.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(
+        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    from_code: Mapped[str] = mapped_column(String(15))
+    to_code: Mapped[str] = mapped_column(String(15))
 
 
 class Incident(Base):

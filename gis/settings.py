@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     geojson_page_limit: int = 5000
     # A party member leads at most this many buildings at a time (building or unit leader).
     party_max_buildings: int = Field(3, ge=1)
+    # The editor (gis.editing): an edit that leaves a grid in pieces needs the planner's confirm,
+    # or is refused outright.
+    edit_split_grids: Literal["confirm", "refuse"] = "confirm"
 
     # --- Accounts and security (README: "Accounts and roles").
     # Keys the digests of session tokens kept in the database and signs CSRF tokens. Required

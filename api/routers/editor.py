@@ -1,0 +1,354 @@
+"""The grid editor over HTTP: edits, previews, history, undo/redo, revert, and the /edit page.
+
+Every route needs the ``edit_layers`` permission (planners, administrators) and works inside the
+user's scope; each edit carries the layer version it was made on (stale → 409 saying what
+changed). A route parses the request, calls one function of :mod:`gis.editing` and answers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.auth import OptionalAuth, PolicyDep, require_permission
+from api.deps import ConnDep, SettingsDep
+from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
+from api.routers.pages import _page
+from api.schemas import PlainText
+from api.security import csrf_token
+from gis import editing
+from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
+from gis.errors import Invalid
+from gis.geojson import BBox
+from maps.city_map import Viewer
+from maps.edit_page import edit_page_html, forbidden_page_html
+
+router = APIRouter(tags=["editor"])
+Editor = Annotated[User, Depends(require_permission(Permission.EDIT_LAYERS))]
+LayerCode = Annotated[
+    str, Path(max_length=64, description="unified or a scenario's layer", examples=["unified"])
+]
+GridCode = Annotated[str, Path(max_length=15, examples=["361002001001001"])]
+GridRef = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,15}$")]
+UnitCodes = Annotated[
+    list[Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,24}$")]],
+    Field(min_length=1, max_length=5000, description="base unit codes"),
+]
+Version = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=2**31 - 1,
+        description="the layer version the edit was made on (GET /layers/{layer})",
+    ),
+]
+
+
+class Edit(BaseModel):
+    version: Version = None
+    dry_run: bool = Field(False, description="preview only: nothing is changed")
+    confirm: bool = Field(False, description="apply even though a grid is left in pieces")
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    units: UnitCodes
+    to: Annotated[GridRef, Field(description='a grid code, or "new"')]
+    name: Annotated[PlainText | None, Field(max_length=128)] = None
+
+
+class EditIn(Edit):
+    """Units and the grid they go to (or ``"new"``); or several such ``moves`` at once."""
+
+    model_config = ConfigDict(extra="forbid")
+    units: UnitCodes | None = None
+    to: Annotated[GridRef | None, Field(examples=["369901001001002", "new"])] = None
+    name: Annotated[PlainText | None, Field(max_length=128, description="a new grid's name")] = None
+    moves: Annotated[list[MoveIn] | None, Field(max_length=200)] = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> EditIn:
+        if (self.units is None) == (self.moves is None):
+            raise ValueError("give units and to, or moves (a list of {units, to})")
+        if self.units is not None and not self.to:
+            raise ValueError("to is the target grid's code, or 'new'")
+        return self
+
+    def groups(self) -> list[editing.MoveGroup]:
+        if self.moves is not None:
+            return [editing.MoveGroup(m.units, m.to, m.name) for m in self.moves]
+        return [editing.MoveGroup(self.units or [], self.to or "", self.name)]
+
+
+class SplitIn(Edit):
+    model_config = ConfigDict(extra="forbid")
+    line: dict[str, Any] = Field(description="a GeoJSON LineString in WGS84 across the grid")
+    names: Annotated[list[Annotated[PlainText, Field(max_length=128)]], Field(max_length=50)] = []
+
+
+class MergeIn(Edit):
+    model_config = ConfigDict(extra="forbid")
+    other: Annotated[GridRef, Field(description="the neighbour merged into this grid")]
+
+
+class VersionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: Version = None
+
+
+class UndoIn(VersionIn):
+    dry_run: bool = False
+
+
+class RenameIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: Version = None
+    name: Annotated[PlainText | None, Field(min_length=1, max_length=128)] = None
+    code: Annotated[str | None, Field(pattern=r"^[0-9]{15}$")] = None
+
+
+class RevertIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    version: Version = None
+    dry_run: bool = False
+    confirm: bool = Field(False, description="accepted like any edit's; a revert needs none")
+
+
+class SelectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    polygon: dict[str, Any] = Field(description="a GeoJSON Polygon in WGS84 (the lasso)")
+
+
+def _answer(result: dict[str, Any]) -> Response:
+    """An edit's answer; a preview's outlines (``preview``, GeoJSON text made by PostGIS) are
+    spliced in as they are, the way :func:`gis.geojson.collection` composes its documents."""
+    preview = result.pop("preview", None)
+    body = json.dumps(result, ensure_ascii=False)
+    if preview:
+        body = f'{body[:-1]}, "preview": {preview}}}'
+    return Response(body, media_type="application/json")
+
+
+def _options(body: Edit) -> editing.EditOptions:
+    return editing.EditOptions(body.version, body.dry_run, body.confirm)
+
+
+@router.post("/layers/{layer}/edits", summary="Move base units into a grid (or a new one)")
+def edit(
+    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: EditIn
+) -> Response:
+    """Moves whole base units between grids of one community; ``to: "new"`` makes a grid with
+    the next free code. ``dry_run`` previews the touched grids (workload, band, shape, pieces);
+    a move that leaves a grid in pieces needs ``confirm``. Stale ``version`` → 409."""
+    return _answer(editing.move_units(conn, user, layer, body.groups(), _options(body), settings))
+
+
+@router.post("/layers/{layer}/grids/{code}/split", summary="Split a grid along a line")
+def split(
+    conn: ConnDep,
+    user: Editor,
+    settings: SettingsDep,
+    layer: LayerCode,
+    code: GridCode,
+    body: SplitIn,
+) -> Response:
+    """Units fall on one side of the line or the other, whole; the bigger side keeps the code."""
+    return _answer(
+        editing.split_grid(conn, user, layer, code, body.line, _options(body), settings, body.names)
+    )
+
+
+@router.post("/layers/{layer}/grids/{code}/merge", summary="Merge a neighbour into this grid")
+def merge(
+    conn: ConnDep,
+    user: Editor,
+    settings: SettingsDep,
+    layer: LayerCode,
+    code: GridCode,
+    body: MergeIn,
+) -> Response:
+    return _answer(
+        editing.merge_grids(conn, user, layer, code, body.other, _options(body), settings)
+    )
+
+
+@router.post("/layers/{layer}/grids/{code}/lock", summary="Lock a grid")
+def lock(
+    conn: ConnDep,
+    user: Editor,
+    settings: SettingsDep,
+    layer: LayerCode,
+    code: GridCode,
+    body: VersionIn,
+) -> Response:
+    """A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it."""
+    options = editing.EditOptions(body.version)
+    return _answer(editing.set_locked(conn, user, layer, code, True, options, settings))
+
+
+@router.post("/layers/{layer}/grids/{code}/unlock", summary="Unlock a grid")
+def unlock(
+    conn: ConnDep,
+    user: Editor,
+    settings: SettingsDep,
+    layer: LayerCode,
+    code: GridCode,
+    body: VersionIn,
+) -> Response:
+    options = editing.EditOptions(body.version)
+    return _answer(editing.set_locked(conn, user, layer, code, False, options, settings))
+
+
+@router.post("/layers/{layer}/grids/{code}/rename", summary="Rename and/or re-code a grid")
+def rename(
+    conn: ConnDep,
+    user: Editor,
+    settings: SettingsDep,
+    layer: LayerCode,
+    code: GridCode,
+    body: RenameIn,
+) -> Response:
+    if body.name is None and body.code is None:
+        raise Invalid("give a new name, a new code, or both")
+    return _answer(
+        editing.rename_grid(
+            conn,
+            user,
+            layer,
+            code,
+            editing.EditOptions(body.version),
+            settings,
+            name=body.name,
+            new_code=body.code,
+        )
+    )
+
+
+@router.get("/layers/{layer}/history", summary="Every edit of a layer, newest first")
+def history(
+    conn: ConnDep,
+    user: Editor,
+    layer: LayerCode,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> dict[str, Any]:
+    """Who, when, what (the edits that touched the user's scope), and what undo/redo would do."""
+    return editing.list_history(conn, user, layer, limit=limit, offset=offset)
+
+
+@router.get("/layers/{layer}/history/{version}", summary="One edit with every unit it moved")
+def history_entry(
+    conn: ConnDep, user: Editor, layer: LayerCode, version: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> dict[str, Any]:
+    return editing.edit_detail(conn, user, layer, version)
+
+
+@router.post("/layers/{layer}/undo", summary="Undo my latest edit of the layer")
+def undo(
+    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: UndoIn
+) -> Response:
+    return _answer(
+        editing.undo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+    )
+
+
+@router.post("/layers/{layer}/redo", summary="Redo the edit I last undid")
+def redo(
+    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: UndoIn
+) -> Response:
+    return _answer(
+        editing.redo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+    )
+
+
+@router.post("/layers/{layer}/revert", summary="Take the layer back to an earlier version")
+def revert(
+    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: RevertIn
+) -> Response:
+    """One new edit that makes the layer as it was at ``to_version`` (the history stays)."""
+    return _answer(
+        editing.revert(
+            conn,
+            user,
+            layer,
+            body.to_version,
+            settings,
+            version=body.version,
+            dry_run=body.dry_run,
+        )
+    )
+
+
+@router.get(
+    "/layers/{layer}/editor/grids",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+    summary="Grids in view for the editor",
+)
+def editor_grids(
+    conn: ConnDep,
+    user: Editor,
+    settings: SettingsDep,
+    layer: LayerCode,
+    bbox: BBoxQuery = None,
+    tolerance: Annotated[float, Query(ge=0, le=0.01, description="simplify, degrees")] = 0.0,
+) -> Response:
+    """With workload, band, lock, whether I may edit each, and the layer ``version``."""
+    body = editing.grids_in_view(
+        conn, user, layer, settings, bbox=bbox_or_none(bbox), tolerance=tolerance
+    )
+    return geojson(body)
+
+
+@router.get(
+    "/layers/{layer}/units",
+    responses=GEO_RESPONSE,
+    response_class=Response,
+    summary="Base units in view with their grid",
+)
+def units(
+    conn: ConnDep,
+    user: Editor,
+    settings: SettingsDep,
+    layer: LayerCode,
+    bbox: Annotated[
+        str, Query(description="west,south,east,north (WGS84)", examples=["116.0,27.5,116.1,27.6"])
+    ],
+    limit: Annotated[int, Query(ge=1, le=5000)] = 5000,
+) -> Response:
+    """Empty with ``truncated: true`` when more than ``limit`` units are in view: zoom in."""
+    return geojson(
+        editing.units_in_view(conn, user, layer, settings, bbox=BBox.parse(bbox), limit=limit)
+    )
+
+
+@router.post("/layers/{layer}/select", summary="The base units a lasso covers")
+def select(conn: ConnDep, user: Editor, layer: LayerCode, body: SelectIn) -> dict[str, Any]:
+    """Snapped to whole units: a unit is in when more than half of it lies inside the lasso."""
+    return editing.select_units(conn, user, layer, body.polygon)
+
+
+@router.get("/edit", response_class=HTMLResponse, include_in_schema=False)
+def edit_page(
+    request: Request, conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
+) -> Response:
+    """The editor page (planners and administrators); others get a page saying why not."""
+    if auth is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("login?next=" + quote(here), status_code=303)
+    user = auth.user
+    viewer = Viewer(
+        name=user.display_name or user.username,
+        role=ROLE_LABELS[user.role],
+        scope=describe_scope(conn, user.scope),
+        csrf_token=csrf_token(policy.secret, auth.token),
+    )
+    if not user.can(Permission.EDIT_LAYERS):
+        return _page(forbidden_page_html(settings, viewer), settings, status=403)
+    return _page(edit_page_html(settings, viewer), settings)

@@ -1,0 +1,149 @@
+"""``gridmap edit …``: the grid editor from the command line (moves, locks, history, revert).
+
+The CLI acts as ``system:<os user>`` (see :mod:`gis.cli_users`): undo and redo work on that
+actor's own edits. Every command prints the edit's answer as JSON; ``--dry-run`` previews.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gis.cli_errors import friendly
+from gis.settings import load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+edit_app = typer.Typer(
+    help="Redraw grids: move units, new grid, lock, history, undo/redo, revert.",
+    no_args_is_help=True,
+)
+
+Layer = Annotated[str, typer.Option("--layer", help="unified or a scenario's layer code")]
+Version = Annotated[
+    int | None, typer.Option(help="the layer version the edit is made on (refused if stale)")
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="preview only: change nothing")]
+
+
+@contextmanager
+def _transaction() -> Iterator[Connection]:
+    from gis.db import make_engine, resolve_url
+
+    engine = make_engine(resolve_url(load_settings()))
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def _actor() -> str:
+    from gis.audit import process_actor
+
+    return process_actor()
+
+
+def _show(result: dict[str, Any]) -> None:
+    result.pop("preview", None)  # outlines: for the page, not for a terminal
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+
+
+@edit_app.command("move")
+@friendly
+def move(
+    units: Annotated[str, typer.Argument(help="base unit codes, comma-separated")],
+    to: Annotated[str, typer.Option("--to", help='target grid code, or "new"')],
+    layer: Layer = "unified",
+    name: Annotated[str | None, typer.Option(help="the new grid's name")] = None,
+    version: Version = None,
+    dry_run: DryRun = False,
+    confirm: Annotated[bool, typer.Option(help="apply even if a grid is left in pieces")] = False,
+) -> None:
+    """Move base units into a grid of their community (or a new one)."""
+    from gis import editing
+
+    groups = [editing.MoveGroup([u.strip() for u in units.split(",") if u.strip()], to, name)]
+    with _transaction() as conn:
+        options = editing.EditOptions(version, dry_run, confirm)
+        _show(editing.move_units(conn, _actor(), layer, groups, options, load_settings()))
+
+
+@edit_app.command("lock")
+@friendly
+def lock(
+    grid: Annotated[str, typer.Argument(help="grid code")],
+    layer: Layer = "unified",
+    unlock: Annotated[bool, typer.Option("--unlock", help="unlock instead")] = False,
+    version: Version = None,
+) -> None:
+    """Lock a grid (the editor and the optimizer leave it as it is), or unlock it."""
+    from gis import editing
+
+    with _transaction() as conn:
+        options = editing.EditOptions(version)
+        _show(editing.set_locked(conn, _actor(), layer, grid, not unlock, options, load_settings()))
+
+
+@edit_app.command("history")
+@friendly
+def history(
+    layer: Layer = "unified",
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+) -> None:
+    """The layer's edits, newest first."""
+    from gis import editing
+
+    with _transaction() as conn:
+        page = editing.list_history(conn, _actor(), layer, limit=limit)
+    typer.echo(f"layer {page['layer']} at version {page['version']}")
+    for item in page["items"]:
+        undone = " (undone)" if item["undone"] else ""
+        typer.echo(
+            f"v{item['version']:<5} {item['at'][:19]}  {item['actor']:<20} {item['kind']:<7} "
+            f"{item['summary']}{undone}"
+        )
+
+
+@edit_app.command("undo")
+@friendly
+def undo(layer: Layer = "unified", dry_run: DryRun = False) -> None:
+    """Undo the latest edit made from this account (system:<os user>)."""
+    from gis import editing
+
+    with _transaction() as conn:
+        _show(editing.undo(conn, _actor(), layer, load_settings(), dry_run=dry_run))
+
+
+@edit_app.command("redo")
+@friendly
+def redo(layer: Layer = "unified", dry_run: DryRun = False) -> None:
+    """Redo the edit last undone from this account."""
+    from gis import editing
+
+    with _transaction() as conn:
+        _show(editing.redo(conn, _actor(), layer, load_settings(), dry_run=dry_run))
+
+
+@edit_app.command("revert")
+@friendly
+def revert(
+    to_version: Annotated[int, typer.Argument(help="the version to go back to")],
+    layer: Layer = "unified",
+    version: Version = None,
+    dry_run: DryRun = False,
+) -> None:
+    """Take the layer back to how it was at an earlier version (as one new edit)."""
+    from gis import editing
+
+    with _transaction() as conn:
+        _show(
+            editing.revert(
+                conn, _actor(), layer, to_version, load_settings(), version=version, dry_run=dry_run
+            )
+        )

@@ -1,0 +1,46 @@
+"""The grid editor's domain: planners redraw grid boundaries by moving whole base units.
+
+- :mod:`gis.editing.changeset` — one writer for every edit: rules, membership, geometry,
+  version, history and audit in one transaction; dry runs in a savepoint;
+- :mod:`gis.editing.operations` — move units, new grid, split along a line, merge, lock,
+  rename and re-code;
+- :mod:`gis.editing.history` — the history, undo and redo, revert to any earlier version;
+- :mod:`gis.editing.views` — the grids and units in view, and a lasso snapped to units.
+"""
+
+from gis.editing.changeset import CrossesCommunity, GridLocked, SplitsGrid, StaleVersion
+from gis.editing.history import edit_detail, list_history, redo, revert, undo
+from gis.editing.operations import (
+    NEW,
+    EditOptions,
+    MoveGroup,
+    merge_grids,
+    move_units,
+    rename_grid,
+    set_locked,
+    split_grid,
+)
+from gis.editing.views import grids_in_view, select_units, units_in_view
+
+__all__ = [
+    "NEW",
+    "CrossesCommunity",
+    "EditOptions",
+    "GridLocked",
+    "MoveGroup",
+    "SplitsGrid",
+    "StaleVersion",
+    "edit_detail",
+    "grids_in_view",
+    "list_history",
+    "merge_grids",
+    "move_units",
+    "redo",
+    "rename_grid",
+    "revert",
+    "select_units",
+    "set_locked",
+    "split_grid",
+    "undo",
+    "units_in_view",
+]

@@ -1,0 +1,211 @@
+"""What the editor draws: the grids and base units in view, and a lasso snapped to units.
+
+All of it is built in PostGIS for one bounding box at a time (the editor never loads the whole
+city's units), and only inside the planner's scope.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.accounts import Permission, authorize
+from gis.audit import Actor
+from gis.editing.changeset import Layer, find_layer
+from gis.errors import Invalid, InvalidGeometry
+from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
+from gis.settings import Settings
+from gis.workload import workload_sql
+
+#: The most units one answer carries; past it the editor asks the planner to zoom in.
+MAX_UNITS_IN_VIEW = 5000
+MAX_LASSO_POINTS = 5000
+#: A unit is in a lasso when more than this share of its area lies inside.
+LASSO_SHARE = 0.5
+
+
+def _band_sql(settings: Settings, expr: str) -> str:
+    low, high = float(settings.band_low), float(settings.band_high)
+    return (
+        f"CASE WHEN {expr} < {low!r} THEN 'under' WHEN {expr} > {high!r} THEN 'over' ELSE 'in' END"
+    )
+
+
+def grids_in_view(
+    conn: Connection,
+    actor: Actor,
+    layer_code: str,
+    settings: Settings,
+    *,
+    bbox: BBox | None = None,
+    tolerance: float = 0.0,
+) -> str:
+    """The layer's grids in a bbox that the planner's scope reaches, with workload, band,
+    lock, whether the planner may edit them, and the layer version they were read at.
+
+    ``tolerance`` (degrees, for a zoomed-out view) simplifies the outlines for drawing only.
+    """
+    scope = authorize(actor, Permission.EDIT_LAYERS)
+    if not 0 <= tolerance <= 0.01:
+        raise Invalid("tolerance is 0 to 0.01 degrees", tolerance=tolerance)
+    layer = find_layer(conn, layer_code)
+    reach = scope.grid_sql("g")
+    whole = scope.grid_sql("g", entirely=True)
+    where = ["g.layer_id = :layer", "g.geom IS NOT NULL", reach.sql]
+    params: dict[str, Any] = {"layer": layer.id, "tol": tolerance} | reach.params | whole.params
+    if bbox is not None:
+        where.append(f"g.geom && {BBOX_SQL}")
+        params |= bbox.params()
+    geom = "CASE WHEN :tol > 0 THEN ST_SimplifyPreserveTopology(g.geom, :tol) ELSE g.geom END"
+    props = {
+        "code": "g.code",
+        "name": "g.name",
+        "community_code": "c.code",
+        "community_name": "c.name",
+        "unit_count": "g.unit_count",
+        "households": "g.households",
+        "population": "g.population",
+        "workload": "round(g.workload::numeric, 1)",
+        "band": _band_sql(settings, "g.workload"),
+        "locked": "g.locked",
+        "editable": f"({whole.sql})",
+        "pieces": "ST_NumGeometries(g.geom)",
+    }
+    features = f"""
+        SELECT {feature_sql("g.code", geom, props)}
+        FROM grid g LEFT JOIN community c ON c.id = g.community_id
+        WHERE {" AND ".join(where)} ORDER BY g.code
+    """
+    return collection(
+        conn,
+        features,
+        params,
+        extra={"layer": layer.code, "version": layer.version, "band": _band(settings)},
+    )
+
+
+def _band(settings: Settings) -> list[float]:
+    return [settings.band_low, settings.band_high]
+
+
+def units_in_view(
+    conn: Connection,
+    actor: Actor,
+    layer_code: str,
+    settings: Settings,
+    *,
+    bbox: BBox,
+    limit: int = MAX_UNITS_IN_VIEW,
+) -> str:
+    """The base units in a bbox with the grid each belongs to in the layer.
+
+    When more than ``limit`` units are in view the collection is empty and says so
+    (``"truncated": true``): the editor then asks the planner to zoom in.
+    """
+    scope = authorize(actor, Permission.EDIT_LAYERS)
+    if not 1 <= limit <= MAX_UNITS_IN_VIEW:
+        raise Invalid(f"limit is 1 to {MAX_UNITS_IN_VIEW}", limit=limit)
+    layer = find_layer(conn, layer_code)
+    inside = scope.unit_sql("u")
+    condition = f"u.geom && {BBOX_SQL} AND ({inside.sql})"
+    params: dict[str, Any] = {"layer": layer.id} | bbox.params() | inside.params
+    matched = int(
+        conn.execute(
+            text(f"SELECT count(*) FROM base_unit u WHERE {condition}"), params
+        ).scalar_one()
+    )
+    extra = {
+        "layer": layer.code,
+        "version": layer.version,
+        "numberMatched": matched,
+        "truncated": matched > limit,
+    }
+    props = {
+        "code": "u.code",
+        "grid": "g.code",
+        "community_code": "c.code",
+        "households": "u.households",
+        "population": "u.population",
+        "workload": f"round(({workload_sql(settings.weights, 'u')})::numeric, 1)",
+        "locked": "coalesce(g.locked, false)",
+    }
+    features = f"""
+        SELECT {feature_sql("u.code", "u.geom", props)}
+        FROM base_unit u JOIN community c ON c.id = u.community_id
+        LEFT JOIN grid_unit gu ON gu.unit_id = u.id AND gu.layer_id = :layer
+        LEFT JOIN grid g ON g.id = gu.grid_id
+        WHERE {condition} {"AND false" if matched > limit else ""}
+        ORDER BY u.code
+    """
+    return collection(conn, features, params, extra=extra)
+
+
+def _polygon(polygon: dict[str, Any] | str) -> str:
+    data = json.loads(polygon) if isinstance(polygon, str) else polygon
+    if not isinstance(data, dict) or data.get("type") != "Polygon":
+        raise InvalidGeometry("the lasso must be a GeoJSON Polygon")
+    rings = data.get("coordinates")
+    if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
+        raise InvalidGeometry("the lasso polygon has no ring")
+    ring = rings[0]
+    if not 3 <= len(ring) <= MAX_LASSO_POINTS:
+        raise InvalidGeometry(f"the lasso needs 3 to {MAX_LASSO_POINTS} points")
+    for point in ring:
+        if (
+            not isinstance(point, list)
+            or len(point) < 2
+            or not all(isinstance(v, int | float) for v in point[:2])
+            or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)
+        ):
+            raise InvalidGeometry(
+                f"the lasso has a point that is not lon/lat in degrees (WGS84): {point!r}"
+            )
+    closed = [p[:2] for p in ring]
+    if closed[0] != closed[-1]:
+        closed.append(closed[0])
+    return json.dumps({"type": "Polygon", "coordinates": [closed]})
+
+
+def select_units(
+    conn: Connection, actor: Actor, layer_code: str, polygon: dict[str, Any] | str
+) -> dict[str, Any]:
+    """The base units a freehand lasso covers, snapped to whole units in PostGIS.
+
+    A unit is selected when more than half of its area lies inside the lasso, so a lasso drawn
+    roughly around some units takes them whole and never a sliver of a neighbour. A lasso that
+    crosses itself is repaired (``ST_MakeValid``) rather than refused.
+    """
+    scope = authorize(actor, Permission.EDIT_LAYERS)
+    layer: Layer = find_layer(conn, layer_code)
+    shape = _polygon(polygon)
+    inside = scope.unit_sql("u")
+    rows = conn.execute(
+        text(
+            f"""
+            WITH lasso AS (
+                SELECT ST_CollectionExtract(
+                    ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(:shape), 4326)), 3) AS geom
+            )
+            SELECT u.code, g.code AS grid, c.code AS community_code, u.households
+            FROM lasso, base_unit u
+            JOIN community c ON c.id = u.community_id
+            JOIN grid_unit gu ON gu.unit_id = u.id AND gu.layer_id = :layer
+            JOIN grid g ON g.id = gu.grid_id
+            WHERE u.geom && lasso.geom AND ST_Intersects(u.geom, lasso.geom)
+              AND ST_Area(ST_Intersection(u.geom, lasso.geom)) > :share * ST_Area(u.geom)
+              AND ({inside.sql})
+            ORDER BY u.code
+            LIMIT {MAX_UNITS_IN_VIEW + 1}
+            """
+        ),
+        {"shape": shape, "layer": layer.id, "share": LASSO_SHARE} | inside.params,
+    ).mappings()
+    units = [dict(r) for r in rows]
+    if len(units) > MAX_UNITS_IN_VIEW:
+        raise Invalid(
+            f"the lasso covers more than {MAX_UNITS_IN_VIEW} units: draw a smaller one",
+            layer=layer.code,
+        )
+    return {"layer": layer.code, "version": layer.version, "units": units}
