@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api import auth, problems
 from api.routers import areas, audit, health, layers, optimizer, pages, users
+from api.routers.scenario_pages import router as scenario_pages_router
+from api.routers.scenarios import router as scenarios_router
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
@@ -79,5 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(optimizer.router)
     app.include_router(pages.router)
+    app.include_router(scenarios_router)
+    app.include_router(scenario_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
