@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from gis.cli_errors import friendly
+from gis.cli_scenarios import scenarios_app
 from gis.cli_users import users_app
 from gis.settings import Settings, load_settings
 
@@ -26,6 +27,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="The embedded PostGIS cluster (unused when GRIDMAP_DATABASE_URL is set).")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="user")
+app.add_typer(scenarios_app, name="scenario")
 
 
 def _settings() -> Settings:

@@ -218,7 +218,20 @@ def adopt(
     return adoption.adopt(conn, user, scenario_id, settings)
 
 
-@router.get("/scenarios/{scenario_id}/crosswalk", summary="多网合一 crosswalk and county figures")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CROSSWALK_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, or a CSV or XLSX file (format=csv|xlsx)",
+        "content": {"application/json": {}, "text/csv": {}, XLSX: {}},
+    }
+}
+
+
+@router.get(
+    "/scenarios/{scenario_id}/crosswalk",
+    summary="多网合一 crosswalk and county figures",
+    responses=CROSSWALK_RESPONSE,
+)
 def crosswalk(
     conn: ConnDep,
     user: Runner,
@@ -238,7 +251,7 @@ def crosswalk(
     if format == "xlsx":
         return Response(
             xwalk.crosswalk_xlsx(report),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"Content-Disposition": _attachment(scenario_id, "xlsx")},
         )
     return report

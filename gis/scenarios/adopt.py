@@ -214,16 +214,17 @@ def _follow(conn: Connection, old_id: int, new_id: int) -> tuple[dict[str, int],
             params,
         ).mappings()
     ]
-    moved: dict[str, int] = dict(
-        conn.execute(
+    moved: dict[str, int] = {
+        str(role): int(n)
+        for role, n in conn.execute(
             text(
                 """WITH m AS (
                        UPDATE assignment a SET grid_id = s.new_id FROM adopt_successor s
                        WHERE a.grid_id = s.old_id RETURNING a.role)
                    SELECT role, count(*) FROM m GROUP BY role ORDER BY role"""
             )
-        ).all()
-    )
+        )
+    }
     conn.execute(text("DROP TABLE adopt_successor"))
     without_leader = list(
         conn.execute(

@@ -105,8 +105,8 @@ class ScenarioWorker:
         self.recovered: list[int] = []
 
     def start(self) -> None:
-        with self.engine.begin() as conn:
-            self.recovered = recover_interrupted(conn)
+        """Start the thread; its first act is :func:`recover_interrupted` (so that an app whose
+        database is not up yet still starts: the thread retries)."""
         self._thread = threading.Thread(target=self._loop, name="gridmap-scenarios", daemon=True)
         self._thread.start()
 
@@ -155,7 +155,21 @@ class ScenarioWorker:
             self._finished.wait_for(lambda: state() not in ("queued", "running"), timeout)
         return state()
 
+    def _recover(self) -> bool:
+        try:
+            with self.engine.begin() as conn:
+                self.recovered = recover_interrupted(conn)
+        except Exception:  # the database is not reachable (yet): try again at the next poll
+            log.exception("scenario worker could not check for interrupted jobs")
+            return False
+        return True
+
     def _loop(self) -> None:
+        recovered = self._recover()  # at least once, even when stopped at once
+        while not recovered and not self._stop.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            recovered = self._recover()
         while not self._stop.is_set():
             try:
                 ran = self.run_one()
