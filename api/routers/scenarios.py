@@ -114,7 +114,12 @@ def put_profile(
     return set_profile(conn, user, district, body.weights.model_dump(), body.band, settings)
 
 
-@router.post("/scenarios", status_code=202, summary="Create a scenario: its run is queued")
+@router.post(
+    "/scenarios",
+    status_code=202,
+    summary="Create a scenario: its run is queued",
+    responses={404: {"description": "an area code with no base units"}},
+)
 def create(
     request: Request,
     conn: ConnDep,
