@@ -26,6 +26,8 @@ from api.routers import (
 from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
 from api.routers.editor import router as editor_router
+from api.routers.scenario_pages import router as scenario_pages_router
+from api.routers.scenarios import router as scenarios_router
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
@@ -99,5 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(open311.router)
     app.include_router(editor_router)
+    app.include_router(scenarios_router)
+    app.include_router(scenario_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

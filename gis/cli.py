@@ -19,6 +19,7 @@ from gis.cli_errors import friendly
 from gis.cli_exchange import exchange_app
 from gis.cli_incidents import incidents_app
 from gis.cli_party import party_app
+from gis.cli_scenarios import scenarios_app
 from gis.cli_users import users_app
 from gis.settings import Settings, load_settings
 
@@ -34,6 +35,7 @@ app.add_typer(exchange_app)  # import, export, check
 app.add_typer(party_app, name="party")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(edit_app, name="edit")
+app.add_typer(scenarios_app, name="scenario")
 
 
 def _settings() -> Settings:

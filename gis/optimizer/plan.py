@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,22 +92,64 @@ def _batches(tasks: list[_Task], parts: int) -> list[list[_Task]]:
     return [b for b in batches if b]
 
 
-def _run(tasks: list[_Task], workers: int, scheduler: str | None) -> dict[int, NDArray[np.int64]]:
+#: Told the pieces just solved; may raise to stop the run (a cancelled scenario does).
+PiecesDone = Callable[[list[int]], None]
+
+
+def _run(
+    tasks: list[_Task], workers: int, scheduler: str | None, done: PiecesDone
+) -> dict[int, NDArray[np.int64]]:
+    results: list[tuple[int, NDArray[np.int64]]] = []
     if scheduler:
         from dask.distributed import Client  # optional: only for county- or province-size runs
+        from dask.distributed import as_completed as dask_completed
 
         with Client(scheduler) as client:
             parts = max(1, sum(client.nthreads().values()) * 4)
             futures = client.map(_solve_batch, _batches(tasks, parts), pure=False)
-            results = [r for batch in client.gather(futures) for r in batch]
+            try:
+                for future in dask_completed(futures):
+                    batch = future.result()
+                    results.extend(batch)
+                    done([piece for piece, _ in batch])
+            finally:
+                client.cancel(futures)
     elif workers > 1 and sum(t.graph.n for t in tasks) >= PARALLEL_MIN_UNITS:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = [
-                r for batch in pool.map(_solve_batch, _batches(tasks, workers * 4)) for r in batch
-            ]
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            pending = [pool.submit(_solve_batch, b) for b in _batches(tasks, workers * 4)]
+            for future in as_completed(pending):
+                batch = future.result()
+                results.extend(batch)
+                done([piece for piece, _ in batch])
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
-        results = _solve_batch(tasks)
+        for task in tasks:
+            results.append(_solve(task))
+            done([task.piece])
     return dict(results)
+
+
+def _community_progress(
+    graph: UnitGraph, members: list[NDArray[np.int64]], progress: Callable[[int, int], None]
+) -> PiecesDone:
+    """Turn "pieces solved" into "communities done / total" (a community may have several
+    pieces: it is done when the last one is)."""
+    community_of = [int(graph.groups[m[0]]) for m in members]
+    left = Counter(community_of)
+    total = len(left)
+    finished = 0
+    progress(0, total)
+
+    def done(pieces: list[int]) -> None:
+        nonlocal finished
+        for piece in pieces:
+            left[community_of[piece]] -= 1
+            finished += left[community_of[piece]] == 0
+        progress(finished, total)
+
+    return done
 
 
 def _check_workload(graph: UnitGraph) -> None:
@@ -137,12 +180,16 @@ def optimize(
     params: SolverParams | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
     """Merge units into grids: exactly ``target`` grids, or grids inside ``band``, or both.
 
     Hard constraints hold for every result (checked and reported): every unit in one grid, every
     grid connected and inside one community, exactly ``target`` grids when given.
     ``from_plan`` (a grid label per unit) makes it a repair that moves as few units as it can.
+    ``progress(communities_done, communities_total)`` is called as communities finish; an
+    exception it raises stops the run and comes out of this call (that is how a scenario is
+    cancelled mid-run).
     """
     started = time.perf_counter()
     params = params or SolverParams()
@@ -211,7 +258,8 @@ def optimize(
                 fallback_k=int(fresh_counts[p]),
             )
         )
-    solved = _run(tasks, workers if workers is not None else (os.cpu_count() or 1), scheduler)
+    done = _community_progress(graph, members, progress) if progress else (lambda _: None)
+    solved = _run(tasks, workers if workers is not None else (os.cpu_count() or 1), scheduler, done)
 
     labels = np.empty(graph.n, dtype=np.int64)
     grid_ids = np.empty(graph.n, dtype=object)

@@ -1,0 +1,285 @@
+"""Comparing scenarios with each other and with today's layers, on one yardstick, in SQL.
+
+Every figure is computed over the same base units (the compared scenarios' areas) from
+``grid_unit`` joins, with one set of workload weights and one band (the first scenario's), so
+that the columns of the table can be read against each other even when the scenarios were run
+with different weights — the answer says so when they were.
+
+- grid count, workload mean / CV / min / max / share in band, households per grid;
+- Polsby–Popper (4πA/P², in a conformal projection) of the grids, mean and minimum;
+- grids crossing communities (over all units of the grid);
+- units and households moved from today's unified layer: each grid is matched to the unified
+  grid it shares most units with, and a unit moved when its unified grid is not that one;
+- a workload histogram per layer, on bins shared by all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.accounts import Permission, authorize
+from gis.audit import Actor
+from gis.errors import Conflict, Invalid, NotFound
+from gis.geojson import collection, feature_sql
+from gis.scenarios.profiles import default_profile, get_profile
+from gis.scenarios.store import area_filter, get_scenario
+from gis.settings import Settings, WorkloadWeights
+from gis.workload import workload_sql
+
+HISTOGRAM_BINS = 20
+MAX_SCENARIOS = 5
+MAX_ITEMS = 12
+
+_METRICS = """
+WITH area_units AS (
+    SELECT u.id, u.households, ({workload})::float AS w
+    FROM base_unit u JOIN community c ON c.id = u.community_id
+    WHERE {area}
+),
+layers AS (SELECT id, code FROM grid_layer WHERE code = ANY(:codes)),
+unified AS (
+    SELECT gu.unit_id, gu.grid_id AS old FROM grid_unit gu
+    WHERE gu.layer_id = (SELECT id FROM grid_layer WHERE code = 'unified')
+),
+member AS (
+    SELECT l.code AS layer, gu.grid_id, au.id AS unit_id, au.w, au.households
+    FROM layers l JOIN grid_unit gu ON gu.layer_id = l.id JOIN area_units au ON au.id = gu.unit_id
+),
+per_grid AS (
+    SELECT m.layer, m.grid_id, sum(m.w) AS w, sum(m.households) AS h
+    FROM member m GROUP BY m.layer, m.grid_id
+),
+shape AS (
+    -- Web Mercator is conformal: at a grid's scale it stretches lengths by k and areas by k²,
+    -- so 4πA/P² in it equals the geodesic figure, at a fraction of the cost.
+    SELECT g.id, g.community_count,
+           4 * pi() * ST_Area(m.geom) / nullif(ST_Perimeter(m.geom) ^ 2, 0) AS pp
+    FROM grid g CROSS JOIN LATERAL (SELECT ST_Transform(g.geom, 3857) AS geom) m
+    WHERE g.id IN (SELECT grid_id FROM per_grid)
+),
+pairs AS (
+    SELECT m.layer, m.grid_id, u.old, count(*) AS n
+    FROM member m JOIN unified u ON u.unit_id = m.unit_id GROUP BY 1, 2, 3
+),
+best AS (
+    SELECT DISTINCT ON (layer, grid_id) layer, grid_id, old FROM pairs
+    ORDER BY layer, grid_id, n DESC, old
+),
+moved AS (
+    SELECT m.layer,
+           count(*) FILTER (WHERE u.old IS DISTINCT FROM b.old) AS units_moved,
+           coalesce(sum(m.households) FILTER (WHERE u.old IS DISTINCT FROM b.old), 0)
+               AS households_moved,
+           count(*) AS units
+    FROM member m LEFT JOIN unified u ON u.unit_id = m.unit_id
+    LEFT JOIN best b ON b.layer = m.layer AND b.grid_id = m.grid_id
+    GROUP BY m.layer
+)
+SELECT p.layer AS code, count(*) AS grid_count,
+       round(avg(p.w)::numeric, 1)::float AS workload_mean,
+       round((stddev_pop(p.w) / nullif(avg(p.w), 0))::numeric, 4)::float AS workload_cv,
+       min(p.w)::float AS workload_min, max(p.w)::float AS workload_max,
+       round(avg(CASE WHEN p.w BETWEEN :low AND :high THEN 1.0 ELSE 0.0 END), 4)::float
+           AS share_in_band,
+       count(*) FILTER (WHERE p.w < :low) AS grids_under_band,
+       count(*) FILTER (WHERE p.w > :high) AS grids_over_band,
+       sum(p.h)::bigint AS households,
+       round(avg(p.h)::numeric, 1)::float AS households_per_grid,
+       round(avg(s.pp)::numeric, 4)::float AS polsby_popper_mean,
+       round(min(s.pp)::numeric, 4)::float AS polsby_popper_min,
+       count(*) FILTER (WHERE s.community_count > 1) AS grids_crossing_communities,
+       max(mv.units) AS units, max(mv.units_moved) AS units_moved,
+       max(mv.households_moved)::bigint AS households_moved,
+       max(max(p.w)) OVER () AS overall_max
+FROM per_grid p JOIN shape s ON s.id = p.grid_id JOIN moved mv ON mv.layer = p.layer
+GROUP BY p.layer
+"""
+
+_HISTOGRAM = """
+WITH area_units AS (
+    SELECT u.id, ({workload})::float AS w FROM base_unit u JOIN community c ON c.id = u.community_id
+    WHERE {area}
+),
+per_grid AS (
+    SELECT l.code AS layer, gu.grid_id, sum(au.w) AS w
+    FROM grid_layer l JOIN grid_unit gu ON gu.layer_id = l.id
+    JOIN area_units au ON au.id = gu.unit_id
+    WHERE l.code = ANY(:codes) GROUP BY 1, 2
+)
+SELECT layer, least(width_bucket(w, 0, :top, :bins), :bins) AS bin, count(*) AS n
+FROM per_grid GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def layer_metrics(
+    conn: Connection,
+    codes: list[str],
+    area: list[str] | None,
+    weights: WorkloadWeights,
+    band: tuple[float, float],
+    *,
+    bins: int = HISTOGRAM_BINS,
+) -> list[dict[str, Any]]:
+    """The metrics of each layer (by code) over the units of ``area`` (None: every unit), in
+    the order of ``codes``, each with a workload histogram on shared bins."""
+    where = area_filter("c.code") if area is not None else "true"
+    params = {"codes": codes, "area": area, "low": band[0], "high": band[1]}
+    rows = {
+        r["code"]: dict(r)
+        for r in conn.execute(
+            text(_METRICS.format(workload=workload_sql(weights, "u"), area=where)), params
+        ).mappings()
+    }
+    top = max((r.pop("overall_max") or 0.0 for r in rows.values()), default=0.0) or 1.0
+    counts: dict[str, list[int]] = {code: [0] * bins for code in codes}
+    for layer, bin_, n in conn.execute(
+        text(_HISTOGRAM.format(workload=workload_sql(weights, "u"), area=where)),
+        params | {"top": float(top), "bins": bins},
+    ):
+        counts[layer][max(int(bin_), 1) - 1] += int(n)
+    edges = [round(top * i / bins, 2) for i in range(bins + 1)]
+    out = []
+    for code in codes:
+        row = rows.get(code) or {"code": code, "grid_count": 0}
+        row["histogram"] = {"edges": edges, "counts": counts[code]}
+        row["band"] = list(band)
+        out.append(row)
+    return out
+
+
+def _resolve(conn: Connection, actor: Actor, item: str) -> dict[str, Any]:
+    """An item to compare: a scenario id (or its layer code) or a layer code."""
+    item = item.strip()
+    if item.startswith("scenario-") and item.removeprefix("scenario-").isdigit():
+        item = item.removeprefix("scenario-")
+    if item.isdigit():
+        scenario = get_scenario(conn, actor, int(item))
+        if not scenario["layer"]:
+            raise Conflict(
+                f"scenario {item} is {scenario['state']}: it has no proposed layer to compare",
+                scenario=int(item),
+            )
+        return {
+            "kind": "scenario",
+            "code": scenario["layer"],
+            "label": scenario["name"],
+            "scenario": scenario,
+        }
+    row = conn.execute(
+        text("SELECT code, name, kind FROM grid_layer WHERE code = :c"), {"c": item}
+    ).first()
+    if row is None:
+        raise NotFound(f"no scenario or grid layer {item!r}", item=item)
+    if row.kind == "scenario":
+        raise Invalid(f"compare a scenario by its id, not its layer code {item!r}", item=item)
+    return {"kind": row.kind, "code": row.code, "label": row.name, "scenario": None}
+
+
+def compare(conn: Connection, actor: Actor, items: list[str], settings: Settings) -> dict[str, Any]:
+    """Metrics of 2–5 scenarios and any of today's layers, side by side (module doc)."""
+    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    items = [i for i in items if i and i.strip()]
+    if len(items) < 2:
+        raise Invalid("compare needs at least two scenarios or layers (a=…&b=…)")
+    if len(items) > MAX_ITEMS:
+        raise Invalid(f"compare at most {MAX_ITEMS} scenarios and layers at once")
+    resolved = [_resolve(conn, actor, i) for i in items]
+    codes = [r["code"] for r in resolved]
+    if len(set(codes)) != len(codes):
+        raise Invalid("each scenario or layer may be compared once")
+    scenarios = [r["scenario"] for r in resolved if r["scenario"]]
+    if len(scenarios) > MAX_SCENARIOS:
+        raise Invalid(f"compare at most {MAX_SCENARIOS} scenarios at once")
+    area: list[str] | None
+    if scenarios:
+        area = sorted({a for s in scenarios for a in s["area"]})
+        first = scenarios[0]["params"]
+        weights, band = first["weights"], first["band_for_metrics"]
+        differ = any(
+            s["params"]["weights"] != weights or s["params"]["band_for_metrics"] != band
+            for s in scenarios
+        )
+    else:
+        area = [scope.code] if scope.code else None
+        profile = (
+            get_profile(conn, scope.code, settings)
+            if len(scope.code) == 6
+            else default_profile(settings)
+        )
+        weights, band, differ = profile["weights"], profile["band"], False
+    metrics = layer_metrics(conn, codes, area, WorkloadWeights(**weights), tuple(band))
+    for entry, found in zip(metrics, resolved, strict=True):
+        entry["kind"] = found["kind"]
+        entry["label"] = found["label"]
+        entry["scenario_id"] = found["scenario"]["id"] if found["scenario"] else None
+    return {
+        "area": area,
+        "weights": weights,
+        "band": band,
+        "weights_differ": differ,
+        "items": metrics,
+    }
+
+
+def changes_geojson(conn: Connection, actor: Actor, a: str, b: str) -> str:
+    """The units that change grid between ``a`` and ``b`` (scenarios or layers), as GeoJSON.
+
+    Each grid of ``b`` is matched to the grid of ``a`` it shares most units with; a unit moved
+    when its grid in ``a`` is not the match of its grid in ``b``. Properties: the unit, its
+    grid in a and in b, and its households.
+    """
+    found = compare_items(conn, actor, [a, b])
+    area = found["area"]
+    where = area_filter("c.code") if area is not None else "true"
+    sql = f"""
+        WITH units AS (
+            SELECT u.id, u.code, u.households, u.geom FROM base_unit u
+            JOIN community c ON c.id = u.community_id WHERE {where}
+        ),
+        ga AS (SELECT gu.unit_id, g.id, g.code FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id
+               WHERE gu.layer_id = (SELECT id FROM grid_layer WHERE code = :a)),
+        gb AS (SELECT gu.unit_id, g.id, g.code FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id
+               WHERE gu.layer_id = (SELECT id FROM grid_layer WHERE code = :b)),
+        pairs AS (SELECT gb.id AS b, ga.id AS a, count(*) AS n FROM units
+                  JOIN ga ON ga.unit_id = units.id JOIN gb ON gb.unit_id = units.id
+                  GROUP BY 1, 2),
+        best AS (SELECT DISTINCT ON (b) b, a FROM pairs ORDER BY b, n DESC, a)
+        SELECT {
+        feature_sql(
+            "units.code",
+            "units.geom",
+            {
+                "code": "units.code",
+                "from_grid": "ga.code",
+                "to_grid": "gb.code",
+                "households": "units.households",
+            },
+        )
+    }
+        FROM units JOIN gb ON gb.unit_id = units.id
+        LEFT JOIN ga ON ga.unit_id = units.id
+        LEFT JOIN best ON best.b = gb.id
+        WHERE ga.id IS DISTINCT FROM best.a
+        ORDER BY units.code
+    """
+    codes = found["codes"]
+    return collection(
+        conn,
+        sql,
+        {"a": codes[0], "b": codes[1], "area": area},
+        extra={"from": codes[0], "to": codes[1]},
+    )
+
+
+def compare_items(conn: Connection, actor: Actor, items: list[str]) -> dict[str, Any]:
+    """Resolve items to layer codes and the area they are compared over."""
+    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    resolved = [_resolve(conn, actor, i) for i in items]
+    scenarios = [r["scenario"] for r in resolved if r["scenario"]]
+    if scenarios:
+        area: list[str] | None = sorted({a for s in scenarios for a in s["area"]})
+    else:
+        area = [scope.code] if scope.code else None
+    return {"codes": [r["code"] for r in resolved], "area": area}

@@ -1,0 +1,121 @@
+"""Impact preview: what a scenario means on the ground in one community.
+
+Which grid each building falls in today (unified layer) and in the scenario, and for every grid
+leader (assignments on today's grids) and grid worker (field workers scoped to a grid) which
+buildings they gain and lose when they follow their buildings — the rule adoption applies: a
+person follows to the new grid that holds most of their old grid's households.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.accounts import User
+from gis.audit import Actor
+from gis.errors import Forbidden, Invalid, NotFound
+from gis.personal import mask_name, sees_personal_data
+from gis.scenarios.crosswalk import _scenario_layer
+
+#: For every old grid (layer :old), its successor in layer :new (see the module doc).
+SUCCESSOR_SQL = """
+    SELECT DISTINCT ON (o.grid_id) o.grid_id AS old_id, n.grid_id AS new_id
+    FROM grid_unit o
+    JOIN grid_unit n ON n.unit_id = o.unit_id AND n.layer_id = :new
+    JOIN base_unit u ON u.id = o.unit_id
+    WHERE o.layer_id = :old
+    GROUP BY o.grid_id, n.grid_id
+    ORDER BY o.grid_id, sum(u.households) DESC, count(*) DESC, n.grid_id
+"""
+
+
+def impact(conn: Connection, actor: Actor, scenario_id: int, community: str) -> dict[str, Any]:
+    scenario = _scenario_layer(conn, actor, scenario_id)
+    if not (community.isdigit() and len(community) == 12):
+        raise Invalid(f"a community code has 12 digits; got {community!r}", community=community)
+    found = conn.execute(
+        text("SELECT id, name FROM community WHERE code = :c"), {"c": community}
+    ).first()
+    if found is None:
+        raise NotFound(f"no community with code {community!r}", community=community)
+    if not any(community.startswith(a) for a in scenario["area"]):
+        raise Forbidden(
+            f"community {community} is not in scenario {scenario_id}'s area "
+            f"({', '.join(scenario['area'])})",
+            community=community,
+        )
+    old = conn.execute(text("SELECT id FROM grid_layer WHERE code = 'unified'")).scalar()
+    params = {"c": found.id, "old": old, "new": scenario["layer_id"]}
+    buildings = [
+        dict(r)
+        for r in conn.execute(
+            text(
+                """SELECT b.code, b.name, b.households, u.code AS unit,
+                          og.code AS grid_before, ng.code AS grid_after
+                   FROM building b JOIN base_unit u ON u.id = b.base_unit_id
+                   LEFT JOIN grid_unit ogu ON ogu.unit_id = u.id AND ogu.layer_id = :old
+                   LEFT JOIN grid og ON og.id = ogu.grid_id
+                   LEFT JOIN grid_unit ngu ON ngu.unit_id = u.id AND ngu.layer_id = :new
+                   LEFT JOIN grid ng ON ng.id = ngu.grid_id
+                   WHERE u.community_id = :c ORDER BY b.code"""
+            ),
+            params,
+        ).mappings()
+    ]
+    people = conn.execute(
+        text(
+            f"""WITH succ AS ({SUCCESSOR_SQL}),
+                old_b AS (SELECT gu.grid_id, b.id FROM grid_unit gu
+                          JOIN building b ON b.base_unit_id = gu.unit_id WHERE gu.layer_id = :old),
+                new_b AS (SELECT gu.grid_id, b.id FROM grid_unit gu
+                          JOIN building b ON b.base_unit_id = gu.unit_id WHERE gu.layer_id = :new),
+                who AS (
+                    SELECT 'grid_leader' AS kind, m.name AS person, a.role, a.grid_id
+                    FROM assignment a JOIN party_member m ON m.id = a.member_id
+                    JOIN grid g ON g.id = a.grid_id
+                    WHERE g.layer_id = :old AND g.community_id = :c
+                      AND (a.ends_on IS NULL OR a.ends_on >= current_date)
+                    UNION ALL
+                    SELECT 'grid_worker', au.username, 'field_worker', g.id
+                    FROM app_user au JOIN grid g ON g.code = au.scope_code AND g.layer_id = :old
+                    WHERE au.scope_level = 'grid' AND au.scope_layer = 'unified' AND au.active
+                      AND g.community_id = :c
+                )
+                SELECT who.kind, who.person, who.role, og.code AS grid_before,
+                       ng.code AS grid_after,
+                       (SELECT count(*) FROM old_b WHERE old_b.grid_id = who.grid_id)
+                           AS buildings_before,
+                       (SELECT count(*) FROM new_b WHERE new_b.grid_id = succ.new_id)
+                           AS buildings_after,
+                       (SELECT count(*) FROM new_b WHERE new_b.grid_id = succ.new_id
+                          AND new_b.id NOT IN (SELECT id FROM old_b
+                                               WHERE old_b.grid_id = who.grid_id))
+                           AS gained,
+                       (SELECT count(*) FROM old_b WHERE old_b.grid_id = who.grid_id
+                          AND old_b.id NOT IN (SELECT id FROM new_b
+                                               WHERE new_b.grid_id = succ.new_id))
+                           AS lost
+                FROM who JOIN grid og ON og.id = who.grid_id
+                LEFT JOIN succ ON succ.old_id = who.grid_id
+                LEFT JOIN grid ng ON ng.id = succ.new_id
+                ORDER BY who.kind, og.code, who.person"""
+        ),
+        params,
+    ).mappings()
+    mask = isinstance(actor, User) and not sees_personal_data(actor)
+    persons = []
+    for r in people:
+        row = dict(r)
+        if mask and row["kind"] == "grid_leader":
+            row["person"] = mask_name(row["person"])
+        persons.append(row)
+    return {
+        "scenario": scenario_id,
+        "community": {"code": community, "name": found.name},
+        "buildings": buildings,
+        "buildings_moved": sum(
+            1 for b in buildings if b["grid_before"] and b["grid_before"] != b["grid_after"]
+        ),
+        "people": persons,
+    }

@@ -1,0 +1,108 @@
+"""A county's workload definition: weights of the unit attributes and the band, per district.
+
+Counties state their norm differently ("300–500 households", or households plus care cases); the
+profile is what a scenario of that district starts from, and the scenario keeps a copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis import audit
+from gis.accounts import Permission, authorize
+from gis.audit import Actor
+from gis.errors import Forbidden, Invalid, NotFound
+from gis.settings import Settings
+from gis.workload import ATTRIBUTES
+
+
+def default_profile(settings: Settings) -> dict[str, Any]:
+    weights = {a: float(getattr(settings.weights, a)) for a in ATTRIBUTES}
+    return {"weights": weights, "band": [settings.band_low, settings.band_high]}
+
+
+def check_weights(weights: dict[str, float]) -> dict[str, float]:
+    """Every attribute named, none negative, not all zero."""
+    unknown = set(weights) - set(ATTRIBUTES)
+    if unknown:
+        raise Invalid(
+            f"unknown workload attribute {sorted(unknown)[0]!r}; use {', '.join(ATTRIBUTES)}"
+        )
+    out = {a: float(weights.get(a, 0.0)) for a in ATTRIBUTES}
+    if any(v < 0 for v in out.values()):
+        raise Invalid("workload weights must not be negative")
+    if not any(out.values()):
+        raise Invalid("at least one workload weight must be above zero")
+    return out
+
+
+def check_band(band: list[float] | tuple[float, float]) -> list[float]:
+    low, high = (float(x) for x in band)
+    if not 0 <= low < high:
+        raise Invalid(f"the band {low:g}–{high:g} is empty: low must be below high, not negative")
+    return [low, high]
+
+
+def get_profile(conn: Connection, district: str, settings: Settings) -> dict[str, Any]:
+    """The district's profile, or the installation's defaults when it has none yet."""
+    row = (
+        conn.execute(
+            text("SELECT * FROM workload_profile WHERE district_code = :d"), {"d": district}
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return {"district": district, "saved": False} | default_profile(settings)
+    return {
+        "district": district,
+        "saved": True,
+        "weights": {a: row[a] for a in ATTRIBUTES},
+        "band": [row["band_low"], row["band_high"]],
+        "updated_by": row["updated_by"],
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def set_profile(
+    conn: Connection,
+    actor: Actor,
+    district: str,
+    weights: dict[str, float],
+    band: list[float],
+    settings: Settings,
+) -> dict[str, Any]:
+    """Save a district's profile (audited as ``workload_profile.set``)."""
+    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    if not conn.execute(text("SELECT 1 FROM district WHERE code = :d"), {"d": district}).first():
+        raise NotFound(f"no district with code {district!r}", district=district)
+    if not scope.reaches(district):
+        raise Forbidden(f"district {district} is outside your scope ({scope})", district=district)
+    clean, limits = check_weights(weights), check_band(band)
+    before = get_profile(conn, district, settings)
+    conn.execute(
+        text(
+            f"""INSERT INTO workload_profile (district_code, {", ".join(ATTRIBUTES)},
+                    band_low, band_high, updated_by, updated_at)
+                VALUES (:d, {", ".join(":" + a for a in ATTRIBUTES)}, :low, :high, :who, now())
+                ON CONFLICT (district_code) DO UPDATE SET
+                {", ".join(f"{a} = EXCLUDED.{a}" for a in ATTRIBUTES)},
+                band_low = EXCLUDED.band_low, band_high = EXCLUDED.band_high,
+                updated_by = EXCLUDED.updated_by, updated_at = now()"""
+        ),
+        clean
+        | {"d": district, "low": limits[0], "high": limits[1], "who": audit.actor_name(actor)},
+    )
+    after = {"weights": clean, "band": limits}
+    audit.record(
+        conn,
+        actor,
+        "workload_profile.set",
+        "workload_profile",
+        district,
+        {"weights": before["weights"], "band": before["band"]},
+        after,
+    )
+    return get_profile(conn, district, settings)

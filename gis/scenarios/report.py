@@ -1,0 +1,73 @@
+"""What the printable one-page report of a scenario needs: an SVG map drawn by PostGIS.
+
+``ST_AsSVG`` on Web-Mercator metres (so that the map is not squashed at Fuzhou's latitude),
+simplified to what a printed A4 page can show, one path per grid with its band class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.audit import Actor
+from gis.scenarios.compare import layer_metrics
+from gis.scenarios.crosswalk import _scenario_layer, figures
+from gis.settings import WorkloadWeights
+
+
+def map_svg_paths(
+    conn: Connection, layer_id: int, band: tuple[float, float], tolerance_m: float = 5.0
+) -> dict[str, Any]:
+    """The grids of a layer as SVG path data in metres, with the viewBox that holds them."""
+    rows = conn.execute(
+        text(
+            """WITH g AS (
+                   SELECT code, workload, ST_Transform(geom, 3857) AS geom FROM grid
+                   WHERE layer_id = :l AND geom IS NOT NULL)
+               SELECT code,
+                      CASE WHEN workload < :low THEN 'under' WHEN workload > :high THEN 'over'
+                           ELSE 'in' END AS band,
+                      ST_AsSVG(ST_SimplifyPreserveTopology(geom, :tol), 0, 0) AS d,
+                      (SELECT ST_XMin(e) FROM (SELECT ST_Extent(geom) e FROM g) x) AS xmin,
+                      (SELECT ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM g) x) AS ymax,
+                      (SELECT ST_XMax(e) - ST_XMin(e) FROM (SELECT ST_Extent(geom) e FROM g) x)
+                          AS width,
+                      (SELECT ST_YMax(e) - ST_YMin(e) FROM (SELECT ST_Extent(geom) e FROM g) x)
+                          AS height
+               FROM g ORDER BY code"""
+        ),
+        {"l": layer_id, "low": band[0], "high": band[1], "tol": tolerance_m},
+    ).mappings()
+    paths, box = [], None
+    for r in rows:
+        paths.append({"code": r["code"], "band": r["band"], "d": r["d"]})
+        box = (r["xmin"], -r["ymax"], r["width"], r["height"])
+    return {"paths": paths, "view_box": box}
+
+
+def report_data(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any]:
+    """Everything on the printed page: the scenario, its metrics against today's unified layer,
+    the county figures and the map."""
+    scenario = _scenario_layer(conn, actor, scenario_id)
+    params = scenario["params"]
+    band = tuple(params["band_for_metrics"])
+    codes = [scenario["layer"]]
+    if (
+        scenario["layer"] != "unified"
+        and conn.execute(text("SELECT 1 FROM grid_layer WHERE code = 'unified'")).first()
+    ):
+        codes.append("unified")
+    metrics = layer_metrics(
+        conn,
+        codes,
+        scenario["area"],
+        WorkloadWeights(**params["weights"]),
+        band,
+    )
+    return {
+        "scenario": scenario,
+        "metrics": metrics,
+        "figures": figures(conn, actor, scenario_id),
+        "map": map_svg_paths(conn, scenario["layer_id"], band),
+    }

@@ -1,0 +1,113 @@
+"""The scenarios page in a real headless Chromium: both maps render, panning one pans the other,
+the metrics table and one histogram per item appear, nothing leaves the machine.
+
+The live server commits for real: the two scenarios are created through its API (its worker
+thread runs them), and deleted at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.request import Request, urlopen
+
+import pytest
+
+from tests.browser import Traffic, log_in
+from tests.conftest import TEST_PASSWORD
+from tests.tiny_city import DISTRICT
+
+
+def _call(live_server: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = Request(
+        live_server + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urlopen(request, timeout=60) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+@pytest.fixture
+def two_scenarios(live_server: str) -> Iterator[list[int]]:
+    login = Request(
+        live_server + "/auth/login",
+        data=json.dumps({"username": "root", "password": TEST_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urlopen(login, timeout=30) as response:
+        token = json.load(response)["token"]
+    ids = [
+        _call(
+            live_server,
+            token,
+            "POST",
+            "/scenarios",
+            {"name": name, "area": [DISTRICT], "target_count": k, "from_unified": False},
+        )["id"]
+        for name, k in (("三格", 3), ("四格", 4))
+    ]
+    try:
+        yield ids
+    finally:
+        for sid in ids:
+            _call(live_server, token, "DELETE", f"/scenarios/{sid}")
+
+
+@pytest.mark.browser
+def test_compare_page_maps_pan_together(browser, live_server: str, two_scenarios) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    traffic = Traffic.watch(page)
+    try:
+        log_in(page, live_server, "root", "/compare")
+        for sid in two_scenarios:  # the list polls until the worker has finished them
+            page.wait_for_selector(
+                f"[data-testid=pick-{sid}]:not([disabled])", state="attached", timeout=60_000
+            )
+            page.get_by_test_id(f"pick-{sid}").check()
+        page.get_by_test_id("ref-unified").check()
+        page.get_by_test_id("compare").click()
+        page.wait_for_function(
+            "() => window.gridmapCompare && window.gridmapCompare.counts.right > 0"
+        )
+        page.evaluate("() => window.gridmapCompare.ready")
+        counts = page.evaluate("() => window.gridmapCompare.counts")
+        assert {counts["left"], counts["right"]} == {3, 4}  # newest first: 四格 on the left
+        for side in ("left", "right"):
+            paths = page.locator(f"[data-testid=map-{side}] path.leaflet-interactive")
+            assert paths.count() == counts[side]
+        assert counts["changes"] > 0  # the "what changed" overlay
+        assert page.locator("[data-testid=histogram]").count() == 3
+        header = page.locator("[data-testid=metrics-table] thead th")
+        assert header.count() == 4  # a label column and three items
+
+        centre = "(m) => [m.getCenter().lat, m.getCenter().lng, m.getZoom()]"
+        before = page.evaluate(f"() => ({centre})(window.gridmapCompare.maps.right)")
+        page.get_by_test_id("map-left").scroll_into_view_if_needed()
+        box = page.get_by_test_id("map-left").bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - 150, y - 60, steps=8)
+        page.mouse.up()
+        left = page.evaluate(f"() => ({centre})(window.gridmapCompare.maps.left)")
+        right = page.evaluate(f"() => ({centre})(window.gridmapCompare.maps.right)")
+        assert right != before  # the right map followed …
+        assert right == pytest.approx(left, abs=1e-9)  # … to exactly the left map's view
+        page.get_by_test_id("map-right").hover()
+        page.mouse.wheel(0, -400)
+        page.wait_for_function(
+            "() => window.gridmapCompare.maps.left.getZoom() === "
+            "window.gridmapCompare.maps.right.getZoom() && "
+            f"window.gridmapCompare.maps.left.getZoom() > {left[2]}"
+        )
+    finally:
+        page.close()
+    assert traffic.errors == [], traffic.errors
+    assert traffic.outside() == [], traffic.outside()
+    assert traffic.bad_status == [], traffic.bad_status
