@@ -7,8 +7,9 @@ database refuses to update or delete a row of ``audit_log`` (a trigger, migratio
 
 Actions are named ``entity.verb``: ``auth.login``, ``auth.login_failed``, ``auth.logout``,
 ``user.create``, ``user.update``, ``user.deactivate``, ``user.reactivate``,
-``user.password_reset``, ``user.password_change``, ``city.import``, ``grid.rename``,
-``audit.export``. Later modules add their own (``incident.dispatch``, ``assignment.create`` …).
+``user.password_reset``, ``user.password_change``, ``city.import``, ``audit.export``; the
+editor writes ``layer.<edit>`` (``layer.move``, ``layer.rename`` …), and the other modules their
+own (``incident.dispatch``, ``assignment.create``, ``scenario.adopt`` …).
 """
 
 from __future__ import annotations

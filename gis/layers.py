@@ -11,9 +11,6 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
 from gis.scope import EVERYTHING, Scope
@@ -202,49 +199,6 @@ def grid_detail(
             grid=code,
         )
     return str(row[0])
-
-
-def rename_grid(conn: Connection, actor: Actor, layer: str, code: str, name: str) -> dict[str, Any]:
-    """Give a grid a new name (audited as ``grid.rename``).
-
-    Needs the ``edit_layers`` permission and a grid lying wholly inside the actor's scope.
-    """
-    scope = authorize(actor, Permission.EDIT_LAYERS)
-    name = name.strip()
-    if not name or len(name) > 128:
-        raise Invalid("a grid name has 1 to 128 characters", name=name)
-    layer_id = _layer_id(conn, layer)
-    whole = scope.grid_sql("g", entirely=True)
-    row = conn.execute(
-        text(
-            f"SELECT g.id, g.name, ({whole.sql}) AS inside FROM grid g "
-            "WHERE g.layer_id = :layer_id AND g.code = :code FOR UPDATE"
-        ),
-        {"layer_id": layer_id, "code": code} | whole.params,
-    ).first()
-    if row is None:
-        raise NotFound(f"layer {layer!r} has no grid with code {code!r}", layer=layer, grid=code)
-    if not row.inside:
-        raise Forbidden(
-            f"grid {code} of layer {layer!r} is not wholly inside your scope ({scope}): "
-            "you may only edit grids inside it",
-            layer=layer,
-            grid=code,
-        )
-    if row.name != name:
-        conn.execute(
-            text("UPDATE grid SET name = :name WHERE id = :id"), {"name": name, "id": row.id}
-        )
-        audit.record(
-            conn,
-            actor,
-            "grid.rename",
-            "grid",
-            f"{layer}/{code}",
-            {"name": row.name},
-            {"name": name},
-        )
-    return {"layer": layer, "code": code, "name": name}
 
 
 def unit_detail(conn: Connection, code: str, scope: Scope = EVERYTHING) -> str:

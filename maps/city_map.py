@@ -25,6 +25,7 @@ from maps.assets import (
     LEAFLET_JS,
     static_url,
 )
+from maps.nav import PageLink
 
 TITLE = "Gridmap 网格地图"
 # Where the map opens before the data says where the city is: central Fuzhou (抚州), Jiangxi.
@@ -76,6 +77,18 @@ class Viewer:
     role: str  # e.g. "规划人员 Planner"
     scope: str  # e.g. "区县 临川区 (361002)"
     csrf_token: str
+    pages: tuple[PageLink, ...] = ()  # the other pages this user may open (maps.nav)
+
+
+def _nav(viewer: Viewer | None) -> str:
+    if viewer is None or not viewer.pages:
+        return ""
+    links = "".join(
+        f'<a href="{escape(p.href)}" data-testid="{escape(p.testid)}">{escape(p.label)}'
+        f' <span class="gm-en">{escape(p.label_en)}</span></a>'
+        for p in viewer.pages
+    )
+    return f'<nav class="gm-nav" aria-label="页面 Pages">{links}</nav>'
 
 
 def _user_badge(viewer: Viewer | None) -> str:
@@ -109,7 +122,7 @@ def _title_bar(settings: Settings, viewer: Viewer | None = None) -> str:
       <p class="gm-subtitle">社区网格工作量 <span class="gm-en">Grid workload by layer</span></p>
       <p class="gm-band" title="每个网格的工作量标准 The workload band each grid should fall in">
         标准 <span class="gm-en">Band</span> <strong>{escape(low)}–{escape(high)}</strong>
-      </p>{_user_badge(viewer)}
+      </p>{_nav(viewer)}{_user_badge(viewer)}
     </header>
     """
 

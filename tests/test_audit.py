@@ -108,9 +108,9 @@ KINDS: list[tuple[str, Change, dict[str, Any]]] = [
     ("user.password_reset", _reset, {"actor": "root", "entity_id": "t-worker", "after": None}),
     ("user.password_change", _change_own, {"actor": "t-party", "entity_id": "t-party"}),
     (
-        "grid.rename",
+        "layer.rename",
         _rename,
-        {"actor": "t-planner", "entity_id": f"unified/{A001}", "after": {"name": "甲社区一网格"}},
+        {"actor": "t-planner", "entity": "grid_layer", "entity_id": "unified"},
     ),
     ("audit.export", _export, {"actor": "root", "after": {"action": "user."}}),
 ]

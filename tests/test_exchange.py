@@ -132,7 +132,8 @@ def test_a_freehand_layer_is_snapped_to_units_and_what_did_not_fit_is_reported(
     ).one()
     assert tuple(layer) == ("department", "综治办", 1)
     audit_row = conn.execute(
-        text("SELECT action FROM audit_log WHERE entity_id = :b"), {"b": str(report.batch_id)}
+        text("SELECT action FROM audit_log WHERE entity = 'import_batch' AND entity_id = :b"),
+        {"b": str(report.batch_id)},
     ).scalar_one()
     assert audit_row == "import.layer"
 

@@ -288,3 +288,20 @@ def test_page_shows_who_is_logged_in(settings: Settings) -> None:
     assert "李&lt;四&gt;" in page and "李<四>" not in page
     assert 'name="csrf_token" value="t0k"' in page
     assert 'action="logout"' in page
+
+
+@pytest.mark.parametrize(
+    ("username", "links"),
+    [
+        ("root", ["nav-edit", "nav-compare", "nav-incidents", "nav-party"]),
+        ("t-planner", ["nav-edit", "nav-incidents"]),
+        ("t-county", ["nav-compare", "nav-incidents"]),
+        ("t-worker", ["nav-incidents", "nav-field"]),
+    ],
+)
+def test_map_links_the_pages_the_user_may_open(client_as, username: str, links: list[str]) -> None:
+    page = client_as(username).get("/").text
+    assert re.findall(r'data-testid="(nav-[a-z]+)"', page) == links
+    for href in re.findall(r'<nav class="gm-nav".*?</nav>', page, re.S)[0].split('href="')[1:]:
+        path = "/" + href.split('"')[0]
+        assert client_as(username).get(path).status_code == 200, path

@@ -26,6 +26,7 @@ from gis.accounts import DEMO_PASSWORD, ROLE_LABELS, demo_logins, describe_scope
 from gis.settings import Settings
 from maps.city_map import Viewer, city_map_html
 from maps.login_page import DemoLogin, login_page_html
+from maps.nav import page_links
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -71,6 +72,7 @@ def city_map(
         role=ROLE_LABELS[user.role],
         scope=describe_scope(conn, user.scope),
         csrf_token=csrf_token(policy.secret, auth.token),
+        pages=page_links(user),
     )
     return _page(city_map_html(settings, viewer), settings)
 
