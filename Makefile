@@ -42,6 +42,14 @@ bench: setup
 	$(BIN)/python bench/load_sample.py
 	$(BIN)/python bench/geojson_layers.py
 	$(BIN)/python bench/optimizer_scale.py --dask
+	$(BIN)/python bench/editor.py
+	$(BIN)/python bench/incidents.py
+	$(BIN)/python bench/scenarios.py --throwaway
+	$(BIN)/gridmap db start
+	$(BIN)/gridmap migrate
+	$(BIN)/gridmap load-sample
+	$(BIN)/python bench/party.py
+	GRIDMAP_DATABASE_URL=$$($(BIN)/gridmap db url) $(BIN)/python bench/exchange.py
 
 # The merge optimizer against pymetis, GerryChain, spopt and pygeoda (bench/README.md). The peers
 # live in their own venv, so the project's .venv and CI never see them.

@@ -358,6 +358,8 @@ def load_city(
                 "package are not; reload with --replace"
             )
         report.skipped = True  # decided from one small layer, so a second run is quick
+        with engine.begin() as conn:  # a database loaded before migration 0004 gets its
+            backfill_loaded(conn)  # incidents located now (a no-op when they all are)
         return report
     frames = read_package(path)
     with engine.begin() as conn:
