@@ -604,6 +604,30 @@ class Assignment(Base):
     )
 
 
+class AssignmentArchive(Base):
+    """Assignments of a grid that was deleted, filed by a trigger (migration 0005) before the
+    cascade removes them: who led which grid (by layer and code), from when until the day it went.
+    """
+
+    __tablename__ = "assignment_archive"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("party_member.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(24))
+    layer_code: Mapped[str | None] = mapped_column(String(64))
+    grid_code: Mapped[str] = mapped_column(String(15), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_organisation.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
 class AuditLog(Base):
     """Append-only record of every change: who, when, what, before and after."""
 

@@ -13,6 +13,7 @@ audit row — and, for refused edits, that nothing changed.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from gis.editing import EditOptions, MoveGroup
 from gis.errors import Forbidden
 from gis.settings import Settings
 from tests.conftest import ClientAs
+from tests.party_city import insert_assignment, seed_members
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, cell, unit_code
 
 G1, G2, G3 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002", f"{COMMUNITY_B}001"
@@ -547,3 +549,37 @@ def test_a_grid_left_empty_is_removed_and_undo_brings_it_back(
     assert plan(conn) == ORIGINAL
     g1 = grid_row(conn, G1)
     assert g1.name == "甲社区第1网格" and g1.households == 300 and same_shape(conn, G1, {1, 2})
+
+
+def test_a_merged_away_grid_keeps_the_record_of_who_led_it(
+    planner: TestClient, conn: Connection
+) -> None:
+    """The grid goes, its assignments with it (cascade); the archive keeps them, ended today."""
+    people = seed_members(conn)
+    member = next(iter(people.values())).code
+    before = dt.date.today() - dt.timedelta(days=400)
+    past = insert_assignment(
+        conn, member, "grid_leader", grid=G2, starts_on=before, ends_on=before + dt.timedelta(9)
+    )
+    current = insert_assignment(
+        conn, member, "grid_leader", grid=G2, starts_on=before + dt.timedelta(10)
+    )
+    post(planner, f"/layers/unified/grids/{G1}/merge", {"other": G2, "version": version(conn)})
+    assert grid_row(conn, G2) is None
+    assert (
+        conn.execute(
+            text("SELECT count(*) FROM assignment WHERE id = ANY(:ids)"), {"ids": [past, current]}
+        ).scalar_one()
+        == 0
+    )
+    kept = conn.execute(
+        text(
+            "SELECT id, role, layer_code, grid_code, starts_on, ends_on FROM assignment_archive "
+            "WHERE id = ANY(:ids) ORDER BY id"
+        ),
+        {"ids": [past, current]},
+    ).all()
+    assert [tuple(r) for r in kept] == [
+        (past, "grid_leader", "unified", G2, before, before + dt.timedelta(9)),
+        (current, "grid_leader", "unified", G2, before + dt.timedelta(10), dt.date.today()),
+    ]

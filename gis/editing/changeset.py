@@ -539,6 +539,16 @@ def _write(
                 "edit does not move: reload the layer",
                 layer=layer.code,
             )
+        # Give a parked grid its code back unless another grid took it, so that the trigger
+        # filing the grid's party assignments (migration 0005) files them under the real code.
+        conn.execute(
+            text(
+                "UPDATE grid g SET code = d.code FROM unnest(CAST(:ids AS int[]), "
+                "CAST(:codes AS text[])) AS d(id, code) WHERE g.id = d.id AND NOT EXISTS "
+                "(SELECT 1 FROM grid o WHERE o.layer_id = g.layer_id AND o.code = d.code)"
+            ),
+            {"ids": deleted_ids, "codes": [rows[c].code for c in deleted_codes]},
+        )
         conn.execute(text("DELETE FROM grid WHERE id = ANY(:ids)"), {"ids": deleted_ids})
     refresh_grids(conn, settings.weights, grid_ids=sorted(ids_after.values()))
     after_ids = sorted(set(ids_after.values()))
