@@ -25,6 +25,12 @@ demo: setup
 	$(BIN)/gridmap migrate
 	$(BIN)/gridmap load-sample
 	GRIDMAP_DEMO=1 $(BIN)/gridmap user demo
+	@# Two scenarios to compare on /compare (only on a database that has none yet).
+	@if [ "$$($(BIN)/gridmap scenario list --json)" = "[]" ]; then \
+	  $(BIN)/gridmap scenario create "临川区 修补现网 300–500" --area 361002 --band 300:500 >/dev/null; \
+	  $(BIN)/gridmap scenario create "临川区 重新划分 户数+事件" --area 361002 --band 300:500 \
+	    --fresh --weight households=1 --weight incidents_per_year=2 >/dev/null; \
+	  $(BIN)/gridmap scenario list; fi
 	GRIDMAP_DEMO=1 $(BIN)/gridmap serve
 
 test: setup
