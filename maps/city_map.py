@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 from markupsafe import escape
 
 from gis.settings import Settings
@@ -26,6 +25,7 @@ from maps.assets import (
     static_url,
 )
 from maps.nav import PageLink
+from maps.page_app import PageApp
 
 TITLE = "Gridmap 网格地图"
 # Where the map opens before the data says where the city is: central Fuzhou (抚州), Jiangxi.
@@ -42,31 +42,6 @@ class OfflineMap(folium.Map):
 
     default_js = [("leaflet", static_url(LEAFLET_JS))]
     default_css = [("leaflet_css", static_url(LEAFLET_CSS))]
-
-
-class CityMapApp(MacroElement):
-    """Loads the page's own script and stylesheet and starts it on the map once Leaflet is up."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
-            <link rel="stylesheet" href="{{ this.css }}">
-            <script src="{{ this.js }}"></script>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-            window.GridmapCityMap.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "CityMapApp"
-        self.config = config
-        self.js = static_url(CITY_MAP_JS)
-        self.css = static_url(CITY_MAP_CSS)
-        self.favicon = static_url(FAVICON)
 
 
 @dataclass(frozen=True)
@@ -161,7 +136,11 @@ def build_city_map(settings: Settings, viewer: Viewer | None = None) -> OfflineM
     assert isinstance(root, Figure)
     root.title = TITLE
     root.html.add_child(Element(_title_bar(settings, viewer)), name="gm_title_bar", index=0)
-    fmap.add_child(CityMapApp(page_config(settings)))
+    fmap.add_child(
+        PageApp(
+            "GridmapCityMap", js=[CITY_MAP_JS], css=[CITY_MAP_CSS], config=page_config(settings)
+        )
+    )
     return fmap
 
 

@@ -10,44 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 import folium
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 from markupsafe import escape
 
 from gis.settings import Settings
 from maps.assets import FAVICON, static_url
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer
+from maps.page_app import PageApp
 
 EDIT_JS = "gridmap/edit.js"
 EDIT_CSS = "gridmap/edit.css"
 TITLE = "Gridmap 网格编辑 Grid editor"
 #: Units are drawn (and selectable) from this zoom on; below it, grids only.
 UNIT_ZOOM = 15
-
-
-class EditorApp(MacroElement):
-    """Loads the editor's script and stylesheet and starts it once Leaflet is up."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
-            <link rel="stylesheet" href="{{ this.css }}">
-            <script src="{{ this.js }}"></script>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-            window.GridmapEditor.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "EditorApp"
-        self.config = config
-        self.js = static_url(EDIT_JS)
-        self.css = static_url(EDIT_CSS)
-        self.favicon = static_url(FAVICON)
 
 
 def _header(settings: Settings, viewer: Viewer) -> str:
@@ -110,7 +85,9 @@ def edit_page_html(settings: Settings, viewer: Viewer) -> str:
     assert isinstance(root, Figure)
     root.title = TITLE
     root.html.add_child(Element(_header(settings, viewer)), name="ge_header", index=0)
-    fmap.add_child(EditorApp(page_config(settings, viewer)))
+    fmap.add_child(
+        PageApp("GridmapEditor", js=[EDIT_JS], css=[EDIT_CSS], config=page_config(settings, viewer))
+    )
     html = root.render()
     return html.replace("<html>", '<html lang="zh-CN">', 1)
 

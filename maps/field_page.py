@@ -9,15 +9,14 @@ the map. The behaviour lives in ``static/gridmap/field.js`` and the data comes f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 from markupsafe import escape
 
 from gis.settings import Settings
 from maps.assets import FAVICON, static_url
 from maps.city_map import OfflineMap
+from maps.page_app import PageApp
 
 FIELD_JS = "gridmap/field.js"
 FIELD_CSS = "gridmap/field.css"
@@ -33,31 +32,6 @@ class FieldViewer:
     csrf_token: str
     grid: str | None  # None: the page asks for a grid code (users without a grid of their own)
     layer: str
-
-
-class FieldApp(MacroElement):
-    """Loads the page's script and stylesheet and starts it once Leaflet is up."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
-            <link rel="stylesheet" href="{{ this.css }}">
-            <script src="{{ this.js }}"></script>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-            window.GridmapField.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "FieldApp"
-        self.config = config
-        self.js = static_url(FIELD_JS)
-        self.css = static_url(FIELD_CSS)
-        self.favicon = static_url(FAVICON)
 
 
 def _header(viewer: FieldViewer) -> str:
@@ -138,12 +112,15 @@ def build_field_map(settings: Settings, viewer: FieldViewer) -> OfflineMap:
     root.html.add_child(Element(_header(viewer)), name="gf_header", index=0)
     root.html.add_child(Element(_PANEL if viewer.grid else _ASK), name="gf_panel")
     fmap.add_child(
-        FieldApp(
-            {
+        PageApp(
+            "GridmapField",
+            js=[FIELD_JS],
+            css=[FIELD_CSS],
+            config={
                 "grid": viewer.grid,
                 "layer": viewer.layer,
                 "hasTiles": bool(settings.tile_url),
-            }
+            },
         )
     )
     return fmap

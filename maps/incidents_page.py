@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 from markupsafe import escape
 
 from gis.settings import Settings
 from maps.assets import FAVICON, static_url
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer
+from maps.page_app import PageApp
 
 TITLE = "事件地图 Incidents · Gridmap"
 INCIDENTS_JS = "gridmap/incidents.js"
@@ -34,33 +34,6 @@ STATES = [
     ("fed_back", "已反馈", "Fed back"),
     ("evaluated", "已评价", "Evaluated"),
 ]
-
-
-class IncidentsApp(MacroElement):
-    """Loads the plugins and the page's script, and starts it once Leaflet is up."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
-            {% for href in this.css %}<link rel="stylesheet" href="{{ href }}">
-            {% endfor %}
-            {% for src in this.js %}<script src="{{ src }}"></script>
-            {% endfor %}
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-            window.GridmapIncidents.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "IncidentsApp"
-        self.config = config
-        self.favicon = static_url(FAVICON)
-        self.css = [static_url(p) for p in (CLUSTER_CSS, CLUSTER_DEFAULT_CSS, INCIDENTS_CSS)]
-        self.js = [static_url(p) for p in (CLUSTER_JS, HEAT_JS, INCIDENTS_JS)]
 
 
 def _bar(viewer: Viewer) -> str:
@@ -174,6 +147,13 @@ def incidents_page_html(
         "states": {s: f"{zh} {en}" for s, zh, en in STATES},
         "crs": "gcj02" if settings.tile_crs.lower() == "gcj02" else None,
     }
-    fmap.add_child(IncidentsApp(config))
+    fmap.add_child(
+        PageApp(
+            "GridmapIncidents",
+            js=[CLUSTER_JS, HEAT_JS, INCIDENTS_JS],
+            css=[CLUSTER_CSS, CLUSTER_DEFAULT_CSS, INCIDENTS_CSS],
+            config=config,
+        )
+    )
     html = root.render()
     return html.replace("<html>", '<html lang="zh-CN">', 1)

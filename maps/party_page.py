@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 from markupsafe import escape
 
 from maps.assets import FAVICON, static_url
 from maps.city_map import OfflineMap
+from maps.page_app import PageApp
 
 PARTY_JS = "gridmap/party.js"
 PARTY_CSS = "gridmap/party.css"
@@ -30,29 +30,6 @@ class PartyViewer:
     csrf_token: str
     can_assign: bool
     max_buildings: int
-
-
-class PartyApp(MacroElement):
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
-            <link rel="stylesheet" href="{{ this.css }}">
-            <script src="{{ this.js }}"></script>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-            window.GridmapParty.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict[str, object]) -> None:
-        super().__init__()
-        self._name = "PartyApp"
-        self.config = config
-        self.js = static_url(PARTY_JS)
-        self.css = static_url(PARTY_CSS)
-        self.favicon = static_url(FAVICON)
 
 
 def _header(viewer: PartyViewer) -> str:
@@ -111,12 +88,15 @@ def party_page_html(viewer: PartyViewer) -> str:
     root.html.add_child(Element(_header(viewer)), name="gp_header", index=0)
     root.html.add_child(Element(_PANEL), name="gp_panel")
     fmap.add_child(
-        PartyApp(
-            {
+        PageApp(
+            "GridmapParty",
+            js=[PARTY_JS],
+            css=[PARTY_CSS],
+            config={
                 "canAssign": viewer.can_assign,
                 "csrfToken": viewer.csrf_token,
                 "maxBuildings": viewer.max_buildings,
-            }
+            },
         )
     )
     return root.render().replace("<html>", '<html lang="zh-CN">', 1)
