@@ -7,17 +7,16 @@ actor's own edits. Every command prints the edit's answer as JSON; ``--dry-run``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gis.cli_db import transaction as _transaction
 from gis.cli_errors import friendly
 from gis.settings import load_settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    pass
 
 edit_app = typer.Typer(
     help="Redraw grids: move units, new grid, lock, history, undo/redo, revert.",
@@ -29,18 +28,6 @@ Version = Annotated[
     int | None, typer.Option(help="the layer version the edit is made on (refused if stale)")
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="preview only: change nothing")]
-
-
-@contextmanager
-def _transaction() -> Iterator[Connection]:
-    from gis.db import make_engine, resolve_url
-
-    engine = make_engine(resolve_url(load_settings()))
-    try:
-        with engine.begin() as conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def _actor() -> str:

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gis.cli_db import transaction as _transaction
 from gis.cli_errors import friendly
 from gis.settings import load_settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    pass
 
 party_app = typer.Typer(
     help="Party members' grid roles (网格长/楼栋长/单元长/下沉干部): coverage, suggestions, "
@@ -35,20 +34,6 @@ On = Annotated[
     str | None, typer.Option("--on", help="the day asked about, YYYY-MM-DD (default: today)")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON output")]
-
-
-@contextmanager
-def _transaction() -> Iterator[Connection]:
-    from gis.db import make_engine, migrate, resolve_url
-
-    url = resolve_url(load_settings())
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def _actor() -> str:

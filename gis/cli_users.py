@@ -10,19 +10,18 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gis.cli_db import transaction as _transaction
 from gis.cli_errors import friendly
 from gis.errors import Invalid
 from gis.settings import load_settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    pass
 
 users_app = typer.Typer(
     help="Users, roles and scopes; the demo logins; the audit log.", no_args_is_help=True
@@ -33,22 +32,6 @@ SCOPE_HELP = (
     "level:code — city, city:3610, district:361002, street:361002001, community:361002001001, "
     "grid:361002001001001 (a unified grid) or grid:LAYER/CODE"
 )
-
-
-@contextmanager
-def _transaction(*, migrate_first: bool = True) -> Iterator[Connection]:
-    """One transaction on the configured database (brought to the latest schema first)."""
-    from gis.db import make_engine, migrate, resolve_url
-
-    url = resolve_url(load_settings())
-    if migrate_first:
-        migrate(url)
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def _actor() -> str:
