@@ -183,35 +183,7 @@ def undo(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Run backwards the actor's latest edit of the layer that is not undone yet."""
-    scope = authorize(actor, Permission.EDIT_LAYERS)
-    layer = lock_layer(conn, layer_code)
-    check_version(conn, layer, version)
-    target = _undo_target(conn, layer, actor_name(actor))
-    if target is None:
-        raise Conflict(f"nothing to undo: you have no edit of layer {layer.code!r} left to undo")
-    changes = _changeset(conn, target.id, target.grids).inverse()
-    result = apply_changeset(
-        conn,
-        actor,
-        scope,
-        layer,
-        changes,
-        EditRequest(
-            "undo",
-            f"undo v{target.version} ({target.summary})"[:500],
-            version,
-            dry_run,
-            confirm=True,
-            undoes=target.id,
-        ),
-        settings,
-    )
-    if not dry_run:
-        conn.execute(
-            text("UPDATE grid_edit SET undone_by = :by WHERE id = :id"),
-            {"by": result["edit"], "id": target.id},
-        )
-    return result
+    return _step(conn, actor, layer_code, settings, "undo", version, dry_run)
 
 
 def redo(
@@ -224,13 +196,35 @@ def redo(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Run again the edit the actor's latest undo ran backwards."""
+    return _step(conn, actor, layer_code, settings, "redo", version, dry_run)
+
+
+def _step(
+    conn: Connection,
+    actor: Actor,
+    layer_code: str,
+    settings: Settings,
+    kind: str,
+    version: int | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """An undo or a redo is an edit of its own, linked both ways to the one it reverses, so the
+    history is never rewritten and each planner's stacks can be read back from it."""
     scope = authorize(actor, Permission.EDIT_LAYERS)
     layer = lock_layer(conn, layer_code)
     check_version(conn, layer, version)
-    target = _redo_target(conn, layer, actor_name(actor))
-    if target is None:
-        raise Conflict(f"nothing to redo on layer {layer.code!r}")
-    changes = _changeset(conn, target.original_id, target.grids)
+    if kind == "undo":
+        target = _undo_target(conn, layer, actor_name(actor))
+        if target is None:
+            raise Conflict(
+                f"nothing to undo: you have no edit of layer {layer.code!r} left to undo"
+            )
+        changes = _changeset(conn, target.id, target.grids).inverse()
+    else:
+        target = _redo_target(conn, layer, actor_name(actor))
+        if target is None:
+            raise Conflict(f"nothing to redo on layer {layer.code!r}")
+        changes = _changeset(conn, target.original_id, target.grids)
     result = apply_changeset(
         conn,
         actor,
@@ -238,8 +232,8 @@ def redo(
         layer,
         changes,
         EditRequest(
-            "redo",
-            f"redo v{target.version} ({target.summary})"[:500],
+            kind,
+            f"{kind} v{target.version} ({target.summary})"[:500],
             version,
             dry_run,
             confirm=True,
