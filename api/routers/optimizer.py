@@ -14,7 +14,9 @@ from gis.errors import Conflict, Forbidden
 from gis.jobs import Job, JobRunner
 from gis.optimizer.service import check_area, optimize_area
 
-router = APIRouter(prefix="/optimizer", tags=["optimizer"])
+# Superseded by /scenarios (stored in PostGIS, survive restarts, keep locked grids, can be
+# compared and adopted); kept for scripts written against it, and marked deprecated.
+router = APIRouter(prefix="/optimizer", tags=["optimizer"], deprecated=True)
 Runner = Annotated[User, Depends(require_permission(Permission.RUN_SCENARIOS))]
 
 
