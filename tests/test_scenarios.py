@@ -129,6 +129,37 @@ def test_adopting_a_stale_scenario_is_refused_with_the_reason(client_as, conn) -
     assert kinds["unified"] == "unified" and kinds[f"scenario-{sid}"] == "scenario"
 
 
+def test_a_scenario_exports_and_a_planner_edits_it_before_adoption(client_as, conn) -> None:
+    """A scenario's proposal is a grid layer: the export and the editor work on it as on any."""
+    county = client_as("t-county")
+    sid = _create(county, target_count=3)["id"]
+    _run(conn)
+    layer = f"scenario-{sid}"
+    proposal = _units_of(conn, layer)
+    exported = county.get(f"/layers/{layer}/export", params={"format": "geojson"})
+    assert exported.status_code == 200, exported.text
+    features = exported.json()["features"]
+    assert {f["properties"]["code"] for f in features} == set(proposal)
+
+    # A planner moves one unit between two neighbouring proposed grids of community A.
+    planner = client_as("t-planner")
+    grids_a = sorted(code for code in proposal if code.startswith(COMMUNITY_A))
+    source, target = grids_a[0], grids_a[1]
+    unit = sorted(proposal[source])[0]
+    version = conn.execute(
+        text("SELECT version FROM grid_layer WHERE code = :l"), {"l": layer}
+    ).scalar_one()
+    body = {"units": [unit], "to": target, "version": version, "confirm": True}
+    r = planner.post(f"/layers/{layer}/edits", json=body)
+    assert r.status_code == 200, r.text
+    edited = _units_of(conn, layer)
+    assert unit in edited[target] and unit not in edited.get(source, frozenset())
+    # The unified layer did not change, so the edited scenario can still be adopted, as edited.
+    r = county.post(f"/scenarios/{sid}/adopt")
+    assert r.status_code == 200, r.text
+    assert set(edited.values()) <= set(_units_of(conn, "unified").values())
+
+
 def test_cancel_a_queued_scenario(client_as, conn) -> None:
     client = client_as("t-county")
     sid = _create(client, target_count=3)["id"]
