@@ -46,7 +46,8 @@ def list_layers(
                    count(*) FILTER (WHERE g.community_count > 1) AS grids_crossing_communities
             FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id AND ({reach.sql})
             GROUP BY l.id
-            ORDER BY CASE l.kind WHEN 'unified' THEN 0 WHEN 'department' THEN 1 ELSE 2 END, l.id
+            ORDER BY CASE l.kind WHEN 'unified' THEN 0 WHEN 'department' THEN 1
+                          WHEN 'scenario' THEN 2 ELSE 3 END, l.id
             """
         ),
         reach.params,

@@ -39,7 +39,8 @@
   var KIND_HEADINGS = {
     unified: '网格图层 Grid layers',
     department: '部门网格 Departments',
-    scenario: '方案 Scenarios'
+    scenario: '方案 Scenarios',
+    history: '历史网格 Superseded unified layers'
   };
 
   // Diverging blue → sage → orange-red; checked for deuteranopia, protanopia and tritanopia

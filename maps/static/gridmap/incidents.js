@@ -59,6 +59,17 @@
     var allPoints = null;
     var fitted = false;
 
+    // The communities as a quiet background, so that points have a place on a map without tiles.
+    map.createPane('giBackground');
+    map.getPane('giBackground').style.zIndex = 250;
+    fetchJson('/communities').then(function (fc) {
+      L.geoJSON(fc, {
+        pane: 'giBackground',
+        interactive: false,
+        style: {color: '#8796a8', weight: 1, opacity: 0.8, fillColor: '#eef1f4', fillOpacity: 0.7}
+      }).addTo(map);
+    }).catch(function (err) { console.warn('community outlines: ' + err); });
+
     function filterQuery(extra) {
       var data = new FormData(filterForm);
       var params = new URLSearchParams();
