@@ -59,8 +59,8 @@ def _nav(viewer: Viewer | None) -> str:
     if viewer is None or not viewer.pages:
         return ""
     links = "".join(
-        f'<a href="{escape(p.href)}" data-testid="{escape(p.testid)}">{escape(p.label)}'
-        f' <span class="gm-en">{escape(p.label_en)}</span></a>'
+        f'<a href="{escape(p.href)}" data-testid="{escape(p.testid)}"'
+        f' title="{escape(p.label_en)}">{escape(p.label)}</a>'
         for p in viewer.pages
     )
     return f'<nav class="gm-nav" aria-label="页面 Pages">{links}</nav>'
