@@ -184,7 +184,7 @@ def assign_cmd(
 ) -> None:
     """Give a member a role over a grid, a building or an entrance unit (audited)."""
     from gis.party import Target, assign
-    from gis.party.common import parse_role
+    from gis.party.common import parse_role, today
 
     settings = load_settings()
     with _transaction() as conn:
@@ -194,7 +194,7 @@ def assign_cmd(
             member=member,
             role=parse_role(role),
             target=Target.parse(target),
-            starts_on=_date(starts_on) or dt.date.today(),
+            starts_on=_date(starts_on) or today(),
             ends_on=_date(ends_on),
             max_buildings=settings.party_max_buildings,
             replace=replace,
@@ -214,9 +214,10 @@ def end_cmd(
 ) -> None:
     """End an assignment (the row stays: history is kept; audited)."""
     from gis.party import end_assignment
+    from gis.party.common import today
 
     with _transaction() as conn:
-        ended = end_assignment(conn, _actor(), assignment, _date(on) or dt.date.today())
+        ended = end_assignment(conn, _actor(), assignment, _date(on) or today())
     typer.echo(f"assignment {ended['id']} ends on {ended['ends_on']}")
 
 
@@ -224,13 +225,21 @@ def end_cmd(
 @friendly
 def history_cmd(target: Annotated[str, typer.Argument(help=TARGET_HELP)]) -> None:
     """Every assignment a target has had, newest first."""
-    from gis.party import AssignmentQuery, Target, list_assignments
+    from gis.party import AssignmentQuery, Target, archived_assignments, list_assignments
 
+    parsed = Target.parse(target)
     with _transaction() as conn:
-        page = list_assignments(
-            conn, _actor(), AssignmentQuery(target=Target.parse(target), history=True)
+        page = list_assignments(conn, _actor(), AssignmentQuery(target=parsed, history=True))
+        archived: list[dict[str, Any]] = []
+        if parsed.kind == "grid":  # the record of a grid that was deleted (merged away)
+            archived = archived_assignments(conn, _actor(), parsed.layer, parsed.code)
+    typer.echo(f"{page['numberMatched'] + len(archived)} assignment(s) of {target}")
+    for a in archived:
+        member = a["member"]
+        typer.echo(
+            f"  {a['id']:>7} {a['role_label']:5} {member['code']:9} {member['name']:6} "
+            f"{a['starts_on']} – {a['ends_on']} (grid deleted {a['grid_deleted_at'][:10]})"
         )
-    typer.echo(f"{page['numberMatched']} assignment(s) of {target}")
     for a in page["items"]:
         member = a["member"] or {}
         typer.echo(

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,11 +109,17 @@ def create(
         typer.echo("queued: the server's worker runs it; follow with `gridmap scenario show`")
         return
 
+    live = sys.stdout.isatty()  # a log file gets the total once, not a line per community
+
     def progress(done: int, total: int) -> None:
-        typer.echo(f"\r  communities {done}/{total}", nl=False)
+        if live:
+            typer.echo(f"\r  communities {done}/{total}", nl=False)
+        elif done == total:
+            typer.echo(f"  communities {done}/{total}")
 
     ran = ScenarioWorker(_engine(settings)).run_one(scenario["job"]["id"], hook=progress)
-    typer.echo("")
+    if live:
+        typer.echo("")
     _summary(settings, scenario["id"])
     if ran is None or ran[1] != "done":
         raise typer.Exit(1)

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from gis import editing
 from gis.editing import EditOptions, MoveGroup
 from gis.errors import Forbidden
+from gis.party.common import today as party_today
 from gis.settings import Settings
 from tests.conftest import ClientAs
 from tests.party_city import insert_assignment, seed_members
@@ -552,12 +553,12 @@ def test_a_grid_left_empty_is_removed_and_undo_brings_it_back(
 
 
 def test_a_merged_away_grid_keeps_the_record_of_who_led_it(
-    planner: TestClient, conn: Connection
+    planner: TestClient, client_as: ClientAs, conn: Connection
 ) -> None:
     """The grid goes, its assignments with it (cascade); the archive keeps them, ended today."""
     people = seed_members(conn)
     member = next(iter(people.values())).code
-    before = dt.date.today() - dt.timedelta(days=400)
+    before = party_today() - dt.timedelta(days=400)
     past = insert_assignment(
         conn, member, "grid_leader", grid=G2, starts_on=before, ends_on=before + dt.timedelta(9)
     )
@@ -581,5 +582,15 @@ def test_a_merged_away_grid_keeps_the_record_of_who_led_it(
     ).all()
     assert [tuple(r) for r in kept] == [
         (past, "grid_leader", "unified", G2, before, before + dt.timedelta(9)),
-        (current, "grid_leader", "unified", G2, before + dt.timedelta(10), dt.date.today()),
+        (current, "grid_leader", "unified", G2, before + dt.timedelta(10), party_today()),
     ]
+    # The party office reads the record back (names in full); a planner sees them masked; a
+    # field worker, whose scope is one live grid, sees none.
+    member_row = people[next(iter(people))]
+    office = client_as("t-party").get(f"/party/archive/unified/{G2}")
+    assert office.status_code == 200, office.text
+    assert [a["id"] for a in office.json()] == [current, past]
+    assert office.json()[0]["member"]["name"] == member_row.name
+    masked = planner.get(f"/party/archive/unified/{G2}").json()[0]["member"]["name"]
+    assert masked != member_row.name and masked[0] == member_row.name[0]
+    assert client_as("t-worker").get(f"/party/archive/unified/{G2}").json() == []

@@ -31,6 +31,7 @@ from gis.party import (
     suggest_leaders,
     uncovered,
 )
+from gis.party.common import today
 from gis.scope import Scope
 from tests.conftest import ClientAs, scalar
 from tests.party_city import (
@@ -402,18 +403,18 @@ def test_assign_end_and_one_click_from_suggestion(
     best = staff.get("/party/suggestions", params={"building": building(5)}).json()["items"][0]
     made = staff.post("/party/assignments", json={
         "member": best["code"], "role": "building_leader", "target": f"building:{building(5)}",
-        "starts_on": dt.date.today().isoformat()})  # fmt: skip
+        "starts_on": today().isoformat()})  # fmt: skip
     assert made.status_code == 201, made.text
     created = made.json()
     assert created["member"]["name"] == best["name"] and created["active"] is True
     again = staff.post("/party/assignments", json={
         "member": "TT008", "role": "building_leader", "target": f"building:{building(5)}",
-        "starts_on": dt.date.today().isoformat()})  # fmt: skip
+        "starts_on": today().isoformat()})  # fmt: skip
     assert again.status_code == 409
     assert best["code"] in again.json()["detail"] and again.json()["holder"] == best["code"]
     ended = staff.post(f"/party/assignments/{created['id']}/end",
-                       json={"ends_on": dt.date.today().isoformat()})  # fmt: skip
-    assert ended.status_code == 200 and ended.json()["ends_on"] == dt.date.today().isoformat()
+                       json={"ends_on": today().isoformat()})  # fmt: skip
+    assert ended.status_code == 200 and ended.json()["ends_on"] == today().isoformat()
     assert scalar(conn, "SELECT count(*) FROM assignment WHERE id = :i", i=created["id"]) == 1
     # Out of scope (community B) and bad input.
     assert staff.post("/party/assignments", json={

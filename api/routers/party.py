@@ -23,6 +23,7 @@ from gis.party import (
     AssignmentQuery,
     PartyRole,
     Target,
+    archived_assignments,
     assign,
     assignments_geojson,
     coverage,
@@ -205,6 +206,14 @@ def export(
             "X-Gridmap-Personal-Data": out.personal_data,
         },
     )
+
+
+@router.get(
+    "/archive/{layer}/{grid}",
+    summary="Assignments of a grid that was deleted (merged away, re-imported)",
+)
+def archived(conn: ConnDep, viewer: Viewer, layer: str, grid: str) -> list[dict[str, Any]]:
+    return archived_assignments(conn, viewer, layer, grid, scope=viewer.scope)
 
 
 @router.get("/assignments/{assignment_id}", summary="One assignment")

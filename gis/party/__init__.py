@@ -9,6 +9,7 @@ the field worker's own grid, and exports.
 - :mod:`gis.party.export` — CSV/XLSX of assignments that say which fields they carry.
 """
 
+from gis.party.archive import archived_assignments
 from gis.party.assignments import (
     AssignmentQuery,
     assign,
@@ -29,6 +30,7 @@ __all__ = [
     "AssignmentQuery",
     "PartyRole",
     "Target",
+    "archived_assignments",
     "assign",
     "assignments_geojson",
     "coverage",

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from gis.accounts import User
 from gis.audit import Actor
@@ -197,5 +198,9 @@ def person(row: dict[str, Any] | None, full: bool) -> dict[str, Any] | None:
     return out
 
 
+#: Assignment periods are dates in China Standard Time, whatever the server's clock zone is.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
 def today() -> dt.date:
-    return dt.date.today()
+    return dt.datetime.now(CHINA).date()

@@ -40,7 +40,8 @@ BEGIN
     INSERT INTO assignment_archive (id, member_id, role, layer_code, grid_code, starts_on,
                                     ends_on, organisation_id, created_at)
     SELECT a.id, a.member_id, a.role, l.code, OLD.code, a.starts_on,
-           coalesce(a.ends_on, greatest(a.starts_on, current_date)), a.organisation_id,
+           coalesce(a.ends_on, greatest(a.starts_on, (now() AT TIME ZONE 'Asia/Shanghai')::date)),
+           a.organisation_id,
            a.created_at
     FROM assignment a LEFT JOIN grid_layer l ON l.id = OLD.layer_id
     WHERE a.grid_id = OLD.id;
@@ -86,7 +87,7 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_party_member_geog ON party_member USING gist ((geom::geography))")
     # A grid can go (an editor merge empties it, a layer is re-imported); its assignments would go
     # with it (ON DELETE CASCADE), and with them the record of who led it. A trigger files them
-    # here first, under the grid's layer and code, ended on the day the grid went.
+    # here first, under the grid's layer and code, ended on the day (China time) the grid went.
     op.create_table(
         "assignment_archive",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
