@@ -319,6 +319,14 @@ def test_xlsx_buildings_by_lon_lat_and_kml_incidents(conn: Connection, tmp_path:
         )
     ).one()
     assert row[0] == unit_code(5) and row[1] == "reported" and row[2].hour == 8
+    # Located like any other incident: its unified grid and H3 cell are filled in.
+    located = conn.execute(
+        text(
+            "SELECT g.code, i.h3_cell IS NOT NULL, i.source FROM incident i "
+            "JOIN grid g ON g.id = i.grid_id WHERE i.code = 'K0001'"
+        )
+    ).one()
+    assert tuple(located) == (f"{COMMUNITY_A}002", True, "import")
 
 
 # ----------------------------------------------------------------------------- refusals

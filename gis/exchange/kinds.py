@@ -148,6 +148,3 @@ KINDS: dict[str, Kind] = {
         ),
     )
 }
-
-#: Incident states, as the sample and the incidents workflow name them.
-INCIDENT_STATES = ("reported", "dispatched", "signed", "handled", "fed_back", "evaluated")

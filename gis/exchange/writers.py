@@ -20,9 +20,10 @@ from gis import audit
 from gis.audit import Actor
 from gis.errors import Conflict, Forbidden, NotFound
 from gis.exchange.importing import ImportOptions, _rows_problems, check_scope_codes
-from gis.exchange.kinds import INCIDENT_STATES
 from gis.exchange.report import MAX_LISTED, ImportReport, Problem
 from gis.grids import refresh_grids
+from gis.incidents.backfill import backfill_loaded
+from gis.incidents.workflow import STATES as INCIDENT_STATES
 from gis.scope import Scope
 from gis.settings import WorkloadWeights
 
@@ -409,6 +410,9 @@ def write_incidents(ctx: Ctx) -> None:
         )
     ).rowcount
     report.written["incident inserted"] = inserted
+    # Like a city package's incidents: unified grid, building, H3 cell and workflow times, so the
+    # imported ones count on the incident map and in the figures.
+    backfill_loaded(conn, source="import")
     if skipped:
         report.warnings.append(
             f"{len(skipped)} incident(s) already present were left as they are (their workflow "

@@ -53,7 +53,7 @@ WITH t AS (
     WHERE i.h3_cell IS NULL
 )
 UPDATE incident i SET
-    source = 'package',
+    source = :source,
     dispatched_at = CASE WHEN i.state IN {_REACHED["dispatched"]} THEN t.dispatched_at END,
     sign_due_at = CASE WHEN i.state IN {_REACHED["dispatched"]}
         THEN t.dispatched_at + {_HOURS.format(h="t.sign_hours")} END,
@@ -97,12 +97,12 @@ WHERE j.id = i.id AND i.h3_cell IS NULL
 """
 
 
-def backfill_loaded(conn: Connection) -> int:
-    """Fill grid, building, timestamps and H3 cell of incidents that have no cell yet; returns
-    how many."""
+def backfill_loaded(conn: Connection, source: str = "package") -> int:
+    """Fill grid, building, timestamps and H3 cell of incidents that have no cell yet (those
+    just loaded from a package, or imported from a file: ``source``); returns how many."""
     conn.execute(text(GRID_SQL))
     conn.execute(text(BUILDING_SQL), {"deg": _SNAP_DEGREES, "snap": SNAP_METRES})
-    conn.execute(text(TIMES_SQL))
+    conn.execute(text(TIMES_SQL), {"source": source})
     rows = conn.execute(
         text("SELECT id, ST_X(geom), ST_Y(geom) FROM incident WHERE h3_cell IS NULL ORDER BY id")
     ).all()
