@@ -1,14 +1,16 @@
-"""Coordinate systems Chinese maps use, for display: GCJ-02 (AMap/Tencent tiles).
+"""The shifted coordinate systems Chinese maps use: GCJ-02 (AMap/Tencent), BD-09 (Baidu).
 
 Data stay in WGS84 (EPSG:4326) in the database. When a county's base map is a GCJ-02 tile
 source, geometry sent to the page is shifted into GCJ-02 so that it lines up with the tiles (the
 raw offset is several hundred metres). The shift itself is prcoords' (public domain, the
-widely-used published formula); we only apply it to coordinate arrays.
+widely-used published formula); we only apply it to coordinate arrays, both ways: imports
+(gis.exchange) and reported points (gis.incidents) come back to WGS84 through the same functions.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,20 +22,59 @@ from gis.errors import Invalid
 DISPLAY_CRS = ("wgs84", "gcj02")
 
 
-def _wgs_to_gcj(lon: float, lat: float) -> tuple[float, float]:
-    shifted = prcoords.wgs_gcj(prcoords.Coords(lat, lon), check_china=False)
-    return shifted.lon, shifted.lat
+SHIFTED = ("gcj02", "bd09")
+
+_Fwd = Callable[..., prcoords.Coords]
+#: system → (WGS84 → shifted, shifted → WGS84 as prcoords iterates it)
+_PAIRS: dict[str, tuple[_Fwd, _Fwd]] = {
+    "gcj02": (prcoords.wgs_gcj, prcoords.gcj_wgs_bored),
+    "bd09": (prcoords.wgs_bd, prcoords.bd_wgs_bored),
+}
 
 
-_vector_wgs_to_gcj = np.vectorize(_wgs_to_gcj, otypes=[float, float])
+def _pointwise(func: Callable[[float, float], tuple[float, float]]) -> Callable[..., np.ndarray]:
+    """An (N, 2) lon/lat array function from a one-point function (prcoords is scalar)."""
+    vector = np.vectorize(func, otypes=[float, float])
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        if len(coords) == 0:
+            return coords
+        lon, lat = vector(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    return apply
+
+
+def _forward(system: str) -> Callable[[float, float], tuple[float, float]]:
+    fwd = _PAIRS[system][0]
+
+    def one(lon: float, lat: float) -> tuple[float, float]:
+        out = fwd(prcoords.Coords(lat, lon), False)
+        return out.lon, out.lat
+
+    return one
+
+
+def _inverse(system: str) -> Callable[[float, float], tuple[float, float]]:
+    """prcoords' iterative inverse plus one more fixed-point step (≈2 mm → well under 1 mm)."""
+    fwd, rev = _PAIRS[system]
+
+    def one(lon: float, lat: float) -> tuple[float, float]:
+        guess = rev(prcoords.Coords(lat, lon), False)
+        again = fwd(guess, False)
+        return guess.lon - (again.lon - lon), guess.lat - (again.lat - lat)
+
+    return one
+
+
+#: (N, 2) lon/lat arrays from WGS84 into a shifted system, and back.
+FROM_WGS84 = {system: _pointwise(_forward(system)) for system in SHIFTED}
+TO_WGS84 = {system: _pointwise(_inverse(system)) for system in SHIFTED}
 
 
 def wgs84_to_gcj02(coords: np.ndarray) -> np.ndarray:
     """Shift an (N, 2) array of lon/lat from WGS84 to GCJ-02."""
-    if len(coords) == 0:
-        return coords
-    lon, lat = _vector_wgs_to_gcj(coords[:, 0], coords[:, 1])
-    return np.column_stack([lon, lat])
+    return FROM_WGS84["gcj02"](coords)
 
 
 def check_display_crs(crs: str) -> str:

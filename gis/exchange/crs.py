@@ -16,15 +16,14 @@ Three families arrive in practice:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import prcoords
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from gis.crs import FROM_WGS84, TO_WGS84
 from gis.errors import Invalid, InvalidFile
 
 WGS84 = CRS.from_epsg(4326)
@@ -90,54 +89,13 @@ def export_crs(name: str) -> SourceCrs:
 
 # ----------------------------------------------------------------------------- GCJ-02 / BD-09
 
-Fwd = Callable[[prcoords.Coords, bool], prcoords.Coords]
-
-
-def _pointwise(func: Callable[[float, float], tuple[float, float]]) -> Callable[..., np.ndarray]:
-    vector = np.vectorize(func, otypes=[float, float])
-
-    def apply(coords: np.ndarray) -> np.ndarray:
-        if len(coords) == 0:
-            return coords
-        lon, lat = vector(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon, lat])
-
-    return apply
-
-
-def _forward(fwd: Fwd) -> Callable[[float, float], tuple[float, float]]:
-    def one(lon: float, lat: float) -> tuple[float, float]:
-        out = fwd(prcoords.Coords(lat, lon), False)
-        return out.lon, out.lat
-
-    return one
-
-
-def _inverse(fwd: Fwd, rev: Fwd) -> Callable[[float, float], tuple[float, float]]:
-    """prcoords' iterative inverse plus one more fixed-point step (≈2 mm → well under 1 mm)."""
-
-    def one(lon: float, lat: float) -> tuple[float, float]:
-        guess = rev(prcoords.Coords(lat, lon), False)
-        again = fwd(guess, False)
-        return guess.lon - (again.lon - lon), guess.lat - (again.lat - lat)
-
-    return one
-
-
-_TO_WGS = {
-    "gcj02": _pointwise(_inverse(prcoords.wgs_gcj, prcoords.gcj_wgs_bored)),
-    "bd09": _pointwise(_inverse(prcoords.wgs_bd, prcoords.bd_wgs_bored)),
-}
-_FROM_WGS = {
-    "gcj02": _pointwise(_forward(prcoords.wgs_gcj)),
-    "bd09": _pointwise(_forward(prcoords.wgs_bd)),
-}
+# The shift both ways lives in gis.crs (one home for it: display, imports, reported points).
 
 
 def to_wgs84(geoms: np.ndarray, source: SourceCrs) -> np.ndarray:
     """Shapely geometries in ``source`` → WGS84 lon/lat (vectorised over coordinate arrays)."""
     if source.shifted:
-        return shapely.transform(geoms, _TO_WGS[source.shifted])
+        return shapely.transform(geoms, TO_WGS84[source.shifted])
     assert source.crs is not None
     if source.crs.equals(WGS84):
         return geoms
@@ -150,7 +108,7 @@ def to_wgs84(geoms: np.ndarray, source: SourceCrs) -> np.ndarray:
 def from_wgs84(geoms: np.ndarray, target: SourceCrs) -> np.ndarray:
     """WGS84 geometries → ``target`` (an export's coordinate system)."""
     if target.shifted:
-        return shapely.transform(geoms, _FROM_WGS[target.shifted])
+        return shapely.transform(geoms, FROM_WGS84[target.shifted])
     assert target.crs is not None
     if target.crs.equals(WGS84):
         return geoms

@@ -40,10 +40,11 @@ from sqlalchemy import Connection, text
 from gis import audit
 from gis.accounts import Permission, authorize
 from gis.audit import Actor
-from gis.errors import InvalidFile
+from gis.crs import TO_WGS84
+from gis.errors import Invalid, InvalidFile
 from gis.incidents.catalogue import categories
 from gis.incidents.hexagons import cells_of
-from gis.incidents.reporting import _SNAP_DEGREES, REPORTER_KINDS, SNAP_METRES, to_wgs84
+from gis.incidents.reporting import _SNAP_DEGREES, INPUT_CRS, REPORTER_KINDS, SNAP_METRES
 from gis.incidents.workflow import STATES
 
 REQUIRED = ("category", "reported_at", "lon", "lat")
@@ -129,9 +130,11 @@ def check(conn: Connection, path: Path, frame: pd.DataFrame, crs: str) -> pd.Dat
             first = _first_bad(bad)
             raise _fail(path, first, name, f"{frame[name][first]!r} is not a {name} in degrees")
     if crs != "wgs84":
-        shifted = [to_wgs84(x, y, crs) for x, y in zip(lon, lat, strict=True)]
-        lon = pd.Series([p[0] for p in shifted], index=frame.index)
-        lat = pd.Series([p[1] for p in shifted], index=frame.index)
+        if crs not in TO_WGS84:
+            raise Invalid(f"crs must be one of {', '.join(INPUT_CRS)}; got {crs!r}", crs=crs)
+        back = TO_WGS84[crs](np.column_stack([lon.to_numpy(), lat.to_numpy()]))
+        lon = pd.Series(back[:, 0], index=frame.index)
+        lat = pd.Series(back[:, 1], index=frame.index)
     frame["reporter_kind"] = frame["reporter_kind"].replace("", "hotline")
     bad = ~frame["reporter_kind"].isin(REPORTER_KINDS)
     if bad.any():

@@ -23,12 +23,13 @@ import datetime as dt
 from typing import Any
 
 import h3
-import prcoords
+import numpy as np
 from sqlalchemy import Connection, text
 
 from gis import audit
 from gis.accounts import Permission, User
 from gis.audit import Actor
+from gis.crs import TO_WGS84
 from gis.errors import Forbidden, Invalid
 from gis.incidents.access import require_any
 from gis.incidents.catalogue import get_category
@@ -47,16 +48,13 @@ ROUTER_ACTOR = "system:admission-lists"
 
 
 def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
-    """A point given in GCJ-02 (AMap, Tencent) or BD-09 (Baidu) back in WGS84 (prcoords)."""
+    """A point given in GCJ-02 (AMap, Tencent) or BD-09 (Baidu) back in WGS84 (gis.crs)."""
     if crs == "wgs84":
         return lon, lat
-    if crs == "gcj02":
-        back = prcoords.gcj_wgs_bored(prcoords.Coords(lat, lon))
-    elif crs == "bd09":
-        back = prcoords.bd_wgs_bored(prcoords.Coords(lat, lon))
-    else:
+    if crs not in TO_WGS84:
         raise Invalid(f"crs must be one of {', '.join(INPUT_CRS)}; got {crs!r}", crs=crs)
-    return back.lon, back.lat
+    back = TO_WGS84[crs](np.array([[lon, lat]]))
+    return float(back[0, 0]), float(back[0, 1])
 
 
 def h3_cell(lon: float, lat: float) -> int:
