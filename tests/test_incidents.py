@@ -13,14 +13,16 @@ import itertools
 from pathlib import Path
 
 import h3
+import numpy as np
 import openpyxl
 import pytest
 from sqlalchemy import text
 
+from gis.crs import FROM_WGS84
 from gis.errors import IllegalTransition, InvalidFile
 from gis.incidents.hexagons import parent_sql, resolution_for_zoom
 from gis.incidents.importer import import_incidents
-from gis.incidents.reporting import create_incident
+from gis.incidents.reporting import create_incident, to_wgs84
 from gis.incidents.workflow import ACTIONS, STATES, allowed_actions, transition
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, cell, unit_code
 
@@ -530,3 +532,13 @@ def test_transition_refuses_unknown_actions(conn) -> None:
         transition(conn, SYSTEM, code, "teleport")
     with pytest.raises(IllegalTransition):
         transition(conn, SYSTEM, code, "sign")
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+def test_a_point_read_off_a_chinese_web_map_comes_back_to_wgs84(system: str) -> None:
+    """A phone app on AMap or Baidu reports shifted coordinates (hundreds of metres off)."""
+    lon, lat = X0 + 1.5 * STEP, Y0 + 1.5 * STEP
+    shifted = FROM_WGS84[system](np.array([[lon, lat]]))[0]
+    assert abs(shifted[0] - lon) > 0.003  # the raw offset is several hundred metres
+    back = to_wgs84(float(shifted[0]), float(shifted[1]), system)
+    assert back == pytest.approx((lon, lat), abs=1e-8)  # about a millimetre
