@@ -26,11 +26,11 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, text
 
 from gis.errors import Invalid
+from gis.spreadsheet import defused
 
 ACTOR_LENGTH = 64
 COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")
 # A cell starting with one of these is a formula to Excel or LibreOffice (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class HasUsername(Protocol):
@@ -175,8 +175,7 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
-    value = str(value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return str(defused(str(value)))
 
 
 def export_csv(conn: Connection, query: AuditQuery = AuditQuery()) -> Iterator[str]:

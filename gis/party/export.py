@@ -23,6 +23,7 @@ from gis.errors import Invalid
 from gis.party.assignments import AssignmentQuery, list_assignments
 from gis.personal import PERSONAL_FIELDS
 from gis.scope import EVERYTHING, Scope
+from gis.spreadsheet import defused
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -48,7 +49,6 @@ FIELDS: list[tuple[str, str, str]] = [
     ("active", "在任", "current on the day of the export"),
 ]
 COLUMNS = [f[0] for f in FIELDS]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 200_000
 
 
@@ -85,13 +85,6 @@ def _flat(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets an apostrophe (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_assignments(
     conn: Connection,
     viewer: Actor,
@@ -117,7 +110,7 @@ def export_assignments(
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+            writer.writerow(["" if row[c] is None else defused(row[c]) for c in COLUMNS])
         data = buffer.getvalue().encode("utf-8")
     else:
         data = _xlsx(rows, personal, personal_fields, viewer, scope)
@@ -151,7 +144,7 @@ def _xlsx(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(row[c]) for c in COLUMNS])
+        sheet.append([defused(row[c]) for c in COLUMNS])
     sheet.freeze_panes = "A2"
     about = book.create_sheet("说明 About")
     about.append(["字段 Field", "中文", "内容 Holds", "个人信息 Personal data"])

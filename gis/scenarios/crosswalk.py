@@ -22,6 +22,7 @@ from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Conflict
 from gis.scenarios.store import area_filter, get_scenario
+from gis.spreadsheet import defused
 
 _PIECES = """
 WITH au AS (
@@ -213,15 +214,6 @@ def crosswalk(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any
     }
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value  # a spreadsheet would run it as a formula
-    return value
-
-
 def crosswalk_csv(rows: list[dict[str, Any]]) -> str:
     """UTF-8 with a byte-order mark, so that Excel reads the Chinese right."""
     out = io.StringIO()
@@ -229,7 +221,7 @@ def crosswalk_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([HEADERS[c] for c in COLUMNS])
     for r in rows:
-        writer.writerow(["" if r[c] is None else _cell(r[c]) for c in COLUMNS])
+        writer.writerow(["" if r[c] is None else defused(r[c]) for c in COLUMNS])
     return out.getvalue()
 
 
@@ -254,7 +246,7 @@ def crosswalk_xlsx(report: dict[str, Any]) -> bytes:
 
     for r in report["rows"]:
         sheet.append(
-            [share(_cell(r[c])) if i in shares else _cell(r[c]) for i, c in enumerate(COLUMNS)]
+            [share(defused(r[c])) if i in shares else defused(r[c]) for i, c in enumerate(COLUMNS)]
         )
 
     absorbed = book.create_sheet("absorbs 新网格吸收")
@@ -266,7 +258,7 @@ def crosswalk_xlsx(report: dict[str, Any]) -> bytes:
             absorbed.append(
                 [
                     grid["code"],
-                    _cell(grid["name"]),
+                    defused(grid["name"]),
                     a["layer"],
                     a["code"],
                     a["households"],
