@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.errors import Invalid
+from gis.errors import Invalid, InvalidGeometry
 
 #: Six decimals of a degree is ~0.1 m: finer than any boundary a county draws.
 PRECISION = 6
@@ -88,3 +88,19 @@ def feature_sql(id_expr: str, geom_expr: str, properties: dict[str, str]) -> str
         f"{id_expr}, 'geometry', ST_AsGeoJSON({geom_expr}, {PRECISION})::json, "
         f"'properties', json_build_object({props})) AS feature"
     )
+
+
+def lonlat_points(points: list[Any], what: str) -> list[list[float]]:
+    """The lon/lat of each point a page drew (extra ordinates dropped); ``what`` (e.g. "the
+    lasso") names the shape in the refusal of a point that is not degrees in WGS84."""
+    for point in points:
+        if (
+            not isinstance(point, list)
+            or len(point) < 2
+            or not all(isinstance(v, int | float) for v in point[:2])
+            or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)
+        ):
+            raise InvalidGeometry(
+                f"{what} has a point that is not lon/lat in degrees (WGS84): {point!r}"
+            )
+    return [point[:2] for point in points]

@@ -31,6 +31,7 @@ from gis.editing.changeset import (
     lock_layer,
 )
 from gis.errors import Conflict, Invalid, InvalidGeometry, NotFound
+from gis.geojson import lonlat_points
 from gis.scope import Scope
 from gis.settings import Settings
 from gis.workload import workload_sql
@@ -251,17 +252,9 @@ def _line(line: dict[str, Any] | str) -> str:
     coords = data.get("coordinates")
     if not isinstance(coords, list) or not 2 <= len(coords) <= MAX_LINE_POINTS:
         raise InvalidGeometry(f"the split line needs 2 to {MAX_LINE_POINTS} points")
-    for point in coords:
-        if (
-            not isinstance(point, list)
-            or len(point) < 2
-            or not all(isinstance(v, int | float) for v in point[:2])
-            or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)
-        ):
-            raise InvalidGeometry(
-                f"the split line has a point that is not lon/lat in degrees (WGS84): {point!r}"
-            )
-    return json.dumps({"type": "LineString", "coordinates": [p[:2] for p in coords]})
+    return json.dumps(
+        {"type": "LineString", "coordinates": lonlat_points(coords, "the split line")}
+    )
 
 
 def split_grid(

@@ -15,7 +15,7 @@ from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.editing.changeset import Layer, find_layer
 from gis.errors import Invalid, InvalidGeometry
-from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
+from gis.geojson import BBOX_SQL, BBox, collection, feature_sql, lonlat_points
 from gis.settings import Settings
 from gis.workload import workload_sql
 
@@ -152,17 +152,7 @@ def _polygon(polygon: dict[str, Any] | str) -> str:
     ring = rings[0]
     if not 3 <= len(ring) <= MAX_LASSO_POINTS:
         raise InvalidGeometry(f"the lasso needs 3 to {MAX_LASSO_POINTS} points")
-    for point in ring:
-        if (
-            not isinstance(point, list)
-            or len(point) < 2
-            or not all(isinstance(v, int | float) for v in point[:2])
-            or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)
-        ):
-            raise InvalidGeometry(
-                f"the lasso has a point that is not lon/lat in degrees (WGS84): {point!r}"
-            )
-    closed = [p[:2] for p in ring]
+    closed = lonlat_points(ring, "the lasso")
     if closed[0] != closed[-1]:
         closed.append(closed[0])
     return json.dumps({"type": "Polygon", "coordinates": [closed]})
