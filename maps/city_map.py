@@ -25,7 +25,7 @@ from maps.assets import (
     static_url,
 )
 from maps.nav import PageLink
-from maps.page_app import PageApp
+from maps.page_app import DOM_JS, PageApp
 
 TITLE = "Gridmap 网格地图"
 # Where the map opens before the data says where the city is: central Fuzhou (抚州), Jiangxi.
@@ -138,7 +138,10 @@ def build_city_map(settings: Settings, viewer: Viewer | None = None) -> OfflineM
     root.html.add_child(Element(_title_bar(settings, viewer)), name="gm_title_bar", index=0)
     fmap.add_child(
         PageApp(
-            "GridmapCityMap", js=[CITY_MAP_JS], css=[CITY_MAP_CSS], config=page_config(settings)
+            "GridmapCityMap",
+            js=[DOM_JS, CITY_MAP_JS],
+            css=[CITY_MAP_CSS],
+            config=page_config(settings),
         )
     )
     return fmap

@@ -16,7 +16,7 @@ from markupsafe import escape
 from gis.settings import Settings
 from maps.assets import FAVICON, static_url
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer
-from maps.page_app import PageApp
+from maps.page_app import DOM_JS, PageApp
 
 EDIT_JS = "gridmap/edit.js"
 EDIT_CSS = "gridmap/edit.css"
@@ -86,7 +86,12 @@ def edit_page_html(settings: Settings, viewer: Viewer) -> str:
     root.title = TITLE
     root.html.add_child(Element(_header(settings, viewer)), name="ge_header", index=0)
     fmap.add_child(
-        PageApp("GridmapEditor", js=[EDIT_JS], css=[EDIT_CSS], config=page_config(settings, viewer))
+        PageApp(
+            "GridmapEditor",
+            js=[DOM_JS, EDIT_JS],
+            css=[EDIT_CSS],
+            config=page_config(settings, viewer),
+        )
     )
     html = root.render()
     return html.replace("<html>", '<html lang="zh-CN">', 1)

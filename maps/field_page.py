@@ -16,7 +16,7 @@ from markupsafe import escape
 from gis.settings import Settings
 from maps.assets import FAVICON, static_url
 from maps.city_map import OfflineMap
-from maps.page_app import PageApp
+from maps.page_app import DOM_JS, PageApp
 
 FIELD_JS = "gridmap/field.js"
 FIELD_CSS = "gridmap/field.css"
@@ -114,7 +114,7 @@ def build_field_map(settings: Settings, viewer: FieldViewer) -> OfflineMap:
     fmap.add_child(
         PageApp(
             "GridmapField",
-            js=[FIELD_JS],
+            js=[DOM_JS, FIELD_JS],
             css=[FIELD_CSS],
             config={
                 "grid": viewer.grid,

@@ -15,6 +15,9 @@ from folium.template import Template
 
 from maps.assets import FAVICON, static_url
 
+#: Helpers the page scripts share (GridmapDom); list it before a page's own script.
+DOM_JS = "gridmap/dom.js"
+
 
 class PageApp(MacroElement):
     """``PageApp("GridmapEditor", js=[...], css=[...], config={...})``; paths are relative to

@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from maps.assets import FAVICON, static_url
 from maps.city_map import OfflineMap
-from maps.page_app import PageApp
+from maps.page_app import DOM_JS, PageApp
 
 PARTY_JS = "gridmap/party.js"
 PARTY_CSS = "gridmap/party.css"
@@ -90,7 +90,7 @@ def party_page_html(viewer: PartyViewer) -> str:
     fmap.add_child(
         PageApp(
             "GridmapParty",
-            js=[PARTY_JS],
+            js=[DOM_JS, PARTY_JS],
             css=[PARTY_CSS],
             config={
                 "canAssign": viewer.can_assign,

@@ -95,14 +95,7 @@
     return value === null || value === undefined ? '–' : fmt(value * 100, 1) + ' %';
   }
 
-  /** A DOM element with a class and text: text never goes through innerHTML. */
-  function el(tag, className, text, parent) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (parent) parent.appendChild(node);
-    return node;
-  }
+  var el = window.GridmapDom.el;  // dom.js: text never goes through innerHTML
 
   function englishName(layer) {
     return ENGLISH[layer.code] || layer.code;

@@ -62,13 +62,7 @@
     return Number(value).toLocaleString('zh-CN', {minimumFractionDigits: d, maximumFractionDigits: d});
   }
 
-  function el(tag, className, text, parent) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (parent) parent.appendChild(node);
-    return node;
-  }
+  var el = window.GridmapDom.el;  // dom.js: text never goes through innerHTML
 
   function button(parent, zh, en, testid, onClick, className) {
     var b = el('button', 'ge-btn' + (className ? ' ' + className : ''), null, parent);

@@ -20,13 +20,7 @@
   var BUILDING_ZOOM = 15;
   var PAGE = 50;
 
-  function el(tag, className, text, parent) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (parent) parent.appendChild(node);
-    return node;
-  }
+  var el = window.GridmapDom.el;  // dom.js: text never goes through innerHTML
 
   function fmt(value) {
     if (value === null || value === undefined) return '–';
