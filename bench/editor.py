@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from scratch_city import sample_city_database
 from sqlalchemy import Engine, text
 
 from api.app import create_app
 from gis.accounts import Role, create_user
-from gis.db import make_engine, migrate
-from gis.loader import load_city
+from gis.db import make_engine
 from gis.scope import Scope
-from gis.settings import DEFAULT_SAMPLE, load_settings
+from gis.settings import load_settings
 
 BENCH_USER = "bench-editor"
 BENCH_PASSWORD = "quiet-harbour-lantern-0123"
@@ -198,22 +198,8 @@ def main() -> None:
     if args.database_url:
         run(args.database_url, args.trials, sizes, args.seed)
         return
-    from gis.pgcluster import Cluster
-
-    with tempfile.TemporaryDirectory(prefix="gridmap-bench-") as tmp:
-        cluster = Cluster(Path(tmp) / "pg", fast=True)
-        cluster.start()
-        try:
-            url = cluster.url()
-            migrate(url)
-            started = time.perf_counter()
-            engine = make_engine(url)
-            load_city(engine, DEFAULT_SAMPLE, weights=load_settings().weights)
-            engine.dispose()
-            print(f"(scratch PostGIS, sample city loaded in {time.perf_counter() - started:.0f} s)")
-            run(url, args.trials, sizes, args.seed)
-        finally:
-            cluster.destroy()
+    with sample_city_database() as url:
+        run(url, args.trials, sizes, args.seed)
 
 
 if __name__ == "__main__":

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from fastapi.testclient import TestClient
+from scratch_city import sample_city_database
 from sqlalchemy import text
 
 from api.app import create_app
 from gis.accounts import Role, create_user, get_user, open_session
-from gis.db import make_engine, migrate
-from gis.loader import load_city
+from gis.db import make_engine
 from gis.scope import Scope
-from gis.settings import DEFAULT_SAMPLE, load_settings
+from gis.settings import load_settings
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnop"
 CALLS = [
@@ -97,23 +95,8 @@ def main() -> None:
         assert url, "GRIDMAP_DATABASE_URL is not set"
         run(url, args.repeat)
         return
-    from gis.pgcluster import Cluster
-
-    with tempfile.TemporaryDirectory() as tmp:
-        cluster = Cluster(Path(tmp), fast=True)
-        cluster.start()
-        try:
-            url = cluster.url()
-            migrate(url)
-            started = time.perf_counter()
-            load_city(make_engine(url), DEFAULT_SAMPLE)
-            print(
-                f"sample city loaded (with the incident backfill) in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
-            run(url, args.repeat)
-        finally:
-            cluster.destroy()
+    with sample_city_database() as url:
+        run(url, args.repeat)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ GRIDMAP_DATABASE_URL) must hold the sample city (`gridmap load-sample`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import tempfile
 import time
@@ -23,17 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from scratch_city import sample_city_database
 from sqlalchemy import Connection
 
 from api.app import create_app
 from api.deps import get_connection
 from gis.accounts import Role, create_user, get_user, open_session
-from gis.db import make_engine, migrate, resolve_url
+from gis.db import make_engine, resolve_url
 from gis.scenarios.run import savepoint_tx
 from gis.scenarios.store import ScenarioSpec, create_scenario
 from gis.scenarios.worker import run_queued
 from gis.scope import Scope
-from gis.settings import DEFAULT_SAMPLE, load_settings
+from gis.settings import load_settings
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnop"
 
@@ -47,27 +49,16 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return statistics.median(times), min(times), result
 
 
-def _database(throwaway: bool, tmp: Path) -> str:
-    if not throwaway:
-        return resolve_url(load_settings())
-    from gis.loader import load_city
-    from gis.pgcluster import Cluster
-
-    cluster = Cluster(tmp / "pg", fast=True)
-    cluster.start()
-    url = cluster.url()
-    migrate(url)
-    load_city(make_engine(url), DEFAULT_SAMPLE, weights=load_settings().weights)
-    return url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--throwaway", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = _database(args.throwaway, Path(tmp))
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        if args.throwaway:
+            url = stack.enter_context(sample_city_database())
+        else:
+            url = resolve_url(load_settings())
         settings = load_settings(database_url=url, secret_key=SECRET, data_dir=Path(tmp))
         engine = make_engine(url)
         rows: list[tuple[str, float, float, str]] = []

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.auth import OptionalAuth, PolicyDep, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
-from api.routers.pages import _page
+from api.routers.pages import page_response
 from api.schemas import PlainText
 from api.security import csrf_token
 from gis import editing
@@ -350,5 +350,5 @@ def edit_page(
         csrf_token=csrf_token(policy.secret, auth.token),
     )
     if not user.can(Permission.EDIT_LAYERS):
-        return _page(forbidden_page_html(settings, viewer), settings, status=403)
-    return _page(edit_page_html(settings, viewer), settings)
+        return page_response(forbidden_page_html(settings, viewer), settings, status=403)
+    return page_response(edit_page_html(settings, viewer), settings)

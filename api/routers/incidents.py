@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from api.auth import CurrentUser, NowDep, OptionalAuth, PolicyDep, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none
-from api.routers.pages import _page
+from api.routers.pages import page_response
 from api.security import csrf_token
 from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
 from gis.errors import Invalid
@@ -231,7 +231,7 @@ def incident_map_page(
         abilities=abilities,
         department=user.department,
     )
-    return _page(html, settings)
+    return page_response(html, settings)
 
 
 # ----------------------------------------------------------------------------- one incident

@@ -31,7 +31,7 @@ from maps.nav import page_links
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _page(html: str, settings: Settings, status: int = 200) -> HTMLResponse:
+def page_response(html: str, settings: Settings, status: int = 200) -> HTMLResponse:
     """An HTML answer with a fresh CSP nonce on its scripts.
 
     ``no-cache`` makes browsers revalidate the page, so after an upgrade they follow its new
@@ -74,7 +74,7 @@ def city_map(
         csrf_token=csrf_token(policy.secret, auth.token),
         pages=page_links(user),
     )
-    return _page(city_map_html(settings, viewer), settings)
+    return page_response(city_map_html(settings, viewer), settings)
 
 
 def _login_page(
@@ -90,7 +90,7 @@ def _login_page(
         demo_password=DEMO_PASSWORD if demo else None,
         **kwargs,  # type: ignore[arg-type]
     )
-    return _page(html, settings, status)
+    return page_response(html, settings, status)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -16,7 +16,8 @@ from markupsafe import escape
 
 from api.auth import OptionalAuth, PolicyDep
 from api.deps import ConnDep, SettingsDep
-from api.security import add_nonce, csrf_token, new_nonce, page_csp
+from api.routers.pages import page_response
+from api.security import csrf_token
 from gis.accounts import ROLE_LABELS, Permission
 from gis.errors import GridmapError
 from gis.party.field import reachable_grid
@@ -28,15 +29,6 @@ from maps.party_page import PartyViewer, party_page_html
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
-def _html(html: str, settings: Settings, status: int = 200) -> HTMLResponse:
-    nonce = new_nonce()
-    return HTMLResponse(
-        add_nonce(html, nonce),
-        status_code=status,
-        headers={"Cache-Control": "no-cache", "Content-Security-Policy": page_csp(nonce, settings)},
-    )
-
-
 def _refusal(error: GridmapError, settings: Settings) -> HTMLResponse:
     """A plain page saying why (403 for another grid, 404 for no such grid)."""
     page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -45,7 +37,7 @@ def _refusal(error: GridmapError, settings: Settings) -> HTMLResponse:
 <h1 style="font-size:18px">{escape(error.title)}</h1>
 <p data-testid="refusal">{escape(error.message)}</p>
 <p><a href="./">返回地图 Back to the map</a></p></body></html>"""
-    return _html(page, settings, error.status)
+    return page_response(page, settings, error.status)
 
 
 GridQuery = Annotated[str | None, Query(pattern=r"^[0-9]{12}[0-9A-Za-z]{1,12}$")]
@@ -83,7 +75,7 @@ def field_page(
         grid=grid,
         layer=layer,
     )
-    return _html(field_page_html(settings, viewer), settings)
+    return page_response(field_page_html(settings, viewer), settings)
 
 
 @router.get("/party", response_class=HTMLResponse)
@@ -109,4 +101,4 @@ def party_page(
         can_assign=user.can(Permission.MANAGE_ASSIGNMENTS),
         max_buildings=settings.party_max_buildings,
     )
-    return _html(party_page_html(viewer), settings)
+    return page_response(party_page_html(viewer), settings)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import OptionalAuth, PolicyDep
 from api.deps import ConnDep, SettingsDep
-from api.routers.pages import _page
+from api.routers.pages import page_response
 from api.security import csrf_token
 from gis.accounts import Permission, describe_scope
 from gis.scenarios.report import report_data
@@ -46,7 +46,7 @@ def compare_page(
         ),
         {"band": [settings.band_low, settings.band_high], "selected": selected},
     )
-    return _page(page, settings)
+    return page_response(page, settings)
 
 
 @router.get("/scenarios/{scenario_id}/report", response_class=HTMLResponse)
@@ -60,4 +60,4 @@ def report_page(
     """One printable page: map, metrics against today's unified layer, histogram, figures."""
     if auth is None:
         return _login(request)
-    return _page(report_html(report_data(conn, auth.user, scenario_id)), settings)
+    return page_response(report_html(report_data(conn, auth.user, scenario_id)), settings)
