@@ -186,9 +186,9 @@ def export_command(
         engine.dispose()
     target = out / exported.filename if out.is_dir() else out
     target.write_bytes(exported.data)
-    masked = "masked" if exported.masked else "in full"
+    masked = "in full" if exported.personal_data == "full" else "masked"
     typer.echo(
-        f"wrote {target} ({exported.count:,} grids, {len(exported.data):,} bytes); fields: "
+        f"wrote {target} ({exported.rows:,} grids, {len(exported.data):,} bytes); fields: "
         f"{', '.join(exported.fields)}; personal data ({', '.join(exported.personal_fields)}) "
         f"{masked}"
     )

@@ -8,6 +8,8 @@ these values are never written to logs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from gis.accounts import Permission, User
 
 #: The fields that hold personal data, named in exports so the reader knows what they carry.
@@ -37,3 +39,17 @@ def mask_name(name: str | None) -> str | None:
 
 def sees_personal_data(user: User) -> bool:
     return user.can(Permission.VIEW_PERSONAL_DATA)
+
+
+@dataclass
+class ExportFile:
+    """A file for download that says which fields it holds, which of them are personal data,
+    and whether those are in full or masked (sent along as headers by the API)."""
+
+    data: bytes
+    media_type: str
+    filename: str
+    fields: list[str] = field(default_factory=list)
+    personal_fields: list[str] = field(default_factory=list)
+    personal_data: str = "masked"  # 'full' | 'masked'
+    rows: int = 0

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import CurrentUser, ScopeDep, require_permission
 from api.deps import ConnDep, SettingsDep
+from api.downloads import download
 from api.geo import GEO_RESPONSE, CrsQuery, geojson
 from api.problems import problem
 from gis.accounts import Permission, User
@@ -146,16 +147,7 @@ def get_export(
         scope=scope,
         personal=sees_personal_data(user),
     )
-    return Response(
-        exported.data,
-        media_type=exported.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{exported.filename}"',
-            "X-Gridmap-Fields": ",".join(exported.fields),
-            "X-Gridmap-Personal-Fields": ",".join(exported.personal_fields),
-            "X-Gridmap-Personal-Data": "masked" if exported.masked else "full",
-        },
-    )
+    return download(exported)
 
 
 @router.get(

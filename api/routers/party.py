@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import require_permission
 from api.deps import ConnDep, SettingsDep
+from api.downloads import download
 from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from gis.accounts import Permission, User
 from gis.errors import Invalid
@@ -196,16 +197,7 @@ def export(
     names and phones are in full or masked (an XLSX on its 说明 About sheet; both in the
     headers and the file name). Recorded as ``assignment.export``."""
     out = export_assignments(conn, viewer, format, query, scope=viewer.scope)
-    return Response(
-        out.data,
-        media_type=out.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{out.filename}"',
-            "X-Gridmap-Fields": ",".join(out.fields),
-            "X-Gridmap-Personal-Fields": ",".join(out.personal_fields),
-            "X-Gridmap-Personal-Data": out.personal_data,
-        },
-    )
+    return download(out)
 
 
 @router.get(

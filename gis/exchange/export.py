@@ -18,7 +18,6 @@ import io
 import json
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from sqlalchemy import Connection, text
 
 from gis.errors import Invalid, NotFound
 from gis.exchange import crs as crsmod
-from gis.personal import mask_name
+from gis.personal import ExportFile, mask_name
 from gis.scope import EVERYTHING, Scope
 
 FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
@@ -60,17 +59,6 @@ FIELDS: dict[str, tuple[str, str]] = {
     "grid_leader": ("grid leader's name (网格长), personal data", "leader"),
 }
 PERSONAL = ("grid_leader",)
-
-
-@dataclass
-class ExportFile:
-    data: bytes
-    media_type: str
-    filename: str
-    fields: list[str] = field(default_factory=list)
-    personal_fields: list[str] = field(default_factory=list)
-    masked: bool = True
-    count: int = 0
 
 
 def _grids(conn: Connection, layer_code: str, scope: Scope) -> tuple[pd.DataFrame, int]:
@@ -150,8 +138,8 @@ def export_layer(
         base + suffix,
         list(FIELDS),
         list(PERSONAL),
-        masked=not personal,
-        count=len(gdf),
+        personal_data="full" if personal else "masked",
+        rows=len(gdf),
     )
 
 

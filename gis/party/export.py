@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,7 +20,7 @@ from gis import audit
 from gis.audit import Actor, actor_name
 from gis.errors import Invalid
 from gis.party.assignments import AssignmentQuery, list_assignments
-from gis.personal import PERSONAL_FIELDS
+from gis.personal import PERSONAL_FIELDS, ExportFile
 from gis.scope import EVERYTHING, Scope
 from gis.spreadsheet import defused
 
@@ -50,17 +49,6 @@ FIELDS: list[tuple[str, str, str]] = [
 ]
 COLUMNS = [f[0] for f in FIELDS]
 MAX_ROWS = 200_000
-
-
-@dataclass
-class ExportFile:
-    data: bytes
-    media_type: str
-    filename: str
-    fields: list[str] = field(default_factory=list)
-    personal_fields: list[str] = field(default_factory=list)
-    personal_data: str = "masked"  # 'full' | 'masked'
-    rows: int = 0
 
 
 def _flat(item: dict[str, Any]) -> dict[str, Any]:
