@@ -31,9 +31,9 @@ from api.routers.scenarios import router as scenarios_router
 from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
-from gis.db import make_engine, resolve_url
-from gis.jobs import JobRunner
-from gis.settings import Settings, load_settings, resolve_secret_key
+from gis.infra.db import make_engine, resolve_url
+from gis.infra.jobs import JobRunner
+from gis.infra.settings import Settings, load_settings, resolve_secret_key
 from maps.assets import STATIC_DIR
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
-from gis.settings import Settings
+from gis.infra.settings import Settings
 
 
 def get_settings(request: Request) -> Settings:

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gis.settings import Settings
+from gis.infra.settings import Settings
 
 ASGIScope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -31,9 +31,9 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from gis.accounts import Role, create_user
-from gis.db import make_engine
+from gis.infra.db import make_engine
+from gis.infra.settings import load_settings
 from gis.scope import Scope
-from gis.settings import load_settings
 
 BENCH_USER = "bench-editor"
 BENCH_PASSWORD = "quiet-harbour-lantern-0123"

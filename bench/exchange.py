@@ -29,11 +29,11 @@ import shapely
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from gis.db import make_engine, migrate, resolve_url
 from gis.exchange import ImportOptions, export_layer, import_file
 from gis.exchange.crs import from_wgs84, parse_crs, to_wgs84
+from gis.infra.db import make_engine, migrate, resolve_url
+from gis.infra.settings import load_settings
 from gis.loader import load_city
-from gis.settings import load_settings
 
 FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
 

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
-from gis.db import make_engine, resolve_url
-from gis.settings import load_settings
+from gis.infra.db import make_engine, resolve_url
+from gis.infra.settings import load_settings
 
 PEER_SQL = """
     SELECT g.code, g.name, c.code AS community_code, c.name AS community_name,

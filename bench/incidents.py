@@ -19,9 +19,9 @@ from sqlalchemy import text
 
 from api.app import create_app
 from gis.accounts import Role, create_user, get_user, open_session
-from gis.db import make_engine
+from gis.infra.db import make_engine
+from gis.infra.settings import load_settings
 from gis.scope import Scope
-from gis.settings import load_settings
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnop"
 CALLS = [

@@ -15,10 +15,10 @@ import pyogrio
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from gis.db import make_engine, migrate, resolve_url
+from gis.infra.db import make_engine, migrate, resolve_url
+from gis.infra.settings import load_settings
 from gis.layers import table_counts
 from gis.loader import load_city
-from gis.settings import load_settings
 
 
 def main() -> None:

@@ -21,11 +21,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from gis.db import make_engine, resolve_url
 from gis.geojson import BBox
+from gis.infra.db import make_engine, resolve_url
+from gis.infra.settings import load_settings
 from gis.party import coverage, coverage_geojson, field_view, suggest_leaders, uncovered
 from gis.scope import EVERYTHING, Scope
-from gis.settings import load_settings
 
 ACTOR = "system:bench"
 NAIVE_SQL = """

@@ -30,12 +30,12 @@ from sqlalchemy import Connection
 from api.app import create_app
 from api.deps import get_connection
 from gis.accounts import Role, create_user, get_user, open_session
-from gis.db import make_engine, resolve_url
+from gis.infra.db import make_engine, resolve_url
+from gis.infra.settings import load_settings
 from gis.scenarios.run import savepoint_tx
 from gis.scenarios.store import ScenarioSpec, create_scenario
 from gis.scenarios.worker import run_queued
 from gis.scope import Scope
-from gis.settings import load_settings
 
 SECRET = "bench-secret-key-0123456789abcdefghijklmnop"
 

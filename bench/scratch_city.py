@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gis.db import make_engine, migrate
+from gis.infra.db import make_engine, migrate
+from gis.infra.pgcluster import Cluster
+from gis.infra.settings import DEFAULT_SAMPLE, load_settings
 from gis.loader import load_city
-from gis.pgcluster import Cluster
-from gis.settings import DEFAULT_SAMPLE, load_settings
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, text
 
-from gis.settings import WorkloadWeights
+from gis.infra.settings import WorkloadWeights
 from gis.workload import ATTRIBUTES, workload_sql
 
 

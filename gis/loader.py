@@ -26,7 +26,7 @@ from gis.audit import Actor
 from gis.errors import Conflict, InvalidFile
 from gis.grids import refresh_grids
 from gis.incidents.backfill import backfill_loaded
-from gis.settings import WorkloadWeights
+from gis.infra.settings import WorkloadWeights
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gis.settings import WorkloadWeights
+from gis.infra.settings import WorkloadWeights
 
 ATTRIBUTES = ("households", "population", "buildings", "incidents_per_year", "care_people")
 

@@ -15,7 +15,7 @@ import folium
 from branca.element import Element, Figure
 from markupsafe import escape
 
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from maps.assets import (
     CITY_MAP_CSS,
     CITY_MAP_JS,

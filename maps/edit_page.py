@@ -13,7 +13,7 @@ import folium
 from branca.element import Element, Figure
 from markupsafe import escape
 
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from maps.assets import FAVICON, static_url
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer
 from maps.page_app import DOM_JS, PageApp

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from branca.element import Element, Figure
 from markupsafe import escape
 
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from maps.assets import FAVICON, static_url
 from maps.city_map import OfflineMap
 from maps.page_app import DOM_JS, PageApp

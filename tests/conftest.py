@@ -25,11 +25,11 @@ from api.app import create_app
 from api.deps import get_connection
 from api.security import SESSION_COOKIE, csrf_token
 from gis.accounts import Role, create_user, get_user, open_session
-from gis.db import make_engine, migrate
+from gis.infra.db import make_engine, migrate
+from gis.infra.pgcluster import Cluster
+from gis.infra.settings import DEFAULT_SAMPLE, Settings, load_settings
 from gis.loader import load_city
-from gis.pgcluster import Cluster
 from gis.scope import Scope
-from gis.settings import DEFAULT_SAMPLE, Settings, load_settings
 from tests.tiny_city import COMMUNITY_A, DISTRICT, STREET, write_tiny_city
 
 REPO = Path(__file__).resolve().parents[1]

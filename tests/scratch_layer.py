@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, text
 
 from gis.grids import refresh_grids
-from gis.settings import Settings
+from gis.infra.settings import Settings
 
 
 @contextmanager

@@ -32,8 +32,8 @@ from gis.accounts import (
     verify_password,
 )
 from gis.errors import Conflict, Forbidden, Invalid, Misconfigured, NotFound
+from gis.infra.settings import load_settings, resolve_secret_key
 from gis.scope import Scope
-from gis.settings import load_settings, resolve_secret_key
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
 from tests.tiny_city import COMMUNITY_A, DISTRICT
 

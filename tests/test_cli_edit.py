@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from gis.cli import app
-from gis.settings import Settings
+from gis.infra.settings import Settings
+from gridmap_cli.main import app
 from tests.scratch_layer import scratch_layer
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, unit_code
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from gis.cli import app
+from gridmap_cli.main import app
 from tests.tiny_city import DISTRICT
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from gis.accounts import DEMO_PASSWORD, DEMO_USERS, SessionPolicy, authenticate
-from gis.cli import app
+from gridmap_cli.main import app
 from tests.conftest import TEST_SECRET
 
 MADE_HERE = ["first.admin", "cli.planner"] + [u[0] for u in DEMO_USERS]

@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from gis.pgcluster import Cluster
+from gis.infra.pgcluster import Cluster
 
-GRIDMAP = [sys.executable, "-m", "gis.cli"]
+GRIDMAP = [sys.executable, "-m", "gridmap_cli.main"]
 
 
 def run(data_dir: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from tests.browser import Traffic, log_in
 from tests.scratch_layer import scratch_layer as make_scratch_layer
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, unit_code

@@ -24,8 +24,8 @@ from sqlalchemy import Connection, text
 from gis import editing
 from gis.editing import EditOptions, MoveGroup
 from gis.errors import Forbidden
+from gis.infra.settings import Settings
 from gis.party.common import today as party_today
-from gis.settings import Settings
 from tests.conftest import ClientAs
 from tests.party_city import insert_assignment, seed_members
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, cell, unit_code

@@ -12,7 +12,7 @@ from shapely.geometry import box
 from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
-from gis.cli import app as cli_app
+from gridmap_cli.main import app as cli_app
 from tests.exchange_files import DATA, units_frame
 from tests.tiny_city import COMMUNITY_A, unit_code
 

@@ -21,7 +21,7 @@ from schemathesis.checks import (
 
 from api.app import create_app
 from gis.accounts import get_user, open_session
-from gis.settings import load_settings
+from gis.infra.settings import load_settings
 from tests.conftest import TEST_SECRET
 
 #: Examples per operation (each sent as both users): enough to reach every parameter and error

@@ -11,9 +11,9 @@ from shapely.geometry import Polygon
 from sqlalchemy import text
 
 from gis.errors import InvalidFile
+from gis.infra.settings import WorkloadWeights
 from gis.layers import table_counts
 from gis.loader import load_city
-from gis.settings import WorkloadWeights
 from tests.conftest import scalar
 from tests.tiny_city import COMMUNITY_A, cell, unit_code, write_tiny_city
 

@@ -20,7 +20,7 @@ from urllib.request import Request, urlopen
 import pytest
 from fastapi.testclient import TestClient
 
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from maps.city_map import Viewer, city_map_html
 from tests.browser import Traffic, is_local, log_in
 from tests.conftest import TEST_PASSWORD

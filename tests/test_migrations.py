@@ -11,8 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from gis.db import MIGRATIONS, current_revision, downgrade, make_engine, migrate
-from gis.models import Base
+from gis.infra.db import MIGRATIONS, current_revision, downgrade, make_engine, migrate
+from gis.infra.models import Base
 
 #: The foundation's tables; later migrations add their own (the ORM must describe all of them).
 FOUNDATION_TABLES = {

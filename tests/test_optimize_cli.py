@@ -13,7 +13,7 @@ from networkx.readwrite import json_graph
 from shapely.geometry import Polygon, box
 from typer.testing import CliRunner
 
-from gis.cli import app
+from gridmap_cli.main import app
 
 runner = CliRunner()
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from gis.cli import app
+from gridmap_cli.main import app
 from tests.party_city import GRID_A1, ORG_A, ORG_AGENCY, building, seed_members
 from tests.tiny_city import DISTRICT
 

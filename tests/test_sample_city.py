@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from gis.settings import DEFAULT_SAMPLE
+from gis.infra.settings import DEFAULT_SAMPLE
 from tests.conftest import scalar
 
 SAMPLE_DISTRICTS = ("361002", "361003")

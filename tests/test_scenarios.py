@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
+from gis.infra.settings import Settings
 from gis.scenarios.run import savepoint_tx
 from gis.scenarios.store import ScenarioSpec, create_scenario, delete_scenario
 from gis.scenarios.worker import LOCK_CLASS, ScenarioWorker, recover_interrupted, run_queued
-from gis.settings import Settings
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, UNIFIED, unit_code
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import ConnDep
 from gis import __version__
-from gis.health import database_health
+from gis.infra.health import database_health
 
 router = APIRouter(tags=["health"])
 

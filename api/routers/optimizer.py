@@ -11,7 +11,7 @@ from api.auth import require_permission
 from api.deps import SettingsDep
 from gis.accounts import Permission, Role, User
 from gis.errors import Conflict, Forbidden
-from gis.jobs import Job, JobRunner
+from gis.infra.jobs import Job, JobRunner
 from gis.optimizer.service import check_area, optimize_area
 
 # Superseded by /scenarios (stored in PostGIS, survive restarts, keep locked grids, can be

@@ -23,7 +23,7 @@ from api.auth import (
 from api.deps import ConnDep, SettingsDep
 from api.security import add_nonce, csrf_token, new_nonce, page_csp
 from gis.accounts import DEMO_PASSWORD, ROLE_LABELS, demo_logins, describe_scope, logout
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from maps.city_map import Viewer, city_map_html
 from maps.login_page import DemoLogin, login_page_html
 from maps.nav import page_links

@@ -20,9 +20,9 @@ from api.routers.pages import page_response
 from api.security import csrf_token
 from gis.accounts import ROLE_LABELS, Permission
 from gis.errors import GridmapError
+from gis.infra.settings import Settings
 from gis.party.field import reachable_grid
 from gis.scope import DEFAULT_GRID_LAYER
-from gis.settings import Settings
 from maps.field_page import FieldViewer, field_page_html
 from maps.party_page import PartyViewer, party_page_html
 

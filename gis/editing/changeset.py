@@ -30,8 +30,8 @@ from gis.audit import Actor
 from gis.errors import Conflict, Forbidden, Invalid, NotFound
 from gis.geojson import collection, feature_sql
 from gis.grids import refresh_grids
+from gis.infra.settings import Settings
 from gis.scope import Scope
-from gis.settings import Settings
 from gis.workload import band_status
 
 log = logging.getLogger(__name__)

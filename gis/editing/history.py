@@ -35,8 +35,8 @@ from gis.editing.changeset import (
     lock_layer,
 )
 from gis.errors import Conflict, Invalid, NotFound
+from gis.infra.settings import Settings
 from gis.scope import Scope
-from gis.settings import Settings
 
 NORMAL_KINDS = ("move", "new", "split", "merge", "lock", "unlock", "rename", "revert")
 

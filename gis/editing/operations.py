@@ -32,8 +32,8 @@ from gis.editing.changeset import (
 )
 from gis.errors import Conflict, Invalid, InvalidGeometry, NotFound
 from gis.geojson import lonlat_points
+from gis.infra.settings import Settings
 from gis.scope import Scope
-from gis.settings import Settings
 from gis.workload import workload_sql
 
 #: A grid code: its community's 12 digits and 3 more (DB11).

@@ -16,7 +16,7 @@ from gis.audit import Actor
 from gis.editing.changeset import Layer, find_layer
 from gis.errors import Invalid, InvalidGeometry
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql, lonlat_points
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from gis.workload import workload_sql
 
 #: The most units one answer carries; past it the editor asks the planner to zoom in.

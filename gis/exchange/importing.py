@@ -39,9 +39,9 @@ from gis.exchange import crs as crsmod
 from gis.exchange.kinds import KINDS, Field, Kind
 from gis.exchange.readers import Source, read_source
 from gis.exchange.report import MAX_LISTED, ImportRejected, ImportReport, Problem, Repair
+from gis.infra.settings import WorkloadWeights
 from gis.loader import stage
 from gis.scope import Scope
-from gis.settings import WorkloadWeights
 
 log = logging.getLogger(__name__)
 GEOD = Geod(ellps="WGS84")

@@ -24,8 +24,8 @@ from gis.exchange.report import MAX_LISTED, ImportReport, Problem
 from gis.grids import refresh_grids
 from gis.incidents.backfill import backfill_loaded
 from gis.incidents.workflow import STATES as INCIDENT_STATES
+from gis.infra.settings import WorkloadWeights
 from gis.scope import Scope
-from gis.settings import WorkloadWeights
 
 
 @dataclass(frozen=True)

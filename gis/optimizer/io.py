@@ -25,9 +25,9 @@ from networkx.readwrite import json_graph
 from sqlalchemy import Engine
 
 from gis.errors import Invalid, InvalidFile, InvalidGeometry
+from gis.infra.settings import WorkloadWeights
 from gis.optimizer.graph import UnitGraph, encode_groups, from_edges, from_frame
 from gis.optimizer.plan import Plan
-from gis.settings import WorkloadWeights
 from gis.workload import workload_sql
 
 POLYGON_SUFFIXES = {".gpkg", ".geojson", ".shp", ".zip", ".fgb"}

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Forbidden, Invalid
+from gis.infra.settings import WorkloadWeights
 from gis.optimizer.io import database_units, read_frame_units
 from gis.optimizer.plan import optimize
-from gis.settings import WorkloadWeights
 
 
 def check_area(actor: Actor, area: str) -> None:

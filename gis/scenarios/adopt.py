@@ -26,9 +26,9 @@ from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Conflict, IllegalTransition
 from gis.grids import refresh_grids
+from gis.infra.settings import Settings
 from gis.scenarios.impact import SUCCESSOR_SQL
 from gis.scenarios.store import area_filter, get_scenario
-from gis.settings import Settings
 from gis.workload import ATTRIBUTES
 
 _IN_AREA = (

@@ -23,9 +23,9 @@ from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Conflict, Invalid, NotFound
 from gis.geojson import collection, feature_sql
+from gis.infra.settings import Settings, WorkloadWeights
 from gis.scenarios.profiles import default_profile, get_profile
 from gis.scenarios.store import area_filter, get_scenario
-from gis.settings import Settings, WorkloadWeights
 from gis.workload import workload_sql
 
 HISTOGRAM_BINS = 20

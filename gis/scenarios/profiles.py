@@ -14,7 +14,7 @@ from gis import audit
 from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Forbidden, Invalid, NotFound
-from gis.settings import Settings
+from gis.infra.settings import Settings
 from gis.workload import ATTRIBUTES
 
 

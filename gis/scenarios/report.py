@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis.audit import Actor
+from gis.infra.settings import WorkloadWeights
 from gis.scenarios.compare import layer_metrics
 from gis.scenarios.crosswalk import _scenario_layer, figures
-from gis.settings import WorkloadWeights
 
 
 def map_svg_paths(

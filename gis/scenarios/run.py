@@ -30,10 +30,10 @@ from sqlalchemy import Connection, Engine, text
 
 from gis.errors import GridmapError, Infeasible, Invalid
 from gis.grids import refresh_grids
+from gis.infra.settings import WorkloadWeights
 from gis.optimizer.io import read_frame_units
 from gis.optimizer.plan import optimize
 from gis.scenarios.store import area_filter, scenario_layer_code
-from gis.settings import WorkloadWeights
 from gis.workload import workload_sql
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from gis import audit
 from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
+from gis.infra.settings import Settings
 from gis.scenarios.profiles import check_band, check_weights, get_profile
 from gis.scope import Scope
-from gis.settings import Settings
 
 AREA_RE = re.compile(r"\d{4}|\d{6}(\d{3}){0,2}")
 MAX_AREAS = 500

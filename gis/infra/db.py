@@ -12,8 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from gis.pgcluster import Cluster
-from gis.settings import Settings
+from gis.infra.pgcluster import Cluster
+from gis.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gis.cli_db import transaction as _transaction
-from gis.cli_errors import friendly
 from gis.errors import Invalid
-from gis.settings import load_settings
+from gis.infra.settings import load_settings
+from gridmap_cli.db import transaction as _transaction
+from gridmap_cli.errors import friendly
 
 if TYPE_CHECKING:
     pass

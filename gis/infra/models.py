@@ -1,7 +1,7 @@
 """The data model, as SQLAlchemy 2 + GeoAlchemy2 mappings.
 
 Geometry is stored in EPSG:4326; lengths and areas are computed in metres (geography casts).
-The tables are created by Alembic migrations only (``gis/migrations``), never by ``create_all``.
+The tables are created by Alembic migrations only (``gis/infra/migrations``), never ``create_all``.
 
 The admin hierarchy (district → street → community) carries DB11-style codes: 6 digits for the
 district, +3 for the street, +3 for the community, +3 for a grid. A grid layer is one department's

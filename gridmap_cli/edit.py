@@ -1,6 +1,6 @@
 """``gridmap edit …``: the grid editor from the command line (moves, locks, history, revert).
 
-The CLI acts as ``system:<os user>`` (see :mod:`gis.cli_users`): undo and redo work on that
+The CLI acts as ``system:<os user>`` (see :mod:`gridmap_cli.users`): undo and redo work on that
 actor's own edits. Every command prints the edit's answer as JSON; ``--dry-run`` previews.
 """
 
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gis.cli_db import transaction as _transaction
-from gis.cli_errors import friendly
-from gis.settings import load_settings
+from gis.infra.settings import load_settings
+from gridmap_cli.db import transaction as _transaction
+from gridmap_cli.errors import friendly
 
 if TYPE_CHECKING:
     pass

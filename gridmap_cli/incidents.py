@@ -1,6 +1,6 @@
 """``gridmap incidents …``: import a year of incidents, read the figures, manage Open311 clients.
 
-The CLI acts as ``system:<os user>`` in the audit log (see :mod:`gis.cli_users`).
+The CLI acts as ``system:<os user>`` in the audit log (see :mod:`gridmap_cli.users`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from gis.cli_errors import friendly
-from gis.cli_users import _actor, _transaction
+from gridmap_cli.errors import friendly
+from gridmap_cli.users import _actor, _transaction
 
 incidents_app = typer.Typer(
     help="Incidents (吹哨报到): import, figures, Open311 client apps.", no_args_is_help=True

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gis.errors import Misconfigured
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SAMPLE = REPO_ROOT / "data" / "fuzhou_sample.gpkg"
 
 

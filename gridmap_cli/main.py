@@ -14,14 +14,14 @@ from typing import Annotated
 
 import typer
 
-from gis.cli_edit import edit_app
-from gis.cli_errors import friendly
-from gis.cli_exchange import exchange_app
-from gis.cli_incidents import incidents_app
-from gis.cli_party import party_app
-from gis.cli_scenarios import scenarios_app
-from gis.cli_users import users_app
-from gis.settings import Settings, load_settings
+from gis.infra.settings import Settings, load_settings
+from gridmap_cli.edit import edit_app
+from gridmap_cli.errors import friendly
+from gridmap_cli.exchange import exchange_app
+from gridmap_cli.incidents import incidents_app
+from gridmap_cli.party import party_app
+from gridmap_cli.scenarios import scenarios_app
+from gridmap_cli.users import users_app
 
 app = typer.Typer(
     help="Gridmap: grid mapping for community governance (网格化管理) on PostGIS.",
@@ -43,7 +43,7 @@ def _settings() -> Settings:
 
 
 def _cluster(settings: Settings):  # noqa: ANN202 - local import keeps --help fast
-    from gis.pgcluster import Cluster
+    from gis.infra.pgcluster import Cluster
 
     return Cluster(settings.data_dir)
 
@@ -83,7 +83,7 @@ def db_status() -> None:
     if settings.database_url:
         from sqlalchemy import text
 
-        from gis.db import make_engine, resolve_url
+        from gis.infra.db import make_engine, resolve_url
 
         try:
             with make_engine(resolve_url(settings)).connect() as conn:
@@ -103,7 +103,7 @@ def db_status() -> None:
 @friendly
 def db_url() -> None:
     """Print the SQLAlchemy URL of the database (starting the embedded one if needed)."""
-    from gis.db import resolve_url
+    from gis.infra.db import resolve_url
 
     typer.echo(resolve_url(_settings()))
 
@@ -112,7 +112,7 @@ def db_url() -> None:
 @friendly
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Bring the schema up to date (Alembic)."""
-    from gis.db import current_revision, make_engine, migrate, resolve_url
+    from gis.infra.db import current_revision, make_engine, migrate, resolve_url
 
     url = resolve_url(_settings())
     migrate(url, revision)
@@ -128,7 +128,7 @@ def load_sample(
     ] = False,
 ) -> None:
     """Load the sample city or another city package; a second run changes nothing."""
-    from gis.db import make_engine, migrate, resolve_url
+    from gis.infra.db import make_engine, migrate, resolve_url
     from gis.loader import load_city
 
     settings = _settings()
@@ -144,7 +144,7 @@ def load_sample(
 @friendly
 def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
     """Rows per table and the grid layers with their workload balance."""
-    from gis.db import make_engine, resolve_url
+    from gis.infra.db import make_engine, resolve_url
     from gis.layers import list_layers, table_counts
 
     settings = _settings()
@@ -220,7 +220,7 @@ def optimize(
     engine = None
     settings = _settings()
     if source.startswith("db:"):
-        from gis.db import make_engine, resolve_url
+        from gis.infra.db import make_engine, resolve_url
 
         engine = make_engine(resolve_url(settings))
     units = read_units(

@@ -1,11 +1,11 @@
-"""Alembic environment: the URL comes from the caller (``gis.db.migrate``) or from settings."""
+"""Alembic environment: the URL comes from the caller (``gis.infra.db.migrate``) or settings."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from gis.models import Base
+from gis.infra.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,8 +15,8 @@ def _url() -> str:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if url:
         return str(url)
-    from gis.db import resolve_url
-    from gis.settings import load_settings
+    from gis.infra.db import resolve_url
+    from gis.infra.settings import load_settings
 
     return resolve_url(load_settings())
 

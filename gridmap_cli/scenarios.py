@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gis.cli_errors import friendly
 from gis.errors import Invalid
-from gis.settings import Settings, load_settings
+from gis.infra.settings import Settings, load_settings
+from gridmap_cli.errors import friendly
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -28,7 +28,7 @@ scenarios_app = typer.Typer(
 
 
 def _engine(settings: Settings) -> Engine:
-    from gis.db import make_engine, resolve_url
+    from gis.infra.db import make_engine, resolve_url
 
     return make_engine(resolve_url(settings))
 

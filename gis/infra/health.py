@@ -7,7 +7,7 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from gis.db import alembic_config
+from gis.infra.db import alembic_config
 
 
 def database_health(conn: Connection) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from gis.settings import load_settings
+from gis.infra.settings import load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def transaction(*, migrate_first: bool = True) -> Iterator[Connection]:
     """One transaction on the configured database, brought to the latest schema first: a
     command either changes everything it set out to, or nothing."""
-    from gis.db import make_engine, migrate, resolve_url  # local: keeps --help fast
+    from gis.infra.db import make_engine, migrate, resolve_url  # local: keeps --help fast
 
     url = resolve_url(load_settings())
     if migrate_first:

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from gis.cli_errors import friendly
-from gis.settings import load_settings
+from gis.infra.settings import load_settings
+from gridmap_cli.errors import friendly
 
 exchange_app = typer.Typer()
 
@@ -24,7 +24,7 @@ KIND_HELP = (
 
 
 def _engine():  # noqa: ANN202 - local imports keep --help fast
-    from gis.db import make_engine, migrate, resolve_url
+    from gis.infra.db import make_engine, migrate, resolve_url
 
     url = resolve_url(load_settings())
     migrate(url)
