@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,9 +12,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from .admin import build_admin
+from .admin import Admin, build_admin
 from .assignments import build_assignments
-from .buildings import building_names, place_buildings
+from .buildings import Buildings, building_names, place_buildings
 from .common import (
     CARE_RATE,
     CORES,
@@ -26,10 +27,10 @@ from .common import (
     to_metres,
 )
 from .graph import rook_adjacency
-from .incidents import build_incidents
+from .incidents import Incidents, build_incidents
 from .layers import Layer, build_layers, households_cv
-from .party import build_party
-from .units import build_units, load_outline, make_core_frame
+from .party import Party, build_party
+from .units import Units, build_units, load_outline, make_core_frame
 
 
 def union_groups(geoms: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
@@ -51,8 +52,30 @@ def gdf(data: dict[str, object], geometry: np.ndarray, sort: str = "code") -> gp
     return frame.sort_values(sort, kind="stable").reset_index(drop=True)
 
 
-def generate(seed: int) -> dict[str, pd.DataFrame]:
-    """Run the whole pipeline and return the output layers by name."""
+@dataclass
+class City:
+    """Everything the pipeline built, before it is shaped into output layers."""
+
+    seed: int
+    outlines: np.ndarray
+    units: Units
+    admin: Admin
+    buildings: Buildings
+    building_codes: np.ndarray
+    building_names: np.ndarray
+    unit_hh: np.ndarray
+    unit_pop: np.ndarray
+    unit_nb: np.ndarray
+    unit_inc: np.ndarray
+    care: np.ndarray
+    party: Party
+    incidents: Incidents
+    layers: list[Layer]
+    assignments: pd.DataFrame
+
+
+def build_city(seed: int) -> City:
+    """Run the pipeline's steps, each on its own random stream ``[seed, step]``."""
 
     def stage(k: int) -> np.random.Generator:
         return np.random.default_rng([seed, k])
@@ -85,115 +108,166 @@ def generate(seed: int) -> dict[str, pd.DataFrame]:
     log("grid layers")
     layers = build_layers(graph, units, admin, unit_hh, unit_pop, unit_inc, seed)
     assignments = build_assignments(party, b, bcodes, admin, layers[-1], stage(9))
+    return City(
+        seed,
+        outlines,
+        units,
+        admin,
+        b,
+        bcodes,
+        bnames,
+        unit_hh,
+        unit_pop,
+        unit_nb,
+        unit_inc,
+        care,
+        party,
+        inc,
+        layers,
+        assignments,
+    )
 
-    log("assembling layers")
+
+def area_frames(city: City) -> dict[str, pd.DataFrame]:
+    """Districts, streets and communities."""
+    units, admin = city.units, city.admin
     n_comm, n_street = len(admin.comm_code), len(admin.street_code)
     comm_geom = union_groups(units.geom, admin.unit_comm, n_comm)
     street_geom = union_groups(units.geom, admin.comm_street[admin.unit_comm], n_street)
     district_codes = np.array([s.district_code for s in CORES])
-    out: dict[str, pd.DataFrame] = {}
-    out["districts"] = gdf(
-        {"code": district_codes, "name": [s.district_name for s in CORES]},
-        as_multipolygons(outlines),
-    )
-    out["streets"] = gdf(
-        {
-            "code": admin.street_code,
-            "name": admin.street_name,
-            "district_code": district_codes[admin.street_core],
-        },
-        street_geom,
-    )
-    out["communities"] = gdf(
-        {
-            "code": admin.comm_code,
-            "name": admin.comm_name,
-            "street_code": admin.street_code[admin.comm_street],
-            "kind": admin.comm_kind,
-        },
-        comm_geom,
-    )
-    out["base_units"] = gdf(
-        {
-            "code": admin.unit_code,
-            "community_code": admin.comm_code[admin.unit_comm],
-            "households": unit_hh,
-            "population": unit_pop,
-            "buildings": unit_nb,
-            "incidents_per_year": unit_inc,
-            "care_people": care,
-        },
-        units.geom,
-    )
-    out["buildings"] = gdf(
-        {
-            "code": bcodes,
-            "name": bnames,
-            "unit_code": admin.unit_code[b.unit],
-            "households": b.households,
-            "population": b.population,
-            "floors": b.floors,
-            "entrance_units": b.entrances,
-        },
-        round_geoms(b.geom_m),
-    )
-    out["grid_layers"] = pd.DataFrame(
-        {
-            "code": [lay.code for lay in layers],
-            "name": [lay.name for lay in layers],
-            "kind": [lay.kind for lay in layers],
-            "department": [lay.department for lay in layers],
-        }
-    )
-    out["grids"] = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "layer_code": lay.code,
-                    "code": lay.grid_code,
-                    "name": lay.grid_name,
-                    "community_code": lay.grid_comm,
-                }
-            )
-            for lay in layers
-        ],
-        ignore_index=True,
-    )
-    out["memberships"] = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "layer_code": lay.code,
-                    "grid_code": lay.grid_code[lay.grid_of_unit],
-                    "unit_code": admin.unit_code,
-                }
-            ).sort_values(["grid_code", "unit_code"])
-            for lay in layers
-        ],
-        ignore_index=True,
-    )
-    out["party_organisations"] = pd.DataFrame(
-        {
-            "code": party.org_code,
-            "name": party.org_name,
-            "kind": party.org_kind,
-            "community_code": party.org_comm,
-        }
-    )
-    out["party_members"] = gdf(
-        {
-            "code": party.member_code,
-            "name": party.member_name,
-            "phone": party.member_phone,
-            "organisation_code": party.member_org,
-            "community_code": admin.comm_code[party.member_comm],
-        },
-        round_geoms(shapely.points(party.member_xy)),
-    )
-    out["incidents"] = gdf(inc.table, inc.geom)
-    out["assignments"] = assignments
-    unified_cv = households_cv(layers[-1].grid_of_unit, unit_hh)
-    out["metadata"] = metadata(seed, out, layers, unified_cv, admin.unit_type)
+    return {
+        "districts": gdf(
+            {"code": district_codes, "name": [s.district_name for s in CORES]},
+            as_multipolygons(city.outlines),
+        ),
+        "streets": gdf(
+            {
+                "code": admin.street_code,
+                "name": admin.street_name,
+                "district_code": district_codes[admin.street_core],
+            },
+            street_geom,
+        ),
+        "communities": gdf(
+            {
+                "code": admin.comm_code,
+                "name": admin.comm_name,
+                "street_code": admin.street_code[admin.comm_street],
+                "kind": admin.comm_kind,
+            },
+            comm_geom,
+        ),
+    }
+
+
+def unit_frames(city: City) -> dict[str, pd.DataFrame]:
+    """Base units with what they hold, and buildings."""
+    admin, b = city.admin, city.buildings
+    return {
+        "base_units": gdf(
+            {
+                "code": admin.unit_code,
+                "community_code": admin.comm_code[admin.unit_comm],
+                "households": city.unit_hh,
+                "population": city.unit_pop,
+                "buildings": city.unit_nb,
+                "incidents_per_year": city.unit_inc,
+                "care_people": city.care,
+            },
+            city.units.geom,
+        ),
+        "buildings": gdf(
+            {
+                "code": city.building_codes,
+                "name": city.building_names,
+                "unit_code": admin.unit_code[b.unit],
+                "households": b.households,
+                "population": b.population,
+                "floors": b.floors,
+                "entrance_units": b.entrances,
+            },
+            round_geoms(b.geom_m),
+        ),
+    }
+
+
+def layer_frames(city: City) -> dict[str, pd.DataFrame]:
+    """Grid layers, their grids, and which grid of each layer every unit belongs to."""
+    layers, unit_code = city.layers, city.admin.unit_code
+    grids = [
+        pd.DataFrame(
+            {
+                "layer_code": lay.code,
+                "code": lay.grid_code,
+                "name": lay.grid_name,
+                "community_code": lay.grid_comm,
+            }
+        )
+        for lay in layers
+    ]
+    memberships = [
+        pd.DataFrame(
+            {
+                "layer_code": lay.code,
+                "grid_code": lay.grid_code[lay.grid_of_unit],
+                "unit_code": unit_code,
+            }
+        ).sort_values(["grid_code", "unit_code"])
+        for lay in layers
+    ]
+    return {
+        "grid_layers": pd.DataFrame(
+            {
+                "code": [lay.code for lay in layers],
+                "name": [lay.name for lay in layers],
+                "kind": [lay.kind for lay in layers],
+                "department": [lay.department for lay in layers],
+            }
+        ),
+        "grids": pd.concat(grids, ignore_index=True),
+        "memberships": pd.concat(memberships, ignore_index=True),
+    }
+
+
+def party_frames(city: City) -> dict[str, pd.DataFrame]:
+    """Party organisations and members."""
+    party = city.party
+    return {
+        "party_organisations": pd.DataFrame(
+            {
+                "code": party.org_code,
+                "name": party.org_name,
+                "kind": party.org_kind,
+                "community_code": party.org_comm,
+            }
+        ),
+        "party_members": gdf(
+            {
+                "code": party.member_code,
+                "name": party.member_name,
+                "phone": party.member_phone,
+                "organisation_code": party.member_org,
+                "community_code": city.admin.comm_code[party.member_comm],
+            },
+            round_geoms(shapely.points(party.member_xy)),
+        ),
+    }
+
+
+def generate(seed: int) -> dict[str, pd.DataFrame]:
+    """Run the whole pipeline and return the output layers by name (in :data:`LAYER_ORDER`)."""
+    city = build_city(seed)
+    log("assembling layers")
+    out: dict[str, pd.DataFrame] = {
+        **area_frames(city),
+        **unit_frames(city),
+        **layer_frames(city),
+        **party_frames(city),
+        "incidents": gdf(city.incidents.table, city.incidents.geom),
+        "assignments": city.assignments,
+    }
+    unified_cv = households_cv(city.layers[-1].grid_of_unit, city.unit_hh)
+    out["metadata"] = metadata(seed, out, city.layers, unified_cv, city.admin.unit_type)
     return out
 
 

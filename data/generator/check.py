@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from .common import (
     UNIFIED_GRIDS,
     UNIFIED_LAYER,
 )
-from .graph import component_count, rook_adjacency
+from .graph import Graph, component_count, rook_adjacency
 from .incidents import locate_points
 
 
@@ -37,13 +38,35 @@ class Report:
             self.failures.append(text)
 
 
-def check_file(path: Path) -> bool:
-    """Verify the invariants the rest of Gridmap relies on; True when all hold."""
-    rep = Report()
-    print(f"verification of {path}")  # noqa: T201
-    data = {name: pyogrio.read_dataframe(path, layer=name) for name in LAYER_ORDER}
+@dataclass
+class Readback:
+    """The written file's layers, and what several checks derive from its base units."""
+
+    data: dict[str, pd.DataFrame]
+    geom: np.ndarray
+    graph: Graph
+    unit_index: pd.Series
+    comm_of_unit: np.ndarray
+
+    @classmethod
+    def of(cls, path: Path) -> Readback:
+        data = {name: pyogrio.read_dataframe(path, layer=name) for name in LAYER_ORDER}
+        units = data["base_units"]
+        geom = units.geometry.to_numpy()
+        return cls(
+            data=data,
+            geom=geom,
+            graph=rook_adjacency(geom),
+            unit_index=pd.Series(np.arange(len(units)), index=units["code"]),
+            comm_of_unit=units["community_code"].to_numpy(),
+        )
+
+
+def _check_counts(rep: Report, read: Readback) -> None:
+    """Row counts and grid counts against the Fuzhou figures."""
+    data = read.data
     rep.info("rows: " + ", ".join(f"{k}={len(v)}" for k, v in data.items()))
-    units, grids, members = data["base_units"], data["grids"], data["memberships"]
+    units, grids = data["base_units"], data["grids"]
     per_layer = grids.groupby("layer_code").size()
     dept = [c for c in DEPARTMENT_LAYERS if c in per_layer.index]
     rep.info(
@@ -60,7 +83,13 @@ def check_file(path: Path) -> bool:
     )
     rep.check(len(units) == TOTAL_BASE_UNITS, f"base units {len(units)} == {TOTAL_BASE_UNITS}")
 
-    geom = units.geometry.to_numpy()
+
+def _check_coverage(rep: Report, read: Readback) -> None:
+    """Base units: one valid coverage without gaps; communities and streets contiguous; codes
+    hierarchical; every unit inside its district."""
+    data = read.data
+    units = data["base_units"]
+    geom, graph, comm_of_unit = read.geom, read.graph, read.comm_of_unit
     types = shapely.get_type_id(geom)
     rep.check(bool((types == 3).all()), "every base unit is a single Polygon")
     rep.check(bool(shapely.is_valid(geom).all()), "every base unit is valid")
@@ -68,9 +97,6 @@ def check_file(path: Path) -> bool:
     tree = shapely.STRtree(geom)
     overl = tree.query(geom, predicate="overlaps")
     rep.check(overl.shape[1] == 0, f"overlapping unit pairs: {overl.shape[1] // 2}")
-    graph = rook_adjacency(geom)
-    unit_index = pd.Series(np.arange(len(units)), index=units["code"])
-    comm_of_unit = units["community_code"].to_numpy()
     comm_lab = pd.factorize(comm_of_unit)[0]
     rep.check(int(component_count(graph, comm_lab).max()) == 1, "every community is contiguous")
     holes = shapely.get_num_interior_rings(union_groups(geom, comm_lab, comm_lab.max() + 1))
@@ -101,6 +127,16 @@ def check_file(path: Path) -> bool:
     rep.check(centres_in, "core centres lie inside their district outlines")
     rep.info(f"share of units in 临川: {(units['code'].str[:6] == '361002').mean():.3f}")
 
+
+def _check_layers(rep: Report, read: Readback) -> None:
+    """Every layer: each unit in one grid, contiguous grids, nesting; how the layers overlap."""
+    data = read.data
+    comm_of_unit = read.comm_of_unit
+    graph = read.graph
+    grids = data["grids"]
+    members = data["memberships"]
+    unit_index = read.unit_index
+    units = data["base_units"]
     counts = members.groupby("layer_code")["unit_code"].agg(["size", "nunique"])
     rep.check(
         bool((counts["size"] == len(units)).all() and (counts["nunique"] == len(units)).all()),
@@ -148,6 +184,13 @@ def check_file(path: Path) -> bool:
         split = pd.Series(layer_units[b]).groupby(layer_units[a]).nunique()
         rep.info(f"overlap {a}->{b}: {(split > 1).mean():.0%} of {a} grids are cut by {b} grids")
 
+
+def _check_contents(rep: Report, read: Readback) -> None:
+    """Buildings inside their units and adding up to the unit totals; incidents located."""
+    data = read.data
+    geom = read.geom
+    unit_index = read.unit_index
+    units = data["base_units"]
     bld = data["buildings"]
     bidx = unit_index[bld["unit_code"]].to_numpy()
     within = shapely.within(bld.geometry.to_numpy(), geom[bidx])
@@ -180,6 +223,15 @@ def check_file(path: Path) -> bool:
         "incidents_per_year equals the incidents located in each unit",
     )
 
+
+def _summarise(rep: Report, read: Readback) -> None:
+    """Figures of the city (households, buildings, communities, members, incidents)."""
+    data = read.data
+    bld = data["buildings"]
+    comms = data["communities"]
+    inc = data["incidents"]
+    streets = data["streets"]
+    units = data["base_units"]
     hh, pop = int(units["households"].sum()), int(units["population"].sum())
     care = int(units["care_people"].sum())
     rep.info(
@@ -214,6 +266,17 @@ def check_file(path: Path) -> bool:
         f"incidents {len(inc):,}; evaluated {(inc['state'] == 'evaluated').mean():.1%}; "
         f"{inc['category'].nunique()} categories"
     )
+
+
+def _check_unified(rep: Report, read: Readback) -> None:
+    """The unified layer's balance, and one grid leader per unified grid."""
+    data = read.data
+    bld = data["buildings"]
+    comms = data["communities"]
+    grids = data["grids"]
+    members = data["memberships"]
+    pm = data["party_members"]
+    units = data["base_units"]
     uni = members[members["layer_code"] == "unified"]
     uni_hh = (
         units.set_index("code")["households"]
@@ -252,6 +315,22 @@ def check_file(path: Path) -> bool:
         f"({len(bl) / max(eligible, 1):.0%}); same community {same:.0%}; members with several "
         f"roles: {int(asg['member_code'].duplicated().sum())}"
     )
+
+
+def check_file(path: Path) -> bool:
+    """Verify the invariants the rest of Gridmap relies on; True when all hold."""
+    rep = Report()
+    print(f"verification of {path}")  # noqa: T201
+    read = Readback.of(path)
+    for step in (
+        _check_counts,
+        _check_coverage,
+        _check_layers,
+        _check_contents,
+        _summarise,
+        _check_unified,
+    ):
+        step(rep, read)
     if rep.failures:
         print(f"FAILED: {len(rep.failures)} check(s)")  # noqa: T201
     else:
