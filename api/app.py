@@ -32,7 +32,6 @@ from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
 from gis.infra.db import make_engine, resolve_url
-from gis.infra.jobs import JobRunner
 from gis.infra.settings import Settings, load_settings, resolve_secret_key
 from maps.assets import STATIC_DIR
 
@@ -52,10 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            app.state.jobs.shutdown()
             engine.dispose()
-
-    jobs = JobRunner()
 
     app = FastAPI(
         title="Gridmap",
@@ -66,7 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.jobs = jobs
     app.state.policy = SessionPolicy(
         secret,
         lifetime=dt.timedelta(hours=settings.session_hours),

@@ -1,45 +1,53 @@
-"""The optimizer as an API job: submit on an area, poll, read the report and the proposal."""
+"""The optimizer over HTTP is a scenario: ``/optimizer/jobs`` (an in-memory job runner that a
+restart forgot) is retired and says where to go; ``/scenarios`` runs the same optimizer as a
+durable job."""
 
 from __future__ import annotations
 
+from gis.scenarios.run import savepoint_tx
+from gis.scenarios.worker import run_queued
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, unit_code
 
 
-def test_county_staff_run_a_job_and_read_the_plan(client_as) -> None:
-    with client_as("t-county") as client:
-        r = client.post("/optimizer/jobs", json={"area": DISTRICT, "target_count": 3, "seed": 1})
-        assert r.status_code == 202, r.text
-        job_id = r.json()["id"]
-        client.app.state.jobs.wait(job_id, timeout=60)
-        job = client.get(f"/optimizer/jobs/{job_id}").json()
-        assert job["state"] == "done", job
-        report = job["report"]
-        assert report["count"] == 3 and report["crossings"] == 0 and report["valid"]
-        plan = client.get(f"/optimizer/jobs/{job_id}/plan").json()
-        assert len(plan) == 9
-        # A (2,700 households) gets 2 grids, B (1,800) one: B's units share one grid.
-        assert len({plan[unit_code(n)] for n in (3, 6, 9)}) == 1
-        assert plan[unit_code(3)].startswith(COMMUNITY_B)
-        assert {plan[unit_code(n)][:12] for n in (1, 2, 4, 5, 7, 8)} == {COMMUNITY_A}
-
-
-def test_a_job_is_private_to_its_owner(client_as) -> None:
-    with client_as("t-county") as owner:
-        job_id = owner.post(
-            "/optimizer/jobs", json={"area": DISTRICT, "band": [1000, 3000]}
-        ).json()["id"]
-        owner.app.state.jobs.wait(job_id, timeout=60)
-    other = client_as("t-worker")
-    assert other.get(f"/optimizer/jobs/{job_id}").status_code == 403
-    assert client_as("root").get(f"/optimizer/jobs/{job_id}").status_code == 200
-
-
-def test_bad_requests(client_as) -> None:
+def test_the_retired_job_endpoints_point_to_scenarios(client_as, anon) -> None:
     client = client_as("t-county")
-    assert client.post("/optimizer/jobs", json={"area": DISTRICT}).status_code == 422
-    bad_band = client.post("/optimizer/jobs", json={"area": DISTRICT, "band": [500, 300]})
-    assert bad_band.status_code == 422 and "band" in bad_band.json()["detail"]
-    assert (
-        client.post("/optimizer/jobs", json={"area": "abc", "target_count": 2}).status_code == 422
+    answers = [
+        client.post("/optimizer/jobs", json={"area": DISTRICT, "target_count": 3}),
+        client.get("/optimizer/jobs/1"),
+        client.get("/optimizer/jobs/1/plan"),
+        anon.get("/optimizer/jobs/7"),
+    ]
+    for r in answers:
+        assert r.status_code == 410, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        body = r.json()
+        assert body["detail"].startswith("优化任务接口 /optimizer/jobs 已停用")
+        assert "/scenarios" in body["detail"] and body["use"] == "/scenarios"
+    assert not any(p.startswith("/optimizer") for p in client.get("/openapi.json").json()["paths"])
+
+
+def test_county_staff_run_the_optimizer_as_a_scenario(client_as, conn) -> None:
+    client = client_as("t-county")
+    r = client.post(
+        "/scenarios",
+        json={"name": "三个网格", "area": [DISTRICT], "target_count": 3, "seed": 1},
     )
-    assert client.get("/optimizer/jobs/999999").status_code == 404
+    assert r.status_code == 202, r.text
+    sid = r.json()["id"]
+    assert run_queued(savepoint_tx(conn)) == [(r.json()["job"]["id"], "done")]
+    found = client.get(f"/scenarios/{sid}").json()
+    assert found["state"] == "done", found
+    assert found["report"]["count"] == 3 and found["report"]["crossings"] == 0
+    grids = client.get(f"/layers/{found['layer']}/grids").json()["features"]
+    grid_of = {
+        unit["code"]: grid["id"]
+        for grid in grids
+        for unit in client.get(f"/layers/{found['layer']}/grids/{grid['id']}").json()["properties"][
+            "units"
+        ]
+    }
+    assert len(grid_of) == 9
+    # A (2,700 households) gets 2 grids, B (1,800) one: B's units share one grid.
+    assert len({grid_of[unit_code(n)] for n in (3, 6, 9)}) == 1
+    assert grid_of[unit_code(3)].startswith(COMMUNITY_B)
+    assert {grid_of[unit_code(n)][:12] for n in (1, 2, 4, 5, 7, 8)} == {COMMUNITY_A}

@@ -66,12 +66,12 @@ def _cases() -> list[Case]:
         else:
             add("grid edits", True, "PATCH", f"/layers/unified/grids/{A001}", 200, RENAME)
             add("grid edits", False, "PATCH", f"/layers/unified/grids/{LC_GRID}", 403, RENAME)
-        run = {"area": DISTRICT, "target_count": 2}
+        run = {"name": "方案", "area": [DISTRICT], "target_count": 2}
         if role in NO_RIGHT["optimizer"]:
-            add("optimizer", False, "POST", "/optimizer/jobs", 403, run)
+            add("optimizer", False, "POST", "/scenarios", 403, run)
         else:
-            add("optimizer", True, "POST", "/optimizer/jobs", 202, run)
-            add("optimizer", False, "POST", "/optimizer/jobs", 403, run | {"area": LC_DISTRICT})
+            add("optimizer", True, "POST", "/scenarios", 202, run)
+            add("optimizer", False, "POST", "/scenarios", 403, run | {"area": [LC_DISTRICT]})
         if role == "admin":
             add("users", True, "GET", "/users", 200)
             add("users", True, "GET", "/users/t-worker", 200)

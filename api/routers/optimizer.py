@@ -1,108 +1,30 @@
-"""The merge optimizer as a background job: submit, then poll for the report and the proposal."""
+"""The retired ``/optimizer/jobs`` endpoints: every request there answers 410 Gone, in Chinese
+first, pointing to ``/scenarios``.
+
+They ran the optimizer in an in-memory job runner that a restart forgot, blind to locked grids.
+``POST /scenarios`` does the same work as a durable job in PostGIS (progress, cancel, recovery
+after a restart; compare, crosswalk, export, adopt). Not in the OpenAPI document.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field, model_validator
+from api.problems import problem
 
-from api.auth import require_permission
-from api.deps import SettingsDep
-from gis.accounts import Permission, Role, User
-from gis.errors import Conflict, Forbidden
-from gis.infra.jobs import Job, JobRunner
-from gis.optimizer.service import check_area, optimize_area
+router = APIRouter(include_in_schema=False)
 
-# Superseded by /scenarios (stored in PostGIS, survive restarts, keep locked grids, can be
-# compared and adopted); kept for scripts written against it, and marked deprecated.
-router = APIRouter(prefix="/optimizer", tags=["optimizer"], deprecated=True)
-Runner = Annotated[User, Depends(require_permission(Permission.RUN_SCENARIOS))]
+RETIRED = (
+    "优化任务接口 /optimizer/jobs 已停用：请改用 /scenarios 创建方案（POST /scenarios，"
+    "再以 GET /scenarios/{id} 查看进度、报告和方案图层）。"
+    " /optimizer/jobs was retired: create a scenario with POST /scenarios instead and follow "
+    "GET /scenarios/{id}."
+)
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-class OptimizeIn(BaseModel):
-    area: Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$", examples=["361002"])]
-    target_count: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
-    band: Annotated[
-        list[float] | None, Field(min_length=2, max_length=2, examples=[[300, 500]])
-    ] = None
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
-    from_layer: Annotated[str | None, Field(max_length=64, examples=["unified"])] = None
-
-    @model_validator(mode="after")
-    def _needs_a_goal(self) -> OptimizeIn:
-        if self.target_count is None and self.band is None:
-            raise ValueError("give target_count or band (or both)")
-        if self.band is not None and not 0 <= self.band[0] < self.band[1]:
-            raise ValueError("band must be [low, high] with 0 ≤ low < high")
-        return self
-
-
-class JobOut(BaseModel):
-    id: int
-    kind: str
-    state: str = Field(description="queued, running, done or failed")
-    params: dict[str, Any]
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
-    error: str | None
-    report: dict[str, Any] | None = None
-
-
-def get_runner(request: Request) -> JobRunner:
-    runner: JobRunner = request.app.state.jobs
-    return runner
-
-
-RunnerDep = Annotated[JobRunner, Depends(get_runner)]
-
-
-def _job_out(job: Job) -> JobOut:
-    report = job.result["report"] if job.result else None
-    return JobOut(**job.summary(), report=report)
-
-
-def _own(job: Job, user: User) -> Job:
-    if job.params.get("user") != user.username and user.role != Role.ADMIN:
-        raise Forbidden(f"job {job.id} belongs to another user")
-    return job
-
-
-@router.post("/jobs", status_code=202, summary="Start an optimizer run on an area")
-def submit(
-    request: Request, body: OptimizeIn, user: Runner, jobs: RunnerDep, settings: SettingsDep
-) -> JobOut:
-    """Answers at once; poll ``GET /optimizer/jobs/{id}`` until its state is done or failed."""
-    check_area(user, body.area)
-    state = request.app.state
-    band = (body.band[0], body.band[1]) if body.band else None
-    job = jobs.submit(
-        "optimize",
-        body.model_dump() | {"user": user.username},
-        lambda: optimize_area(
-            state.engine,
-            area=body.area,
-            weights=settings.weights,
-            target_count=body.target_count,
-            band=band,
-            seed=body.seed,
-            from_layer=body.from_layer,
-            workers=1,
-        ),
-    )
-    return _job_out(job)
-
-
-@router.get("/jobs/{job_id}", summary="A job's state and, when done, its report")
-def job(job_id: int, user: Runner, jobs: RunnerDep) -> JobOut:
-    return _job_out(_own(jobs.get(job_id), user))
-
-
-@router.get("/jobs/{job_id}/plan", summary="The proposal: base unit code → grid id")
-def plan(job_id: int, user: Runner, jobs: RunnerDep) -> dict[str, str]:
-    found = _own(jobs.get(job_id), user)
-    if found.result is None:
-        reason = f" ({found.error})" if found.error else ""
-        raise Conflict(f"job {job_id} is {found.state}: no plan yet{reason}")
-    return dict(found.result["assignments"])
+@router.api_route("/optimizer/jobs", methods=METHODS)
+@router.api_route("/optimizer/jobs/{rest:path}", methods=METHODS)
+def retired(request: Request) -> JSONResponse:
+    return problem(410, "Gone", RETIRED, request.url.path, use="/scenarios")
