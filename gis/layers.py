@@ -14,13 +14,7 @@ from sqlalchemy import Connection, text
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
 from gis.scope import EVERYTHING, Scope
-
-
-def _band_case(low: float, high: float, expr: str = "g.workload") -> str:
-    return (
-        f"CASE WHEN {expr} < {float(low)!r} THEN 'under' "
-        f"WHEN {expr} > {float(high)!r} THEN 'over' ELSE 'in' END"
-    )
+from gis.workload import band_sql
 
 
 def list_layers(
@@ -30,6 +24,7 @@ def list_layers(
     the grids ``scope`` reaches."""
     low, high = band
     reach = scope.grid_sql("g")
+    in_band = band_sql("g.workload", low, high)
     rows = conn.execute(
         text(
             f"""
@@ -41,7 +36,7 @@ def list_layers(
                        AS workload_cv,
                    min(g.workload) AS workload_min,
                    max(g.workload) AS workload_max,
-                   round(avg(CASE WHEN {_band_case(low, high)} = 'in' THEN 1.0 ELSE 0.0 END),
+                   round(avg(CASE WHEN {in_band} = 'in' THEN 1.0 ELSE 0.0 END),
                          3)::float AS share_in_band,
                    count(*) FILTER (WHERE g.community_count > 1) AS grids_crossing_communities
             FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id AND ({reach.sql})
@@ -133,7 +128,7 @@ def grids_geojson(
     matched = conn.execute(
         text(f"SELECT count(*) FROM grid g WHERE {condition}"), params
     ).scalar_one()
-    props = GRID_PROPERTIES | {"band": _band_case(*band)}
+    props = GRID_PROPERTIES | {"band": band_sql("g.workload", *band)}
     features = f"""
         SELECT {feature_sql("g.code", "g.geom", props)}
         FROM grid g LEFT JOIN community c ON c.id = g.community_id
@@ -169,7 +164,7 @@ def grid_detail(
     reach = scope.grid_sql("g")
     units = scope.unit_sql("u")
     props = GRID_PROPERTIES | {
-        "band": _band_case(*band),
+        "band": band_sql("g.workload", *band),
         "layer": "CAST(:layer AS text)",
         "units": """(SELECT coalesce(json_agg(json_build_object(
                         'code', u.code, 'community_code', uc.code,

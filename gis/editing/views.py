@@ -17,20 +17,13 @@ from gis.editing.changeset import Layer, find_layer
 from gis.errors import Invalid, InvalidGeometry
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql, lonlat_points
 from gis.infra.settings import Settings
-from gis.workload import workload_sql
+from gis.workload import band_sql, workload_sql
 
 #: The most units one answer carries; past it the editor asks the planner to zoom in.
 MAX_UNITS_IN_VIEW = 5000
 MAX_LASSO_POINTS = 5000
 #: A unit is in a lasso when more than this share of its area lies inside.
 LASSO_SHARE = 0.5
-
-
-def _band_sql(settings: Settings, expr: str) -> str:
-    low, high = float(settings.band_low), float(settings.band_high)
-    return (
-        f"CASE WHEN {expr} < {low!r} THEN 'under' WHEN {expr} > {high!r} THEN 'over' ELSE 'in' END"
-    )
 
 
 def grids_in_view(
@@ -68,7 +61,7 @@ def grids_in_view(
         "households": "g.households",
         "population": "g.population",
         "workload": "round(g.workload::numeric, 1)",
-        "band": _band_sql(settings, "g.workload"),
+        "band": band_sql("g.workload", settings.band_low, settings.band_high),
         "locked": "g.locked",
         "editable": f"({whole.sql})",
         "pieces": "ST_NumGeometries(g.geom)",

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,13 @@ import pandas as pd
 import pyogrio
 import shapely
 from networkx.readwrite import json_graph
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from gis.errors import Invalid, InvalidFile, InvalidGeometry
 from gis.infra.settings import WorkloadWeights
 from gis.optimizer.graph import UnitGraph, encode_groups, from_edges, from_frame
 from gis.optimizer.plan import Plan
-from gis.workload import workload_sql
+from gis.workload import ATTRIBUTES, band_status, workload_sql
 
 POLYGON_SUFFIXES = {".gpkg", ".geojson", ".shp", ".zip", ".fgb"}
 
@@ -179,7 +180,10 @@ def read_units(
     if source.startswith("db:"):
         if engine is None:
             raise Invalid("db: input needs a database")
-        frame = database_units(engine, source.removeprefix("db:"), weights or WorkloadWeights())
+        with engine.connect() as conn:
+            frame = database_units(
+                conn, [source.removeprefix("db:")], weights or WorkloadWeights(), every_layer=True
+            )
         return read_frame_units(
             frame, id_column=id_column, workload_column=workload_column, group_column=group_column
         )
@@ -210,29 +214,52 @@ def read_units(
     )
 
 
-def database_units(engine: Engine, area: str, weights: WorkloadWeights) -> gpd.GeoDataFrame:
-    """Gridmap's base units under an area code prefix (all when empty), with workload attributes,
-    the weighted ``workload``, and the grid code of every layer as ``plan_<layer>``."""
-    from sqlalchemy import text
+def area_filter(code_expr: str) -> str:
+    """SQL: the community code ``code_expr`` lies under one of the ``:area`` codes (prefixes)."""
+    return (
+        f"EXISTS (SELECT 1 FROM unnest(CAST(:area AS text[])) AS a(code) "
+        f"WHERE starts_with({code_expr}, a.code))"
+    )
 
+
+def database_units(
+    conn: Connection, area: Sequence[str], weights: WorkloadWeights, *, every_layer: bool = False
+) -> gpd.GeoDataFrame:
+    """Gridmap's base units whose community code starts with one of ``area`` ('' for all).
+
+    One row per unit, ordered by code: ``unit_id``, ``code``, ``community_code``,
+    ``community_name``, the workload attributes, the weighted ``workload``, today's unified grid
+    (``unified_grid``, ``unified_name``, ``locked``) and ``geom``; with ``every_layer`` also the
+    grid code of every layer as ``plan_<layer>``. Both the ``db:`` input of ``gridmap optimize``
+    and a scenario run read their units here.
+    """
     units_sql = f"""
-        SELECT u.code, c.code AS community_code, u.households, u.population, u.buildings,
-               u.incidents_per_year, u.care_people, {workload_sql(weights, "u")} AS workload,
+        SELECT u.id AS unit_id, u.code, c.code AS community_code, c.name AS community_name,
+               {", ".join("u." + a for a in ATTRIBUTES)},
+               {workload_sql(weights, "u")} AS workload,
+               g.code AS unified_grid, g.name AS unified_name, coalesce(g.locked, false) AS locked,
                u.geom
         FROM base_unit u JOIN community c ON c.id = u.community_id
-        WHERE starts_with(u.code, :area) ORDER BY u.code
+        LEFT JOIN grid_unit gu ON gu.unit_id = u.id
+             AND gu.layer_id = (SELECT id FROM grid_layer WHERE code = 'unified')
+        LEFT JOIN grid g ON g.id = gu.grid_id
+        WHERE {area_filter("c.code")}
+        ORDER BY u.code
     """
-    plans_sql = """
+    params = {"area": list(area)}
+    frame = gpd.read_postgis(text(units_sql), conn, geom_col="geom", params=params)
+    if frame.empty:
+        raise Invalid(f"no base units under area code {', '.join(area) or '(any)'}")
+    if not every_layer:
+        return frame
+    plans_sql = f"""
         SELECT u.code, l.code AS layer, g.code AS grid
         FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
+        JOIN community c ON c.id = u.community_id
         JOIN grid g ON g.id = gu.grid_id JOIN grid_layer l ON l.id = gu.layer_id
-        WHERE starts_with(u.code, :area)
+        WHERE {area_filter("c.code")}
     """
-    with engine.connect() as conn:
-        frame = gpd.read_postgis(text(units_sql), conn, geom_col="geom", params={"area": area})
-        plans = pd.read_sql(text(plans_sql), conn, params={"area": area})
-    if frame.empty:
-        raise Invalid(f"no base units under area code {area!r}")
+    plans = pd.read_sql(text(plans_sql), conn, params=params)
     if not plans.empty:
         wide = plans.pivot(index="code", columns="layer", values="grid").add_prefix("plan_")
         frame = frame.merge(wide, left_on="code", right_index=True, how="left")
@@ -267,9 +294,7 @@ def _grids_frame(units: Units, plan: Plan, band: tuple[float, float] | None) -> 
     }
     grids["polsby_popper"] = [round(float(pp[first_of[g]]), 4) for g in grids["grid_id"]]
     if band is not None:
-        grids["band"] = np.select(
-            [grids["workload"] < band[0], grids["workload"] > band[1]], ["under", "over"], "in"
-        )
+        grids["band"] = band_status(grids["workload"].to_numpy(), *band)
     return grids
 
 

@@ -17,6 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from gis.optimizer.graph import UnitGraph
+from gis.workload import IN, band_status
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def measure(
         workload_cv=round(float(loads.std() / mean), 4) if mean else 0.0,
         workload_min=float(loads.min()) if count else 0.0,
         workload_max=float(loads.max()) if count else 0.0,
-        share_in_band=round(float(((loads >= used[0]) & (loads <= used[1])).mean()), 4),
+        share_in_band=round(float((band_status(loads, *used) == IN).mean()), 4),
         band_used=[round(x, 3) for x in used],
         share_within_25pct_of_mean=round(float((np.abs(loads - mean) <= 0.25 * mean).mean()), 4),
         connected_share=round(float((pieces == 1).mean()), 4) if count else 1.0,

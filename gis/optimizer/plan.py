@@ -25,6 +25,7 @@ from gis.optimizer.apportion import apportion, band_range
 from gis.optimizer.graph import UnitGraph, components, split
 from gis.optimizer.metrics import Report, grid_components, measure
 from gis.optimizer.solver import SolverParams, partition_piece
+from gis.workload import IN, band_status
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class _Task:
 
 def _off_band(graph: UnitGraph, labels: NDArray[np.int64], band: tuple[float, float]) -> int:
     loads = np.bincount(labels, weights=graph.workload)
-    return int(((loads < band[0]) | (loads > band[1])).sum())
+    return int((band_status(loads, *band) != IN).sum())
 
 
 def _solve(task: _Task) -> tuple[int, NDArray[np.int64]]:

@@ -26,7 +26,7 @@ from gis.geojson import collection, feature_sql
 from gis.infra.settings import Settings, WorkloadWeights
 from gis.scenarios.profiles import default_profile, get_profile
 from gis.scenarios.store import area_filter, get_scenario
-from gis.workload import workload_sql
+from gis.workload import band_sql, workload_sql
 
 HISTOGRAM_BINS = 20
 MAX_SCENARIOS = 5
@@ -81,10 +81,10 @@ SELECT p.layer AS code, count(*) AS grid_count,
        round(avg(p.w)::numeric, 1)::float AS workload_mean,
        round((stddev_pop(p.w) / nullif(avg(p.w), 0))::numeric, 4)::float AS workload_cv,
        min(p.w)::float AS workload_min, max(p.w)::float AS workload_max,
-       round(avg(CASE WHEN p.w BETWEEN :low AND :high THEN 1.0 ELSE 0.0 END), 4)::float
+       round(avg(CASE WHEN {band} = 'in' THEN 1.0 ELSE 0.0 END), 4)::float
            AS share_in_band,
-       count(*) FILTER (WHERE p.w < :low) AS grids_under_band,
-       count(*) FILTER (WHERE p.w > :high) AS grids_over_band,
+       count(*) FILTER (WHERE {band} = 'under') AS grids_under_band,
+       count(*) FILTER (WHERE {band} = 'over') AS grids_over_band,
        sum(p.h)::bigint AS households,
        round(avg(p.h)::numeric, 1)::float AS households_per_grid,
        round(avg(s.pp)::numeric, 4)::float AS polsby_popper_mean,
@@ -129,7 +129,14 @@ def layer_metrics(
     rows = {
         r["code"]: dict(r)
         for r in conn.execute(
-            text(_METRICS.format(workload=workload_sql(weights, "u"), area=where)), params
+            text(
+                _METRICS.format(
+                    workload=workload_sql(weights, "u"),
+                    area=where,
+                    band=band_sql("p.w", ":low", ":high"),
+                )
+            ),
+            params,
         ).mappings()
     }
     top = max((r.pop("overall_max") or 0.0 for r in rows.values()), default=0.0) or 1.0

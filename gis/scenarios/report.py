@@ -14,6 +14,7 @@ from gis.audit import Actor
 from gis.infra.settings import WorkloadWeights
 from gis.scenarios.compare import layer_metrics
 from gis.scenarios.crosswalk import _scenario_layer, figures
+from gis.workload import band_sql
 
 
 def map_svg_paths(
@@ -22,12 +23,11 @@ def map_svg_paths(
     """The grids of a layer as SVG path data in metres, with the viewBox that holds them."""
     rows = conn.execute(
         text(
-            """WITH g AS (
+            f"""WITH g AS (
                    SELECT code, workload, ST_Transform(geom, 3857) AS geom FROM grid
                    WHERE layer_id = :l AND geom IS NOT NULL)
                SELECT code,
-                      CASE WHEN workload < :low THEN 'under' WHEN workload > :high THEN 'over'
-                           ELSE 'in' END AS band,
+                      {band_sql("workload", ":low", ":high")} AS band,
                       ST_AsSVG(ST_SimplifyPreserveTopology(geom, :tol), 0, 0) AS d,
                       (SELECT ST_XMin(e) FROM (SELECT ST_Extent(geom) e FROM g) x) AS xmin,
                       (SELECT ST_YMax(e) FROM (SELECT ST_Extent(geom) e FROM g) x) AS ymax,

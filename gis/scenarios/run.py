@@ -31,10 +31,9 @@ from sqlalchemy import Connection, Engine, text
 from gis.errors import GridmapError, Infeasible, Invalid
 from gis.grids import refresh_grids
 from gis.infra.settings import WorkloadWeights
-from gis.optimizer.io import read_frame_units
+from gis.optimizer.io import database_units, read_frame_units
 from gis.optimizer.plan import optimize
-from gis.scenarios.store import area_filter, scenario_layer_code
-from gis.workload import workload_sql
+from gis.scenarios.store import scenario_layer_code
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +63,6 @@ def savepoint_tx(conn: Connection) -> Tx:
 
 def _weights(params: dict[str, Any]) -> WorkloadWeights:
     return WorkloadWeights(**params["weights"])
-
-
-def read_units(conn: Connection, area: list[str], weights: WorkloadWeights) -> gpd.GeoDataFrame:
-    """The area's units with their workload, community, and today's unified grid and lock."""
-    sql = f"""
-        SELECT u.id AS unit_id, u.code, c.code AS community_code, c.name AS community_name,
-               {workload_sql(weights, "u")} AS workload,
-               g.code AS unified_grid, g.name AS unified_name, coalesce(g.locked, false) AS locked,
-               u.geom
-        FROM base_unit u JOIN community c ON c.id = u.community_id
-        LEFT JOIN grid_unit gu ON gu.unit_id = u.id
-             AND gu.layer_id = (SELECT id FROM grid_layer WHERE code = 'unified')
-        LEFT JOIN grid g ON g.id = gu.grid_id
-        WHERE {area_filter("c.code")}
-        ORDER BY u.code
-    """
-    return gpd.read_postgis(text(sql), conn, geom_col="geom", params={"area": area})
 
 
 def _claim_progress(tx: Tx, job_id: int, hook: Hook | None) -> Callable[[int, int], None]:
@@ -289,7 +271,7 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
     started = time.perf_counter()
     try:
         with tx() as conn:
-            frame = read_units(conn, scenario["area"], weights)
+            frame = database_units(conn, scenario["area"], weights)
             version = conn.execute(
                 text("SELECT version FROM grid_layer WHERE code = 'unified'")
             ).scalar()
@@ -297,8 +279,6 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
                 text("UPDATE scenario SET base_version = :v, state = 'running' WHERE id = :s"),
                 {"v": version, "s": scenario["id"]},
             )
-        if frame.empty:
-            raise Invalid(f"no base units under {', '.join(scenario['area'])}")
         plan, report = plan_scenario(frame, params, _claim_progress(tx, job_id, hook))
         grids = assign_codes(frame, plan)
         report["codes_kept"] = int(grids["code_kept"].sum())

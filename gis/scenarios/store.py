@@ -18,6 +18,7 @@ from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import Settings
+from gis.optimizer.io import area_filter as area_filter  # its home before; others import it here
 from gis.scenarios.profiles import check_band, check_weights, get_profile
 from gis.scope import Scope
 
@@ -28,14 +29,6 @@ MAX_AREAS = 500
 def scenario_layer_code(scenario_id: int) -> str:
     """The code of a scenario's proposed layer, used in every ``/layers/{code}`` URL."""
     return f"scenario-{scenario_id}"
-
-
-def area_filter(code_expr: str) -> str:
-    """SQL: the community code ``code_expr`` lies under one of the ``:area`` codes."""
-    return (
-        f"EXISTS (SELECT 1 FROM unnest(CAST(:area AS text[])) AS a(code) "
-        f"WHERE starts_with({code_expr}, a.code))"
-    )
 
 
 @dataclass(frozen=True)
