@@ -502,7 +502,7 @@ def test_recovery_marks_only_orphaned_running_jobs_failed(conn, engine, settings
     error = conn.execute(
         text("SELECT error FROM scenario_job WHERE id = :j"), {"j": ids[0]}
     ).scalar_one()
-    assert "interrupted by a restart" in error
+    assert error.startswith("服务器重启中断了本次计算") and "interrupted by a restart" in error
     assert conn.execute(
         text("SELECT state FROM scenario WHERE id = :s"), {"s": orphan["id"]}
     ).scalar_one() == "failed"  # fmt: skip

@@ -318,7 +318,7 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
         log.info("scenario %s done: %s grids", scenario["id"], len(grids))
         return "done"
     except Cancelled:
-        _finish(tx, job_id, scenario["id"], "cancelled", "cancelled by a user")
+        _finish(tx, job_id, scenario["id"], "cancelled", "已由用户取消 (cancelled by a user)")
         return "cancelled"
     except GridmapError as exc:
         _finish(tx, job_id, scenario["id"], "failed", exc.message)

@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 #: First key of the two-int advisory lock of a running scenario job (the second is its id).
 LOCK_CLASS = 60061
-INTERRUPTED = "interrupted by a restart of the server: create the scenario again to re-run it"
+INTERRUPTED = (
+    "服务器重启中断了本次计算，请重新创建方案再运行一次 "
+    "(interrupted by a restart of the server: create the scenario again to re-run it)"
+)
 
 _CLAIM = """
     WITH next AS (
