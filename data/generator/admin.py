@@ -95,41 +95,39 @@ def weighted_centroids(xy: np.ndarray, w: np.ndarray, labels: np.ndarray, n: int
     )
 
 
-def build_admin(
-    units: Units, graph: Graph, frames: Sequence[CoreFrame], rng: np.random.Generator
-) -> Admin:
-    """Grow communities then streets per core, decide village/urban, name and code them."""
-    target = units.area * HH_DENSITY[units.zone]
-    weight = target + 0.35 * target.sum() / units.area.sum() * units.area
-    n = len(units.geom)
-    unit_comm = np.full(n, -1)
+def _grow_communities(
+    units: Units,
+    graph: Graph,
+    frames: Sequence[CoreFrame],
+    weight: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's community and each community's core: balanced regions of every core."""
+    unit_comm = np.full(len(units.geom), -1)
     comm_core: list[int] = []
     for i, frame in enumerate(frames):
         nodes = np.flatnonzero(units.core == i)
         lab = partition(graph, nodes, frame.spec.n_communities, weight, units.xy, rng)
         unit_comm[nodes] = lab + len(comm_core)
         comm_core += [i] * frame.spec.n_communities
-    n_comm = len(comm_core)
-    village_share = np.bincount(unit_comm, weights=(units.zone == VILLAGE), minlength=n_comm)
-    village_share /= np.bincount(unit_comm, minlength=n_comm)
-    is_village = village_share >= 0.5
-    comm_kind = np.where(is_village, "village", "urban")
+    return unit_comm, np.array(comm_core)
 
-    unit_type = np.where(is_village[unit_comm], VILLAGE, np.minimum(units.zone, FRINGE))
-    # Redevelopment: some old-town blocks became high-rise estates, some estates are older.
-    flip = rng.uniform(size=n)
-    unit_type = np.where((unit_type == OLD) & (flip < 0.12), ESTATE, unit_type)
-    unit_type = np.where((unit_type == ESTATE) & (flip > 0.85), OLD, unit_type)
 
-    comm_xy = weighted_centroids(units.xy, weight, unit_comm, n_comm)
-    comm_w = np.bincount(unit_comm, weights=weight, minlength=n_comm)
-    comm_graph = graph.quotient(unit_comm, n_comm)
-    comm_core_arr = np.array(comm_core)
-    comm_street = np.full(n_comm, -1)
+def _grow_streets(
+    frames: Sequence[CoreFrame],
+    comm_graph: Graph,
+    comm_core: np.ndarray,
+    comm_w: np.ndarray,
+    comm_xy: np.ndarray,
+    is_village: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Each community's street, each street's core and name: balanced regions of communities."""
+    comm_street = np.full(len(comm_core), -1)
     street_core: list[int] = []
     street_name: list[str] = []
     for i, frame in enumerate(frames):
-        nodes = np.flatnonzero(comm_core_arr == i)
+        nodes = np.flatnonzero(comm_core == i)
         k = len(frame.spec.street_names)
         lab = partition(comm_graph, nodes, k, comm_w, comm_xy, rng)
         # Streets with the fewest villages get the 街道 names, in order of closeness to centre.
@@ -146,40 +144,81 @@ def build_admin(
         comm_street[nodes] = new_index[lab] + len(street_core)
         street_core += [i] * k
         street_name += list(frame.spec.street_names)
-    street_core_arr = np.array(street_core)
+    return comm_street, np.array(street_core), street_name
+
+
+def _codes(
+    frames: Sequence[CoreFrame],
+    units: Units,
+    unit_comm: np.ndarray,
+    comm_street: np.ndarray,
+    comm_xy: np.ndarray,
+    street_core: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Street, community and unit codes, numbered in reading order inside their parent."""
     street_code = np.array(
         [
             f"{frames[c].spec.district_code}{j + 1:03d}"
             for c in range(len(frames))
-            for j in range(int((street_core_arr == c).sum()))
+            for j in range(int((street_core == c).sum()))
         ]
     )
-
-    comm_code = np.empty(n_comm, dtype=object)
+    comm_code = np.empty(len(comm_street), dtype=object)
     for s in range(len(street_core)):
         members = np.flatnonzero(comm_street == s)
         order = members[reading_order(comm_xy[members], 600.0)]
         for j, c in enumerate(order):
             comm_code[c] = f"{street_code[s]}{j + 1:03d}"
-    comm_name = community_names(is_village, rng)
-
-    unit_code = np.empty(n, dtype=object)
+    unit_code = np.empty(len(unit_comm), dtype=object)
     order, rank = group_rank(unit_comm, reading_key(units.xy, 150.0))
     unit_code[order] = [
         f"{comm_code[c]}U{r + 1:03d}" for c, r in zip(unit_comm[order], rank, strict=True)
     ]
     if rank.max() >= 999:
         raise RuntimeError("a community has more than 999 units")
+    return street_code, comm_code.astype(str), unit_code.astype(str)
+
+
+def build_admin(
+    units: Units, graph: Graph, frames: Sequence[CoreFrame], rng: np.random.Generator
+) -> Admin:
+    """Grow communities then streets per core, decide village/urban, name and code them."""
+    target = units.area * HH_DENSITY[units.zone]
+    weight = target + 0.35 * target.sum() / units.area.sum() * units.area
+    n = len(units.geom)
+    unit_comm, comm_core = _grow_communities(units, graph, frames, weight, rng)
+    n_comm = len(comm_core)
+    village_share = np.bincount(unit_comm, weights=(units.zone == VILLAGE), minlength=n_comm)
+    village_share /= np.bincount(unit_comm, minlength=n_comm)
+    is_village = village_share >= 0.5
+    comm_kind = np.where(is_village, "village", "urban")
+
+    unit_type = np.where(is_village[unit_comm], VILLAGE, np.minimum(units.zone, FRINGE))
+    # Redevelopment: some old-town blocks became high-rise estates, some estates are older.
+    flip = rng.uniform(size=n)
+    unit_type = np.where((unit_type == OLD) & (flip < 0.12), ESTATE, unit_type)
+    unit_type = np.where((unit_type == ESTATE) & (flip > 0.85), OLD, unit_type)
+
+    comm_xy = weighted_centroids(units.xy, weight, unit_comm, n_comm)
+    comm_w = np.bincount(unit_comm, weights=weight, minlength=n_comm)
+    comm_graph = graph.quotient(unit_comm, n_comm)
+    comm_street, street_core, street_name = _grow_streets(
+        frames, comm_graph, comm_core, comm_w, comm_xy, is_village, rng
+    )
+    street_code, comm_code, unit_code = _codes(
+        frames, units, unit_comm, comm_street, comm_xy, street_core
+    )
+    comm_name = community_names(is_village, rng)
     return Admin(
         unit_comm,
         comm_street,
         comm_kind,
-        comm_code.astype(str),
+        comm_code,
         comm_name,
         street_code,
         np.array(street_name),
-        street_core_arr,
-        unit_code.astype(str),
+        street_core,
+        unit_code,
         unit_type,
     )
 

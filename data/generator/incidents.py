@@ -164,11 +164,10 @@ def incident_times(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(seconds)
 
 
-def build_incidents(
-    units: Units, admin: Admin, b: Buildings, bnames: np.ndarray, rng: np.random.Generator
-) -> Incidents:
-    """≈0.06 incidents per household; 85 % at a building (within 30 m), 15 % on the street."""
-    n = int(round(b.households.sum() * INCIDENTS_PER_HOUSEHOLD))
+def _at_buildings(
+    admin: Admin, b: Buildings, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which incidents happen at a building, which building, and where (within 30 m)."""
     utype_b = admin.unit_type[b.unit]
     bw = b.households**0.9 * INCIDENT_FACTOR[utype_b]
     at_building = rng.uniform(size=n) < 0.85
@@ -177,9 +176,13 @@ def build_incidents(
     centre = xy_of(shapely.centroid(b.geom_m[bidx]))
     r = 30.0 * np.sqrt(rng.uniform(size=n_b))
     phi = rng.uniform(0, 2 * np.pi, n_b)
-    pts_b = centre + np.column_stack([r * np.cos(phi), r * np.sin(phi)])
+    return at_building, bidx, centre + np.column_stack([r * np.cos(phi), r * np.sin(phi)])
 
-    n_s = n - n_b
+
+def _on_streets(
+    units: Units, admin: Admin, b: Buildings, n_s: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Street incidents: 4 m inside a unit's edge, busier units more often."""
     unit_hh = np.bincount(b.unit, weights=b.households, minlength=len(units.geom))
     uw = np.sqrt(unit_hh + 20.0) * INCIDENT_FACTOR[admin.unit_type]
     uidx = rng.choice(len(units.geom), size=n_s, p=uw / uw.sum())
@@ -192,9 +195,14 @@ def build_incidents(
     pts_s = edge_xy + inward * 4.0
     ok = shapely.contains_xy(units.geom_m[uidx], pts_s[:, 0], pts_s[:, 1])
     pts_s[~ok] = units.xy[uidx[~ok]]
+    return pts_s
 
-    xy = np.empty((n, 2))
-    xy[at_building], xy[~at_building] = pts_b, pts_s
+
+def _settle(
+    units: Units, b: Buildings, xy: np.ndarray, at_building: np.ndarray, bidx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points on the output grid, the unit of each, and which drifted off the city edge (those
+    go back to their building's centroid)."""
     geom = shapely.set_precision(to_degrees(shapely.points(xy)), GRID_SIZE)
     unit = locate_points(geom, units.geom)
     outside = unit < 0
@@ -207,7 +215,20 @@ def build_incidents(
         fallback = to_degrees(shapely.centroid(b.geom_m[src_building]))
         geom[outside] = shapely.set_precision(fallback, GRID_SIZE)
         unit[outside] = b.unit[src_building]
-    # Attributes depend on the place, so draw them after positions are settled.
+    return geom, unit, outside
+
+
+def _describe(
+    admin: Admin,
+    unit: np.ndarray,
+    at_building: np.ndarray,
+    outside: np.ndarray,
+    bidx: np.ndarray,
+    bnames: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Category (by the kind of unit) and description (naming the place) of every incident."""
+    n = len(unit)
     utype = admin.unit_type[unit]
     cats = list(CATEGORIES)
     base = np.array([CATEGORIES[c][1] for c in cats])
@@ -231,6 +252,21 @@ def build_incidents(
             for c, t, p in zip(cat, template, place, strict=True)
         ]
     )
+    return cat, description
+
+
+def build_incidents(
+    units: Units, admin: Admin, b: Buildings, bnames: np.ndarray, rng: np.random.Generator
+) -> Incidents:
+    """≈0.06 incidents per household; 85 % at a building (within 30 m), 15 % on the street."""
+    n = int(round(b.households.sum() * INCIDENTS_PER_HOUSEHOLD))
+    at_building, bidx, pts_b = _at_buildings(admin, b, n, rng)
+    pts_s = _on_streets(units, admin, b, n - len(bidx), rng)
+    xy = np.empty((n, 2))
+    xy[at_building], xy[~at_building] = pts_b, pts_s
+    geom, unit, outside = _settle(units, b, xy, at_building, bidx)
+    # Attributes depend on the place, so draw them after positions are settled.
+    cat, description = _describe(admin, unit, at_building, outside, bidx, bnames, rng)
     seconds = incident_times(n, rng)
     perm = rng.permutation(n)  # times are sorted; assign them to incidents at random
     cat, description, geom, unit = cat[perm], description[perm], geom[perm], unit[perm]
@@ -240,6 +276,7 @@ def build_incidents(
     reporter = rng.choice(
         np.array(["grid_worker", "resident", "hotline"]), size=n, p=[0.55, 0.25, 0.20]
     )
+    cats = list(CATEGORIES)
     table = pd.DataFrame(
         {
             "code": [f"E{i + 1:07d}" for i in range(n)],
