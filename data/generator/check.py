@@ -130,13 +130,9 @@ def _check_coverage(rep: Report, read: Readback) -> None:
 
 def _check_layers(rep: Report, read: Readback) -> None:
     """Every layer: each unit in one grid, contiguous grids, nesting; how the layers overlap."""
-    data = read.data
+    data, graph, unit_index = read.data, read.graph, read.unit_index
+    units, grids, members = data["base_units"], data["grids"], data["memberships"]
     comm_of_unit = read.comm_of_unit
-    graph = read.graph
-    grids = data["grids"]
-    members = data["memberships"]
-    unit_index = read.unit_index
-    units = data["base_units"]
     counts = members.groupby("layer_code")["unit_code"].agg(["size", "nunique"])
     rep.check(
         bool((counts["size"] == len(units)).all() and (counts["nunique"] == len(units)).all()),
@@ -187,11 +183,8 @@ def _check_layers(rep: Report, read: Readback) -> None:
 
 def _check_contents(rep: Report, read: Readback) -> None:
     """Buildings inside their units and adding up to the unit totals; incidents located."""
-    data = read.data
-    geom = read.geom
-    unit_index = read.unit_index
-    units = data["base_units"]
-    bld = data["buildings"]
+    data, geom, unit_index = read.data, read.geom, read.unit_index
+    units, bld = data["base_units"], data["buildings"]
     bidx = unit_index[bld["unit_code"]].to_numpy()
     within = shapely.within(bld.geometry.to_numpy(), geom[bidx])
     rep.check(
@@ -227,11 +220,8 @@ def _check_contents(rep: Report, read: Readback) -> None:
 def _summarise(rep: Report, read: Readback) -> None:
     """Figures of the city (households, buildings, communities, members, incidents)."""
     data = read.data
-    bld = data["buildings"]
-    comms = data["communities"]
-    inc = data["incidents"]
-    streets = data["streets"]
-    units = data["base_units"]
+    units, bld, inc = data["base_units"], data["buildings"], data["incidents"]
+    comms, streets = data["communities"], data["streets"]
     hh, pop = int(units["households"].sum()), int(units["population"].sum())
     care = int(units["care_people"].sum())
     rep.info(
@@ -271,12 +261,8 @@ def _summarise(rep: Report, read: Readback) -> None:
 def _check_unified(rep: Report, read: Readback) -> None:
     """The unified layer's balance, and one grid leader per unified grid."""
     data = read.data
-    bld = data["buildings"]
-    comms = data["communities"]
-    grids = data["grids"]
-    members = data["memberships"]
-    pm = data["party_members"]
-    units = data["base_units"]
+    units, grids, members = data["base_units"], data["grids"], data["memberships"]
+    bld, comms, pm = data["buildings"], data["communities"], data["party_members"]
     uni = members[members["layer_code"] == "unified"]
     uni_hh = (
         units.set_index("code")["households"]
