@@ -6,7 +6,7 @@ The order of work is what makes "nothing changes unless everything is right" che
    geometry row by row in vectorised Shapely (``is_valid_reason``), repair with ``make_valid``
    only when asked;
 2. bring the geometry into WGS84 (:mod:`gis.exchange.crs`);
-3. inside a SAVEPOINT, COPY the good rows into a staging table (:func:`gis.loader.stage`) and let
+3. inside a SAVEPOINT, COPY the good rows into a staging table (:func:`gis.staging.stage`) and let
    PostGIS find what only the database knows — unknown codes, points outside the city, units
    outside their community, rows outside the user's scope;
 4. write with ``INSERT … ON CONFLICT`` (codes are the keys counties keep), refresh the grids that
@@ -41,8 +41,8 @@ from gis.exchange.readers import read_source
 from gis.exchange.report import ImportRejected, ImportReport
 from gis.exchange.resolve import Ctx, rows_problems
 from gis.infra.settings import ImportLimits, WorkloadWeights
-from gis.loader import stage
 from gis.scope import Scope
+from gis.staging import stage
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from gis.exchange.options import ImportOptions
 from gis.exchange.report import MAX_LISTED, ImportReport, Problem
 from gis.infra.settings import WorkloadWeights
 from gis.scope import Scope
+from gis.staging import resolve_codes
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,7 @@ def parent(
 ) -> None:
     """Resolve ``s_import.<column>`` (a parent's code) to ``parent_id``: by code when given,
     else by the parent whose geometry holds the row's point on surface."""
-    conn.exec_driver_sql("ALTER TABLE s_import ADD COLUMN IF NOT EXISTS parent_id int")
-    conn.exec_driver_sql(
-        f"UPDATE s_import s SET parent_id = p.id FROM {table} p "
-        f"WHERE s.{column} <> '' AND p.code = s.{column}"
-    )
+    resolve_codes(conn, "s_import", column, table)
     if containing:
         conn.exec_driver_sql(
             f"""UPDATE s_import s SET parent_id = (

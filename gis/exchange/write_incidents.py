@@ -11,6 +11,7 @@ from gis.exchange.report import Problem
 from gis.exchange.resolve import Ctx, rows_problems, scope_column
 from gis.incidents.backfill import backfill_loaded
 from gis.incidents.workflow import STATES as INCIDENT_STATES
+from gis.staging import locate_incidents, upsert
 
 
 def prepare_incidents(staged: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -52,16 +53,7 @@ def prepare_incidents(staged: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[
 
 def write_incidents(ctx: Ctx) -> None:
     conn, actor, scope, options, report, weights = ctx.unpack()
-    conn.exec_driver_sql("ALTER TABLE s_import ADD COLUMN unit_id int, ADD COLUMN community_id int")
-    conn.exec_driver_sql(
-        """UPDATE s_import s SET unit_id = (
-               SELECT b.id FROM base_unit b WHERE ST_Intersects(b.geom, s.geom)
-               ORDER BY b.id LIMIT 1)"""
-    )
-    conn.exec_driver_sql(
-        "UPDATE s_import s SET community_id = u.community_id FROM base_unit u "
-        "WHERE u.id = s.unit_id"
-    )
+    locate_incidents(conn, "s_import")
     if not scope.is_everything:
         report.add(
             rows_problems(
@@ -84,15 +76,7 @@ def write_incidents(ctx: Ctx) -> None:
             text("SELECT s.code FROM s_import s JOIN incident i ON i.code = s.code ORDER BY 1")
         )
     ]
-    inserted = conn.execute(
-        text(
-            """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
-                                     department, state, base_unit_id, community_id, geom)
-               SELECT code, category, description, reported_at::timestamptz, reporter_kind,
-                      nullif(department, ''), state, unit_id, community_id, geom
-               FROM s_import ON CONFLICT (code) DO NOTHING"""
-        )
-    ).rowcount
+    inserted = conn.execute(text(upsert("incident", "s_import"))).rowcount
     report.written["incident inserted"] = inserted
     # Like a city package's incidents: unified grid, building, H3 cell and workflow times, so the
     # imported ones count on the incident map and in the figures.

@@ -16,6 +16,7 @@ from gis.exchange.resolve import (
     written,
 )
 from gis.grids import refresh_grids
+from gis.staging import resolve_codes, upsert
 
 # ----------------------------------------------------------------------------- admin areas
 
@@ -25,13 +26,7 @@ def write_districts(ctx: Ctx) -> None:
     scope_column(conn, scope, "SELECT code FROM s_import", "districts")
     if not report.ok:
         return
-    ins, upd = counted(
-        conn,
-        """INSERT INTO district (code, name, geom)
-           SELECT code, name, ST_Multi(geom) FROM s_import
-           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, geom = EXCLUDED.geom
-           RETURNING (xmax = 0)""",
-    )
+    ins, upd = counted(conn, upsert("district", "s_import", "(xmax = 0)"))
     written(report, "district", ins, upd)
 
 
@@ -42,14 +37,7 @@ def write_streets(ctx: Ctx) -> None:
     scope_column(conn, scope, "SELECT code FROM s_import", "streets")
     if not report.ok:
         return
-    ins, upd = counted(
-        conn,
-        """INSERT INTO street (code, name, district_id, geom)
-           SELECT code, name, parent_id, ST_Multi(geom) FROM s_import
-           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,
-               district_id = EXCLUDED.district_id, geom = EXCLUDED.geom
-           RETURNING (xmax = 0)""",
-    )
+    ins, upd = counted(conn, upsert("street", "s_import", "(xmax = 0)"))
     written(report, "street", ins, upd)
 
 
@@ -77,15 +65,7 @@ def write_communities(ctx: Ctx) -> None:
     scope_column(conn, scope, "SELECT code FROM s_import", "communities")
     if not report.ok:
         return
-    ins, upd = counted(
-        conn,
-        """INSERT INTO community (code, name, kind, street_id, geom)
-           SELECT code, name, CASE WHEN kind IN ('village', '村') THEN 'village' ELSE 'urban' END,
-                  parent_id, ST_Multi(geom) FROM s_import
-           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
-               street_id = EXCLUDED.street_id, geom = EXCLUDED.geom
-           RETURNING (xmax = 0)""",
-    )
+    ins, upd = counted(conn, upsert("community", "s_import", "(xmax = 0)"))
     written(report, "community", ins, upd)
 
 
@@ -117,22 +97,7 @@ def write_units(ctx: Ctx) -> None:
     scope_column(conn, scope, "SELECT community_code FROM s_import", "base units")
     if not report.ok:
         return
-    result = conn.execute(
-        text(
-            """INSERT INTO base_unit (code, community_id, households, population, buildings,
-                                      incidents_per_year, care_people, area_m2, geom)
-               SELECT code, parent_id, households::int, population::int, buildings::int,
-                      incidents_per_year::int, care_people::int, ST_Area(geom::geography), geom
-               FROM s_import
-               ON CONFLICT (code) DO UPDATE SET community_id = EXCLUDED.community_id,
-                   households = EXCLUDED.households, population = EXCLUDED.population,
-                   buildings = EXCLUDED.buildings,
-                   incidents_per_year = EXCLUDED.incidents_per_year,
-                   care_people = EXCLUDED.care_people, area_m2 = EXCLUDED.area_m2,
-                   geom = EXCLUDED.geom
-               RETURNING id, (xmax = 0)"""
-        )
-    ).all()
+    result = conn.execute(text(upsert("base_unit", "s_import", "id, (xmax = 0)"))).all()
     updated = [r[0] for r in result if not r[1]]
     written(report, "base_unit", len(result) - len(updated), len(updated))
     grid_ids = [
@@ -163,41 +128,16 @@ def write_buildings(ctx: Ctx) -> None:
     )
     if not report.ok:
         return
-    ins, upd = counted(
-        conn,
-        """INSERT INTO building (code, name, base_unit_id, households, population, floors,
-                                 entrance_units, geom)
-           SELECT code, coalesce(nullif(name, ''), code), parent_id, households::int,
-                  population::int, greatest(floors::int, 1), greatest(entrance_units::int, 1), geom
-           FROM s_import
-           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,
-               base_unit_id = EXCLUDED.base_unit_id, households = EXCLUDED.households,
-               population = EXCLUDED.population, floors = EXCLUDED.floors,
-               entrance_units = EXCLUDED.entrance_units, geom = EXCLUDED.geom
-           RETURNING (xmax = 0)""",
-    )
+    ins, upd = counted(conn, upsert("building", "s_import", "(xmax = 0)"))
     written(report, "building", ins, upd)
-    entrances = conn.execute(
-        text(
-            """INSERT INTO building_entrance (building_id, number, households)
-               SELECT b.id, n, b.households / b.entrance_units
-                      + CASE WHEN n <= mod(b.households, b.entrance_units) THEN 1 ELSE 0 END
-               FROM building b JOIN s_import s ON s.code = b.code,
-                    generate_series(1, b.entrance_units) AS n
-               ON CONFLICT (building_id, number) DO NOTHING"""
-        )
-    ).rowcount
+    entrances = conn.execute(text(upsert("building_entrance", "s_import"))).rowcount
     report.written["building_entrance inserted"] = entrances
 
 
 def write_party_members(ctx: Ctx) -> None:
     conn, actor, scope, options, report, weights = ctx.unpack()
     parent(conn, report, column="community_code", table="community", label="community")
-    conn.exec_driver_sql("ALTER TABLE s_import ADD COLUMN organisation_id int")
-    conn.exec_driver_sql(
-        "UPDATE s_import s SET organisation_id = o.id FROM party_organisation o "
-        "WHERE o.code = s.organisation_code"
-    )
+    resolve_codes(conn, "s_import", "organisation_code", "party_organisation", "organisation_id")
     report.add(
         rows_problems(
             conn,
@@ -209,13 +149,5 @@ def write_party_members(ctx: Ctx) -> None:
     scope_column(conn, scope, "SELECT community_code FROM s_import", "party members")
     if not report.ok:
         return
-    ins, upd = counted(
-        conn,
-        """INSERT INTO party_member (code, name, phone, organisation_id, community_id, geom)
-           SELECT code, name, phone, organisation_id, parent_id, geom FROM s_import
-           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone,
-               organisation_id = EXCLUDED.organisation_id,
-               community_id = EXCLUDED.community_id, geom = EXCLUDED.geom
-           RETURNING (xmax = 0)""",
-    )
+    ins, upd = counted(conn, upsert("party_member", "s_import", "(xmax = 0)"))
     written(report, "party_member", ins, upd)
