@@ -29,7 +29,7 @@ from gis.exchange.readers import read_source
 from gis.infra.settings import ImportLimits
 from gis.spreadsheet import defused, restored
 from gridmap_cli.main import app as cli_app
-from tests.exchange_files import DATA, units_frame
+from tests.exchange_files import DATA, U5_POINT, units_frame
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B
 
 HOSTILE = {
@@ -39,6 +39,7 @@ HOSTILE = {
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SYSTEM = "system:tests"
+U5_LON, U5_LAT = U5_POINT.x, U5_POINT.y
 
 
 def _rename(conn: Connection) -> None:
@@ -254,3 +255,36 @@ def test_rows_and_time_have_limits(conn: Connection, tmp_path: Path) -> None:
         import_file(conn, SYSTEM, "units", path, limits=ImportLimits(max_seconds=1e-9))
     assert caught.value.status == 422
     assert import_file(conn, SYSTEM, "units", path, check=True).ok  # the defaults let it in
+
+
+# ----------------------------------------------------------------------------- one incident import
+
+
+def test_incidents_imported_as_geodata_are_written_like_every_imported_incident(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """The exchange's ``incidents`` kind writes through the one incident import: workflow times
+    only as the file gives them (none are made up), a history row each, unknown categories named."""
+    path = tmp_path / "incidents.csv"
+    path.write_text(
+        "code,category,reported_at,state,lon,lat\n"
+        f"XS001,环境卫生,2025-05-01 08:30,signed,{U5_LON},{U5_LAT}\n",
+        encoding="utf-8",
+    )
+    report = import_file(conn, SYSTEM, "incidents", path)
+    assert report.written["incident inserted"] == 1
+    row = conn.execute(
+        text(
+            "SELECT i.dispatched_at, i.signed_at, i.source, count(t.id) FROM incident i "
+            "JOIN incident_transition t ON t.incident_id = i.id AND t.action = 'import' "
+            "WHERE i.code = 'XS001' GROUP BY i.id"
+        )
+    ).one()
+    assert tuple(row) == (None, None, "import", 1)
+
+    path.write_text(
+        f"code,category,reported_at,lon,lat\nXS002,外星人,2025-05-01 08:30,{U5_LON},{U5_LAT}\n",
+        encoding="utf-8",
+    )
+    report = import_file(conn, SYSTEM, "incidents", path, check=True)
+    assert [(e.row, e.reason) for e in report.errors] == [(2, "unknown category '外星人'")]

@@ -1,5 +1,6 @@
-"""The writer of incidents: located in PostGIS like a package's, never overwriting one that exists
-(its workflow state is the incident queue's)."""
+"""The writer of incidents: the rows are checked here (row by row, in any geodata format) and
+written by the one incident import (:func:`gis.incidents.importer.insert_incidents`), never
+overwriting an incident that exists (its workflow state is the incident queue's)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,21 @@ from sqlalchemy import text
 
 from gis.exchange.report import Problem
 from gis.exchange.resolve import Ctx, rows_problems, scope_column
-from gis.incidents.backfill import backfill_loaded
+from gis.incidents.importer import as_checked, insert_incidents
 from gis.incidents.workflow import STATES as INCIDENT_STATES
-from gis.staging import locate_incidents, upsert
+from gis.staging import locate_incidents
+
+FRAME_COLUMNS = (
+    "code",
+    "category",
+    "description",
+    "reported_at",
+    "reporter_kind",
+    "department",
+    "state",
+    "lon",
+    "lat",
+)
 
 
 def prepare_incidents(staged: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -54,6 +67,13 @@ def prepare_incidents(staged: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[
 def write_incidents(ctx: Ctx) -> None:
     conn, actor, scope, options, report, weights = ctx.unpack()
     locate_incidents(conn, "s_import")
+    report.add(
+        rows_problems(
+            conn,
+            "SELECT _row, code, 'unknown category ' || quote_literal(category) FROM s_import "
+            "WHERE category NOT IN (SELECT code FROM incident_category)",
+        )
+    )
     if not scope.is_everything:
         report.add(
             rows_problems(
@@ -76,11 +96,20 @@ def write_incidents(ctx: Ctx) -> None:
             text("SELECT s.code FROM s_import s JOIN incident i ON i.code = s.code ORDER BY 1")
         )
     ]
-    inserted = conn.execute(text(upsert("incident", "s_import"))).rowcount
-    report.written["incident inserted"] = inserted
-    # Like a city package's incidents: unified grid, building, H3 cell and workflow times, so the
-    # imported ones count on the incident map and in the figures.
-    backfill_loaded(conn, source="import")
+    rows = conn.execute(
+        text(
+            """SELECT code, category, description, reported_at, reporter_kind,
+                      nullif(department, '') AS department, state,
+                      ST_X(geom) AS lon, ST_Y(geom) AS lat
+               FROM s_import s WHERE NOT EXISTS (SELECT 1 FROM incident i WHERE i.code = s.code)
+               ORDER BY _row"""
+        )
+    ).mappings()
+    # Written like every imported incident: unit, unified grid, building, H3 cell and deadlines
+    # found in PostGIS, workflow times only as given (none here), one history row each.
+    fresh = pd.DataFrame([dict(r) for r in rows], columns=list(FRAME_COLUMNS))
+    inserted = insert_incidents(conn, actor, as_checked(fresh), report.file)
+    report.written["incident inserted"] = len(inserted)
     if skipped:
         report.warnings.append(
             f"{len(skipped)} incident(s) already present were left as they are (their workflow "
