@@ -14,10 +14,8 @@ own (``incident.dispatch``, ``assignment.create``, ``scenario.adopt`` …).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import getpass
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,8 +23,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
+from gis import spreadsheet
 from gis.errors import Invalid
-from gis.spreadsheet import defused
 
 ACTOR_LENGTH = 64
 COLUMNS = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")
@@ -168,36 +166,24 @@ def list_entries(
     return page
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
+def _cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False)
-    return str(defused(str(value)))
+        return json.dumps(value, ensure_ascii=False)
+    return value if value is None or isinstance(value, int | float) else str(value)
 
 
 def export_csv(conn: Connection, query: AuditQuery = AuditQuery()) -> Iterator[str]:
-    """The matching rows as CSV text, oldest first, in chunks (read with a server-side cursor).
-
-    The first chunk starts with a UTF-8 byte-order mark so that Excel reads the Chinese right;
-    cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
+    """The matching rows as CSV text, oldest first, in chunks (read with a server-side cursor),
+    written by :mod:`gis.spreadsheet`: a byte-order mark first so that Excel reads the Chinese
+    right, and cells a spreadsheet would run as a formula prefixed with an apostrophe.
     """
     where, params = query.where()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(COLUMNS)
     result = conn.execute(
         text(f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE {where} ORDER BY id"),
         params,
         execution_options={"yield_per": 1000},  # this statement only, not the connection
     )
-    for n, row in enumerate(result, start=1):
-        writer.writerow([_cell(v) for v in row])
-        if n % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    rows = ([_cell(v) for v in row] for row in result)
+    yield from spreadsheet.csv_chunks(COLUMNS, rows, every=1000)

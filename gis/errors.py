@@ -40,6 +40,13 @@ class InvalidFile(Invalid):
     title = "Invalid file"
 
 
+class TooLarge(InvalidFile):
+    """A file over one of the import limits (unpacked size, compression ratio, members, rows)."""
+
+    status = 413
+    title = "File too large"
+
+
 class Conflict(GridmapError):
     status = 409
     title = "Conflict"

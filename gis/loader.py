@@ -7,7 +7,6 @@ whole load is one transaction — it lands whole or not at all.
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from gis.errors import Conflict, InvalidFile
 from gis.grids import refresh_grids
 from gis.incidents.backfill import backfill_loaded
 from gis.infra.settings import WorkloadWeights
+from gis.staging import locate_incidents, resolve_codes, stage, upsert
 
 log = logging.getLogger(__name__)
 
@@ -140,83 +140,41 @@ def _checked_geometry(path: Path, layer: str, frame: gpd.GeoDataFrame) -> gpd.Ge
     return frame
 
 
-def stage(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Stage ``frame[columns]`` (plus ``geom`` as EWKB hex if spatial) into a temp table.
-
-    A staging table left by an earlier load in the same transaction is replaced.
-    """
-    data = frame[list(columns)].copy()
-    typed = [f'"{c}" text' for c in columns]
-    if isinstance(frame, gpd.GeoDataFrame):
-        data["geom"] = shapely.to_wkb(
-            shapely.set_srid(frame.geometry.values, 4326), hex=True, include_srid=True
-        )
-        typed.append("geom text")
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ({', '.join(typed)}) ON COMMIT DROP")
-    buffer = io.StringIO()
-    data.to_csv(buffer, index=False, header=False)
-    raw = conn.connection.driver_connection
-    assert raw is not None  # a live psycopg connection inside the transaction
-    with raw.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy:
-        copy.write(buffer.getvalue())
-
-
-#: (table, package layer it comes from, statement), in dependency order.
-STATEMENTS: list[tuple[str, str, str]] = [
-    (
-        "district",
-        "districts",
-        """INSERT INTO district (code, name, geom)
-           SELECT code, name, ST_Multi(geom::geometry) FROM s_districts""",
-    ),
+#: Parents resolved in a staging table before its statement: (column, parent table, into).
+Resolve = tuple[tuple[str, str, str], ...]
+#: (table, package layer it comes from, parents to resolve, statement), in dependency order.
+#: Places, people and incidents go through :mod:`gis.staging`, the same SQL a file import uses.
+STATEMENTS: list[tuple[str, str, Resolve, str]] = [
+    ("district", "districts", (), upsert("district", "s_districts")),
     (
         "street",
         "streets",
-        """INSERT INTO street (code, name, district_id, geom)
-           SELECT s.code, s.name, d.id, ST_Multi(s.geom::geometry)
-           FROM s_streets s JOIN district d ON d.code = s.district_code""",
+        (("district_code", "district", "parent_id"),),
+        upsert("street", "s_streets"),
     ),
     (
         "community",
         "communities",
-        """INSERT INTO community (code, name, kind, street_id, geom)
-           SELECT c.code, c.name, c.kind, s.id, ST_Multi(c.geom::geometry)
-           FROM s_communities c JOIN street s ON s.code = c.street_code""",
+        (("street_code", "street", "parent_id"),),
+        upsert("community", "s_communities"),
     ),
     (
         "base_unit",
         "base_units",
-        """INSERT INTO base_unit (code, community_id, households, population, buildings,
-                                  incidents_per_year, care_people, area_m2, geom)
-           SELECT u.code, c.id, u.households::int, u.population::int, u.buildings::int,
-                  u.incidents_per_year::int, u.care_people::int,
-                  ST_Area(u.geom::geometry::geography), u.geom::geometry
-           FROM s_base_units u JOIN community c ON c.code = u.community_code""",
+        (("community_code", "community", "parent_id"),),
+        upsert("base_unit", "s_base_units"),
     ),
     (
         "building",
         "buildings",
-        """INSERT INTO building (code, name, base_unit_id, households, population, floors,
-                                 entrance_units, geom)
-           SELECT b.code, b.name, u.id, b.households::int, b.population::int, b.floors::int,
-                  b.entrance_units::int, b.geom::geometry
-           FROM s_buildings b JOIN base_unit u ON u.code = b.unit_code""",
+        (("unit_code", "base_unit", "parent_id"),),
+        upsert("building", "s_buildings"),
     ),
-    (
-        "building_entrance",
-        "buildings",
-        # Households are shared out over the entrances; the first ones take the remainder.
-        """INSERT INTO building_entrance (building_id, number, households)
-           SELECT b.id, n, b.households / greatest(b.entrance_units, 1)
-                  + CASE WHEN n <= mod(b.households, greatest(b.entrance_units, 1))
-                         THEN 1 ELSE 0 END
-           FROM building b JOIN s_buildings s ON s.code = b.code,
-                generate_series(1, greatest(b.entrance_units, 1)) AS n""",
-    ),
+    ("building_entrance", "buildings", (), upsert("building_entrance", "s_buildings")),
     (
         "grid_layer",
         "grid_layers",
+        (),
         """INSERT INTO grid_layer (code, name, kind, department)
            SELECT code, name, kind, nullif(department, '') FROM s_grid_layers
            ON CONFLICT (code) DO NOTHING""",
@@ -224,6 +182,7 @@ STATEMENTS: list[tuple[str, str, str]] = [
     (
         "grid",
         "grids",
+        (),
         """INSERT INTO grid (layer_id, code, name, community_id)
            SELECT l.id, g.code, g.name, c.id
            FROM s_grids g JOIN grid_layer l ON l.code = g.layer_code
@@ -232,6 +191,7 @@ STATEMENTS: list[tuple[str, str, str]] = [
     (
         "grid_unit",
         "memberships",
+        (),
         """INSERT INTO grid_unit (layer_id, unit_id, grid_id)
            SELECT l.id, u.id, g.id
            FROM s_memberships m
@@ -242,6 +202,7 @@ STATEMENTS: list[tuple[str, str, str]] = [
     (
         "party_organisation",
         "party_organisations",
+        (),
         """INSERT INTO party_organisation (code, name, kind, community_id)
            SELECT o.code, o.name, o.kind, c.id
            FROM s_party_organisations o LEFT JOIN community c ON c.code = o.community_code""",
@@ -249,30 +210,18 @@ STATEMENTS: list[tuple[str, str, str]] = [
     (
         "party_member",
         "party_members",
-        """INSERT INTO party_member (code, name, phone, organisation_id, community_id, geom)
-           SELECT m.code, m.name, m.phone, o.id, c.id, m.geom::geometry
-           FROM s_party_members m
-           LEFT JOIN party_organisation o ON o.code = m.organisation_code
-           LEFT JOIN community c ON c.code = m.community_code""",
+        (
+            ("organisation_code", "party_organisation", "organisation_id"),
+            ("community_code", "community", "parent_id"),
+        ),
+        upsert("party_member", "s_party_members"),
     ),
-    (
-        "incident",
-        "incidents",
-        # The unit (and so the community) is found spatially, with the GiST index.
-        """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
-                                 department, state, base_unit_id, community_id, geom)
-           SELECT i.code, i.category, coalesce(i.description, ''), i.reported_at::timestamptz,
-                  i.reporter_kind, nullif(i.department, ''), i.state, u.id, u.community_id,
-                  i.geom::geometry
-           FROM s_incidents i
-           LEFT JOIN LATERAL (
-               SELECT id, community_id FROM base_unit b
-               WHERE ST_Intersects(b.geom, i.geom::geometry) ORDER BY b.id LIMIT 1
-           ) u ON true""",
-    ),
+    # The unit (and so the community) is found spatially, with the GiST index.
+    ("incident", "incidents", (), upsert("incident", "s_incidents")),
     (
         "assignment",
         "assignments",
+        (),
         """INSERT INTO assignment (member_id, role, grid_id, building_id, starts_on)
            SELECT m.id, a.role, g.id, b.id, a.starts_on::date
            FROM s_assignments a
@@ -283,6 +232,18 @@ STATEMENTS: list[tuple[str, str, str]] = [
            WHERE g.id IS NOT NULL OR b.id IS NOT NULL""",
     ),
 ]
+
+
+def _write(conn: Connection, frames: dict[str, pd.DataFrame], report: LoadReport) -> None:
+    """Run :data:`STATEMENTS` for the layers the package has."""
+    for table, layer, parents, sql in STATEMENTS:
+        if layer not in frames:
+            continue
+        for column, parent, into in parents:
+            resolve_codes(conn, f"s_{layer}", column, parent, into)
+        if table == "incident":
+            locate_incidents(conn, "s_incidents")
+        report.rows[table] = conn.exec_driver_sql(sql).rowcount
 
 
 def _district_codes(path: Path) -> list[str]:
@@ -369,9 +330,7 @@ def load_city(
         for layer, frame in frames.items():
             stage(conn, f"s_{layer}", frame, LAYERS[layer])
         _check_staged(conn, frames, path)
-        for table, layer, sql in STATEMENTS:
-            if layer in frames:
-                report.rows[table] = conn.exec_driver_sql(sql).rowcount
+        _write(conn, frames, report)
         layer_ids = [
             r[0]
             for r in conn.execute(

@@ -111,6 +111,7 @@ def import_command(
                 options,
                 check=check,
                 weights=settings.weights,
+                limits=settings.imports,
             )
     except ImportRejected as exc:
         _print_report(exc.report, as_json)
@@ -174,8 +175,10 @@ def export_command(
     ] = False,
 ) -> None:
     """Export a grid layer as a file (the grids with codes, community, workload, grid leader)."""
+    from gis.codes import checked
     from gis.exchange import export_layer
 
+    checked("layer", layer)  # before anything is opened or written (exit 2)
     engine = _engine()
     try:
         with engine.connect() as conn:
@@ -204,8 +207,10 @@ def check_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Topology check of a layer: gaps, overlaps, slivers, multi-part grids, crossings."""
+    from gis.codes import checked
     from gis.exchange import check_layer
 
+    checked("layer", layer)
     engine = _engine()
     try:
         with engine.begin() as conn:

@@ -17,6 +17,7 @@ from api.downloads import download
 from api.geo import GEO_RESPONSE, CrsQuery, geojson
 from api.problems import problem
 from gis.accounts import Permission, User
+from gis.codes import PATTERNS, SHAPES
 from gis.errors import Invalid
 from gis.exchange import ImportOptions, ImportRejected, check_layer, export_layer, import_file
 from gis.exchange.export import MEDIA
@@ -26,7 +27,13 @@ from gis.personal import sees_personal_data
 
 router = APIRouter(tags=["exchange"])
 Importer = Annotated[User, Depends(require_permission(Permission.IMPORT_DATA))]
-LayerCode = Annotated[str, Path(description="unified, zongzhi, … or a scenario's layer")]
+LayerCode = Annotated[
+    str,
+    Path(
+        description="unified, zongzhi, … or a scenario's layer: " + SHAPES["layer"],
+        pattern=f"^(?:{PATTERNS['layer']})$",
+    ),
+]
 Kind = Literal[
     "districts",
     "streets",
@@ -86,7 +93,15 @@ def post_import(
                 out.write(chunk)
         try:
             report = import_file(
-                conn, user, kind, path, parsed, check=check, name=name, weights=settings.weights
+                conn,
+                user,
+                kind,
+                path,
+                parsed,
+                check=check,
+                name=name,
+                weights=settings.weights,
+                limits=settings.imports,
             )
         except ImportRejected as exc:
             body = exc.report.as_dict()

@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 from sqlalchemy import Connection, text
 
+from gis import spreadsheet
+from gis.codes import checked, file_part
 from gis.errors import Invalid, NotFound
 from gis.exchange import crs as crsmod
 from gis.personal import ExportFile, mask_name
@@ -38,8 +41,8 @@ MEDIA = {
     "gpkg": "application/geopackage+sqlite3",
     "geojson": "application/geo+json",
     "shp": "application/zip",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": spreadsheet.CSV_MEDIA,
+    "xlsx": spreadsheet.XLSX_MEDIA,
 }
 #: Field → (description, Shapefile name ≤ 10 characters).
 FIELDS: dict[str, tuple[str, str]] = {
@@ -103,6 +106,7 @@ def export_layer(
 
     ``personal``: whether the caller may read grid leaders' names in full (else masked).
     """
+    layer_code = checked("layer", layer_code, field="layer")
     if fmt not in FORMATS:
         raise Invalid(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}", format=fmt)
     if encoding.lower() not in ENCODINGS:
@@ -117,7 +121,7 @@ def export_layer(
     epsg = 4490 if crs == "cgcs2000" else 4326
     gdf = gpd.GeoDataFrame(frame, geometry=list(geoms), crs=f"EPSG:{epsg}")
     stamp = dt.date.today().strftime("%Y%m%d")
-    base = f"{layer_code}_{crs}_{stamp}"
+    base = f"{file_part(layer_code)}_{file_part(crs)}_{stamp}"
     about = {
         "layer": layer_code,
         "version": version,
@@ -182,7 +186,7 @@ def _fields_text(about: dict[str, Any], short: bool = False) -> str:
 
 def _shp(gdf: gpd.GeoDataFrame, about: dict[str, Any], encoding: str) -> tuple[bytes, str]:
     short = gdf.rename(columns={k: v for k, (_, v) in FIELDS.items()})
-    stem = f"{about['layer']}_grids"
+    stem = f"{file_part(about['layer'])}_grids"
     with tempfile.TemporaryDirectory(prefix="gridmap-export-") as tmp:
         path = Path(tmp) / f"{stem}.shp"
         pyogrio.write_dataframe(short, path, driver="ESRI Shapefile", encoding=encoding)
@@ -198,49 +202,32 @@ def _shp(gdf: gpd.GeoDataFrame, about: dict[str, Any], encoding: str) -> tuple[b
 def _csv(gdf: gpd.GeoDataFrame, _: dict[str, Any], encoding: str) -> tuple[bytes, str]:
     table = pd.DataFrame(gdf.drop(columns="geometry"))
     table["wkt"] = shapely.to_wkt(gdf.geometry.to_numpy(), rounding_precision=-1)
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False)
-    text_ = buffer.getvalue()
-    # A UTF-8 BOM so that Excel opens the Chinese right; GBK for older office software.
-    data = (
-        ("\ufeff" + text_).encode("utf-8")
-        if encoding == "UTF-8"
-        else text_.encode("gbk", "replace")
-    )
-    return data, ".csv"
+    rows = table.itertuples(index=False, name=None)
+    return spreadsheet.csv_bytes(list(table.columns), rows, encoding=encoding), ".csv"
 
 
 def _xlsx(gdf: gpd.GeoDataFrame, about: dict[str, Any], _: str) -> tuple[bytes, str]:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "网格 Grids"
     names = list(FIELDS)
-    sheet.append(names)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
     centroids = shapely.centroid(gdf.geometry.to_numpy())
-    sheet.cell(row=1, column=len(names) + 1, value="lon").font = Font(bold=True)
-    sheet.cell(row=1, column=len(names) + 2, value="lat").font = Font(bold=True)
-    for i, row in enumerate(gdf[names].itertuples(index=False), start=2):
-        for j, value in enumerate(row, start=1):
-            cell = sheet.cell(row=i, column=j, value=None if pd.isna(value) else value)
-            if j <= 4:
-                cell.number_format = "@"  # codes stay text: 361002001001001, not 3.61E+14
-        point = centroids[i - 2]
-        if point is not None and not point.is_empty:
-            sheet.cell(row=i, column=len(names) + 1, value=round(point.x, 7))
-            sheet.cell(row=i, column=len(names) + 2, value=round(point.y, 7))
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCD", (18, 20, 15, 16), strict=True):
-        sheet.column_dimensions[letter].width = width
-    info = book.create_sheet("说明 About")
-    for line in _fields_text(about).splitlines():
-        info.append(line.split("\t"))
+    lon = np.round(shapely.get_x(centroids), 7)
+    lat = np.round(shapely.get_y(centroids), 7)
+    rows = (
+        (*row, x, y)
+        for row, x, y in zip(gdf[names].itertuples(index=False, name=None), lon, lat, strict=True)
+    )
+    info = [line.split("\t") for line in _fields_text(about).splitlines()]
     info.append(["lon, lat", "centre of the grid, in the export's coordinates"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), ".xlsx"
+    data = spreadsheet.xlsx_bytes(
+        [
+            # Codes stay text (361002001001001, not 3.61E+14).
+            spreadsheet.Sheet(
+                "网格 Grids",
+                [*names, "lon", "lat"],
+                rows,
+                widths=(18, 20, 15, 16),
+                formats=dict.fromkeys(range(4), "@"),
+            ),
+            spreadsheet.Sheet("说明 About", None, info),
+        ]
+    )
+    return data, ".xlsx"

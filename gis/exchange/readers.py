@@ -15,20 +15,20 @@ warning. ``encoding=`` overrides both.
 from __future__ import annotations
 
 import codecs
-import io
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 from pyproj import CRS
 
 from gis.errors import Invalid, InvalidFile
+from gis.exchange.limits import Deadline, check_archive, check_rows
+from gis.exchange.tables import read_table, table_geometry
+from gis.infra.settings import ImportLimits
 
 #: File extension → the format it promises.
 EXTENSIONS: dict[str, str] = {
@@ -54,9 +54,6 @@ FORMAT_NAMES = {
     "binary": "a binary file of no supported kind",
     "empty": "empty",
 }
-WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
-LON_COLUMNS = ("lon", "lng", "longitude", "x", "经度", "东经")
-LAT_COLUMNS = ("lat", "latitude", "y", "纬度", "北纬")
 
 
 @dataclass
@@ -120,6 +117,8 @@ def expected_format(path: Path, name: str | None = None) -> str:
 def read_source(
     path: Path,
     *,
+    limits: ImportLimits | None = None,
+    deadline: Deadline | None = None,
     name: str | None = None,
     layer: str | None = None,
     encoding: str | None = None,
@@ -127,8 +126,11 @@ def read_source(
     lon_column: str | None = None,
     lat_column: str | None = None,
 ) -> Source:
-    """Read ``path`` (uploaded as ``name``) after checking it is what its extension says."""
+    """Read ``path`` (uploaded as ``name``) after checking it is what its extension says and
+    that it is within ``limits`` (:mod:`gis.exchange.limits`)."""
     shown = name or path.name
+    limits = limits or ImportLimits()
+    deadline = deadline or Deadline.of(limits, shown)
     expected = expected_format(path, name)
     actual = sniff(path)
     if actual != expected and not (expected == "shp" and path.suffix.lower() == ".shp"):
@@ -142,15 +144,20 @@ def read_source(
         except LookupError as exc:
             raise Invalid(f"unknown encoding {encoding!r} (try utf-8 or gbk)") from exc
     if expected in ("csv", "xlsx"):
-        table = (
-            _read_csv(path, shown, encoding)
-            if expected == "csv"
-            else _read_xlsx(path, shown, layer)
+        table = read_table(path, shown, expected, limits, deadline, encoding=encoding, sheet=layer)
+        attributes, geoms, unreadable = table_geometry(
+            table, shown, wkt_column, lon_column, lat_column
         )
-        return _table_geometry(table, expected, shown, wkt_column, lon_column, lat_column)
+        out = gpd.GeoDataFrame(attributes.astype(str), geometry=list(geoms), crs=None)
+        return Source(out, expected, table.layer, table.encoding, None, table.warnings, unreadable)
+    if actual in ("shp", "kml") and zipfile.is_zipfile(path):
+        check_archive(path, shown, limits)
     if expected == "shp":
-        return _read_shapefile(path, shown, encoding)
-    return _read_ogr(path, shown, expected, layer, encoding)
+        source = _read_shapefile(path, shown, encoding, limits)
+    else:
+        source = _read_ogr(path, shown, expected, layer, encoding, limits)
+    deadline.check("reading the file")
+    return source
 
 
 # ----------------------------------------------------------------------------- OGR formats
@@ -198,8 +205,19 @@ def _pick_layer(path: Path, shown: str, layer: str | None) -> str | None:
     return layers[0]
 
 
-def _read_ogr(path: Path, shown: str, fmt: str, layer: str | None, encoding: str | None) -> Source:
+def _count_features(path: Path, shown: str, layer: str | None, limits: ImportLimits) -> None:
+    try:
+        features = int(pyogrio.read_info(path, layer=layer)["features"])
+    except Exception:  # noqa: BLE001 - unreadable: the reader says why, next
+        return
+    check_rows(features, shown, limits)
+
+
+def _read_ogr(
+    path: Path, shown: str, fmt: str, layer: str | None, encoding: str | None, limits: ImportLimits
+) -> Source:
     chosen = _pick_layer(path, shown, layer)
+    _count_features(path, shown, chosen, limits)
     try:
         frame = pyogrio.read_dataframe(path, layer=chosen, encoding=encoding)
     except Exception as exc:
@@ -220,7 +238,7 @@ def _dbf_encoding(dbf: bytes) -> str:
     return "UTF-8"
 
 
-def _read_shapefile(path: Path, shown: str, encoding: str | None) -> Source:
+def _read_shapefile(path: Path, shown: str, encoding: str | None, limits: ImportLimits) -> Source:
     with tempfile.TemporaryDirectory(prefix="gridmap-shp-") as tmp:
         if path.suffix.lower() == ".shp":
             shp = path
@@ -271,6 +289,7 @@ def _read_shapefile(path: Path, shown: str, encoding: str | None) -> Source:
                 f"no .cpg beside the .dbf: the attribute table was read as {used} "
                 "(give --encoding if names look wrong)"
             )
+        _count_features(shp, shown, None, limits)
         if ".prj" not in siblings:
             warnings.append("no .prj: the Shapefile does not say its coordinate system")
         try:
@@ -278,125 +297,3 @@ def _read_shapefile(path: Path, shown: str, encoding: str | None) -> Source:
         except Exception as exc:
             raise InvalidFile(f"{shown}: cannot be read as a Shapefile ({exc})") from exc
     return Source(_as_text(frame), "shp", stem.name, used, frame.crs, warnings)
-
-
-# ----------------------------------------------------------------------------- tables
-
-
-def _decode(raw: bytes, shown: str, encoding: str | None) -> tuple[str, str, list[str]]:
-    if encoding:
-        try:
-            return raw.decode(encoding), encoding, []
-        except UnicodeDecodeError as exc:
-            raise InvalidFile(f"{shown} is not valid {encoding} text ({exc})") from exc
-    try:
-        return raw.decode("utf-8-sig"), "UTF-8", []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise InvalidFile(
-            f"{shown} is neither UTF-8 nor GBK text; give --encoding", reason="encoding"
-        ) from exc
-    return text, "GB18030", [f"{shown} is not UTF-8: read as GBK/GB18030"]
-
-
-@dataclass
-class _Table:
-    frame: pd.DataFrame
-    encoding: str | None
-    layer: str | None
-    warnings: list[str]
-
-
-def _read_csv(path: Path, shown: str, encoding: str | None) -> _Table:
-    text, used, warnings = _decode(path.read_bytes(), shown, encoding)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InvalidFile(
-            f"{shown}: not a readable CSV table ({exc})", reason="unreadable"
-        ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return _Table(frame, used, None, warnings)
-
-
-def _read_xlsx(path: Path, shown: str, sheet: str | None) -> _Table:
-    try:
-        book = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
-    except Exception as exc:  # zipfile, openpyxl and xml errors
-        raise InvalidFile(f"{shown}: not a readable Excel workbook ({exc})") from exc
-    if sheet is not None and sheet not in book:
-        raise InvalidFile(f"{shown} has no sheet {sheet!r}; it has {', '.join(book)}")
-    name = sheet or next(iter(book))
-    frame = book[name].fillna("")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return _Table(frame, None, name, [])
-
-
-def _column(frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...]) -> str | None:
-    if given is not None:
-        if given not in frame.columns:
-            raise Invalid(f"no column {given!r}; the file has {', '.join(frame.columns)}")
-        return given
-    lower = {c.lower(): c for c in frame.columns}
-    for candidate in candidates:
-        if candidate in lower:
-            return lower[candidate]
-    return None
-
-
-def _table_geometry(
-    table: _Table,
-    fmt: str,
-    shown: str,
-    wkt_column: str | None,
-    lon_column: str | None,
-    lat_column: str | None,
-) -> Source:
-    """Geometry of a CSV/Excel table, from a WKT column or from lon/lat columns."""
-    frame = table.frame
-    unreadable: dict[int, str] = {}
-    wkt = None if (lon_column or lat_column) else _column(frame, wkt_column, WKT_COLUMNS)
-    if wkt is not None:
-        texts = frame[wkt].astype(str).str.strip().to_numpy()
-        geoms = shapely.from_wkt(np.where(texts == "", None, texts), on_invalid="ignore")
-        for i in np.flatnonzero(shapely.is_missing(geoms) & (texts != "")):
-            unreadable[int(i)] = _wkt_error(str(texts[i]))
-        attributes = frame.drop(columns=[wkt])
-    else:
-        lon = _column(frame, lon_column, LON_COLUMNS)
-        lat = _column(frame, lat_column, LAT_COLUMNS)
-        if lon is None or lat is None:
-            raise InvalidFile(
-                f"{shown}: no geometry column — give a WKT column (wkt, geometry) or longitude "
-                "and latitude columns (lon/lng/经度, lat/纬度), or name them with --wkt-column, "
-                "--lon-column and --lat-column",
-                reason="no_geometry",
-            )
-        x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(x) | ~np.isfinite(y)
-        geoms = shapely.points(np.where(bad, np.nan, x), np.where(bad, np.nan, y))
-        geoms = np.where(bad, None, geoms)
-        for i in np.flatnonzero(bad):
-            unreadable[int(i)] = (
-                f"{lon}/{lat} are not numbers: {frame[lon].iloc[i]!r}, {frame[lat].iloc[i]!r}"
-            )
-        attributes = frame.drop(columns=[lon, lat])
-    out = gpd.GeoDataFrame(attributes.astype(str), geometry=list(geoms), crs=None)
-    return Source(out, fmt, table.layer, table.encoding, None, table.warnings, unreadable)
-
-
-def _wkt_error(text: str) -> str:
-    try:
-        shapely.from_wkt(text)
-    except shapely.errors.GEOSException as exc:
-        message = str(exc)
-        if "closed" in message.lower():
-            return f"ring not closed ({message})"
-        return f"not valid WKT ({message})"
-    return "not valid WKT"

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.codes import checked
 from gis.errors import NotFound
 from gis.geojson import collection, feature_sql
 from gis.scope import EVERYTHING, Scope
@@ -69,7 +70,7 @@ def check_layer(
     sliver_thinness: float = SLIVER_THINNESS,
 ) -> TopologyReport:
     """Check the grids of ``layer_code`` that ``scope`` reaches; see the module doc."""
-    layer = _layer(conn, layer_code)
+    layer = _layer(conn, checked("layer", layer_code, field="layer"))
     reach = scope.grid_sql("g")
     governed, governed_params = _governed(scope)
     params: dict[str, Any] = (

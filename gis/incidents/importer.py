@@ -18,7 +18,9 @@ dispatched_at, signed_at, handled_at, fed_back_at, evaluated_at
 satisfied      no       for evaluated incidents (default true)
 ============== ======== ===============================================================
 
-The whole file is checked first; any bad row stops the import with a message naming the row
+This module is the one write path of imported incidents (:func:`insert_incidents`): the
+exchange's ``incidents`` kind (any geodata format, problems reported row by row) writes through it
+too. The whole file is checked first; any bad row stops the import with a message naming the row
 (as a spreadsheet numbers it) and the field, and nothing is written. Then one transaction: rows
 are inserted with their unit, community, unified grid and building found in PostGIS (as a
 package load does: the point is not moved), their H3 cell, and one ``import`` history row each;
@@ -46,6 +48,7 @@ from gis.incidents.catalogue import categories
 from gis.incidents.hexagons import cells_of
 from gis.incidents.reporting import _SNAP_DEGREES, INPUT_CRS, REPORTER_KINDS, SNAP_METRES
 from gis.incidents.workflow import STATES
+from gis.infra.settings import ImportLimits
 
 REQUIRED = ("category", "reported_at", "lon", "lat")
 TIMES = ("dispatched_at", "signed_at", "handled_at", "fed_back_at", "evaluated_at")
@@ -64,22 +67,20 @@ class ImportReport:
         return f"{self.path.name}: {verb} {self.rows:,} incidents"
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """The file as strings, columns lower-cased; CSV (UTF-8, with or without BOM) or XLSX."""
+def read_table(path: Path, limits: ImportLimits | None = None) -> pd.DataFrame:
+    """The file as strings, columns lower-cased; CSV (UTF-8, with or without BOM) or XLSX, read
+    within the import limits (:mod:`gis.exchange.limits`) like every other import."""
+    from gis.exchange.limits import Deadline
+    from gis.exchange.tables import read_table as read_any
+
     if not path.exists():
         raise InvalidFile(f"{path}: no such file")
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            raise InvalidFile(f"{path}: give a .csv or .xlsx file, not {suffix or 'no suffix'}")
-    except InvalidFile:
-        raise
-    except Exception as exc:  # pandas/openpyxl raise many kinds for a broken file
-        raise InvalidFile(f"{path}: cannot be read as {suffix[1:].upper()} ({exc})") from exc
+    fmt = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(suffix)
+    if fmt is None:
+        raise InvalidFile(f"{path}: give a .csv or .xlsx file, not {suffix or 'no suffix'}")
+    limits = limits or ImportLimits()
+    frame = read_any(path, str(path), fmt, limits, Deadline.of(limits, str(path))).frame
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -243,14 +244,46 @@ def import_incidents(
     *,
     crs: str = "wgs84",
     dry_run: bool = False,
+    limits: ImportLimits | None = None,
 ) -> ImportReport:
     """Check and import a file of incidents in the caller's transaction (see the module doc)."""
     authorize(actor, Permission.IMPORT_DATA)
     path = Path(path)
-    frame = check(conn, path, read_table(path), crs)
+    frame = check(conn, path, read_table(path, limits), crs)
     report = ImportReport(path, len(frame), dry_run)
     if dry_run:
         return report
+    inserted = insert_incidents(conn, actor, frame, path.name)
+    outside = [r.code for r in inserted if r.base_unit_id is None]
+    if outside:
+        index = frame.index[frame["code"] == outside[0]][0]
+        raise _fail(path, index, "lon/lat", f"the point of {outside[0]} lies outside the city")
+    report.rows = len(inserted)
+    return report
+
+
+def as_checked(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows checked elsewhere (code, category, description, reported_at, reporter_kind, state,
+    department, lon, lat) in the shape :func:`insert_incidents` takes: no workflow times."""
+    out = rows.copy()
+    out["reported_at"] = pd.to_datetime(out["reported_at"], utc=True, format="ISO8601")
+    for column in TIMES:
+        out[column] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
+    out["satisfied"] = None
+    out["lon"], out["lat"] = out["lon"].astype(float), out["lat"].astype(float)
+    out["h3_cell"] = cells_of(out["lon"].to_numpy(), out["lat"].to_numpy())
+    return out
+
+
+def insert_incidents(
+    conn: Connection, actor: Actor, frame: pd.DataFrame, source_name: str
+) -> list[Any]:
+    """The one way imported incidents are written (this module's file import and the exchange's
+    ``incidents`` kind): codes made up where missing, unit, community, unified grid and building
+    found in PostGIS, deadlines from the category, one ``import`` history row each and one
+    ``incident.import`` audit row. Returns the inserted rows (id, code, state, base_unit_id)."""
+    if frame.empty:
+        return []
     _make_codes(conn, frame)
     records = frame.assign(
         **{c: frame[c].map(lambda t: t.isoformat() if pd.notna(t) else None) for c in TIMES},
@@ -265,10 +298,6 @@ def import_incidents(
             "snap": SNAP_METRES,
         },
     ).all()
-    outside = [r.code for r in inserted if r.base_unit_id is None]
-    if outside:
-        index = frame.index[frame["code"] == outside[0]][0]
-        raise _fail(path, index, "lon/lat", f"the point of {outside[0]} lies outside the city")
     conn.execute(
         text(
             "INSERT INTO incident_transition (incident_id, action, from_state, to_state, actor, "
@@ -279,14 +308,13 @@ def import_incidents(
             "ids": [r.id for r in inserted],
             "actor": audit.actor_name(actor),
             "at": dt.datetime.now(dt.UTC),
-            "note": f"imported from {path.name}",
+            "note": f"imported from {source_name}",
         },
     )
     audit.record(
-        conn, actor, "incident.import", "incident_file", path.name, None, {"rows": len(inserted)}
+        conn, actor, "incident.import", "incident_file", source_name, None, {"rows": len(inserted)}
     )
-    report.rows = len(inserted)
-    return report
+    return list(inserted)
 
 
 def _plain(value: Any) -> Any:

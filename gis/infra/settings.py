@@ -41,6 +41,22 @@ class WorkloadWeights(BaseSettings):
     care_people: float = 0.0
 
 
+class ImportLimits(BaseSettings):
+    """What one import may cost before it is refused (``GRIDMAP_IMPORT_*``): a zip or workbook is
+    measured by what it declares before anything is unpacked, rows are counted as they are read,
+    and the whole import has a time budget (the database part runs under a statement timeout)."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_IMPORT_", extra="ignore")
+
+    max_uncompressed_bytes: int = Field(default=256 * 1024 * 1024, gt=0)  # sum over a zip's members
+    max_ratio: float = Field(default=200.0, gt=1)  # uncompressed / compressed, members over 1 MiB
+    max_members: int = Field(
+        default=1000, gt=0
+    )  # files in a zip (a Shapefile has 4–8, a workbook ~20)
+    max_rows: int = Field(default=1_000_000, gt=0)
+    max_seconds: float = Field(default=600.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything Gridmap can be configured with.
 
@@ -57,6 +73,7 @@ class Settings(BaseSettings):
     band_low: float = 300.0
     band_high: float = 500.0
     weights: WorkloadWeights = Field(default_factory=WorkloadWeights)
+    imports: ImportLimits = Field(default_factory=lambda: ImportLimits())
     # A tile URL template the county holds a key for (Tianditu, AMap…). Empty: no base map,
     # the city's own outlines are the background (government networks are often offline).
     tile_url: str = ""

@@ -9,25 +9,19 @@ the personal ones, and saying who exported what and when. Every export is in the
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from sqlalchemy import Connection
 
-from gis import audit
+from gis import audit, spreadsheet
 from gis.audit import Actor, actor_name
 from gis.errors import Invalid
 from gis.party.assignments import AssignmentQuery, list_assignments
 from gis.personal import PERSONAL_FIELDS, ExportFile
 from gis.scope import EVERYTHING, Scope
-from gis.spreadsheet import defused
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = {"csv": spreadsheet.CSV_MEDIA, "xlsx": spreadsheet.XLSX_MEDIA}
 #: (column, Chinese heading, what it holds)
 FIELDS: list[tuple[str, str, str]] = [
     ("id", "编号", "assignment id"),
@@ -93,13 +87,7 @@ def export_assignments(
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
     filename = f"assignments-{stamp}-{'personal' if personal == 'full' else 'masked'}.{fmt}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else defused(row[c]) for c in COLUMNS])
-        data = buffer.getvalue().encode("utf-8")
+        data = spreadsheet.csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
     else:
         data = _xlsx(rows, personal, personal_fields, viewer, scope)
     audit.record(
@@ -121,34 +109,27 @@ def _xlsx(
     viewer: Actor,
     scope: Scope,
 ) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "assignments"
-    sheet.append(COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([defused(row[c]) for c in COLUMNS])
-    sheet.freeze_panes = "A2"
-    about = book.create_sheet("说明 About")
-    about.append(["字段 Field", "中文", "内容 Holds", "个人信息 Personal data"])
-    for cell in about[1]:
-        cell.font = Font(bold=True)
-    for name, zh, holds in FIELDS:
-        shown = "完整 full" if personal == "full" else "已脱敏 masked"
-        mark = shown if name in personal_fields else ""
-        about.append([name, zh, holds, mark])
-    about.append([])
-    about.append(["personal fields", ", ".join(personal_fields)])
-    about.append(["personal data", personal])
-    about.append(["exported by", actor_name(viewer)])
-    about.append(["scope", str(scope)])
-    about.append(["exported at (UTC)", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
-    about.append(["rows", len(rows)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    shown = "完整 full" if personal == "full" else "已脱敏 masked"
+    about: list[list[Any]] = [
+        [name, zh, holds, shown if name in personal_fields else ""] for name, zh, holds in FIELDS
+    ]
+    about += [
+        [],
+        ["personal fields", ", ".join(personal_fields)],
+        ["personal data", personal],
+        ["exported by", actor_name(viewer)],
+        ["scope", str(scope)],
+        ["exported at (UTC)", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+        ["rows", len(rows)],
+    ]
+    return spreadsheet.xlsx_bytes(
+        [
+            spreadsheet.Sheet("assignments", COLUMNS, ([row[c] for c in COLUMNS] for row in rows)),
+            spreadsheet.Sheet(
+                "说明 About",
+                ["字段 Field", "中文", "内容 Holds", "个人信息 Personal data"],
+                about,
+                freeze_header=False,
+            ),
+        ]
+    )

@@ -12,17 +12,15 @@ total) and after, households per grid, and grid workers needed at one per grid.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis import spreadsheet
 from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Conflict
 from gis.scenarios.store import area_filter, get_scenario
-from gis.spreadsheet import defused
 
 _PIECES = """
 WITH au AS (
@@ -216,76 +214,62 @@ def crosswalk(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any
 
 def crosswalk_csv(rows: list[dict[str, Any]]) -> str:
     """UTF-8 with a byte-order mark, so that Excel reads the Chinese right."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([HEADERS[c] for c in COLUMNS])
-    for r in rows:
-        writer.writerow(["" if r[c] is None else defused(r[c]) for c in COLUMNS])
-    return out.getvalue()
+    return spreadsheet.csv_text(
+        [HEADERS[c] for c in COLUMNS], ([r[c] for c in COLUMNS] for r in rows)
+    )
 
 
 def crosswalk_xlsx(report: dict[str, Any]) -> bytes:
     """Three sheets: the crosswalk, what each new grid absorbs, and the county figures."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    # Write-only: rows stream to the file instead of living as cell objects (the sample city's
-    # 5,562 departmental grids made the ordinary workbook the slowest of the three formats).
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("crosswalk 对照表")
-    sheet.freeze_panes = "A2"
-    sheet.append([HEADERS[c] for c in COLUMNS])
-    shares = set(range(9, 13))  # columns J–M hold shares, shown as percentages
-
-    def share(value: Any) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "0.0%"
-        return cell
-
-    for r in report["rows"]:
-        sheet.append(
-            [share(defused(r[c])) if i in shares else defused(r[c]) for i, c in enumerate(COLUMNS)]
-        )
-
-    absorbed = book.create_sheet("absorbs 新网格吸收")
-    absorbed.append(["新网格 scenario grid", "名称 name", "部门图层 layer", "原网格 grid",
-                     "户数 households", "占原网格 share of departmental grid",
-                     "占新网格 share of new grid"])  # fmt: skip
-    for grid in report["absorbs"]:
-        for a in grid["absorbs"]:
-            absorbed.append(
-                [
-                    grid["code"],
-                    defused(grid["name"]),
-                    a["layer"],
-                    a["code"],
-                    a["households"],
-                    a["share_of_departmental_grid"],
-                    a["share_of_new_grid"],
-                ]  # fmt: skip
-            )
-    figures_sheet = book.create_sheet("figures 县区数据")
+    absorbed = [
+        [grid["code"], grid["name"], a["layer"], a["code"], a["households"],
+         a["share_of_departmental_grid"], a["share_of_new_grid"]]
+        for grid in report["absorbs"]
+        for a in grid["absorbs"]
+    ]  # fmt: skip
     f = report["figures"]
-    bold = Font(bold=True)
-    header = ["", "网格数 grids", "户/网格 households per grid", "网格员 grid workers"]
-    header_cells = [WriteOnlyCell(figures_sheet, value=h) for h in header]
-    for cell in header_cells:
-        cell.font = bold
-    figures_sheet.append(header_cells)
-    for d in f["before"]["departments"]:
-        figures_sheet.append([f"{d['name']} ({d['layer']})", d["grids"], d["households_per_grid"],
-                              d["grids"]])  # fmt: skip
+    figures_rows: list[list[Any]] = [
+        [f"{d['name']} ({d['layer']})", d["grids"], d["households_per_grid"], d["grids"]]
+        for d in f["before"]["departments"]
+    ]
     total = f["before"]
-    figures_sheet.append(["合并前合计 before, total", total["grids"],
-                          total["households_per_grid"], total["grid_workers"]])  # fmt: skip
+    figures_rows.append(["合并前合计 before, total", total["grids"],
+                         total["households_per_grid"], total["grid_workers"]])  # fmt: skip
     if f["unified_today"]:
-        figures_sheet.append(["现统一网格 unified today", f["unified_today"]["grids"],
-                              f["unified_today"]["households_per_grid"],
-                              f["unified_today"]["grids"]])  # fmt: skip
-    figures_sheet.append(["方案 after", f["after"]["grids"], f["after"]["households_per_grid"],
-                          f["after"]["grid_workers"]])  # fmt: skip
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        today = f["unified_today"]
+        figures_rows.append(["现统一网格 unified today", today["grids"],
+                             today["households_per_grid"], today["grids"]])  # fmt: skip
+    figures_rows.append(["方案 after", f["after"]["grids"], f["after"]["households_per_grid"],
+                         f["after"]["grid_workers"]])  # fmt: skip
+    # Streamed (write-only): the sample city's 5,562 departmental grids made the ordinary
+    # workbook the slowest of the three formats.
+    return spreadsheet.xlsx_bytes(
+        [
+            spreadsheet.Sheet(
+                "crosswalk 对照表",
+                [HEADERS[c] for c in COLUMNS],
+                ([r[c] for c in COLUMNS] for r in report["rows"]),
+                formats=dict.fromkeys(range(9, 13), "0.0%"),  # columns J–M hold shares
+            ),
+            spreadsheet.Sheet(
+                "absorbs 新网格吸收",
+                [
+                    "新网格 scenario grid",
+                    "名称 name",
+                    "部门图层 layer",
+                    "原网格 grid",
+                    "户数 households",
+                    "占原网格 share of departmental grid",
+                    "占新网格 share of new grid",
+                ],  # fmt: skip
+                absorbed,
+                freeze_header=False,
+            ),
+            spreadsheet.Sheet(
+                "figures 县区数据",
+                ["", "网格数 grids", "户/网格 households per grid", "网格员 grid workers"],
+                figures_rows,
+                freeze_header=False,
+            ),
+        ]
+    )
