@@ -4,10 +4,13 @@
    must still be at the version the scenario started from (else 409, saying both versions).
 2. Grids of today's unified layer outside the scenario's area are copied into the scenario's
    layer unchanged (code, name, lock, geometry, totals): the new net covers the whole city.
-3. Assignments on today's grids (grid leaders and anything else targeting a grid) follow their
-   buildings: to the new grid holding most of the old grid's households. Those that cannot
-   follow, new grids left without a grid leader, grids that now have several, and field workers
-   whose grid code no longer exists are listed for follow-up (kept on the scenario as well).
+3. Current assignments on today's grids (grid leaders and cadres sent down) follow their
+   buildings: to the new grid holding most of the old grid's households. Where two old grids'
+   leaders land on one new grid, the leader of the larger share of its workload stays and the
+   other's assignment ends today, archived as 网格合并 (:mod:`gis.party.succession`; the impact
+   preview shows the same decisions beforehand). Ended assignments stay on the old grid, in the
+   history layer. Those that cannot follow, new grids left without a grid leader, and field
+   workers whose grid code no longer exists are listed for follow-up (kept on the scenario).
 4. Today's unified layer is kept as history (kind 'history', code ``unified-v<version>``); the
    scenario's layer takes the code ``unified`` and version + 1; who adopted it is audited.
 
@@ -27,7 +30,9 @@ from gis.audit import Actor
 from gis.errors import Conflict, IllegalTransition
 from gis.grids import refresh_grids
 from gis.infra.settings import Settings
-from gis.scenarios.impact import SUCCESSOR_SQL
+from gis.party import succession
+from gis.party.common import today
+from gis.scenarios.impact import SUCCESSOR_SQL, succession_sql
 from gis.scenarios.store import area_filter, get_scenario
 from gis.workload import ATTRIBUTES
 
@@ -78,6 +83,7 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
     )
     moved: dict[str, int] = {}
     follow_up: dict[str, Any] = {}
+    leaders: list[dict[str, Any]] = []
     if old is not None:
         straddling = list(
             conn.execute(
@@ -96,7 +102,7 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
                 reason="straddling",
             )
         copied = _copy_outside(conn, old.id, new_id, in_area, area)
-        moved, follow_up = _follow(conn, old.id, new_id)
+        moved, follow_up, leaders = _follow(conn, old.id, new_id, settings)
         follow_up["grids_copied_outside_area"] = copied
         history = _history_code(conn, old.version)
         conn.execute(
@@ -121,6 +127,7 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
         "unified_version": version,
         "history_layer": history if old is not None else None,
         "assignments_moved": moved,
+        "leaders": leaders,
         "follow_up": follow_up,
     }
     conn.execute(
@@ -191,41 +198,34 @@ def _copy_outside(
     return int(copied)
 
 
-def _follow(conn: Connection, old_id: int, new_id: int) -> tuple[dict[str, int], dict[str, Any]]:
-    """Move grid assignments to their successor grids; list what needs a person's attention."""
+def _follow(
+    conn: Connection, old_id: int, new_id: int, settings: Settings
+) -> tuple[dict[str, int], dict[str, Any], list[dict[str, Any]]]:
+    """Move grid assignments to their successor grids, deciding between two grid leaders of one
+    new grid by the rule of :mod:`gis.party.succession`; list what needs a person's attention."""
     params = {"old": old_id, "new": new_id}
-    conn.execute(
-        text(
-            f"CREATE TEMP TABLE adopt_successor ON COMMIT DROP AS SELECT * FROM ({SUCCESSOR_SQL}) s"
-        ),
-        params,
-    )
+    on = today()
     stranded = [
         dict(r)
         for r in conn.execute(
             text(
-                """SELECT a.id AS assignment, a.role, m.code AS member, g.code AS old_grid
+                f"""SELECT a.id AS assignment, a.role, m.code AS member, g.code AS old_grid
                    FROM assignment a JOIN grid g ON g.id = a.grid_id
                    JOIN party_member m ON m.id = a.member_id
                    WHERE g.layer_id = :old
-                     AND NOT EXISTS (SELECT 1 FROM adopt_successor s WHERE s.old_id = g.id)
+                     AND (a.ends_on IS NULL OR a.ends_on >= :on)
+                     AND NOT EXISTS (SELECT 1 FROM ({SUCCESSOR_SQL}) s WHERE s.old_id = g.id)
                    ORDER BY g.code, a.id"""
             ),
-            params,
+            params | {"on": on},
         ).mappings()
     ]
-    moved: dict[str, int] = {
-        str(role): int(n)
-        for role, n in conn.execute(
-            text(
-                """WITH m AS (
-                       UPDATE assignment a SET grid_id = s.new_id FROM adopt_successor s
-                       WHERE a.grid_id = s.old_id RETURNING a.role)
-                   SELECT role, count(*) FROM m GROUP BY role ORDER BY role"""
-            )
-        )
-    }
-    conn.execute(text("DROP TABLE adopt_successor"))
+    plan = succession.plan(conn, succession_sql(settings.weights), params, on)
+    succession.carry_out(conn, plan, on, "unified")
+    moved: dict[str, int] = {}
+    for holder in plan.moves:
+        moved[holder.role] = moved.get(holder.role, 0) + 1
+    archived = [h.to_json(masked=False, reason=succession.MERGED) for h in plan.archived]
     without_leader = list(
         conn.execute(
             text(
@@ -264,7 +264,8 @@ def _follow(conn: Connection, old_id: int, new_id: int) -> tuple[dict[str, int],
     )
     return moved, {
         "assignments_without_grid": stranded,
+        "assignments_archived": archived,
         "grids_without_leader": without_leader,
         "grids_with_several_leaders": several,
         "field_workers_without_grid": workers,
-    }
+    }, [d.to_json(masked=False) for d in plan.decisions]
