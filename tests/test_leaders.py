@@ -48,7 +48,7 @@ def _led(conn: Connection, layer: str = "unified") -> dict[str, str]:
         ),
         {"l": layer, "today": party_today()},
     ).all()
-    return {grid: member for grid, member in rows}
+    return {str(grid): str(member) for grid, member in rows}
 
 
 def _archived(conn: Connection, member: str) -> list[Any]:
@@ -76,9 +76,7 @@ def _scenario_merging_community_a(client: TestClient, conn: Connection) -> int:
     return int(r.json()["id"])
 
 
-def test_adopting_a_merge_of_two_led_grids_keeps_the_larger_grids_leader(
-    client_as, conn
-) -> None:
+def test_adopting_a_merge_of_two_led_grids_keeps_the_larger_grids_leader(client_as, conn) -> None:
     who = _leaders(conn)
     county = client_as("t-county")
     sid = _scenario_merging_community_a(county, conn)

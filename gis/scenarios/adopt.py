@@ -262,10 +262,14 @@ def _follow(
             params,
         ).scalars()
     )
-    return moved, {
-        "assignments_without_grid": stranded,
-        "assignments_archived": archived,
-        "grids_without_leader": without_leader,
-        "grids_with_several_leaders": several,
-        "field_workers_without_grid": workers,
-    }, [d.to_json(masked=False) for d in plan.decisions]
+    return (
+        moved,
+        {
+            "assignments_without_grid": stranded,
+            "assignments_archived": archived,
+            "grids_without_leader": without_leader,
+            "grids_with_several_leaders": several,
+            "field_workers_without_grid": workers,
+        },
+        [d.to_json(masked=False) for d in plan.decisions],
+    )
