@@ -137,3 +137,78 @@ def test_adoption_with_equal_shares_keeps_the_older_assignment(client_as, conn) 
     led = _led(conn)
     assert older in led.values() and newer not in led.values()
     assert [r.reason for r in _archived(conn, newer)] == [MERGED]
+
+
+# ----------------------------------------------------------------------------- the editor
+
+
+def _post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = client.post(path, json=body)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def test_merge_preview_warns_which_leader_stays_and_which_ends(client_as, conn) -> None:
+    who = _leaders(conn)
+    planner = client_as("t-planner")
+    # G2 merged into G1: G1 keeps its code, but G2 brings 2,400 of the 2,700 households.
+    preview = _post(planner, f"/layers/unified/grids/{G1}/merge", {"other": G2, "dry_run": True})
+    [decision] = preview["leaders"]["decisions"]
+    assert decision["grid"] == G1
+    assert decision["stays"]["member"] == who[G2] and decision["stays"]["grid_before"] == G2
+    assert [(e["member"], e["grid_before"], e["reason"]) for e in decision["ends"]] == [
+        (who[G1], G1, MERGED)
+    ]
+    assert "留任" in decision["text"] and MERGED in decision["text"]
+    assert decision["stays"]["name"] != "赵六一"  # a planner sees names masked
+    assert _led(conn) == {G1: who[G1], G2: who[G2]}  # a preview changes nothing
+
+    _post(planner, f"/layers/unified/grids/{G1}/merge", {"other": G2})
+    assert _led(conn) == {G1: who[G2]}
+    assert _archived(conn, who[G1]) == [(G1, party_today(), MERGED)]
+
+
+def test_undo_of_a_merge_brings_both_leaders_back(client_as, conn) -> None:
+    who = _leaders(conn)
+    planner = client_as("t-planner")
+    _post(planner, f"/layers/unified/grids/{G2}/merge", {"other": G1})
+    assert _led(conn) == {G2: who[G2]}
+    undone = _post(planner, "/layers/unified/undo", {})
+    assert {r["member"] for r in undone["leaders"]["restored"]} == {who[G1]}
+    assert _led(conn) == {G1: who[G1], G2: who[G2]}
+    assert _archived(conn, who[G1]) == []
+    # Redo merges again, by the same rule.
+    _post(planner, "/layers/unified/redo", {})
+    assert _led(conn) == {G2: who[G2]}
+
+
+def test_a_grid_restored_by_revert_comes_back_with_its_leader(client_as, conn) -> None:
+    """Merged away, its leader the one who stays; the merged grid re-coded; then a revert to
+    before it all: both grids and both leaders are back where they were."""
+    who = _leaders(conn)
+    planner = client_as("t-planner")
+    start = int(
+        conn.execute(text("SELECT version FROM grid_layer WHERE code = 'unified'")).scalar()
+    )
+    _post(planner, f"/layers/unified/grids/{G1}/merge", {"other": G2})
+    recoded = f"{COMMUNITY_A}007"
+    _post(planner, f"/layers/unified/grids/{G1}/rename", {"code": recoded})
+    assert _led(conn) == {recoded: who[G2]}
+    preview = _post(planner, "/layers/unified/revert", {"to_version": start, "dry_run": True})
+    assert {r["member"] for r in preview["leaders"]["restored"]} == {who[G1], who[G2]}
+    assert _led(conn) == {recoded: who[G2]}
+    _post(planner, "/layers/unified/revert", {"to_version": start})
+    assert _led(conn) == {G1: who[G1], G2: who[G2]}
+    assert _archived(conn, who[G1]) == [] and _archived(conn, who[G2]) == []
+
+
+def test_moving_a_grids_last_units_hands_its_leader_over(client_as, conn) -> None:
+    """G1 emptied into G2: G2's leader (the larger share) stays, G1's is archived; undo."""
+    who = _leaders(conn)
+    planner = client_as("t-planner")
+    units = [f"{COMMUNITY_A}U001", f"{COMMUNITY_A}U002"]
+    done = _post(planner, "/layers/unified/edits", {"units": units, "to": G2})
+    assert [d["stays"]["member"] for d in done["leaders"]["decisions"]] == [who[G2]]
+    assert _led(conn) == {G2: who[G2]}
+    _post(planner, "/layers/unified/undo", {})
+    assert _led(conn) == {G1: who[G1], G2: who[G2]}

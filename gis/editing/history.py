@@ -9,6 +9,9 @@ in the history and the audit log), computed from the recorded changesets:
 - **revert** takes the layer back to how it was at an earlier version: the edits since are run
   backwards in memory, from the newest, and the difference to today is applied as one edit.
 
+Undo and revert also run backwards what the edits did to party assignments (a merged-away
+grid's leader comes back with the grid; see :mod:`gis.editing.leaders`).
+
 Each of them passes the same checks as any edit (scope, locks, communities) and refuses, naming
 the unit or grid, when the layer has moved on in a way that makes it ambiguous.
 """
@@ -29,11 +32,11 @@ from gis.editing.changeset import (
     GridState,
     Layer,
     Move,
-    apply_changeset,
     check_version,
     find_layer,
     lock_layer,
 )
+from gis.editing.writer import apply_changeset
 from gis.errors import Conflict, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.scope import Scope
@@ -238,6 +241,7 @@ def _step(
             dry_run,
             confirm=True,
             undoes=target.id,
+            restores=((target.id, {}),) if kind == "undo" else (),
         ),
         settings,
     )
@@ -374,6 +378,7 @@ def revert(
             dry_run,
             confirm=True,
             extra={"to_version": to_version},
+            restores=tuple(zip([e.id for e in edits], _code_maps(changesets), strict=True)),
         ),
         settings,
     )
@@ -385,3 +390,16 @@ def _grid_states(conn: Connection, layer: Layer) -> dict[str, GridState]:
         {"layer": layer.id},
     ).all()
     return {r.code: GridState(r.code, r.name, r.community_id, bool(r.locked)) for r in rows}
+
+
+def _code_maps(changesets: list[Changeset]) -> list[dict[str, str]]:
+    """For each edit (newest first), a map from the grid codes of the layer just before it to
+    the codes the revert brings back, through the re-codings of the edits between."""
+    maps: list[dict[str, str]] = []
+    current: dict[str, str] = {}  # code at some version → code at the version reverted to
+    for changes in reversed(changesets):  # oldest first
+        maps.append(dict(current))
+        for c in changes.changed:
+            if c.before.code != c.after.code:
+                current[c.after.code] = current.pop(c.before.code, c.before.code)
+    return maps[::-1]

@@ -26,10 +26,10 @@ from gis.editing.changeset import (
     GridState,
     Layer,
     Move,
-    apply_changeset,
     check_version,
     lock_layer,
 )
+from gis.editing.writer import apply_changeset
 from gis.errors import Conflict, Invalid, InvalidGeometry, NotFound
 from gis.geojson import lonlat_points
 from gis.infra.settings import Settings

@@ -25,6 +25,7 @@ only reads (a preview), :func:`carry_out` writes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,10 +171,17 @@ def plan(conn: Connection, relation: str, params: dict[str, Any], on: dt.date) -
     return out
 
 
-def archive(conn: Connection, holders: list[Holder], on: dt.date, layer: str, reason: str) -> None:
-    """End these assignments on ``on`` and file them in the archive (under the code of the grid
-    they were over, ``grid_before``), with ``reason``."""
-    if not holders:
+def archive(
+    conn: Connection,
+    ids: Sequence[int],
+    codes: Sequence[str],
+    on: dt.date,
+    layer: str,
+    reason: str,
+) -> None:
+    """End these assignments on ``on`` (those that ended before keep their end) and file them in
+    the archive under the code of the grid they were over (``codes``), with ``reason``."""
+    if not ids:
         return
     conn.execute(
         text(
@@ -185,23 +193,15 @@ def archive(conn: Connection, holders: list[Holder], on: dt.date, layer: str, re
                FROM unnest(CAST(:ids AS int[]), CAST(:codes AS varchar[])) AS h(id, code)
                JOIN assignment a ON a.id = h.id"""
         ),
-        {
-            "ids": [h.assignment for h in holders],
-            "codes": [h.grid_before for h in holders],
-            "layer": layer,
-            "on": on,
-            "reason": reason,
-        },
+        {"ids": list(ids), "codes": list(codes), "layer": layer, "on": on, "reason": reason},
     )
-    conn.execute(
-        text("DELETE FROM assignment WHERE id = ANY(:ids)"),
-        {"ids": [h.assignment for h in holders]},
-    )
+    conn.execute(text("DELETE FROM assignment WHERE id = ANY(:ids)"), {"ids": list(ids)})
 
 
 def carry_out(conn: Connection, succession: Succession, on: dt.date, layer: str) -> None:
     """Write a planned succession: archive the assignments that end, then move the others."""
-    archive(conn, succession.archived, on, layer, MERGED)
+    ended = succession.archived
+    archive(conn, [h.assignment for h in ended], [h.grid_before for h in ended], on, layer, MERGED)
     if succession.moves:
         conn.execute(
             text(
