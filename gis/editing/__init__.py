@@ -13,17 +13,9 @@
 """
 
 from gis.editing.changeset import CrossesCommunity, GridLocked, SplitsGrid, StaleVersion
+from gis.editing.grid_operations import merge_grids, rename_grid, set_locked, split_grid
 from gis.editing.history import edit_detail, list_history, redo, undo
-from gis.editing.operations import (
-    NEW,
-    EditOptions,
-    MoveGroup,
-    merge_grids,
-    move_units,
-    rename_grid,
-    set_locked,
-    split_grid,
-)
+from gis.editing.operations import NEW, EditOptions, MoveGroup, move_units
 from gis.editing.revert import revert
 from gis.editing.views import grids_in_view, select_units, units_in_view
 

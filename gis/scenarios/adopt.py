@@ -45,6 +45,48 @@ _IN_AREA = (
 def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) -> dict[str, Any]:
     authorize(actor, Permission.RUN_SCENARIOS)
     scenario = get_scenario(conn, actor, scenario_id, lock=True)
+    new_id, old = _check_adoptable(conn, scenario, scenario_id)
+    scenario_grids = list(
+        conn.execute(text("SELECT id FROM grid WHERE layer_id = :l"), {"l": new_id}).scalars()
+    )
+    moved: dict[str, int] = {}
+    follow_up: dict[str, Any] = {}
+    leaders: list[dict[str, Any]] = []
+    history = None
+    if old is not None:
+        moved, follow_up, leaders = _take_over(conn, scenario, old, new_id, settings)
+        history = _history_code(conn, old.version)
+        conn.execute(
+            text(
+                "UPDATE grid_layer SET code = :code, kind = 'history', "
+                "name = left(name || :suffix, 128) WHERE id = :id"
+            ),
+            {"code": history, "suffix": f"（v{old.version} 历史）", "id": old.id},
+        )
+    version = (old.version + 1) if old is not None else 1
+    conn.execute(
+        text(
+            "UPDATE grid_layer SET code = 'unified', kind = 'unified', name = '统一网格', "
+            "version = :v WHERE id = :id"
+        ),
+        {"v": version, "id": new_id},
+    )
+    # The unified net's workload follows the installation's definition (what the map reads).
+    refresh_grids(conn, settings.weights, grid_ids=scenario_grids)
+    result = {
+        "scenario": scenario_id,
+        "unified_version": version,
+        "history_layer": history,
+        "assignments_moved": moved,
+        "leaders": leaders,
+        "follow_up": follow_up,
+    }
+    _record(conn, actor, scenario, old, result)
+    return get_scenario(conn, actor, scenario_id) | {"adoption": result}
+
+
+def _check_adoptable(conn: Connection, scenario: dict[str, Any], scenario_id: int) -> Any:
+    """The scenario's layer id and today's unified layer (locked), or why it cannot be adopted."""
     if scenario["state"] == "adopted":
         raise Conflict(
             f"scenario {scenario_id} was already adopted by {scenario['adopted_by']} at "
@@ -75,68 +117,49 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
             base_version=scenario["base_version"] or 0,
             current_version=old.version,
         )
+    return new_id, old
+
+
+def _take_over(
+    conn: Connection, scenario: dict[str, Any], old: Any, new_id: int, settings: Settings
+) -> tuple[dict[str, int], dict[str, Any], list[dict[str, Any]]]:
+    """Copy today's grids outside the area into the scenario's layer; assignments follow."""
     area = {"area": scenario["area"]}
     in_area = _IN_AREA.format(g="g", cond=area_filter("c.code"))
     out_area = _IN_AREA.format(g="g", cond="NOT " + area_filter("c.code"))
-    scenario_grids = list(
-        conn.execute(text("SELECT id FROM grid WHERE layer_id = :l"), {"l": new_id}).scalars()
-    )
-    moved: dict[str, int] = {}
-    follow_up: dict[str, Any] = {}
-    leaders: list[dict[str, Any]] = []
-    if old is not None:
-        straddling = list(
-            conn.execute(
-                text(
-                    f"SELECT g.code FROM grid g WHERE g.layer_id = :old AND {in_area} "
-                    f"AND {out_area} ORDER BY g.code LIMIT 5"
-                ),
-                {"old": old.id} | area,
-            ).scalars()
-        )
-        if straddling:
-            raise Conflict(
-                f"unified grid(s) {', '.join(straddling)} lie partly outside the scenario's "
-                "area: widen the area to their communities and run it again",
-                scenario=scenario_id,
-                reason="straddling",
-            )
-        copied = _copy_outside(conn, old.id, new_id, in_area, area)
-        moved, follow_up, leaders = _follow(conn, old.id, new_id, settings)
-        follow_up["grids_copied_outside_area"] = copied
-        history = _history_code(conn, old.version)
+    straddling = list(
         conn.execute(
             text(
-                "UPDATE grid_layer SET code = :code, kind = 'history', "
-                "name = left(name || :suffix, 128) WHERE id = :id"
+                f"SELECT g.code FROM grid g WHERE g.layer_id = :old AND {in_area} "
+                f"AND {out_area} ORDER BY g.code LIMIT 5"
             ),
-            {"code": history, "suffix": f"（v{old.version} 历史）", "id": old.id},
-        )
-    version = (old.version + 1) if old is not None else 1
-    conn.execute(
-        text(
-            "UPDATE grid_layer SET code = 'unified', kind = 'unified', name = '统一网格', "
-            "version = :v WHERE id = :id"
-        ),
-        {"v": version, "id": new_id},
+            {"old": old.id} | area,
+        ).scalars()
     )
-    # The unified net's workload follows the installation's definition (what the map reads).
-    refresh_grids(conn, settings.weights, grid_ids=scenario_grids)
-    result = {
-        "scenario": scenario_id,
-        "unified_version": version,
-        "history_layer": history if old is not None else None,
-        "assignments_moved": moved,
-        "leaders": leaders,
-        "follow_up": follow_up,
-    }
+    if straddling:
+        raise Conflict(
+            f"unified grid(s) {', '.join(straddling)} lie partly outside the scenario's "
+            "area: widen the area to their communities and run it again",
+            scenario=scenario["id"],
+            reason="straddling",
+        )
+    copied = _copy_outside(conn, old.id, new_id, in_area, area)
+    moved, follow_up, leaders = _follow(conn, old.id, new_id, settings)
+    follow_up["grids_copied_outside_area"] = copied
+    return moved, follow_up, leaders
+
+
+def _record(
+    conn: Connection, actor: Actor, scenario: dict[str, Any], old: Any, result: dict[str, Any]
+) -> None:
     conn.execute(
         text(
             "UPDATE scenario SET state = 'adopted', adopted_by = :who, adopted_at = now(), "
             "adoption = CAST(:adoption AS jsonb) WHERE id = :id"
         ),
-        {"who": audit.actor_name(actor), "adoption": _json(result), "id": scenario_id},
+        {"who": audit.actor_name(actor), "adoption": _json(result), "id": scenario["id"]},
     )
+    follow_up = result["follow_up"]
     audit.record(
         conn,
         actor,
@@ -145,14 +168,13 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
         "unified",
         {"version": old.version if old is not None else None, "layer": scenario["layer"]},
         {
-            "version": version,
-            "scenario": scenario_id,
+            "version": result["unified_version"],
+            "scenario": scenario["id"],
             "history_layer": result["history_layer"],
-            "assignments_moved": moved,
+            "assignments_moved": result["assignments_moved"],
             "follow_up_counts": {k: len(v) for k, v in follow_up.items() if isinstance(v, list)},
         },
     )
-    return get_scenario(conn, actor, scenario_id) | {"adoption": result}
 
 
 def _json(value: Any) -> str:
