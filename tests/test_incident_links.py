@@ -25,8 +25,7 @@ from gis import editing
 from gis.editing import EditOptions, MoveGroup
 from gis.errors import GridmapError
 from gis.infra.settings import Settings
-from gis.scenarios.run import savepoint_tx
-from gis.scenarios.worker import run_queued
+from tests.test_leaders import scenario_merging_community_a
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, STEP, X0, Y0, unit_code
 
 G1, G2, G3 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002", f"{COMMUNITY_B}001"
@@ -122,14 +121,8 @@ def test_moving_a_grids_last_units_and_undo_keep_every_link(
 def test_incidents_follow_an_adopted_scenario(client_as: Any, conn: Connection) -> None:
     add_incidents(conn)
     county = client_as("t-county")
-    r = county.post(
-        "/scenarios",
-        json={"name": "两格", "area": [DISTRICT], "seed": 1, "target_count": 2,
-              "from_unified": False},
-    )  # fmt: skip
-    assert r.status_code == 202, r.text
-    run_queued(savepoint_tx(conn))
-    assert county.post(f"/scenarios/{r.json()['id']}/adopt").status_code == 200
+    sid = scenario_merging_community_a(county, conn)
+    assert county.post(f"/scenarios/{sid}/adopt").status_code == 200
     assert_links(conn, client_as("root"))
     linked, _ = counts(conn)
     assert sorted(linked.values()) == [3 + 6 + 9, 1 + 2 + 4 + 5 + 7 + 8 + 1]

@@ -64,7 +64,7 @@ def _archived(conn: Connection, member: str) -> list[Any]:
 # ----------------------------------------------------------------------------- adoption
 
 
-def _scenario_merging_community_a(client: TestClient, conn: Connection) -> int:
+def scenario_merging_community_a(client: TestClient, conn: Connection) -> int:
     """A scenario of two grids: community A in one, B in the other."""
     r = client.post(
         "/scenarios",
@@ -79,7 +79,7 @@ def _scenario_merging_community_a(client: TestClient, conn: Connection) -> int:
 def test_adopting_a_merge_of_two_led_grids_keeps_the_larger_grids_leader(client_as, conn) -> None:
     who = _leaders(conn)
     county = client_as("t-county")
-    sid = _scenario_merging_community_a(county, conn)
+    sid = scenario_merging_community_a(county, conn)
 
     # The preview says, for the new grid, who stays and who ends, before anything changes.
     preview = client_as("root").get(f"/scenarios/{sid}/impact?community={COMMUNITY_A}")
@@ -131,7 +131,7 @@ def test_adoption_with_equal_shares_keeps_the_older_assignment(client_as, conn) 
     insert_assignment(conn, newer, "grid_leader", grid=G1, starts_on=dt.date(2024, 6, 1))
     insert_assignment(conn, older, "grid_leader", grid=G2, starts_on=dt.date(2022, 6, 1))
     county = client_as("t-county")
-    sid = _scenario_merging_community_a(county, conn)
+    sid = scenario_merging_community_a(county, conn)
     adopted = county.post(f"/scenarios/{sid}/adopt")
     assert adopted.status_code == 200, adopted.text
     led = _led(conn)
