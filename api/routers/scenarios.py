@@ -275,9 +275,11 @@ def figures(conn: ConnDep, user: Runner, scenario_id: ScenarioId) -> dict[str, A
 def impact_preview(
     conn: ConnDep,
     user: Runner,
+    settings: SettingsDep,
     scenario_id: ScenarioId,
     community: Annotated[str, Query(pattern=r"^\d{12}$", examples=["361002001001"])],
 ) -> dict[str, Any]:
     """Which grid each building falls in before and after; which grid leaders and grid workers
-    gain or lose buildings when they follow their buildings."""
-    return impact(conn, user, scenario_id, community)
+    gain or lose buildings when they follow their buildings; where two led grids become one,
+    which grid leader stays and whose assignment ends (网格合并)."""
+    return impact(conn, user, scenario_id, community, weights=settings.weights)

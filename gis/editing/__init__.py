@@ -1,25 +1,22 @@
 """The grid editor's domain: planners redraw grid boundaries by moving whole base units.
 
-- :mod:`gis.editing.changeset` — one writer for every edit: rules, membership, geometry,
-  version, history and audit in one transaction; dry runs in a savepoint;
+- :mod:`gis.editing.changeset` — what an edit is (grids created, deleted, changed; units
+  moved) and its exact inverse; the layer, locked, at the version the edit was made on;
+- :mod:`gis.editing.writer` — one writer for every edit: resolve → check
+  (:mod:`~gis.editing.checks`) → write → refresh → record (:mod:`~gis.editing.record`) in one
+  transaction, dry runs in a savepoint; party assignments follow (:mod:`~gis.editing.leaders`);
 - :mod:`gis.editing.operations` — move units, new grid, split along a line, merge, lock,
   rename and re-code;
-- :mod:`gis.editing.history` — the history, undo and redo, revert to any earlier version;
+- :mod:`gis.editing.history` — the history, undo and redo; :mod:`gis.editing.revert` — revert
+  to any earlier version;
 - :mod:`gis.editing.views` — the grids and units in view, and a lasso snapped to units.
 """
 
 from gis.editing.changeset import CrossesCommunity, GridLocked, SplitsGrid, StaleVersion
-from gis.editing.history import edit_detail, list_history, redo, revert, undo
-from gis.editing.operations import (
-    NEW,
-    EditOptions,
-    MoveGroup,
-    merge_grids,
-    move_units,
-    rename_grid,
-    set_locked,
-    split_grid,
-)
+from gis.editing.grid_operations import merge_grids, rename_grid, set_locked, split_grid
+from gis.editing.history import edit_detail, list_history, redo, undo
+from gis.editing.operations import NEW, EditOptions, MoveGroup, move_units
+from gis.editing.revert import revert
 from gis.editing.views import grids_in_view, select_units, units_in_view
 
 __all__ = [

@@ -9,13 +9,15 @@ in the history and the audit log), computed from the recorded changesets:
 - **revert** takes the layer back to how it was at an earlier version: the edits since are run
   backwards in memory, from the newest, and the difference to today is applied as one edit.
 
+Undo and revert also run backwards what the edits did to party assignments (a merged-away
+grid's leader comes back with the grid; see :mod:`gis.editing.leaders`).
+
 Each of them passes the same checks as any edit (scope, locks, communities) and refuses, naming
 the unit or grid, when the layer has moved on in a way that makes it ambiguous.
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -25,15 +27,13 @@ from gis.audit import Actor, actor_name
 from gis.editing.changeset import (
     Changeset,
     EditRequest,
-    GridChange,
-    GridState,
     Layer,
     Move,
-    apply_changeset,
     check_version,
     find_layer,
     lock_layer,
 )
+from gis.editing.writer import apply_changeset
 from gis.errors import Conflict, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.scope import Scope
@@ -132,7 +132,7 @@ def edit_detail(conn: Connection, actor: Actor, layer_code: str, version: int) -
     return out
 
 
-def _changeset(conn: Connection, edit_id: int, grids: dict[str, Any]) -> Changeset:
+def recorded_changeset(conn: Connection, edit_id: int, grids: dict[str, Any]) -> Changeset:
     moves = conn.execute(
         text(
             "SELECT unit_id, from_code, to_code FROM grid_edit_move WHERE edit_id = :id "
@@ -219,12 +219,12 @@ def _step(
             raise Conflict(
                 f"nothing to undo: you have no edit of layer {layer.code!r} left to undo"
             )
-        changes = _changeset(conn, target.id, target.grids).inverse()
+        changes = recorded_changeset(conn, target.id, target.grids).inverse()
     else:
         target = _redo_target(conn, layer, actor_name(actor))
         if target is None:
             raise Conflict(f"nothing to redo on layer {layer.code!r}")
-        changes = _changeset(conn, target.original_id, target.grids)
+        changes = recorded_changeset(conn, target.original_id, target.grids)
     result = apply_changeset(
         conn,
         actor,
@@ -238,6 +238,7 @@ def _step(
             dry_run,
             confirm=True,
             undoes=target.id,
+            restores=((target.id, {}),) if kind == "undo" else (),
         ),
         settings,
     )
@@ -247,141 +248,3 @@ def _step(
             {"by": result["edit"], "id": target.id},
         )
     return result
-
-
-# ----------------------------------------------------------------------------- revert
-
-
-class _Replay:
-    """The layer's grids and the units the history moved, in memory, keyed by grid identity
-    (a recode keeps the key): enough to run edits backwards and compare with today."""
-
-    def __init__(self, grids: dict[str, GridState], units: dict[int, str]) -> None:
-        self.grids: dict[Any, GridState] = {("now", c): g for c, g in grids.items()}
-        self.units: dict[int, Any] = {u: ("now", c) for u, c in units.items()}
-        self._new = itertools.count()
-
-    def key(self, code: str) -> Any:
-        for key, grid in self.grids.items():
-            if grid.code == code:
-                return key
-        raise Conflict(
-            f"the history names grid {code}, which the layer does not have at that point: "
-            "it was changed outside the editor; revert is not possible past that change",
-            grid=code,
-        )
-
-    def apply(self, changes: Changeset) -> None:
-        sources = {m.from_code: self.key(m.from_code) for m in changes.moves}
-        for m in changes.moves:
-            if self.units.get(m.unit_id) != sources[m.from_code]:
-                raise Conflict(
-                    f"the history of unit {m.unit_id} does not match the layer: "
-                    "revert is not possible past a change made outside the editor",
-                    unit=m.unit_id,
-                )
-        for g in changes.created:
-            self.grids[("was", next(self._new))] = g
-        for c in changes.changed:
-            self.grids[self.key(c.before.code)] = c.after
-        for m in changes.moves:
-            self.units[m.unit_id] = self.key(m.to_code)
-        for g in changes.deleted:
-            del self.grids[self.key(g.code)]
-
-
-def revert(
-    conn: Connection,
-    actor: Actor,
-    layer_code: str,
-    to_version: int,
-    settings: Settings,
-    *,
-    version: int | None = None,
-    dry_run: bool = False,
-) -> dict[str, Any]:
-    """Take the layer back to how it was at ``to_version``, as one new edit."""
-    scope = authorize(actor, Permission.EDIT_LAYERS)
-    layer = lock_layer(conn, layer_code)
-    check_version(conn, layer, version)
-    if not 1 <= to_version < layer.version:
-        raise Invalid(
-            f"revert goes back to an earlier version of layer {layer.code!r}: "
-            f"1 to {layer.version - 1}, not {to_version}",
-            to_version=to_version,
-        )
-    edits = conn.execute(
-        text(
-            "SELECT id, version, grids FROM grid_edit WHERE layer_id = :layer "
-            "AND version > :v ORDER BY version DESC"
-        ),
-        {"layer": layer.id, "v": to_version},
-    ).all()
-    recorded = {e.version for e in edits}
-    gaps = sorted(set(range(to_version + 1, layer.version + 1)) - recorded)
-    if gaps:
-        raise Conflict(
-            f"version {gaps[-1]} of layer {layer.code!r} was made outside the editor (an import "
-            f"or an adoption): the history goes back to version {gaps[-1]} only",
-            layer=layer.code,
-            oldest=gaps[-1],
-        )
-    changesets = [_changeset(conn, e.id, e.grids) for e in edits]
-    unit_ids = sorted({m.unit_id for cs in changesets for m in cs.moves})
-    now = _grid_states(conn, layer)
-    members: dict[int, str] = {
-        int(r[0]): r[1]
-        for r in conn.execute(
-            text(
-                "SELECT gu.unit_id, g.code FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id "
-                "WHERE gu.layer_id = :layer AND gu.unit_id = ANY(:ids)"
-            ),
-            {"layer": layer.id, "ids": unit_ids},
-        ).all()
-    }
-    replay = _Replay(now, members)
-    for changes in changesets:
-        replay.apply(changes.inverse())
-    current = {("now", c): g for c, g in now.items()}
-    created = tuple(g for k, g in replay.grids.items() if k not in current)
-    deleted = tuple(g for k, g in current.items() if k not in replay.grids)
-    changed = tuple(
-        GridChange(g, replay.grids[k])
-        for k, g in current.items()
-        if k in replay.grids and replay.grids[k] != g
-    )
-    moves = tuple(
-        Move(u, current[("now", members[u])].code, replay.grids[replay.units[u]].code)
-        for u in unit_ids
-        if replay.units[u] != ("now", members[u])
-    )
-    changes = Changeset(created, deleted, changed, moves)
-    if changes.empty:
-        raise Conflict(
-            f"layer {layer.code!r} is already as it was at version {to_version}",
-            layer=layer.code,
-        )
-    return apply_changeset(
-        conn,
-        actor,
-        scope,
-        layer,
-        changes,
-        EditRequest(
-            "revert",
-            f"revert to v{to_version} (runs back {len(edits)} edit{'s' if len(edits) > 1 else ''})",
-            version,
-            dry_run,
-            confirm=True,
-            extra={"to_version": to_version},
-        ),
-        settings,
-    )
-
-
-def _grid_states(conn: Connection, layer: Layer) -> dict[str, GridState]:
-    rows = conn.execute(
-        text("SELECT code, name, community_id, locked FROM grid WHERE layer_id = :layer"),
-        {"layer": layer.id},
-    ).all()
-    return {r.code: GridState(r.code, r.name, r.community_id, bool(r.locked)) for r in rows}

@@ -341,6 +341,29 @@ class GridEditMove(Base):
     to_code: Mapped[str] = mapped_column(String(15))
 
 
+class GridEditAssignment(Base):
+    """What an edit did to a party assignment of a grid it touched, in order (migration
+    leaders_0008): ``moved`` to the grid that took the units over, ``archived`` (a merge's other
+    leader, or the grid went), ``restored`` from the archive by an undo or a revert."""
+
+    __tablename__ = "grid_edit_assignment"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('moved', 'archived', 'restored')", name="grid_edit_assignment_action"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edit_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("grid_edit.id", ondelete="CASCADE"), index=True
+    )
+    assignment_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    from_code: Mapped[str | None] = mapped_column(String(15))
+    to_code: Mapped[str | None] = mapped_column(String(15))
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(32))
+
+
 class Incident(Base):
     """An incident (事件) reported at a place, and where it stands in the 吹哨报到 loop.
 
@@ -626,6 +649,8 @@ class AssignmentArchive(Base):
     archived_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    #: 网格删除 (the grid was deleted) or 网格合并 (merged: the other grid's leader stays).
+    reason: Mapped[str] = mapped_column(String(32), server_default="网格删除")
 
 
 class AuditLog(Base):

@@ -2,7 +2,10 @@
 the field worker's own grid, and exports.
 
 - :mod:`gis.party.common` — roles, targets, scope SQL, how a person is shown (full or masked);
-- :mod:`gis.party.assignments` — assign, end, hand over, send cadres down; read who leads what;
+- :mod:`gis.party.assignments` — read who leads what, where (a page, one, a map);
+- :mod:`gis.party.changes` — assign, end, hand over, send cadres down (checks in
+  :mod:`gis.party.targets`);
+- :mod:`gis.party.succession` — who leads a grid when grids merge (adoption, the editor);
 - :mod:`gis.party.coverage` — what has no leader, per grid, community and street; the map;
 - :mod:`gis.party.suggest` — the nearest members with free capacity for a building;
 - :mod:`gis.party.field` — one grid as its field worker sees it;
@@ -12,13 +15,11 @@ the field worker's own grid, and exports.
 from gis.party.archive import archived_assignments
 from gis.party.assignments import (
     AssignmentQuery,
-    assign,
     assignments_geojson,
-    end_assignment,
     get_assignment,
     list_assignments,
-    send_cadres,
 )
+from gis.party.changes import assign, end_assignment, send_cadres
 from gis.party.common import ROLE_LABELS, PartyRole, Target
 from gis.party.coverage import coverage, coverage_geojson, uncovered
 from gis.party.export import export_assignments

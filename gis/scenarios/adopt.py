@@ -4,10 +4,13 @@
    must still be at the version the scenario started from (else 409, saying both versions).
 2. Grids of today's unified layer outside the scenario's area are copied into the scenario's
    layer unchanged (code, name, lock, geometry, totals): the new net covers the whole city.
-3. Assignments on today's grids (grid leaders and anything else targeting a grid) follow their
-   buildings: to the new grid holding most of the old grid's households. Those that cannot
-   follow, new grids left without a grid leader, grids that now have several, and field workers
-   whose grid code no longer exists are listed for follow-up (kept on the scenario as well).
+3. Current assignments on today's grids (grid leaders and cadres sent down) follow their
+   buildings: to the new grid holding most of the old grid's households. Where two old grids'
+   leaders land on one new grid, the leader of the larger share of its workload stays and the
+   other's assignment ends today, archived as 网格合并 (:mod:`gis.party.succession`; the impact
+   preview shows the same decisions beforehand). Ended assignments stay on the old grid, in the
+   history layer. Those that cannot follow, new grids left without a grid leader, and field
+   workers whose grid code no longer exists are listed for follow-up (kept on the scenario).
 4. Today's unified layer is kept as history (kind 'history', code ``unified-v<version>``); the
    scenario's layer takes the code ``unified`` and version + 1; who adopted it is audited.
 
@@ -27,7 +30,9 @@ from gis.audit import Actor
 from gis.errors import Conflict, IllegalTransition
 from gis.grids import refresh_grids
 from gis.infra.settings import Settings
-from gis.scenarios.impact import SUCCESSOR_SQL
+from gis.party import succession
+from gis.party.common import today
+from gis.scenarios.impact import SUCCESSOR_SQL, succession_sql
 from gis.scenarios.store import area_filter, get_scenario
 from gis.workload import ATTRIBUTES
 
@@ -40,6 +45,48 @@ _IN_AREA = (
 def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) -> dict[str, Any]:
     authorize(actor, Permission.RUN_SCENARIOS)
     scenario = get_scenario(conn, actor, scenario_id, lock=True)
+    new_id, old = _check_adoptable(conn, scenario, scenario_id)
+    scenario_grids = list(
+        conn.execute(text("SELECT id FROM grid WHERE layer_id = :l"), {"l": new_id}).scalars()
+    )
+    moved: dict[str, int] = {}
+    follow_up: dict[str, Any] = {}
+    leaders: list[dict[str, Any]] = []
+    history = None
+    if old is not None:
+        moved, follow_up, leaders = _take_over(conn, scenario, old, new_id, settings)
+        history = _history_code(conn, old.version)
+        conn.execute(
+            text(
+                "UPDATE grid_layer SET code = :code, kind = 'history', "
+                "name = left(name || :suffix, 128) WHERE id = :id"
+            ),
+            {"code": history, "suffix": f"（v{old.version} 历史）", "id": old.id},
+        )
+    version = (old.version + 1) if old is not None else 1
+    conn.execute(
+        text(
+            "UPDATE grid_layer SET code = 'unified', kind = 'unified', name = '统一网格', "
+            "version = :v WHERE id = :id"
+        ),
+        {"v": version, "id": new_id},
+    )
+    # The unified net's workload follows the installation's definition (what the map reads).
+    refresh_grids(conn, settings.weights, grid_ids=scenario_grids)
+    result = {
+        "scenario": scenario_id,
+        "unified_version": version,
+        "history_layer": history,
+        "assignments_moved": moved,
+        "leaders": leaders,
+        "follow_up": follow_up,
+    }
+    _record(conn, actor, scenario, old, result)
+    return get_scenario(conn, actor, scenario_id) | {"adoption": result}
+
+
+def _check_adoptable(conn: Connection, scenario: dict[str, Any], scenario_id: int) -> Any:
+    """The scenario's layer id and today's unified layer (locked), or why it cannot be adopted."""
     if scenario["state"] == "adopted":
         raise Conflict(
             f"scenario {scenario_id} was already adopted by {scenario['adopted_by']} at "
@@ -70,66 +117,49 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
             base_version=scenario["base_version"] or 0,
             current_version=old.version,
         )
+    return new_id, old
+
+
+def _take_over(
+    conn: Connection, scenario: dict[str, Any], old: Any, new_id: int, settings: Settings
+) -> tuple[dict[str, int], dict[str, Any], list[dict[str, Any]]]:
+    """Copy today's grids outside the area into the scenario's layer; assignments follow."""
     area = {"area": scenario["area"]}
     in_area = _IN_AREA.format(g="g", cond=area_filter("c.code"))
     out_area = _IN_AREA.format(g="g", cond="NOT " + area_filter("c.code"))
-    scenario_grids = list(
-        conn.execute(text("SELECT id FROM grid WHERE layer_id = :l"), {"l": new_id}).scalars()
-    )
-    moved: dict[str, int] = {}
-    follow_up: dict[str, Any] = {}
-    if old is not None:
-        straddling = list(
-            conn.execute(
-                text(
-                    f"SELECT g.code FROM grid g WHERE g.layer_id = :old AND {in_area} "
-                    f"AND {out_area} ORDER BY g.code LIMIT 5"
-                ),
-                {"old": old.id} | area,
-            ).scalars()
-        )
-        if straddling:
-            raise Conflict(
-                f"unified grid(s) {', '.join(straddling)} lie partly outside the scenario's "
-                "area: widen the area to their communities and run it again",
-                scenario=scenario_id,
-                reason="straddling",
-            )
-        copied = _copy_outside(conn, old.id, new_id, in_area, area)
-        moved, follow_up = _follow(conn, old.id, new_id)
-        follow_up["grids_copied_outside_area"] = copied
-        history = _history_code(conn, old.version)
+    straddling = list(
         conn.execute(
             text(
-                "UPDATE grid_layer SET code = :code, kind = 'history', "
-                "name = left(name || :suffix, 128) WHERE id = :id"
+                f"SELECT g.code FROM grid g WHERE g.layer_id = :old AND {in_area} "
+                f"AND {out_area} ORDER BY g.code LIMIT 5"
             ),
-            {"code": history, "suffix": f"（v{old.version} 历史）", "id": old.id},
-        )
-    version = (old.version + 1) if old is not None else 1
-    conn.execute(
-        text(
-            "UPDATE grid_layer SET code = 'unified', kind = 'unified', name = '统一网格', "
-            "version = :v WHERE id = :id"
-        ),
-        {"v": version, "id": new_id},
+            {"old": old.id} | area,
+        ).scalars()
     )
-    # The unified net's workload follows the installation's definition (what the map reads).
-    refresh_grids(conn, settings.weights, grid_ids=scenario_grids)
-    result = {
-        "scenario": scenario_id,
-        "unified_version": version,
-        "history_layer": history if old is not None else None,
-        "assignments_moved": moved,
-        "follow_up": follow_up,
-    }
+    if straddling:
+        raise Conflict(
+            f"unified grid(s) {', '.join(straddling)} lie partly outside the scenario's "
+            "area: widen the area to their communities and run it again",
+            scenario=scenario["id"],
+            reason="straddling",
+        )
+    copied = _copy_outside(conn, old.id, new_id, in_area, area)
+    moved, follow_up, leaders = _follow(conn, old.id, new_id, settings)
+    follow_up["grids_copied_outside_area"] = copied
+    return moved, follow_up, leaders
+
+
+def _record(
+    conn: Connection, actor: Actor, scenario: dict[str, Any], old: Any, result: dict[str, Any]
+) -> None:
     conn.execute(
         text(
             "UPDATE scenario SET state = 'adopted', adopted_by = :who, adopted_at = now(), "
             "adoption = CAST(:adoption AS jsonb) WHERE id = :id"
         ),
-        {"who": audit.actor_name(actor), "adoption": _json(result), "id": scenario_id},
+        {"who": audit.actor_name(actor), "adoption": _json(result), "id": scenario["id"]},
     )
+    follow_up = result["follow_up"]
     audit.record(
         conn,
         actor,
@@ -138,14 +168,13 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
         "unified",
         {"version": old.version if old is not None else None, "layer": scenario["layer"]},
         {
-            "version": version,
-            "scenario": scenario_id,
+            "version": result["unified_version"],
+            "scenario": scenario["id"],
             "history_layer": result["history_layer"],
-            "assignments_moved": moved,
+            "assignments_moved": result["assignments_moved"],
             "follow_up_counts": {k: len(v) for k, v in follow_up.items() if isinstance(v, list)},
         },
     )
-    return get_scenario(conn, actor, scenario_id) | {"adoption": result}
 
 
 def _json(value: Any) -> str:
@@ -191,41 +220,34 @@ def _copy_outside(
     return int(copied)
 
 
-def _follow(conn: Connection, old_id: int, new_id: int) -> tuple[dict[str, int], dict[str, Any]]:
-    """Move grid assignments to their successor grids; list what needs a person's attention."""
+def _follow(
+    conn: Connection, old_id: int, new_id: int, settings: Settings
+) -> tuple[dict[str, int], dict[str, Any], list[dict[str, Any]]]:
+    """Move grid assignments to their successor grids, deciding between two grid leaders of one
+    new grid by the rule of :mod:`gis.party.succession`; list what needs a person's attention."""
     params = {"old": old_id, "new": new_id}
-    conn.execute(
-        text(
-            f"CREATE TEMP TABLE adopt_successor ON COMMIT DROP AS SELECT * FROM ({SUCCESSOR_SQL}) s"
-        ),
-        params,
-    )
+    on = today()
     stranded = [
         dict(r)
         for r in conn.execute(
             text(
-                """SELECT a.id AS assignment, a.role, m.code AS member, g.code AS old_grid
+                f"""SELECT a.id AS assignment, a.role, m.code AS member, g.code AS old_grid
                    FROM assignment a JOIN grid g ON g.id = a.grid_id
                    JOIN party_member m ON m.id = a.member_id
                    WHERE g.layer_id = :old
-                     AND NOT EXISTS (SELECT 1 FROM adopt_successor s WHERE s.old_id = g.id)
+                     AND (a.ends_on IS NULL OR a.ends_on >= :on)
+                     AND NOT EXISTS (SELECT 1 FROM ({SUCCESSOR_SQL}) s WHERE s.old_id = g.id)
                    ORDER BY g.code, a.id"""
             ),
-            params,
+            params | {"on": on},
         ).mappings()
     ]
-    moved: dict[str, int] = {
-        str(role): int(n)
-        for role, n in conn.execute(
-            text(
-                """WITH m AS (
-                       UPDATE assignment a SET grid_id = s.new_id FROM adopt_successor s
-                       WHERE a.grid_id = s.old_id RETURNING a.role)
-                   SELECT role, count(*) FROM m GROUP BY role ORDER BY role"""
-            )
-        )
-    }
-    conn.execute(text("DROP TABLE adopt_successor"))
+    plan = succession.plan(conn, succession_sql(settings.weights), params, on)
+    succession.carry_out(conn, plan, on, "unified")
+    moved: dict[str, int] = {}
+    for holder in plan.moves:
+        moved[holder.role] = moved.get(holder.role, 0) + 1
+    archived = [h.to_json(masked=False, reason=succession.MERGED) for h in plan.archived]
     without_leader = list(
         conn.execute(
             text(
@@ -262,9 +284,14 @@ def _follow(conn: Connection, old_id: int, new_id: int) -> tuple[dict[str, int],
             params,
         ).scalars()
     )
-    return moved, {
-        "assignments_without_grid": stranded,
-        "grids_without_leader": without_leader,
-        "grids_with_several_leaders": several,
-        "field_workers_without_grid": workers,
-    }
+    return (
+        moved,
+        {
+            "assignments_without_grid": stranded,
+            "assignments_archived": archived,
+            "grids_without_leader": without_leader,
+            "grids_with_several_leaders": several,
+            "field_workers_without_grid": workers,
+        },
+        [d.to_json(masked=False) for d in plan.decisions],
+    )

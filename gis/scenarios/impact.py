@@ -3,7 +3,9 @@
 Which grid each building falls in today (unified layer) and in the scenario, and for every grid
 leader (assignments on today's grids) and grid worker (field workers scoped to a grid) which
 buildings they gain and lose when they follow their buildings — the rule adoption applies: a
-person follows to the new grid that holds most of their old grid's households.
+person follows to the new grid that holds most of their old grid's households. Where two led
+grids become one, ``leaders`` says per new grid which grid leader stays and whose assignment
+ends (the rule of :mod:`gis.party.succession`), exactly as adoption will decide it.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from sqlalchemy import Connection, text
 from gis.accounts import User
 from gis.audit import Actor
 from gis.errors import Forbidden, Invalid, NotFound
+from gis.infra.settings import WorkloadWeights
+from gis.party import succession
+from gis.party.common import today
 from gis.personal import mask_name, sees_personal_data
 from gis.scenarios.crosswalk import _scenario_layer
+from gis.workload import workload_sql
 
 #: For every old grid (layer :old), its successor in layer :new (see the module doc).
 SUCCESSOR_SQL = """
@@ -30,7 +36,40 @@ SUCCESSOR_SQL = """
 """
 
 
-def impact(conn: Connection, actor: Actor, scenario_id: int, community: str) -> dict[str, Any]:
+def succession_sql(weights: WorkloadWeights, where: str = "true") -> str:
+    """The succession relation of an adoption (see :mod:`gis.party.succession`): every grid of
+    layer :old, its successor in layer :new, and its share of it; ``where`` filters on the new
+    grid ``ng``."""
+    w = workload_sql(weights, "u")
+    return f"""
+        WITH succ AS ({SUCCESSOR_SQL}),
+        part AS (
+            SELECT s.old_id, s.new_id, sum({w}) AS workload, count(*) AS units
+            FROM succ s JOIN grid_unit o ON o.grid_id = s.old_id
+            JOIN grid_unit n ON n.unit_id = o.unit_id AND n.grid_id = s.new_id
+            JOIN base_unit u ON u.id = o.unit_id
+            GROUP BY s.old_id, s.new_id),
+        total AS (
+            SELECT gu.grid_id, sum({w}) AS workload, count(*) AS units
+            FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
+            WHERE gu.grid_id IN (SELECT new_id FROM part) GROUP BY gu.grid_id)
+        SELECT p.old_id AS origin_id, p.new_id AS target_id, og.code AS origin_code,
+               ng.code AS target_code, p.workload, p.units,
+               t.workload AS target_workload, t.units AS target_units
+        FROM part p JOIN total t ON t.grid_id = p.new_id
+        JOIN grid og ON og.id = p.old_id JOIN grid ng ON ng.id = p.new_id
+        WHERE {where}
+    """
+
+
+def impact(
+    conn: Connection,
+    actor: Actor,
+    scenario_id: int,
+    community: str,
+    *,
+    weights: WorkloadWeights | None = None,
+) -> dict[str, Any]:
     scenario = _scenario_layer(conn, actor, scenario_id)
     if not (community.isdigit() and len(community) == 12):
         raise Invalid(f"a community code has 12 digits; got {community!r}", community=community)
@@ -104,6 +143,9 @@ def impact(conn: Connection, actor: Actor, scenario_id: int, community: str) -> 
         params,
     ).mappings()
     mask = isinstance(actor, User) and not sees_personal_data(actor)
+    leaders = succession.plan(
+        conn, succession_sql(weights or WorkloadWeights(), "ng.community_id = :c"), params, today()
+    )
     persons = []
     for r in people:
         row = dict(r)
@@ -118,4 +160,5 @@ def impact(conn: Connection, actor: Actor, scenario_id: int, community: str) -> 
             1 for b in buildings if b["grid_before"] and b["grid_before"] != b["grid_after"]
         ),
         "people": persons,
+        "leaders": [d.to_json(masked=mask) for d in leaders.decisions],
     }

@@ -490,6 +490,12 @@
             .map(function (t) { return el('td', {text: String(t)}); })));
         });
         holder.appendChild(people);
+        if (r.leaders && r.leaders.length) {
+          var leaders = el('div', {'data-testid': 'impact-leaders'});
+          leaders.appendChild(el('p', {text: '网格合并后的网格长 Grid leaders after merging:'}));
+          r.leaders.forEach(function (d) { leaders.appendChild(el('p', {text: d.text})); });
+          holder.appendChild(leaders);
+        }
         var moved = el('table', {class: 'cmp-table cmp-small'});
         moved.appendChild(el('tr', {}, ['楼栋 Building', '户 Households', '原网格 Before',
           '新网格 After'].map(function (t) { return el('th', {text: t}); })));
@@ -511,7 +517,8 @@
       var f = s.adoption.follow_up || {};
       $('#adopt-result').textContent = '已采纳 adopted: v' + s.adoption.unified_version +
         ' · 无网格长的网格 grids without leader: ' + (f.grids_without_leader || []).length +
-        ' · 待处理任命 assignments without grid: ' + (f.assignments_without_grid || []).length;
+        ' · 待处理任命 assignments without grid: ' + (f.assignments_without_grid || []).length +
+        ' · 因网格合并归档 archived (网格合并): ' + (f.assignments_archived || []).length;
       loadList();
     }, function (err) {
       $('#adopt-result').textContent = '未采纳 not adopted (' + err.status + '): ' + err.message;

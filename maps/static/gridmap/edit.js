@@ -666,6 +666,7 @@
           if (g.after.compactness !== null) el('span', 'ge-muted', ' PP ' + fmt(g.after.compactness, 2), shape);
         }
       });
+      showLeaders(answer.leaders);
       if (answer.preview) previewLayer.addData(answer.preview);
       if (answer.refused) {
         el('p', 'ge-bad', '不允许：' + answer.refused, previewBox);
@@ -673,6 +674,24 @@
       confirmLabel.style.display = answer.needs_confirm ? '' : 'none';
       confirmBox.checked = false;
       applyRow.style.display = '';
+    }
+
+    /** Grid leaders (网格长) the edit keeps, ends (网格合并) or brings back (undo, revert). */
+    function showLeaders(leaders) {
+      if (!leaders) return;
+      var lines = [];
+      (leaders.decisions || []).forEach(function (d) { lines.push(['ge-warn', d.text]); });
+      (leaders.restored || []).forEach(function (r) {
+        lines.push(['ge-good', '恢复任职 Restored: ' + (r.name || r.member) + ' → 网格 ' + r.grid]);
+      });
+      (leaders.not_restored || []).forEach(function (r) {
+        lines.push(['ge-bad', '未能恢复 Not restored: ' + (r.name || r.member) + ' · ' + r.why]);
+      });
+      if (!lines.length) return;
+      var box = el('div', 'ge-leaders', null, previewBox);
+      box.setAttribute('data-testid', 'preview-leaders');
+      el('p', 'ge-preview-title', '网格长 Grid leaders', box);
+      lines.forEach(function (line) { el('p', line[0], line[1], box); });
     }
 
     function applyAction() {
