@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Response
 
 from gis.personal import ExportFile
+
+_UNSAFE = re.compile(r"[^0-9A-Za-z_.\-]+")
 
 
 def download(file: ExportFile) -> Response:
@@ -14,7 +18,8 @@ def download(file: ExportFile) -> Response:
         file.data,
         media_type=file.media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{file.filename}"',
+            # Built from checked parts already; no quote, slash or newline reaches the header.
+            "Content-Disposition": f'attachment; filename="{_UNSAFE.sub("_", file.filename)}"',
             "X-Gridmap-Fields": ",".join(file.fields),
             "X-Gridmap-Personal-Fields": ",".join(file.personal_fields),
             "X-Gridmap-Personal-Data": file.personal_data,

@@ -12,19 +12,11 @@ from gis.exchange.report import Problem
 from gis.exchange.resolve import Ctx, rows_problems, scope_column
 from gis.incidents.importer import as_checked, insert_incidents
 from gis.incidents.workflow import STATES as INCIDENT_STATES
+from gis.loader import LAYERS
 from gis.staging import locate_incidents
 
-FRAME_COLUMNS = (
-    "code",
-    "category",
-    "description",
-    "reported_at",
-    "reporter_kind",
-    "department",
-    "state",
-    "lon",
-    "lat",
-)
+#: What the one incident import takes from the staging table.
+FRAME_COLUMNS = (*LAYERS["incidents"], "lon", "lat")
 
 
 def prepare_incidents(staged: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -32,15 +24,13 @@ def prepare_incidents(staged: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[
     problems: list[Problem] = []
     out = staged.copy()
     parsed = pd.to_datetime(out["reported_at"], errors="coerce", utc=False, format="mixed")
+
+    def problem(i: int, column: str, reason: str) -> Problem:
+        return Problem(int(out["_row"].iloc[i]), out["code"].iloc[i], reason, column)
+
     for i in pd.Series(parsed.isna()).to_numpy().nonzero()[0]:
-        problems.append(
-            Problem(
-                int(out["_row"].iloc[i]),
-                out["code"].iloc[i],
-                f"reported_at {out['reported_at'].iloc[i]!r} is not a date and time",
-                "reported_at",
-            )
-        )
+        value = out["reported_at"].iloc[i]
+        problems.append(problem(i, "reported_at", f"reported_at {value!r} is not a date and time"))
     texts = []
     for value in parsed:
         if pd.isna(value):
@@ -53,13 +43,9 @@ def prepare_incidents(staged: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[
     out["state"] = out["state"].replace("", "reported")
     out["reporter_kind"] = out["reporter_kind"].replace("", "resident")
     for i in (~out["state"].isin(INCIDENT_STATES)).to_numpy().nonzero()[0]:
+        states = ", ".join(INCIDENT_STATES)
         problems.append(
-            Problem(
-                int(out["_row"].iloc[i]),
-                out["code"].iloc[i],
-                f"state {out['state'].iloc[i]!r} is not one of {', '.join(INCIDENT_STATES)}",
-                "state",
-            )
+            problem(i, "state", f"state {out['state'].iloc[i]!r} is not one of {states}")
         )
     return out, problems
 
