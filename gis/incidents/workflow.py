@@ -35,17 +35,11 @@ from gis.audit import Actor, actor_name
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.incidents.access import require_any, require_own_department, visible_sql
 from gis.incidents.catalogue import get_category
+from gis.labels import INCIDENT_STATES
 
 STATES = ("reported", "dispatched", "signed", "handled", "fed_back", "evaluated")
 OPEN_STATES = STATES[:-1]
-STATE_NAMES = {
-    "reported": "已上报 Reported",
-    "dispatched": "已派遣 Dispatched",
-    "signed": "已签收 Signed",
-    "handled": "已处置 Handled",
-    "fed_back": "已反馈 Fed back",
-    "evaluated": "已评价 Evaluated",
-}
+STATE_NAMES = INCIDENT_STATES
 #: action → {from state: to state}; ``evaluate`` lists its satisfied outcome.
 ACTIONS: dict[str, dict[str, str]] = {
     "dispatch": {"reported": "dispatched"},

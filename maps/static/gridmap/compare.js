@@ -209,7 +209,7 @@
         return m;
       });
       renderMetrics(result);
-      renderHistograms(result);
+      renderHistograms();
       setUpMaps();
       return api.ready;
     }, function (err) { showError(err); throw err; });
@@ -218,11 +218,7 @@
 
   function renderMetrics(result) {
     $('#metrics').hidden = false;
-    var note = '工作量口径 Workload: ' + Object.keys(result.weights).filter(function (k) {
-      return result.weights[k];
-    }).map(function (k) { return k + '×' + result.weights[k]; }).join(' + ') +
-      ' · 标准 band ' + result.band.join('–');
-    if (result.weights_differ) { note += ' · 注意：方案权重不同 weights differ between scenarios'; }
+    var note = '口径 Basis: ' + result.basis_label;
     $('#metrics-note').textContent = note;
     var head = $('#metrics thead');
     head.textContent = '';
@@ -236,14 +232,28 @@
     head.appendChild(tr);
     var body = $('#metrics tbody');
     body.textContent = '';
+    var defined = el('tr', {'data-testid': 'definitions'}, [el('th', {text: '工作量口径 Workload'})]);
+    compared.forEach(function (m) { defined.appendChild(el('td', {text: definition(m)})); });
+    body.appendChild(defined);
     METRICS.forEach(function (row) {
-      var line = el('tr', {}, [el('th', {text: row[1] + ' ' + row[2]})]);
+      var line = el('tr', {'data-metric': row[0]}, [el('th', {text: row[1] + ' ' + row[2]})]);
       compared.forEach(function (m) { line.appendChild(el('td', {text: fmt(m[row[0]], row[3])})); });
       body.appendChild(line);
     });
   }
 
-  function renderHistograms(result) {
+  var WEIGHT_NAMES = {households: '户数', population: '人口', buildings: '楼栋',
+    incidents_per_year: '年事件', care_people: '关爱对象'};
+
+  // "户数×1 · 标准 300–500": the weights and band this column is scored by.
+  function definition(m) {
+    var terms = Object.keys(m.weights).filter(function (k) { return m.weights[k]; })
+      .map(function (k) { return (WEIGHT_NAMES[k] || k) + '×' + m.weights[k]; });
+    return terms.join(' + ') + ' · 标准 ' + m.band.join('–') +
+      (m.definition === 'scenario' ? ' (方案参数 own run)' : ' (系统默认 installation)');
+  }
+
+  function renderHistograms() {
     var holder = $('#histograms');
     holder.textContent = '';
     var top = 1;
@@ -251,7 +261,7 @@
       m.histogram.counts.forEach(function (n) { top = Math.max(top, n); });
     });
     compared.forEach(function (m, k) {
-      holder.appendChild(histogram(m, top, COLORS[k % COLORS.length], result.band));
+      holder.appendChild(histogram(m, top, COLORS[k % COLORS.length], m.band));
     });
   }
 
