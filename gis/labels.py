@@ -49,6 +49,8 @@ INCIDENT_ACTIONS: dict[str, str] = {
     "handle": "处置 Handle",
     "feed_back": "反馈 Feed back",
     "evaluate": "评价 Evaluate",
+    "escalate": "升级至街道 Escalate",
+    "import": "导入 Import",
     "satisfied": "满意 Satisfied",
     "not_satisfied": "不满意 Not satisfied",
 }
