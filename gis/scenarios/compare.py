@@ -28,6 +28,7 @@ from gis.audit import Actor
 from gis.errors import Conflict, Invalid, NotFound
 from gis.geojson import collection, feature_sql
 from gis.infra.settings import Settings
+from gis.labels import SCENARIO_STATES, label
 from gis.scenarios.profiles import default_profile
 from gis.scenarios.store import area_filter, get_scenario
 from gis.workload import ATTRIBUTES
@@ -216,7 +217,8 @@ def _resolve(conn: Connection, actor: Actor, item: str) -> dict[str, Any]:
         scenario = get_scenario(conn, actor, int(item))
         if not scenario["layer"]:
             raise Conflict(
-                f"scenario {item} is {scenario['state']}: it has no proposed layer to compare",
+                f"方案 {item} {label(SCENARIO_STATES, scenario['state'])}，还没有可比较的网格 "
+                f"(scenario {item} is {scenario['state']}: it has no proposed layer to compare)",
                 scenario=int(item),
             )
         return {
@@ -229,9 +231,13 @@ def _resolve(conn: Connection, actor: Actor, item: str) -> dict[str, Any]:
         text("SELECT code, name, kind FROM grid_layer WHERE code = :c"), {"c": item}
     ).first()
     if row is None:
-        raise NotFound(f"no scenario or grid layer {item!r}", item=item)
+        raise NotFound(f"没有方案或图层 {item!r} (no scenario or grid layer {item!r})", item=item)
     if row.kind == "scenario":
-        raise Invalid(f"compare a scenario by its id, not its layer code {item!r}", item=item)
+        raise Invalid(
+            f"请用方案编号比较方案，而不是图层编码 {item!r} "
+            f"(compare a scenario by its id, not its layer code)",
+            item=item,
+        )
     return {"kind": row.kind, "code": row.code, "label": row.name, "scenario": None}
 
 
@@ -240,16 +246,18 @@ def compare(conn: Connection, actor: Actor, items: list[str], settings: Settings
     scope = authorize(actor, Permission.RUN_SCENARIOS)
     items = [i for i in items if i and i.strip()]
     if len(items) < 2:
-        raise Invalid("compare needs at least two scenarios or layers (a=…&b=…)")
+        raise Invalid("请至少选择两个方案或图层 (compare needs at least two: a=…&b=…)")
     if len(items) > MAX_ITEMS:
-        raise Invalid(f"compare at most {MAX_ITEMS} scenarios and layers at once")
+        raise Invalid(f"一次最多比较 {MAX_ITEMS} 项 (compare at most {MAX_ITEMS} at once)")
     resolved = [_resolve(conn, actor, i) for i in items]
     codes = [r["code"] for r in resolved]
     if len(set(codes)) != len(codes):
-        raise Invalid("each scenario or layer may be compared once")
+        raise Invalid("每个方案或图层只能选一次 (each may be compared once)")
     scenarios = [r["scenario"] for r in resolved if r["scenario"]]
     if len(scenarios) > MAX_SCENARIOS:
-        raise Invalid(f"compare at most {MAX_SCENARIOS} scenarios at once")
+        raise Invalid(
+            f"一次最多比较 {MAX_SCENARIOS} 个方案 (compare at most {MAX_SCENARIOS} scenarios)"
+        )
     area: list[str] | None
     if scenarios:
         area = sorted({a for s in scenarios for a in s["area"]})
