@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
+from gis.chinatime import china_time
 from gis.errors import Invalid
 from gis.spreadsheet import defused
 
@@ -172,7 +173,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return china_time(value, seconds=True)
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
     return str(defused(str(value)))

@@ -15,8 +15,11 @@ CHINA = ZoneInfo("Asia/Shanghai")
 FORMAT = "%Y-%m-%d %H:%M"
 
 
-def china_time(value: dt.datetime | dt.date | str | None, *, empty: str = "") -> str:
-    """``value`` in China time as ``YYYY-MM-DD HH:MM`` (a date as ``YYYY-MM-DD``).
+def china_time(
+    value: dt.datetime | dt.date | str | None, *, empty: str = "", seconds: bool = False
+) -> str:
+    """``value`` in China time as ``YYYY-MM-DD HH:MM`` (``:SS`` too with ``seconds``, for the
+    audit log; a date as ``YYYY-MM-DD``).
 
     An ISO string is parsed first; a date-time without a zone is taken as UTC, the database's
     clock (``timestamptz`` values always carry one). ``None`` or ``""`` gives ``empty``.
@@ -29,7 +32,7 @@ def china_time(value: dt.datetime | dt.date | str | None, *, empty: str = "") ->
         return value.isoformat()
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(CHINA).strftime(FORMAT)
+    return value.astimezone(CHINA).strftime(FORMAT + (":%S" if seconds else ""))
 
 
 def china_today() -> dt.date:

@@ -73,7 +73,7 @@ def allowed_actions(state: str) -> list[tuple[str, str]]:
 def _move_label(action: str, target: str) -> str:
     """「处置 Handle → 已处置 Handled」: a move as a user reads it."""
     if action == "evaluate":
-        action = "satisfied" if target == "evaluated" else "not_satisfied"
+        action = "evaluate_yes" if target == "evaluated" else "evaluate_no"
     return f"{label(INCIDENT_ACTIONS, action)} → {label(INCIDENT_STATES, target)}"
 
 

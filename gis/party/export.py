@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from gis import audit
 from gis.audit import Actor, actor_name
+from gis.chinatime import china_time
 from gis.errors import Invalid
 from gis.party.assignments import AssignmentQuery, list_assignments
 from gis.personal import PERSONAL_FIELDS, ExportFile
@@ -147,7 +148,7 @@ def _xlsx(
     about.append(["personal data", personal])
     about.append(["exported by", actor_name(viewer)])
     about.append(["scope", str(scope)])
-    about.append(["exported at (UTC)", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")])
+    about.append(["exported at (北京时间 China time)", china_time(dt.datetime.now(dt.UTC))])
     about.append(["rows", len(rows)])
     out = io.BytesIO()
     book.save(out)

@@ -399,7 +399,7 @@
           var body = {action: move.action};
           if (move.action === 'evaluate') {
             body.satisfied = move.state === 'evaluated';
-            label = actionLabel(body.satisfied ? 'satisfied' : 'not_satisfied');
+            label = actionLabel(body.satisfied ? 'evaluate_yes' : 'evaluate_no');
           }
           var button = el('button', {'type': 'button', 'data-action': move.action}, label);
           button.addEventListener('click', function () {
