@@ -156,6 +156,9 @@ def test_party_suggestions_where_the_user_looks(browser, live_server, story) -> 
     [
         ("t-worker", "/field", "() => window.gridmapField && gridmapField.state === 'ready'"),
         ("t-county", "/compare", "() => document.querySelector('[data-testid=ref-unified]')"),
+        ("t-planner", "/", "() => document.querySelector('.leaflet-interactive')"),
+        ("t-planner", "/edit", "() => document.querySelector('.leaflet-container')"),
+        ("root", "/", "() => document.querySelector('.leaflet-interactive')"),
     ],
 )
 def test_role_pages_show_no_raw_code(browser, live_server, story, user, path, ready) -> None:

@@ -125,9 +125,6 @@ class _Resolved:
     building_id: int | None  # the building (of a building or an entrance)
 
 
-_KIND = {"grid": "网格", "building": "楼栋", "entrance": "单元"}
-
-
 def _resolve_target(conn: Connection, target: Target, scope: Scope) -> _Resolved:
     """The target's row, locked (so two assignments to one target queue up), and in scope.
 
@@ -198,11 +195,11 @@ _OVERLAP = (
 
 
 def _holder_text(row: Any) -> str:
-    until = f"至 {row.ends_on}" if row.ends_on else "至今"
+    until = f"to {row.ends_on}" if row.ends_on else "open-ended"
     # The name is masked: error messages can end up in logs.
     return (
-        f"{row.member_code} {mask_name(row.member_name)}"
-        f"（任命 {row.id}，自 {row.starts_on} {until}）"
+        f"{row.member_code} {mask_name(row.member_name)} "
+        f"(assignment {row.id}, from {row.starts_on} {until})"
     )
 
 
@@ -274,8 +271,7 @@ def assign(
     role = PartyRole(role)
     if ROLE_TARGET[role] != target.kind:
         raise Invalid(
-            f"{ROLE_LABELS[role]}只能任命到{_KIND[ROLE_TARGET[role]]}，不能到{_KIND[target.kind]} "
-            f"(a {ROLE_LABELS[role]} is assigned to a {ROLE_TARGET[role]}, not a {target.kind})",
+            f"a {role.value} is assigned to a {ROLE_TARGET[role]}, not a {target.kind}",
             role=role.value,
             target=str(target),
         )
@@ -294,18 +290,14 @@ def assign(
             and holder.ends_on is None
         ):
             if holder.member_code == who.code:
-                raise Conflict(
-                    f"{who.code} 在该期间已任此职 ({who.code} already holds this role in that "
-                    "period)"
-                )
+                raise Conflict(f"{who.code} already holds this role in that period")
             _end(conn, actor, holder.id, starts_on - dt.timedelta(days=1), scope)
             holder = _overlapping(conn, cond, params, starts_on, ends_on)
         if holder is not None:
             raise Conflict(
-                f"{target} 在该期间已有{ROLE_LABELS[role]}：{_holder_text(holder)}；"
-                "请先结束该任命、从其后开始，或以接替方式交接 "
-                f"({target} already has a {ROLE_LABELS[role]} in that period: end that "
-                "assignment first, start after it, or hand over with replace)",
+                f"{target} already has a {ROLE_LABELS[role]} ({role.value}) in that period: "
+                f"{_holder_text(holder)}; end that assignment first, start after it, "
+                "or hand over with replace",
                 holder=holder.member_code,
                 holder_assignment=holder.id,
             )
@@ -315,9 +307,8 @@ def assign(
         )
         if other is not None:
             raise Conflict(
-                f"{who.code} 在该期间已任网格长（任命 {other.id}，自 {other.starts_on}），"
-                f"一名党员同一时间只任一个网格的网格长 ({who.code} already leads a grid in that "
-                "period: a member leads one grid at a time)",
+                f"{who.code} already leads a grid in that period (assignment {other.id}, "
+                f"from {other.starts_on}): a member leads one grid at a time",
                 holder_assignment=other.id,
             )
     if role is PartyRole.CADRE:
@@ -330,17 +321,16 @@ def assign(
         )
         if again is not None:
             raise Conflict(
-                f"{who.code} 在该期间已下沉到 {target}（任命 {again.id}） ({who.code} is "
-                f"already sent down to {target} in that period)",
+                f"{who.code} is already sent down to {target} in that period "
+                f"(assignment {again.id})",
                 holder_assignment=again.id,
             )
     if role.value in BUILDING_ROLES:
         led = buildings_led(conn, who.id, starts_on, ends_on, besides=resolved.building_id)
         if led >= max_buildings:
             raise Conflict(
-                f"{who.code} 在该期间已任 {led} 栋楼的楼栋长或单元长，已达上限 {max_buildings} 栋 "
-                f"({who.code} already leads {led} building(s) in that period, the most a member "
-                f"may lead: GRIDMAP_PARTY_MAX_BUILDINGS={max_buildings})",
+                f"{who.code} already leads {led} building(s) in that period, the most a member "
+                f"may lead (GRIDMAP_PARTY_MAX_BUILDINGS={max_buildings})",
                 member=who.code,
                 buildings_led=led,
             )
@@ -364,8 +354,7 @@ def assign(
     except IntegrityError as exc:  # a writer that did not lock first: the constraint holds
         rule = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or "a rule"
         raise Conflict(
-            f"{target} 在该期间不能再任命{ROLE_LABELS[role]}（{rule}） ({target} cannot take "
-            f"this {ROLE_LABELS[role]} in that period: {rule} refused it)",
+            f"{target} cannot take this {role.value} in that period ({rule} refused it)",
             constraint=str(rule),
         ) from exc
     audit.record(

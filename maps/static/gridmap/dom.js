@@ -7,8 +7,9 @@
  *   'pct' shows a share 0..1 as '12.3 %').
  * GridmapDom.chinaTime(iso): a time in China time, '2026-12-05 09:34' — the twin of
  *   gis.chinatime.china_time; whatever the browser's own zone is.
- * GridmapDom.label(vocabulary, code): the Chinese-first label of a code, from gis/labels.py
- *   (the page embeds the tables as <script type="application/json" id="gridmap-labels">).
+ * GridmapDom.label(vocabulary, code, short): the Chinese-first label of a code, from
+ *   gis/labels.py (the page embeds the tables as <script type="application/json"
+ *   id="gridmap-labels">); short: the Chinese only, for a phone.
  */
 (function () {
   'use strict';
@@ -45,14 +46,15 @@
 
   var tables = null;
 
-  function label(vocabulary, code) {
+  function label(vocabulary, code, short) {
     if (code === null || code === undefined) return '';
     if (!tables) {
       var holder = document.getElementById('gridmap-labels');
       tables = holder ? JSON.parse(holder.textContent) : {};
     }
     var table = tables[vocabulary] || {};
-    return Object.prototype.hasOwnProperty.call(table, code) ? table[code] : String(code);
+    var text = Object.prototype.hasOwnProperty.call(table, code) ? table[code] : String(code);
+    return short ? text.split(' ')[0] : text;
   }
 
   window.GridmapDom = {el: el, fmt: fmt, chinaTime: chinaTime, label: label};
