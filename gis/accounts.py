@@ -40,6 +40,7 @@ from sqlalchemy import Connection, RowMapping, text
 from gis import audit
 from gis.audit import Actor
 from gis.errors import Conflict, Forbidden, Invalid, NotFound
+from gis.labels import USER_ROLES
 from gis.scope import EVERYTHING, LEVEL_NAMES, Scope
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,7 @@ class Role(StrEnum):
     FIELD_WORKER = "field_worker"
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.ADMIN: "管理员 Administrator",
-    Role.PLANNER: "规划人员 Planner",
-    Role.COUNTY: "县区工作人员 County staff",
-    Role.DEPARTMENT: "部门工作人员 Department staff",
-    Role.PARTY: "党组织工作人员 Party organisation staff",
-    Role.FIELD_WORKER: "网格员 Field worker",
-}
+ROLE_LABELS: dict[Role, str] = {role: USER_ROLES[role.value] for role in Role}
 
 #: The scope levels each role may be given.
 ROLE_SCOPE_LEVELS: dict[Role, tuple[str, ...]] = {

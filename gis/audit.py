@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, text
 
 from gis import spreadsheet
+from gis.chinatime import china_time
 from gis.errors import Invalid
 
 ACTOR_LENGTH = 64
@@ -168,7 +169,7 @@ def list_entries(
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return china_time(value, seconds=True)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value if value is None or isinstance(value, int | float) else str(value)

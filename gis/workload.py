@@ -25,7 +25,7 @@ UNDER: BandStatus = "under"
 IN: BandStatus = "in"
 OVER: BandStatus = "over"
 
-_BIND = re.compile(r":[A-Za-z_]\w*")
+_BIND = re.compile(r":[A-Za-z_]\w*|[a-z_]\w*\.[a-z_]\w*")
 
 
 def workload_sql(weights: WorkloadWeights, alias: str = "") -> str:
@@ -68,8 +68,9 @@ def band_sql(expr: str, low: float | str, high: float | str) -> str:
     """The same rule as :func:`band_status`, as a SQL ``CASE`` giving 'under', 'in' or 'over'.
 
     ``expr`` is a SQL expression of the workload (trusted code, e.g. ``g.workload``). ``low``
-    and ``high`` are numbers, inlined as float literals, or bind parameter names such as
-    ``":low"`` (anything else is refused, so no text reaches the SQL unchecked).
+    and ``high`` are numbers, inlined as float literals, bind parameter names such as
+    ``":low"``, or qualified columns such as ``"p.low"`` (anything else is refused, so no text
+    reaches the SQL unchecked).
     """
     bounds = []
     for bound in (low, high):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gis.chinatime import china_time
 from gis.infra.settings import load_settings
 from gridmap_cli.db import transaction as _transaction
 from gridmap_cli.errors import friendly
@@ -92,7 +93,8 @@ def history(
     for item in page["items"]:
         undone = " (undone)" if item["undone"] else ""
         typer.echo(
-            f"v{item['version']:<5} {item['at'][:19]}  {item['actor']:<20} {item['kind']:<7} "
+            f"v{item['version']:<5} {china_time(item['at'], seconds=True)}  "
+            f"{item['actor']:<20} {item['kind']:<7} "
             f"{item['summary']}{undone}"
         )
 

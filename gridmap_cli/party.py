@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gis.chinatime import china_time
 from gis.infra.settings import load_settings
 from gridmap_cli.db import transaction as _transaction
 from gridmap_cli.errors import friendly
@@ -238,7 +239,8 @@ def history_cmd(target: Annotated[str, typer.Argument(help=TARGET_HELP)]) -> Non
         member = a["member"]
         typer.echo(
             f"  {a['id']:>7} {a['role_label']:5} {member['code']:9} {member['name']:6} "
-            f"{a['starts_on']} – {a['ends_on']} (grid deleted {a['grid_deleted_at'][:10]})"
+            f"{a['starts_on']} – {a['ends_on']} "
+            f"(grid deleted {china_time(a['grid_deleted_at'])[:10]})"
         )
     for a in page["items"]:
         member = a["member"] or {}

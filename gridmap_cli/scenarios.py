@@ -246,6 +246,7 @@ def compare(
         ("crossing communities", "grids_crossing_communities", "{:,}"),
         ("units moved", "units_moved", "{:,}"),
     ]
+    typer.echo(result["basis_label"])
     typer.echo(f"{'':22}" + "".join(f"{m['code']:>16}" for m in result["items"]))
     for label, key, pattern in rows:
         cells = [pattern.format(m[key]) if m.get(key) is not None else "–" for m in result["items"]]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gis.chinatime import china_time
 from gis.errors import Invalid
 from gis.infra.settings import load_settings
 from gridmap_cli.db import transaction as _transaction
@@ -223,7 +224,7 @@ def audit_log(
     for row in page["items"]:
         change = json.dumps(row["after"], ensure_ascii=False) if row["after"] else ""
         typer.echo(
-            f"{row['at'][:19]}  {row['actor']:16} {row['action']:20} "
+            f"{china_time(row['at'], seconds=True)}  {row['actor']:16} {row['action']:20} "
             f"{row['entity']}:{row['entity_id'] or ''}  {change}"
         )
     typer.echo(f"({page['numberReturned']} of {page['numberMatched']})")

@@ -15,6 +15,7 @@ from typing import Any
 from markupsafe import escape
 
 from maps.assets import FAVICON, LEAFLET_CSS, LEAFLET_JS, static_url
+from maps.page_app import DOM_JS, labels_json
 
 COMPARE_JS = "gridmap/compare.js"
 COMPARE_CSS = "gridmap/compare.css"
@@ -44,7 +45,9 @@ def compare_page_html(user: PageUser, config: dict[str, Any]) -> str:
 <link rel="icon" type="image/svg+xml" href="{static_url(FAVICON)}">
 <link rel="stylesheet" href="{static_url(LEAFLET_CSS)}">
 <link rel="stylesheet" href="{static_url(COMPARE_CSS)}">
+{labels_json()}
 <script src="{static_url(LEAFLET_JS)}"></script>
+<script src="{static_url(DOM_JS)}"></script>
 <script src="{static_url(COMPARE_JS)}"></script>
 </head>
 <body>

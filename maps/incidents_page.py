@@ -15,9 +15,10 @@ from branca.element import Element, Figure
 from markupsafe import escape
 
 from gis.infra.settings import Settings
+from gis.labels import INCIDENT_STATES
 from maps.assets import FAVICON, static_url
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer
-from maps.page_app import PageApp
+from maps.page_app import DOM_JS, PageApp
 
 TITLE = "事件地图 Incidents · Gridmap"
 INCIDENTS_JS = "gridmap/incidents.js"
@@ -26,14 +27,6 @@ CLUSTER_JS = "vendor/leaflet.markercluster/leaflet.markercluster.js"
 CLUSTER_CSS = "vendor/leaflet.markercluster/MarkerCluster.css"
 CLUSTER_DEFAULT_CSS = "vendor/leaflet.markercluster/MarkerCluster.Default.css"
 HEAT_JS = "vendor/leaflet.heat/leaflet-heat.js"
-STATES = [
-    ("reported", "已上报", "Reported"),
-    ("dispatched", "已派遣", "Dispatched"),
-    ("signed", "已签收", "Signed"),
-    ("handled", "已处置", "Handled"),
-    ("fed_back", "已反馈", "Fed back"),
-    ("evaluated", "已评价", "Evaluated"),
-]
 
 
 def _bar(viewer: Viewer) -> str:
@@ -60,7 +53,7 @@ def _options(pairs: list[tuple[str, str]]) -> str:
 
 def _panel(categories: list[dict[str, Any]]) -> str:
     cats = _options([(c["code"], f"{c['code']} {c['name_en']}") for c in categories])
-    states = _options([(s, f"{zh} {en}") for s, zh, en in STATES])
+    states = _options(list(INCIDENT_STATES.items()))
     return f"""
     <aside class="gi-tools" aria-label="显示 Display">
       <fieldset class="gi-modes" data-testid="modes">
@@ -144,13 +137,13 @@ def incidents_page_html(
         "csrf": viewer.csrf_token,
         "abilities": abilities,
         "department": department,
-        "states": {s: f"{zh} {en}" for s, zh, en in STATES},
+        "states": INCIDENT_STATES,
         "crs": "gcj02" if settings.tile_crs.lower() == "gcj02" else None,
     }
     fmap.add_child(
         PageApp(
             "GridmapIncidents",
-            js=[CLUSTER_JS, HEAT_JS, INCIDENTS_JS],
+            js=[DOM_JS, CLUSTER_JS, HEAT_JS, INCIDENTS_JS],
             css=[CLUSTER_CSS, CLUSTER_DEFAULT_CSS, INCIDENTS_CSS],
             config=config,
         )

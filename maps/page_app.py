@@ -7,16 +7,25 @@ from the app) and hands it the Leaflet map once Leaflet is up, with what the API
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from branca.element import MacroElement
 from folium.template import Template
 
+from gis.labels import VOCABULARIES
 from maps.assets import FAVICON, static_url
 
 #: Helpers the page scripts share (GridmapDom); list it before a page's own script.
 DOM_JS = "gridmap/dom.js"
+
+
+def labels_json() -> str:
+    """The label tables of gis/labels.py as an inert JSON script element, read by
+    ``GridmapDom.label`` (JSON, not a script: no nonce needed, nothing runs)."""
+    body = json.dumps(VOCABULARIES, ensure_ascii=False).replace("</", "<\\/")
+    return f'<script type="application/json" id="gridmap-labels">{body}</script>'
 
 
 class PageApp(MacroElement):
@@ -27,6 +36,7 @@ class PageApp(MacroElement):
         """
         {% macro header(this, kwargs) %}
             <link rel="icon" type="image/svg+xml" href="{{ this.favicon }}">
+            {{ this.labels }}
             {% for href in this.css %}<link rel="stylesheet" href="{{ href }}">
             {% endfor %}
             {% for src in this.js %}<script src="{{ src }}"></script>
@@ -53,3 +63,4 @@ class PageApp(MacroElement):
         self.js = [static_url(path) for path in js]
         self.css = [static_url(path) for path in css]
         self.favicon = static_url(FAVICON)
+        self.labels = labels_json()

@@ -3,7 +3,8 @@
 The map shows buildings with and without a building leader (and, zoomed out, grids with and
 without a grid leader); the side panel holds the coverage counts per community, the list of
 buildings with no leader, and for a chosen building the nearest members with free capacity,
-each with a button that assigns them (for roles that may manage assignments). Data come from
+each with a button that assigns them (for roles that may manage assignments). The suggestions
+open at the top of the panel, where the user looks after choosing a building. Data come from
 ``/party/…``; the script is ``static/gridmap/party.js``.
 """
 
@@ -49,7 +50,14 @@ def _header(viewer: PartyViewer) -> str:
 
 
 _PANEL = """
-    <aside class="gp-panel">
+    <aside class="gp-panel" data-testid="panel">
+      <section class="gp-suggest" data-testid="suggest" aria-live="polite" hidden>
+        <h2>推荐党员 <span class="gp-en">Nearest members with free capacity</span>
+          <button type="button" class="gp-close" data-testid="suggest-close"
+            title="关闭 Close">×</button></h2>
+        <p class="gp-target" data-testid="suggest-target"></p>
+        <ol class="gp-list gp-compact" data-testid="suggestions"></ol>
+      </section>
       <section>
         <h2>覆盖情况 <span class="gp-en">Coverage</span></h2>
         <div class="gp-totals" data-testid="totals"></div>
@@ -67,11 +75,6 @@ _PANEL = """
           <b data-testid="uncovered-count"></b></h2>
         <ul class="gp-list" data-testid="uncovered"></ul>
         <button type="button" class="gp-more" data-testid="more" hidden>更多 More</button>
-      </section>
-      <section class="gp-suggest" data-testid="suggest" hidden>
-        <h2>推荐党员 <span class="gp-en">Nearest members with free capacity</span></h2>
-        <p class="gp-target" data-testid="suggest-target"></p>
-        <ol class="gp-list" data-testid="suggestions"></ol>
       </section>
       <p class="gp-status" role="status" data-testid="status"></p>
     </aside>"""

@@ -10,6 +10,8 @@ from typing import Any
 
 from markupsafe import escape
 
+from gis.chinatime import china_time
+from gis.labels import SCENARIO_STATES
 from maps.assets import FAVICON, static_url
 from maps.compare_page import REPORT_CSS
 
@@ -112,12 +114,13 @@ def report_html(data: dict[str, Any]) -> str:
 </head><body class="rp">
 <header><h1>{escape(scenario["name"])}</h1>
 <p>方案 Scenario #{scenario["id"]} · 范围 Area {escape(", ".join(scenario["area"]))} ·
-{escape(scenario["created_by"])} · {escape((scenario["created_at"] or "")[:16])} ·
-状态 {escape(scenario["state"])}</p>
+{escape(scenario["created_by"])} · {escape(china_time(scenario["created_at"]))} ·
+状态 {escape(SCENARIO_STATES.get(scenario["state"], scenario["state"]))}</p>
 <p>参数 Parameters: {"网格数 target " + str(target) if target else ""}
 {"标准 band " + "–".join(f"{x:g}" for x in params["band"]) if params.get("band") else ""}
 · 权重 weights {escape(weights)} · seed {params["seed"]}
 · {"从现统一网格出发 from unified" if params.get("from_unified") else "重新划分 fresh"}</p>
+<p class="rp-basis">口径 Basis: {escape(data["basis"])}</p>
 <p class="rp-noprint"><a href="/compare">← 方案比选 Scenarios</a> ·
 打印 Print: Ctrl+P</p>
 </header>

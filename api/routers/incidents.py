@@ -188,15 +188,19 @@ def incident_figures(
     return figures(conn, user, by, filters, now=now)
 
 
-@router.get("/incidents/queue", summary="A department's open incidents, by deadline")
+@router.get("/incidents/queue", summary="The incidents waiting at one stage of the loop")
 def incident_queue(
     conn: ConnDep,
     user: Viewing,
     now: NowDep,
+    stage: Annotated[
+        Literal["handle", "dispatch", "evaluate"],
+        Query(description="handle: 待办 (by deadline); dispatch: 待派遣; evaluate: 待评价"),
+    ] = "handle",
     department: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> dict[str, Any]:
-    return queue(conn, user, department=department, limit=limit, now=now)
+    return queue(conn, user, stage=stage, department=department, limit=limit, now=now)
 
 
 # ----------------------------------------------------------------------------- the page

@@ -18,6 +18,7 @@ from gis.layers import (
     list_layers,
     unit_detail,
 )
+from gis.scenarios.compare import layer_band
 
 router = APIRouter(tags=["layers"])
 MAX_OFFSET = 2**31 - 1
@@ -43,7 +44,6 @@ def grids(
     conn: ConnDep,
     scope: ScopeDep,
     settings: SettingsDep,
-    band: BandDep,
     layer: LayerCode,
     bbox: BBoxQuery = None,
     community: Annotated[
@@ -62,7 +62,7 @@ def grids(
     body = grids_geojson(
         conn,
         layer,
-        band=band,
+        band=layer_band(conn, layer, settings),  # a scenario's own band, as its report's
         bbox=bbox_or_none(bbox),
         community=community,
         limit=limit or settings.geojson_page_limit,
@@ -76,12 +76,13 @@ def grids(
 def grid(
     conn: ConnDep,
     scope: ScopeDep,
-    band: BandDep,
+    settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
     crs: CrsQuery = "wgs84",
 ) -> Response:
-    """One grid with its units, totals, workload and band status."""
+    """One grid with its units, totals, workload and band status (by the layer's own band)."""
+    band = layer_band(conn, layer, settings)
     return geojson(grid_detail(conn, layer, code, band, scope), crs)
 
 

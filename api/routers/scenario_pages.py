@@ -60,4 +60,4 @@ def report_page(
     """One printable page: map, metrics against today's unified layer, histogram, figures."""
     if auth is None:
         return _login(request)
-    return page_response(report_html(report_data(conn, auth.user, scenario_id)), settings)
+    return page_response(report_html(report_data(conn, auth.user, scenario_id, settings)), settings)

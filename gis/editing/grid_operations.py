@@ -162,14 +162,15 @@ def merge_grids(
     which is then removed. Both lie in one community and share a boundary line."""
     scope, layer = begin_edit(conn, actor, layer_code, options.version)
     if code == other:
-        raise Invalid("a grid cannot be merged with itself", grid=code)
+        raise Invalid("网格不能与自身合并 (a grid cannot be merged with itself)", grid=code)
     keep = grid_row(conn, layer, code)
     gone = grid_row(conn, layer, other)
     if keep.community_id != gone.community_id:
         raise CrossesCommunity(
-            f"grid {code} belongs to community {keep.community_name} ({keep.community_code}), "
-            f"grid {other} to {gone.community_name} ({gone.community_code}): a grid never "
-            "crosses a community boundary, so they cannot be merged",
+            f"网格 {code} 属于{keep.community_name}，网格 {other} 属于{gone.community_name}："
+            "网格不跨社区，不能合并 "
+            f"(grid {code} belongs to community {keep.community_code}, grid {other} to "
+            f"{gone.community_code}: a grid never crosses a community boundary)",
             layer=layer.code,
             grid=code,
         )
@@ -182,7 +183,8 @@ def merge_grids(
     ).scalar_one()
     if not touching:
         raise Invalid(
-            f"grids {code} and {other} do not share a boundary: only neighbours are merged",
+            f"网格 {code} 与 {other} 不相邻，只能合并相邻网格 "
+            f"(grids {code} and {other} do not share a boundary: only neighbours are merged)",
             layer=layer.code,
             grid=code,
         )

@@ -173,39 +173,52 @@ def points(
     }
 
 
-QUEUE_STATES = ("dispatched", "signed", "handled")
+#: The queues of the 吹哨报到 loop: each stage, the states waiting in it, and its order — the
+#: deadline that matters first, else the oldest waiting. ``handle`` is a department's to-do
+#: (sign for, handle, feed back); ``dispatch`` the command centre's; ``evaluate`` (待评价) holds
+#: what was fed back and waits for the command centre or the grid worker to evaluate it.
+QUEUE_STAGES: dict[str, tuple[tuple[str, ...], str]] = {
+    "handle": (("dispatched", "signed", "handled"), "next_deadline ASC NULLS LAST, i.reported_at"),
+    "dispatch": (("reported",), "i.escalated_at IS NULL, i.reported_at"),
+    "evaluate": (("fed_back",), "i.fed_back_at NULLS LAST, i.reported_at"),
+}
+QUEUE_STATES = QUEUE_STAGES["handle"][0]
+_QUEUE_TIMES = ("reported_at", "dispatched_at", "sign_due_at", "due_at", "fed_back_at")
 
 
 def queue(
     conn: Connection,
     viewer: Actor,
     *,
+    stage: str = "handle",
     department: str | None = None,
     limit: int = 500,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """A department's open incidents, the most urgent deadline first.
+    """The open incidents waiting at one ``stage`` of the loop (:data:`QUEUE_STAGES`).
 
-    The deadline that matters is the next one to meet: signing for a dispatched incident, handling
-    for a signed one; a handled incident waits to be fed back (no deadline, last). Department
-    staff always get their own department's queue.
+    In the ``handle`` queue the deadline that matters is the next one to meet: signing for a
+    dispatched incident, handling for a signed one; a handled incident waits to be fed back
+    (no deadline, last). Department staff always get their own department's queue.
     """
+    if stage not in QUEUE_STAGES:
+        raise Invalid(f"unknown queue {stage!r}: one of {', '.join(QUEUE_STAGES)}", stage=stage)
+    states, order = QUEUE_STAGES[stage]
     now = now or dt.datetime.now(dt.UTC)
     if isinstance(viewer, User) and viewer.role is Role.DEPARTMENT:
         department = viewer.department
-    filters = Filters(states=QUEUE_STATES, department=department)
-    where = _where(viewer, filters or Filters(), now)
+    where = _where(viewer, Filters(states=states, department=department), now)
     rows = conn.execute(
         text(
             f"""SELECT i.code, i.category, i.state, i.department, i.description, i.reported_at,
-                   i.dispatched_at, i.sign_due_at, i.due_at, i.escalated_at, i.send_backs,
-                   ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, g.code AS grid,
+                   i.dispatched_at, i.sign_due_at, i.due_at, i.fed_back_at, i.escalated_at,
+                   i.send_backs, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, g.code AS grid,
                    CASE i.state WHEN 'dispatched' THEN least(i.sign_due_at, i.due_at)
                                 WHEN 'signed' THEN i.due_at END AS next_deadline,
                    coalesce({OVERDUE_SQL}, false) AS overdue
                FROM incident i LEFT JOIN grid g ON g.id = i.grid_id
                WHERE {where.sql}
-               ORDER BY next_deadline ASC NULLS LAST, i.reported_at, i.id
+               ORDER BY {order}, i.id
                LIMIT :limit"""
         ),
         where.params | {"limit": limit},
@@ -213,15 +226,22 @@ def queue(
     items = []
     for r in rows:
         item = dict(r)
-        for key in ("reported_at", "dispatched_at", "sign_due_at", "due_at", "next_deadline"):
+        for key in (*_QUEUE_TIMES, "next_deadline"):
             item[key] = _iso(item[key])
         item["escalated"] = item.pop("escalated_at") is not None
+        item["state_name"] = STATE_NAMES[r["state"]]
         item["allowed_next"] = [{"action": a, "state": t} for a, t in allowed_actions(r["state"])]
         items.append(item)
     total = conn.execute(
         text(f"SELECT count(*) FROM incident i WHERE {where.sql}"), where.params
     ).scalar_one()
-    return {"department": department, "total": total, "items": items, "now": now.isoformat()}
+    return {
+        "stage": stage,
+        "department": department,
+        "total": total,
+        "items": items,
+        "now": now.isoformat(),
+    }
 
 
 _DETAIL = """

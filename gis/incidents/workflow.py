@@ -35,17 +35,11 @@ from gis.audit import Actor, actor_name
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.incidents.access import require_any, require_own_department, visible_sql
 from gis.incidents.catalogue import get_category
+from gis.labels import INCIDENT_ACTIONS, INCIDENT_STATES, label
 
 STATES = ("reported", "dispatched", "signed", "handled", "fed_back", "evaluated")
 OPEN_STATES = STATES[:-1]
-STATE_NAMES = {
-    "reported": "已上报 Reported",
-    "dispatched": "已派遣 Dispatched",
-    "signed": "已签收 Signed",
-    "handled": "已处置 Handled",
-    "fed_back": "已反馈 Fed back",
-    "evaluated": "已评价 Evaluated",
-}
+STATE_NAMES = INCIDENT_STATES
 #: action → {from state: to state}; ``evaluate`` lists its satisfied outcome.
 ACTIONS: dict[str, dict[str, str]] = {
     "dispatch": {"reported": "dispatched"},
@@ -55,6 +49,8 @@ ACTIONS: dict[str, dict[str, str]] = {
     "feed_back": {"handled": "fed_back"},
     "evaluate": {"fed_back": "evaluated"},
 }
+NEEDS_REASON = "退回须写明理由 a department sends an incident back with a reason"
+NEEDS_HANDLING_NOTE = "请填写处置说明：做了什么 say what was done (the handling note)"
 #: Not satisfied this many times, an incident escalates to the street.
 ESCALATE_AFTER = 3
 MAX_NOTE = 2000
@@ -74,16 +70,25 @@ def allowed_actions(state: str) -> list[tuple[str, str]]:
     return moves
 
 
+def _move_label(action: str, target: str) -> str:
+    """「处置 Handle → 已处置 Handled」: a move as a user reads it."""
+    if action == "evaluate":
+        action = "evaluate_yes" if target == "evaluated" else "evaluate_no"
+    return f"{label(INCIDENT_ACTIONS, action)} → {label(INCIDENT_STATES, target)}"
+
+
 def _refuse(code: str, state: str, action: str) -> IllegalTransition:
     moves = allowed_actions(state)
     allowed = sorted({target for _, target in moves})
     if moves:
-        nexts = ", ".join(f"{a} → {t}" for a, t in moves)
-        hint = f"allowed next: {nexts}"
+        nexts = "、".join(_move_label(a, t) for a, t in moves)
+        hint = f"下一步可以 next: {nexts}"
     else:
-        hint = "it is closed: no move is allowed"
+        hint = "事件已办结，不能再流转 it is closed: no move is allowed"
     return IllegalTransition(
-        f"incident {code} is {state}: '{action}' is not allowed from there; {hint}",
+        f"事件 {code} 当前为「{label(INCIDENT_STATES, state)}」，不能「"
+        f"{label(INCIDENT_ACTIONS, action)}」; {hint} "
+        f"(incident {code} is {state}: '{action}' is not allowed from there)",
         incident=code,
         state=state,
         action=action,
@@ -112,7 +117,9 @@ def _load(conn: Connection, actor: Actor, code: str) -> dict[str, Any]:
         {"id": row["id"]} | seen.params,
     ).first()
     if visible is None:
-        raise Forbidden(f"incident {code} is outside your scope", incident=code)
+        raise Forbidden(
+            f"事件 {code} 不在您的范围内 incident {code} is outside your scope", incident=code
+        )
     return dict(row)
 
 
@@ -121,7 +128,9 @@ def _note(note: str | None, *, required: str | None = None) -> str:
     if required and not text_:
         raise Invalid(required)
     if len(text_) > MAX_NOTE:
-        raise Invalid(f"a note has at most {MAX_NOTE} characters", length=len(text_))
+        raise Invalid(
+            f"说明最多 {MAX_NOTE} 字 a note has at most {MAX_NOTE} characters", length=len(text_)
+        )
     return text_
 
 
@@ -212,10 +221,14 @@ def transition(
             note = _note(note)
             changes["signed_at"] = now
         elif action == "reject":
-            note = _note(note, required="a department sends an incident back with a reason")
+            note = _note(
+                note, required="退回须写明理由 a department sends an incident back with a reason"
+            )
             changes["rejections"] = row["rejections"] + 1
         else:
-            note = _note(note, required="say what was done (the handling note)")
+            note = _note(
+                note, required="请填写处置说明：做了什么 say what was done (the handling note)"
+            )
             changes["handled_at"] = now
     elif action == "feed_back":
         require_any(actor, "feed back", Permission.HANDLE_INCIDENTS, Permission.DISPATCH_INCIDENTS)
@@ -227,7 +240,9 @@ def transition(
             actor, "evaluate incidents", Permission.DISPATCH_INCIDENTS, Permission.REPORT_INCIDENTS
         )
         if satisfied is None:
-            raise Invalid("an evaluation says whether the reporter is satisfied (satisfied)")
+            raise Invalid(
+                "评价须选择满意或不满意 an evaluation says whether the reporter is satisfied"
+            )
         note = _note(note)
         changes["satisfied"] = satisfied
         if satisfied:

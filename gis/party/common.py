@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from gis.accounts import User
 from gis.audit import Actor
+from gis.chinatime import china_today
 from gis.errors import Invalid
+from gis.labels import ASSIGNMENT_ROLES
 from gis.personal import mask_name, mask_phone, sees_personal_data
 from gis.scope import ALL, DEFAULT_GRID_LAYER, Scope, SqlFilter
 
@@ -29,12 +30,7 @@ class PartyRole(StrEnum):
     CADRE = "cadre"  # 下沉干部: a cadre sent down to a grid by their organisation
 
 
-ROLE_LABELS: dict[PartyRole, str] = {
-    PartyRole.GRID_LEADER: "网格长",
-    PartyRole.BUILDING_LEADER: "楼栋长",
-    PartyRole.UNIT_LEADER: "单元长",
-    PartyRole.CADRE: "下沉干部",
-}
+ROLE_LABELS: dict[PartyRole, str] = {role: ASSIGNMENT_ROLES[role.value] for role in PartyRole}
 TargetKind = Literal["grid", "building", "entrance"]
 #: The kind of target each role is over.
 ROLE_TARGET: dict[PartyRole, TargetKind] = {
@@ -198,9 +194,6 @@ def person(row: dict[str, Any] | None, full: bool) -> dict[str, Any] | None:
     return out
 
 
-#: Assignment periods are dates in China Standard Time, whatever the server's clock zone is.
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
 def today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
+    """Assignment periods are dates in China Standard Time, whatever the server's zone is."""
+    return china_today()

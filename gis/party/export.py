@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from gis import audit, spreadsheet
 from gis.audit import Actor, actor_name
+from gis.chinatime import china_time
 from gis.errors import Invalid
 from gis.party.assignments import AssignmentQuery, list_assignments
 from gis.personal import PERSONAL_FIELDS, ExportFile
@@ -119,7 +120,7 @@ def _xlsx(
         ["personal data", personal],
         ["exported by", actor_name(viewer)],
         ["scope", str(scope)],
-        ["exported at (UTC)", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+        ["exported at (北京时间 China time)", china_time(dt.datetime.now(dt.UTC))],
         ["rows", len(rows)],
     ]
     return spreadsheet.xlsx_bytes(

@@ -1,9 +1,11 @@
-"""Comparing scenarios with each other and with today's layers, on one yardstick, in SQL.
+"""Comparing scenarios with each other and with today's layers, in SQL, on one declared basis.
 
-Every figure is computed over the same base units (the compared scenarios' areas) from
-``grid_unit`` joins, with one set of workload weights and one band (the first scenario's), so
-that the columns of the table can be read against each other even when the scenarios were run
-with different weights — the answer says so when they were.
+**The basis: each layer is scored by its own workload definition** — a scenario by the weights and
+band it was run with (as its run report, its printable report and its map say), today's layers
+(unified, departmental) by the installation's weights and band (as the city map colours them).
+So a scenario's "share in band" is the same figure in the comparison table, its histogram, its
+map and its report; :data:`BASIS` is the sentence the page and the CLI print above the table.
+Every figure is computed over the same base units (the compared scenarios' areas):
 
 - grid count, workload mean / CV / min / max / share in band, households per grid;
 - Polsby–Popper (4πA/P², in a conformal projection) of the grids, mean and minimum;
@@ -15,6 +17,8 @@ with different weights — the answer says so when they were.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -23,33 +27,89 @@ from gis.accounts import Permission, authorize
 from gis.audit import Actor
 from gis.errors import Conflict, Invalid, NotFound
 from gis.geojson import collection, feature_sql
-from gis.infra.settings import Settings, WorkloadWeights
-from gis.scenarios.profiles import default_profile, get_profile
+from gis.infra.settings import Settings
+from gis.labels import SCENARIO_STATES, label
+from gis.scenarios.profiles import default_profile
 from gis.scenarios.store import area_filter, get_scenario
-from gis.workload import band_sql, workload_sql
+from gis.workload import ATTRIBUTES, band_sql
 
 HISTOGRAM_BINS = 20
 MAX_SCENARIOS = 5
 MAX_ITEMS = 12
+BASIS = (
+    "每个方案按其运行时的工作量权重和标准评分，现有图层按系统默认口径（与地图着色一致）"
+    " · Each scenario is scored by the weights and band it was run with; today's layers by the"
+    " installation's (as the maps colour them)"
+)
 
-_METRICS = """
-WITH area_units AS (
-    SELECT u.id, u.households, ({workload})::float AS w
+
+@dataclass(frozen=True)
+class Definition:
+    """How a layer's workload is scored: the weights of the unit attributes and the band."""
+
+    weights: dict[str, float]
+    band: tuple[float, float]
+    source: str  # "scenario": its own run parameters; "installation": the settings
+
+
+def layer_definitions(
+    conn: Connection, codes: Sequence[str], settings: Settings
+) -> dict[str, Definition]:
+    """The workload definition of each layer (see the module docstring): a scenario's layer by
+    its parameters, any other layer by the installation's settings."""
+    rows = conn.execute(
+        text(
+            "SELECT l.code, s.params FROM grid_layer l JOIN scenario s ON s.layer_id = l.id "
+            "WHERE l.code = ANY(:codes)"
+        ),
+        {"codes": list(codes)},
+    )
+    own: dict[str, Any] = dict(rows.tuples().all())
+    default = default_profile(settings)
+    out = {}
+    for code in codes:
+        params = own.get(code)
+        if params is None:
+            out[code] = Definition(default["weights"], tuple(default["band"]), "installation")
+        else:
+            weights = {a: float(params["weights"].get(a, 0.0)) for a in ATTRIBUTES}
+            out[code] = Definition(weights, tuple(params["band_for_metrics"]), "scenario")
+    return out
+
+
+def layer_band(conn: Connection, code: str, settings: Settings) -> tuple[float, float]:
+    """The band a layer's grids are coloured by (under / in / over): its own definition's."""
+    return layer_definitions(conn, [code], settings)[code].band
+
+
+_DEFINED = """
+WITH defs AS (
+    SELECT * FROM unnest(CAST(:codes AS text[]), {weight_arrays},
+                         CAST(:lows AS float8[]), CAST(:highs AS float8[]))
+        AS d(code, {weight_columns}, low, high)
+),
+area_units AS (
+    SELECT u.id, {unit_columns}
     FROM base_unit u JOIN community c ON c.id = u.community_id
     WHERE {area}
 ),
-layers AS (SELECT id, code FROM grid_layer WHERE code = ANY(:codes)),
+member AS (
+    SELECT d.code AS layer, gu.grid_id, au.id AS unit_id, au.households,
+           ({workload})::float AS w, d.low, d.high
+    FROM defs d JOIN grid_layer l ON l.code = d.code
+    JOIN grid_unit gu ON gu.layer_id = l.id JOIN area_units au ON au.id = gu.unit_id
+),
+per_grid AS (
+    SELECT m.layer, m.grid_id, sum(m.w) AS w, sum(m.households) AS h,
+           min(m.low) AS low, min(m.high) AS high
+    FROM member m GROUP BY m.layer, m.grid_id
+)"""
+
+_BAND = band_sql("p.w", "p.low", "p.high")
+_METRICS = """,
 unified AS (
     SELECT gu.unit_id, gu.grid_id AS old FROM grid_unit gu
     WHERE gu.layer_id = (SELECT id FROM grid_layer WHERE code = 'unified')
-),
-member AS (
-    SELECT l.code AS layer, gu.grid_id, au.id AS unit_id, au.w, au.households
-    FROM layers l JOIN grid_unit gu ON gu.layer_id = l.id JOIN area_units au ON au.id = gu.unit_id
-),
-per_grid AS (
-    SELECT m.layer, m.grid_id, sum(m.w) AS w, sum(m.households) AS h
-    FROM member m GROUP BY m.layer, m.grid_id
 ),
 shape AS (
     -- Web Mercator is conformal: at a grid's scale it stretches lengths by k and areas by k²,
@@ -81,10 +141,10 @@ SELECT p.layer AS code, count(*) AS grid_count,
        round(avg(p.w)::numeric, 1)::float AS workload_mean,
        round((stddev_pop(p.w) / nullif(avg(p.w), 0))::numeric, 4)::float AS workload_cv,
        min(p.w)::float AS workload_min, max(p.w)::float AS workload_max,
-       round(avg(CASE WHEN {band} = 'in' THEN 1.0 ELSE 0.0 END), 4)::float
+       round(avg(CASE WHEN {_BAND} = 'in' THEN 1.0 ELSE 0.0 END), 4)::float
            AS share_in_band,
-       count(*) FILTER (WHERE {band} = 'under') AS grids_under_band,
-       count(*) FILTER (WHERE {band} = 'over') AS grids_over_band,
+       count(*) FILTER (WHERE {_BAND} = 'under') AS grids_under_band,
+       count(*) FILTER (WHERE {_BAND} = 'over') AS grids_over_band,
        sum(p.h)::bigint AS households,
        round(avg(p.h)::numeric, 1)::float AS households_per_grid,
        round(avg(s.pp)::numeric, 4)::float AS polsby_popper_mean,
@@ -95,63 +155,56 @@ SELECT p.layer AS code, count(*) AS grid_count,
        max(max(p.w)) OVER () AS overall_max
 FROM per_grid p JOIN shape s ON s.id = p.grid_id JOIN moved mv ON mv.layer = p.layer
 GROUP BY p.layer
-"""
+""".replace("{_BAND}", _BAND)
 
 _HISTOGRAM = """
-WITH area_units AS (
-    SELECT u.id, ({workload})::float AS w FROM base_unit u JOIN community c ON c.id = u.community_id
-    WHERE {area}
-),
-per_grid AS (
-    SELECT l.code AS layer, gu.grid_id, sum(au.w) AS w
-    FROM grid_layer l JOIN grid_unit gu ON gu.layer_id = l.id
-    JOIN area_units au ON au.id = gu.unit_id
-    WHERE l.code = ANY(:codes) GROUP BY 1, 2
-)
 SELECT layer, least(width_bucket(w, 0, :top, :bins), :bins) AS bin, count(*) AS n
 FROM per_grid GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 
+def _defined_sql(area: list[str] | None) -> str:
+    return _DEFINED.format(
+        weight_arrays=", ".join(f"CAST(:w_{a} AS float8[])" for a in ATTRIBUTES),
+        weight_columns=", ".join(f"w_{a}" for a in ATTRIBUTES),
+        unit_columns=", ".join(f"u.{a}" for a in ATTRIBUTES),
+        workload=" + ".join(f"d.w_{a} * au.{a}" for a in ATTRIBUTES),
+        area=area_filter("c.code") if area is not None else "true",
+    )
+
+
 def layer_metrics(
     conn: Connection,
-    codes: list[str],
+    definitions: dict[str, Definition],
     area: list[str] | None,
-    weights: WorkloadWeights,
-    band: tuple[float, float],
     *,
     bins: int = HISTOGRAM_BINS,
 ) -> list[dict[str, Any]]:
-    """The metrics of each layer (by code) over the units of ``area`` (None: every unit), in
-    the order of ``codes``, each with a workload histogram on shared bins."""
-    where = area_filter("c.code") if area is not None else "true"
-    params = {"codes": codes, "area": area, "low": band[0], "high": band[1]}
-    rows = {
-        r["code"]: dict(r)
-        for r in conn.execute(
-            text(
-                _METRICS.format(
-                    workload=workload_sql(weights, "u"),
-                    area=where,
-                    band=band_sql("p.w", ":low", ":high"),
-                )
-            ),
-            params,
-        ).mappings()
-    }
+    """The metrics of each layer (code → its workload definition) over the units of ``area``
+    (None: every unit), in the order given, each with a workload histogram on shared bins."""
+    codes = list(definitions)
+    params: dict[str, Any] = {
+        "codes": codes,
+        "area": area,
+        "lows": [float(d.band[0]) for d in definitions.values()],
+        "highs": [float(d.band[1]) for d in definitions.values()],
+    } | {f"w_{a}": [float(d.weights.get(a, 0.0)) for d in definitions.values()] for a in ATTRIBUTES}
+    defined = _defined_sql(area)
+    rows = {r["code"]: dict(r) for r in conn.execute(text(defined + _METRICS), params).mappings()}
     top = max((r.pop("overall_max") or 0.0 for r in rows.values()), default=0.0) or 1.0
     counts: dict[str, list[int]] = {code: [0] * bins for code in codes}
     for layer, bin_, n in conn.execute(
-        text(_HISTOGRAM.format(workload=workload_sql(weights, "u"), area=where)),
-        params | {"top": float(top), "bins": bins},
+        text(defined + _HISTOGRAM), params | {"top": float(top), "bins": bins}
     ):
         counts[layer][max(int(bin_), 1) - 1] += int(n)
     edges = [round(top * i / bins, 2) for i in range(bins + 1)]
     out = []
-    for code in codes:
+    for code, definition in definitions.items():
         row = rows.get(code) or {"code": code, "grid_count": 0}
         row["histogram"] = {"edges": edges, "counts": counts[code]}
-        row["band"] = list(band)
+        row["band"] = list(definition.band)
+        row["weights"] = dict(definition.weights)
+        row["definition"] = definition.source
         out.append(row)
     return out
 
@@ -165,7 +218,8 @@ def _resolve(conn: Connection, actor: Actor, item: str) -> dict[str, Any]:
         scenario = get_scenario(conn, actor, int(item))
         if not scenario["layer"]:
             raise Conflict(
-                f"scenario {item} is {scenario['state']}: it has no proposed layer to compare",
+                f"方案 {item} {label(SCENARIO_STATES, scenario['state'])}，还没有可比较的网格 "
+                f"(scenario {item} is {scenario['state']}: it has no proposed layer to compare)",
                 scenario=int(item),
             )
         return {
@@ -178,9 +232,13 @@ def _resolve(conn: Connection, actor: Actor, item: str) -> dict[str, Any]:
         text("SELECT code, name, kind FROM grid_layer WHERE code = :c"), {"c": item}
     ).first()
     if row is None:
-        raise NotFound(f"no scenario or grid layer {item!r}", item=item)
+        raise NotFound(f"没有方案或图层 {item!r} (no scenario or grid layer {item!r})", item=item)
     if row.kind == "scenario":
-        raise Invalid(f"compare a scenario by its id, not its layer code {item!r}", item=item)
+        raise Invalid(
+            f"请用方案编号比较方案，而不是图层编码 {item!r} "
+            f"(compare a scenario by its id, not its layer code)",
+            item=item,
+        )
     return {"kind": row.kind, "code": row.code, "label": row.name, "scenario": None}
 
 
@@ -189,45 +247,30 @@ def compare(conn: Connection, actor: Actor, items: list[str], settings: Settings
     scope = authorize(actor, Permission.RUN_SCENARIOS)
     items = [i for i in items if i and i.strip()]
     if len(items) < 2:
-        raise Invalid("compare needs at least two scenarios or layers (a=…&b=…)")
+        raise Invalid("请至少选择两个方案或图层 (compare needs at least two: a=…&b=…)")
     if len(items) > MAX_ITEMS:
-        raise Invalid(f"compare at most {MAX_ITEMS} scenarios and layers at once")
+        raise Invalid(f"一次最多比较 {MAX_ITEMS} 项 (compare at most {MAX_ITEMS} at once)")
     resolved = [_resolve(conn, actor, i) for i in items]
     codes = [r["code"] for r in resolved]
     if len(set(codes)) != len(codes):
-        raise Invalid("each scenario or layer may be compared once")
+        raise Invalid("每个方案或图层只能选一次 (each may be compared once)")
     scenarios = [r["scenario"] for r in resolved if r["scenario"]]
     if len(scenarios) > MAX_SCENARIOS:
-        raise Invalid(f"compare at most {MAX_SCENARIOS} scenarios at once")
+        raise Invalid(
+            f"一次最多比较 {MAX_SCENARIOS} 个方案 (compare at most {MAX_SCENARIOS} scenarios)"
+        )
     area: list[str] | None
     if scenarios:
         area = sorted({a for s in scenarios for a in s["area"]})
-        first = scenarios[0]["params"]
-        weights, band = first["weights"], first["band_for_metrics"]
-        differ = any(
-            s["params"]["weights"] != weights or s["params"]["band_for_metrics"] != band
-            for s in scenarios
-        )
     else:
         area = [scope.code] if scope.code else None
-        profile = (
-            get_profile(conn, scope.code, settings)
-            if len(scope.code) == 6
-            else default_profile(settings)
-        )
-        weights, band, differ = profile["weights"], profile["band"], False
-    metrics = layer_metrics(conn, codes, area, WorkloadWeights(**weights), tuple(band))
+    definitions = layer_definitions(conn, codes, settings)
+    metrics = layer_metrics(conn, definitions, area)
     for entry, found in zip(metrics, resolved, strict=True):
         entry["kind"] = found["kind"]
         entry["label"] = found["label"]
         entry["scenario_id"] = found["scenario"]["id"] if found["scenario"] else None
-    return {
-        "area": area,
-        "weights": weights,
-        "band": band,
-        "weights_differ": differ,
-        "items": metrics,
-    }
+    return {"area": area, "basis": "own", "basis_label": BASIS, "items": metrics}
 
 
 def changes_geojson(conn: Connection, actor: Actor, a: str, b: str) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis.audit import Actor
-from gis.infra.settings import WorkloadWeights
-from gis.scenarios.compare import layer_metrics
+from gis.infra.settings import Settings
+from gis.scenarios.compare import BASIS, layer_definitions, layer_metrics
 from gis.scenarios.crosswalk import _scenario_layer, figures
 from gis.workload import band_sql
 
@@ -46,28 +46,25 @@ def map_svg_paths(
     return {"paths": paths, "view_box": box}
 
 
-def report_data(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any]:
-    """Everything on the printed page: the scenario, its metrics against today's unified layer,
-    the county figures and the map."""
+def report_data(
+    conn: Connection, actor: Actor, scenario_id: int, settings: Settings
+) -> dict[str, Any]:
+    """Everything on the printed page: the scenario, its metrics beside today's unified layer
+    (each by its own workload definition, as on the comparison page), the county figures and
+    the map coloured by the scenario's own band."""
     scenario = _scenario_layer(conn, actor, scenario_id)
-    params = scenario["params"]
-    band = tuple(params["band_for_metrics"])
     codes = [scenario["layer"]]
     if (
         scenario["layer"] != "unified"
         and conn.execute(text("SELECT 1 FROM grid_layer WHERE code = 'unified'")).first()
     ):
         codes.append("unified")
-    metrics = layer_metrics(
-        conn,
-        codes,
-        scenario["area"],
-        WorkloadWeights(**params["weights"]),
-        band,
-    )
+    definitions = layer_definitions(conn, codes, settings)
+    band = definitions[scenario["layer"]].band
     return {
         "scenario": scenario,
-        "metrics": metrics,
+        "metrics": layer_metrics(conn, definitions, scenario["area"]),
+        "basis": BASIS,
         "figures": figures(conn, actor, scenario_id),
         "map": map_svg_paths(conn, scenario["layer_id"], band),
     }

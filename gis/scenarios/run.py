@@ -255,7 +255,7 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
     done: the proposal is written; cancelled: nothing is kept; failed: the reason is stored
     (a user error's message, or "internal error: …" for a bug, logged with its traceback).
     """
-    from gis.scenarios.compare import layer_metrics
+    from gis.scenarios.compare import Definition, layer_metrics
 
     with tx() as conn:
         row = conn.execute(
@@ -292,14 +292,9 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
                 raise Cancelled
             layer_id = write_layer(conn, scenario, plan, grids, weights)
             code = scenario_layer_code(scenario["id"])
-            band = tuple(params["band_for_metrics"])
-            report["metrics"] = layer_metrics(
-                conn,
-                [code],
-                scenario["area"],
-                weights,
-                band,
-            )[0]
+            low, high = params["band_for_metrics"]
+            own = Definition(weights.model_dump(), (low, high), "scenario")
+            report["metrics"] = layer_metrics(conn, {code: own}, scenario["area"])[0]
             report["run_seconds"] = round(time.perf_counter() - started, 3)
             conn.execute(
                 text(

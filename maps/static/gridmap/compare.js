@@ -34,10 +34,7 @@
     ['units_moved', '较现统一网格变动单元', 'Units moved from unified', 0],
     ['households_moved', '变动户数', 'Households moved', 0]
   ];
-  var STATES = {
-    queued: '排队 queued', running: '运行中 running', done: '完成 done', failed: '失败 failed',
-    cancelled: '已取消 cancelled', adopted: '已采纳 adopted'
-  };
+  var Dom = window.GridmapDom;  // dom.js: fmt, chinaTime, label
 
   var config = null;
   var scenarios = [];
@@ -59,13 +56,7 @@
     return node;
   }
 
-  function fmt(v, digits) {
-    if (v === null || v === undefined) { return '–'; }
-    if (digits === 'pct') { return (100 * v).toFixed(1) + ' %'; }
-    return Number(v).toLocaleString('zh-CN', {
-      minimumFractionDigits: digits, maximumFractionDigits: digits
-    });
-  }
+  var fmt = Dom.fmt;
 
   function request(method, url, body) {
     var headers = {Accept: 'application/json'};
@@ -125,7 +116,7 @@
         actions.appendChild(el('a', {href: '/scenarios/' + s.id + '/report', text: '报告 Report'}));
       }
       var summary = s.summary || {};
-      var state = el('td', {text: STATES[s.state] || s.state});
+      var state = el('td', {text: Dom.label('scenario_states', s.state)});
       if (s.job && s.job.error) { state.title = s.job.error; state.className = 'cmp-error'; }
       body.appendChild(el('tr', {}, [
         el('td', {}, [box]), el('td', {}, [name]), el('td', {text: s.area.join(', ')}),
@@ -209,7 +200,7 @@
         return m;
       });
       renderMetrics(result);
-      renderHistograms(result);
+      renderHistograms();
       setUpMaps();
       return api.ready;
     }, function (err) { showError(err); throw err; });
@@ -218,32 +209,46 @@
 
   function renderMetrics(result) {
     $('#metrics').hidden = false;
-    var note = '工作量口径 Workload: ' + Object.keys(result.weights).filter(function (k) {
-      return result.weights[k];
-    }).map(function (k) { return k + '×' + result.weights[k]; }).join(' + ') +
-      ' · 标准 band ' + result.band.join('–');
-    if (result.weights_differ) { note += ' · 注意：方案权重不同 weights differ between scenarios'; }
+    var note = '口径 Basis: ' + result.basis_label;
     $('#metrics-note').textContent = note;
     var head = $('#metrics thead');
     head.textContent = '';
     var tr = el('tr', {}, [el('th')]);
     compared.forEach(function (m, i) {
-      var th = el('th', {text: m.label});
-      th.appendChild(el('small', {text: ' ' + m.code}));
+      var th = el('th', {text: itemName(m), title: m.code});
       th.style.borderTop = '4px solid ' + COLORS[i % COLORS.length];
       tr.appendChild(th);
     });
     head.appendChild(tr);
     var body = $('#metrics tbody');
     body.textContent = '';
+    var defined = el('tr', {'data-testid': 'definitions'}, [el('th', {text: '工作量口径 Workload'})]);
+    compared.forEach(function (m) { defined.appendChild(el('td', {text: definition(m)})); });
+    body.appendChild(defined);
     METRICS.forEach(function (row) {
-      var line = el('tr', {}, [el('th', {text: row[1] + ' ' + row[2]})]);
+      var line = el('tr', {'data-metric': row[0]}, [el('th', {text: row[1] + ' ' + row[2]})]);
       compared.forEach(function (m) { line.appendChild(el('td', {text: fmt(m[row[0]], row[3])})); });
       body.appendChild(line);
     });
   }
 
-  function renderHistograms(result) {
+  // A column's name as people read it: the scenario's name and number, or the layer's name.
+  function itemName(m) {
+    return m.scenario_id ? m.label + ' #' + m.scenario_id : m.label;
+  }
+
+  var WEIGHT_NAMES = {households: '户数', population: '人口', buildings: '楼栋',
+    incidents_per_year: '年事件', care_people: '关爱对象'};
+
+  // "户数×1 · 标准 300–500": the weights and band this column is scored by.
+  function definition(m) {
+    var terms = Object.keys(m.weights).filter(function (k) { return m.weights[k]; })
+      .map(function (k) { return (WEIGHT_NAMES[k] || k) + '×' + m.weights[k]; });
+    return terms.join(' + ') + ' · 标准 ' + m.band.join('–') +
+      (m.definition === 'scenario' ? ' (方案参数 own run)' : ' (系统默认 installation)');
+  }
+
+  function renderHistograms() {
     var holder = $('#histograms');
     holder.textContent = '';
     var top = 1;
@@ -251,7 +256,7 @@
       m.histogram.counts.forEach(function (n) { top = Math.max(top, n); });
     });
     compared.forEach(function (m, k) {
-      holder.appendChild(histogram(m, top, COLORS[k % COLORS.length], result.band));
+      holder.appendChild(histogram(m, top, COLORS[k % COLORS.length], m.band));
     });
   }
 
@@ -334,7 +339,7 @@
       var select = $(sel);
       select.textContent = '';
       compared.forEach(function (m, i) {
-        select.appendChild(el('option', {value: String(i), text: m.label + ' · ' + m.code}));
+        select.appendChild(el('option', {value: String(i), text: itemName(m)}));
       });
       select.value = String(Math.min(side, compared.length - 1));
     });
@@ -423,7 +428,7 @@
       crosswalkRows = xw.rows;
       renderCrosswalk();
       $('#adopt-btn').disabled = s.state !== 'done';
-      $('#adopt-result').textContent = s.adoption ? JSON.stringify(s.adoption.follow_up || {}) : '';
+      $('#adopt-result').textContent = s.adoption ? followUp(s.adoption) : '';
     }, showError);
   }
 
@@ -508,17 +513,28 @@
       }, showError);
   }
 
+  var FOLLOW_UP = {
+    grids_without_leader: '无网格长的网格 Grids without a leader',
+    assignments_without_grid: '待处理任命 Assignments without a grid',
+    field_workers_without_grid: '无网格的网格员 Field workers without a grid',
+    assignments_archived: '因网格合并归档 Archived by the merge (网格合并)'
+  };
+
+  function followUp(adoption) {
+    var f = adoption.follow_up || {};
+    return ['已采纳 Adopted: 统一网格第 ' + adoption.unified_version + ' 版'].concat(
+      Object.keys(FOLLOW_UP).map(function (k) {
+        return FOLLOW_UP[k] + ': ' + (f[k] || []).length;
+      })).join(' · ');
+  }
+
   function onAdopt() {
     var id = $('#detail').getAttribute('data-scenario');
     if (!window.confirm('采纳后该方案成为统一网格。确定？ Adopt this scenario as the unified layer?')) {
       return;
     }
     request('POST', '/scenarios/' + id + '/adopt').then(function (s) {
-      var f = s.adoption.follow_up || {};
-      $('#adopt-result').textContent = '已采纳 adopted: v' + s.adoption.unified_version +
-        ' · 无网格长的网格 grids without leader: ' + (f.grids_without_leader || []).length +
-        ' · 待处理任命 assignments without grid: ' + (f.assignments_without_grid || []).length +
-        ' · 因网格合并归档 archived (网格合并): ' + (f.assignments_archived || []).length;
+      $('#adopt-result').textContent = followUp(s.adoption);
       loadList();
     }, function (err) {
       $('#adopt-result').textContent = '未采纳 not adopted (' + err.status + '): ' + err.message;

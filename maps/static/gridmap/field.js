@@ -16,24 +16,11 @@
   'use strict';
 
   var L = window.L;
-  var ROLE = {
-    grid_leader: '网格长',
-    cadre: '下沉干部',
-    building_leader: '楼栋长',
-    unit_leader: '单元长'
-  };
-  var STATE = {
-    reported: '已上报',
-    dispatched: '已派遣',
-    signed: '已签收',
-    handled: '已处置',
-    fed_back: '已反馈',
-    evaluated: '已评价'
-  };
   var COVERED = '#2f7d4f';
   var UNCOVERED = '#c4391d';
 
   var el = window.GridmapDom.el;  // dom.js: text never goes through innerHTML
+  var label = window.GridmapDom.label;  // dom.js: the label tables of gis/labels.py
 
   function fmt(value) {
     if (value === null || value === undefined) return '–';
@@ -70,7 +57,7 @@
   /** A person line: role, name, and a tap-to-call link when the number is shown in full. */
   function personLine(parent, role, who, testid) {
     var line = el('div', 'gf-person', null, parent);
-    el('span', 'gf-role', ROLE[role] || role, line);
+    el('span', 'gf-role', label('assignment_roles', role, true), line);
     if (!who) {
       el('span', 'gf-who gf-none-text', '暂无 None', line);
       return line;
@@ -223,9 +210,9 @@
         item.setAttribute('data-testid', 'incident');
         var head = el('div', 'gf-item-head', null, item);
         el('h3', null, p.category, head);
-        el('span', 'gf-state', STATE[p.state] || p.state, head);
+        el('span', 'gf-state', label('incident_states', p.state, true), head);
         el('p', 'gf-meta', p.description, item);
-        el('p', 'gf-code', p.code + ' · ' + String(p.reported_at).slice(0, 10) +
+        el('p', 'gf-code', p.code + ' · ' + window.GridmapDom.chinaTime(p.reported_at) +
           (p.department ? ' · ' + p.department : ''), item);
         head.addEventListener('click', function () {
           var c = f.geometry.coordinates;
@@ -257,7 +244,8 @@
             fillColor: '#e08a00', fillOpacity: 0.95});
         },
         onEachFeature: function (f, layer) {
-          layer.bindTooltip(f.properties.category + ' · ' + (STATE[f.properties.state] || ''));
+          layer.bindTooltip(f.properties.category + ' · ' +
+            label('incident_states', f.properties.state, true));
         }
       }).addTo(map);
       var bounds = outline.getBounds();

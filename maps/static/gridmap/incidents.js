@@ -8,7 +8,8 @@
  * /incidents/queue, /incidents/{code}, /incidents/{code}/transitions, /layers/unified/grids.
  *
  * For tests it publishes window.gridmapIncidents: mode, state ('loading' | 'ready' | 'error'),
- * ready (Promise of the current view), counts {points, clusters, hexagons, grids, queue},
+ * ready (Promise of the current view), counts {points, clusters, hexagons, grids, queue,
+ * dispatch, evaluate} (the three queues: 待办, 待派遣, 待评价),
  * setMode(mode) → Promise, show(code) → Promise.
  *
  * Plain ES2017 without optional chaining: county offices run old Chromium-based browsers.
@@ -22,10 +23,9 @@
     handled: '#2980b9', fed_back: '#16a085', evaluated: '#7f8c8d'
   };
   var RAMP = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704'];
-  var ACTION_LABELS = {
-    dispatch: '派遣 Dispatch', sign: '签收 Sign', reject: '退回 Send back',
-    handle: '处置 Handle', feed_back: '反馈 Feed back', evaluate: '评价 Evaluate'
-  };
+  var Dom = window.GridmapDom;  // dom.js: chinaTime, label, fmt
+  function actionLabel(code) { return Dom.label('incident_actions', code); }
+  function stateLabel(code) { return Dom.label('incident_states', code); }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -48,7 +48,7 @@
   function start(map, config) {
     var api = {
       mode: 'points', state: 'loading', ready: null,
-      counts: {points: 0, clusters: 0, hexagons: 0, grids: 0, queue: 0}
+      counts: {points: 0, clusters: 0, hexagons: 0, grids: 0, queue: 0, dispatch: 0, evaluate: 0}
     };
     window.gridmapIncidents = api;
     // Clustering needs the map's maximum zoom, which only a tile layer would otherwise set.
@@ -123,7 +123,7 @@
             radius: 6, weight: p[5] ? 3 : 1, color: p[5] ? '#000' : '#fff',
             fillColor: STATE_COLORS[p[3]] || '#555', fillOpacity: 0.9
           });
-          m.bindTooltip(p[2] + ' · ' + p[4] + ' · ' + (config.states[p[3]] || p[3]));
+          m.bindTooltip(p[2] + ' · ' + p[4] + ' · ' + stateLabel(p[3]));
           m.on('click', function () { show(p[2]); });
           return m;
         });
@@ -136,7 +136,7 @@
         }
         api.counts.clusters = countClusters(group);
         setLegend(Object.keys(STATE_COLORS).map(function (s) {
-          return [STATE_COLORS[s], config.states[s]];
+          return [STATE_COLORS[s], stateLabel(s)];
         }).concat([['#000', '黑圈：超期 Black ring: overdue']]));
       });
     }
@@ -275,34 +275,50 @@
       var li = el('li', {'class': 'gi-item' + (item.overdue ? ' gi-overdue' : ''),
         'data-code': item.code});
       li.appendChild(el('strong', {}, item.code + ' ' + item.category));
-      li.appendChild(el('span', {'class': 'gi-state'}, config.states[item.state] || item.state));
+      li.appendChild(el('span', {'class': 'gi-state'}, stateLabel(item.state)));
       var due = item.next_deadline || item.due_at;
-      li.appendChild(el('div', {'class': 'gi-due'}, due ? ('期限 Due ' +
-        due.slice(0, 16).replace('T', ' ') + (item.overdue ? ' · 超期 OVERDUE' : '')) : ''));
+      var when = '';
+      if (item.state === 'fed_back' && item.fed_back_at) {
+        when = '反馈于 Fed back ' + Dom.chinaTime(item.fed_back_at);
+      } else if (item.state === 'reported') {
+        when = '上报于 Reported ' + Dom.chinaTime(item.reported_at);
+      } else if (due) {
+        when = '期限 Due ' + Dom.chinaTime(due) + (item.overdue ? ' · 超期 Overdue' : '');
+      }
+      li.appendChild(el('div', {'class': 'gi-due'}, when));
       li.appendChild(el('div', {'class': 'gi-desc'}, item.description || ''));
       li.addEventListener('click', function () { show(item.code); });
       list.appendChild(li);
     }
 
+    // The queues of the loop (GET /incidents/queue?stage=…): 待办 for whoever handles,
+    // 待派遣 for the command centre, 待评价 (fed back, waiting for evaluation) for whoever
+    // evaluates — each a titled list, so that no open incident waits outside a queue.
+    var QUEUES = [
+      {stage: 'handle', count: 'queue', testid: 'queue-list', title: '待办 To do'},
+      {stage: 'dispatch', count: 'dispatch', testid: 'dispatch-list', title: '待派遣 To dispatch',
+        when: 'dispatch'},
+      {stage: 'evaluate', count: 'evaluate', testid: 'evaluate-list',
+        title: '待评价 To evaluate', when: 'evaluate'}
+    ];
+
     function loadQueue() {
       var pane = document.querySelector('[data-testid="queue"]');
-      var jobs = [fetchJson('/incidents/queue?limit=200')];
-      if (config.abilities.dispatch) jobs.push(fetchJson('/incidents?state=reported&limit=200'));
-      return Promise.all(jobs).then(function (answers) {
+      var shown = QUEUES.filter(function (q) { return !q.when || config.abilities[q.when]; });
+      return Promise.all(shown.map(function (q) {
+        return fetchJson('/incidents/queue?limit=200&stage=' + q.stage);
+      })).then(function (answers) {
         pane.textContent = '';
-        var q = answers[0];
-        pane.appendChild(el('h2', {}, '待办 To do · ' + (q.department || '全部部门 All departments') +
-          ' (' + q.total + ')'));
-        var list = el('ol', {'class': 'gi-list', 'data-testid': 'queue-list'});
-        q.items.forEach(function (item) { queueItem(item, list); });
-        pane.appendChild(list);
-        api.counts.queue = q.items.length;
-        if (answers[1]) {
-          pane.appendChild(el('h2', {}, '待派遣 To dispatch (' + answers[1].numberMatched + ')'));
-          var todo = el('ol', {'class': 'gi-list'});
-          answers[1].features.forEach(function (f) { queueItem(f.properties, todo); });
-          pane.appendChild(todo);
-        }
+        answers.forEach(function (answer, k) {
+          var q = shown[k];
+          var title = q.title + (q.stage === 'handle' ? ' · ' + (answer.department ||
+            '全部部门 All departments') : '') + ' (' + answer.total + ')';
+          pane.appendChild(el('h2', {'data-testid': q.testid + '-title'}, title));
+          var list = el('ol', {'class': 'gi-list', 'data-testid': q.testid});
+          answer.items.forEach(function (item) { queueItem(item, list); });
+          pane.appendChild(list);
+          api.counts[q.count] = answer.items.length;
+        });
       });
     }
 
@@ -354,15 +370,20 @@
       return fetchJson('/incidents/' + encodeURIComponent(code)).then(function (it) {
         pane.textContent = '';
         pane.appendChild(el('h2', {'data-testid': 'detail-code'}, it.code + ' ' + it.category));
+        var times = [['上报 Reported', it.reported_at], ['派遣 Dispatched', it.dispatched_at],
+          ['签收期限 Sign by', it.state === 'dispatched' ? it.sign_due_at : null],
+          ['办结期限 Due', it.due_at], ['反馈 Fed back', it.fed_back_at],
+          ['评价 Evaluated', it.evaluated_at]];
         var dl = el('dl', {'class': 'gi-facts'});
         [['状态 State', it.state_name + (it.overdue ? ' · 超期 OVERDUE' : '') +
           (it.escalated ? ' · 已升级 Escalated' : '')],
          ['部门 Department', it.department], ['网格 Grid', it.grid_name || it.grid],
          ['社区 Community', it.community_name], ['楼栋 Building', it.building_name],
-         ['上报 Reported', it.reported_at], ['期限 Due', it.due_at],
-         ['上报人 Reporter', [it.reporter_name, it.reporter_phone].filter(Boolean).join(' ')],
+         ['上报人 Reporter', [Dom.label('reporter_kinds', it.reporter_kind), it.reporter_name,
+           it.reporter_phone].filter(Boolean).join(' ')],
          ['描述 Description', it.description], ['分派说明 Routing', it.routing_note]
-        ].forEach(function (pair) {
+        ].concat(times.map(function (t) { return [t[0], Dom.chinaTime(t[1])]; }))
+         .forEach(function (pair) {
           if (!pair[1]) return;
           dl.appendChild(el('dt', {}, pair[0]));
           dl.appendChild(el('dd', {}, pair[1]));
@@ -374,11 +395,11 @@
         it.allowed_next.forEach(function (move) {
           if (!may(move.action) || seen[move.action + move.state]) return;
           seen[move.action + move.state] = true;
-          var label = ACTION_LABELS[move.action];
+          var label = actionLabel(move.action);
           var body = {action: move.action};
           if (move.action === 'evaluate') {
             body.satisfied = move.state === 'evaluated';
-            label = body.satisfied ? '满意 Satisfied' : '不满意 Not satisfied';
+            label = actionLabel(body.satisfied ? 'evaluate_yes' : 'evaluate_no');
           }
           var button = el('button', {'type': 'button', 'data-action': move.action}, label);
           button.addEventListener('click', function () {
@@ -402,9 +423,9 @@
         }
         var hist = el('ol', {'class': 'gi-history', 'data-testid': 'history'});
         it.history.forEach(function (h) {
-          hist.appendChild(el('li', {}, h.at.slice(0, 16).replace('T', ' ') + ' ' + h.action +
-            ' ' + (h.from_state || '∅') + ' → ' + h.to_state + ' · ' + h.actor +
-            (h.note ? ' · ' + h.note : '')));
+          hist.appendChild(el('li', {}, Dom.chinaTime(h.at) + ' ' + actionLabel(h.action) +
+            '：' + (h.from_state ? stateLabel(h.from_state) : '新建 New') + ' → ' +
+            stateLabel(h.to_state) + ' · ' + h.actor + (h.note ? ' · ' + h.note : '')));
         });
         pane.appendChild(hist);
         map.setView([it.lat, it.lon], Math.max(map.getZoom(), 16));

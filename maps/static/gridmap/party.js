@@ -7,7 +7,8 @@
  * party/coverage/map, party/suggestions; changes: POST party/assignments (same origin).
  *
  * For tests it publishes window.gridmapParty: state, ready (Promise), suggest(code), and
- * assign(memberCode, buildingCode) (returns a Promise of the new assignment).
+ * assign(memberCode, buildingCode) (a Promise of the new assignment, once the list of
+ * buildings with no leader, the totals and the map show it).
  *
  * Plain ES2017 without optional chaining.
  */
@@ -22,10 +23,7 @@
 
   var el = window.GridmapDom.el;  // dom.js: text never goes through innerHTML
 
-  function fmt(value) {
-    if (value === null || value === undefined) return '–';
-    return Number(value).toLocaleString('zh-CN');
-  }
+  var fmt = window.GridmapDom.fmt;
 
   function pct(part, whole) {
     return whole ? (100 * part / whole).toFixed(1) + ' %' : '–';
@@ -68,6 +66,10 @@
     var more = document.querySelector('[data-testid="more"]');
     var suggestBox = document.querySelector('[data-testid="suggest"]');
     var suggestions = document.querySelector('[data-testid="suggestions"]');
+    var panel = document.querySelector('[data-testid="panel"]');
+    document.querySelector('[data-testid="suggest-close"]').addEventListener('click', function () {
+      suggestBox.hidden = true;
+    });
     var nextOffset = 0;
     var gridLayer = null;
     var buildingLayer = L.geoJSON(null, {
@@ -146,20 +148,23 @@
         });
     }
 
+    // The suggestions open at the top of the panel, scrolled into view: the user has just
+    // chosen a building (on the map or in the list) and looks for whom to ask.
     function suggest(code, name) {
       suggestBox.hidden = false;
       document.querySelector('[data-testid="suggest-target"]').textContent = name + ' · ' + code;
       suggestions.textContent = '';
+      panel.scrollTop = 0;
       return request('party/suggestions' + q({building: code, limit: 8})).then(function (data) {
         if (!data.items.length) el('li', 'gp-muted', '范围内没有可用的党员 No member with free capacity', suggestions);
         data.items.forEach(function (m) {
           var li = el('li', 'gp-item', null, suggestions);
           li.setAttribute('data-testid', 'suggestion');
           li.setAttribute('data-member', m.code);
-          el('span', 'gp-name', m.name + ' (' + m.code + ')', li);
-          el('span', 'gp-muted', fmt(Math.round(m.distance_m)) + ' m · 已任 ' + m.buildings_led +
-            '/' + data.max_buildings + ' 栋 · ' + (m.organisation ? m.organisation.name : ''), li);
-          if (m.phone) el('span', 'gp-muted', m.phone, li);
+          el('span', 'gp-name', m.name, li);
+          el('span', 'gp-muted', fmt(Math.round(m.distance_m)) + ' 米 · 已任 ' + m.buildings_led +
+            '/' + data.max_buildings + ' 栋' + (m.organisation ? ' · ' + m.organisation.name : '') +
+            (m.phone ? ' · ' + m.phone : ''), li);
           if (config.canAssign) {
             var button = el('button', 'gp-assign', '指派为楼栋长 Assign', li);
             button.type = 'button';
@@ -170,6 +175,7 @@
             });
           }
         });
+        suggestBox.scrollIntoView({block: 'nearest'});
         return data;
       }, function (error) { say(error.message, true); });
     }
@@ -184,11 +190,9 @@
       }).then(function (created) {
         say('已指派 Assigned: ' + created.member.name + ' → ' + created.target.name);
         suggestBox.hidden = true;
-        var item = uncoveredList.querySelector('[data-code="' + building + '"]');
-        if (item) item.parentNode.removeChild(item);
-        loadTotals();
-        refreshMap();
-        return created;
+        // The building now has a leader: the list and its count, the totals and the map follow.
+        api.refreshed = Promise.all([loadUncovered(true), loadTotals(), refreshMap()]);
+        return api.refreshed.then(function () { return created; });
       }, function (error) {
         say(error.message, true);
         throw error;

@@ -1,0 +1,110 @@
+"""What a user reads instead of a code: one label table per vocabulary, Chinese first.
+
+The API, the pages (handed to their scripts as JSON), the exports, the reports and the CLI
+all read these tables, so a code such as ``grid_leader`` or ``fed_back`` never reaches a page
+and a label is changed in one place. Keys are the codes stored in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: User roles (``app_user.role``).
+USER_ROLES: dict[str, str] = {
+    "admin": "管理员 Administrator",
+    "planner": "规划人员 Planner",
+    "county": "县区工作人员 County staff",
+    "department": "部门工作人员 Department staff",
+    "party": "党组织工作人员 Party organisation staff",
+    "field_worker": "网格员 Field worker",
+}
+
+#: Departmental grid layers (``grid_layer.code``) and the departments behind them.
+DEPARTMENTS: dict[str, str] = {
+    "zongzhi": "综治 Comprehensive governance",
+    "chengguan": "城管 Urban management",
+    "xinfang": "信访 Petitions",
+    "dangjian": "党建 Party building",
+    "minzheng": "民政 Civil affairs",
+    "yingji": "应急 Emergency management",
+    "unified": "统一网格 Unified",
+}
+
+#: Incident states (``incident.state``).
+INCIDENT_STATES: dict[str, str] = {
+    "reported": "已上报 Reported",
+    "dispatched": "已派遣 Dispatched",
+    "signed": "已签收 Signed",
+    "handled": "已处置 Handled",
+    "fed_back": "待评价 Awaiting evaluation",
+    "evaluated": "已评价 Evaluated",
+}
+
+#: Incident moves (``incident_transition.action``); ``evaluate`` is shown by its outcome.
+INCIDENT_ACTIONS: dict[str, str] = {
+    "report": "上报 Report",
+    "dispatch": "派遣 Dispatch",
+    "sign": "签收 Sign",
+    "reject": "退回 Send back",
+    "handle": "处置 Handle",
+    "feed_back": "反馈 Feed back",
+    "evaluate": "评价 Evaluate",
+    "escalate": "升级至街道 Escalate",
+    "import": "导入 Import",
+    "evaluate_yes": "满意 Satisfied",
+    "evaluate_no": "不满意 Not satisfied",
+}
+
+#: Who reported an incident (``incident.reporter_kind``).
+REPORTER_KINDS: dict[str, str] = {
+    "resident": "居民 Resident",
+    "grid_worker": "网格员 Grid worker",
+    "hotline": "热线 Hotline",
+}
+
+#: Party assignment roles (``assignment.role``).
+ASSIGNMENT_ROLES: dict[str, str] = {
+    "grid_leader": "网格长",
+    "building_leader": "楼栋长",
+    "unit_leader": "单元长",
+    "cadre": "下沉干部",
+}
+
+#: Scenario and job states (``scenario.state``).
+SCENARIO_STATES: dict[str, str] = {
+    "queued": "排队 Queued",
+    "running": "运行中 Running",
+    "done": "完成 Done",
+    "failed": "失败 Failed",
+    "cancelled": "已取消 Cancelled",
+    "adopted": "已采纳 Adopted",
+}
+
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "user_roles": USER_ROLES,
+    "departments": DEPARTMENTS,
+    "incident_states": INCIDENT_STATES,
+    "incident_actions": INCIDENT_ACTIONS,
+    "reporter_kinds": REPORTER_KINDS,
+    "assignment_roles": ASSIGNMENT_ROLES,
+    "scenario_states": SCENARIO_STATES,
+}
+
+
+def label(vocabulary: Mapping[str, str], code: str | None, empty: str = "") -> str:
+    """The label of ``code`` in ``vocabulary``; an unknown code is shown as it is."""
+    if code is None:
+        return empty
+    return vocabulary.get(code, code)
+
+
+#: Codes that are also the plain English word the pages' English halves use ("start from
+#: today's unified layer"): not a leak when they appear in prose.
+PROSE_WORDS = frozenset({"unified"})
+
+
+def raw_codes() -> set[str]:
+    """Every code with a label, as a page must never show it (the tests grep the rendered text
+    of each role's pages for these words)."""
+    codes = {code for table in VOCABULARIES.values() for code in table if code.isascii()}
+    return codes - PROSE_WORDS
