@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.auth import require_permission
 from api.deps import SettingsDep
+from api.strict import Band, Seed
 from gis.accounts import Permission, Role, User
 from gis.errors import Conflict, Forbidden
 from gis.infra.jobs import Job, JobRunner
@@ -23,10 +24,8 @@ Runner = Annotated[User, Depends(require_permission(Permission.RUN_SCENARIOS))]
 class OptimizeIn(BaseModel):
     area: Annotated[str, Field(pattern=r"^\d{6}(\d{3}){0,2}$", examples=["361002"])]
     target_count: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
-    band: Annotated[
-        list[float] | None, Field(min_length=2, max_length=2, examples=[[300, 500]])
-    ] = None
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    band: Band | None = None
+    seed: Seed = 0
     from_layer: Annotated[str | None, Field(max_length=64, examples=["unified"])] = None
 
     @model_validator(mode="after")
