@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import auth, problems
-from api.capacity import AdmissionGate
+from api.capacity import Admission, AdmissionGate
 from api.routers import (
     areas,
     audit,
@@ -106,13 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
-    app.add_middleware(
-        AdmissionGate,
+    app.state.admission = Admission.create(
         request_slots=settings.request_slots,
         light_slots=settings.light_slots,
         queue_length=settings.queue_length,
         queue_seconds=settings.queue_seconds,
     )
+    app.add_middleware(AdmissionGate, admission=app.state.admission)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies(settings))
     app.include_router(health.router)

@@ -79,30 +79,38 @@ class Lane:
         self.semaphore.release()
 
 
-class AdmissionGate:
-    """Admits database work up to the slots there are connections for (see the module doc)."""
+@dataclass
+class Admission:
+    """The two lanes of one app (kept on ``app.state.admission``: tests and /health read it)."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        request_slots: int,
-        light_slots: int,
-        queue_length: int,
-        queue_seconds: float,
-    ) -> None:
-        self.app = app
-        self.work = Lane("work", request_slots, queue_length, queue_seconds)
-        # Light requests queue briefly too, but never behind the heavy ones.
-        self.light = Lane("light", light_slots, queue_length, queue_seconds)
+    work: Lane
+    light: Lane
+
+    @classmethod
+    def create(
+        cls, *, request_slots: int, light_slots: int, queue_length: int, queue_seconds: float
+    ) -> Admission:
+        return cls(
+            Lane("work", request_slots, queue_length, queue_seconds),
+            # Light requests queue briefly too, but never behind the heavy ones.
+            Lane("light", light_slots, queue_length, queue_seconds),
+        )
 
     def lane(self, path: str) -> Lane | None:
         if path in FREE_PATHS or path.startswith(FREE_PREFIXES):
             return None
         return self.light if path in LIGHT_PATHS else self.work
 
+
+class AdmissionGate:
+    """Admits database work up to the slots there are connections for (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, *, admission: Admission) -> None:
+        self.app = app
+        self.admission = admission
+
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
-        lane = self.lane(scope["path"]) if scope["type"] == "http" else None
+        lane = self.admission.lane(scope["path"]) if scope["type"] == "http" else None
         if lane is None:
             await self.app(scope, receive, send)
             return

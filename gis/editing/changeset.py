@@ -379,8 +379,7 @@ def _write(
             scope.is_everything
         ):
             raise Forbidden(
-                f"community {community_codes.get(g.community_id or -1)} is outside your scope "
-                f"({scope})",
+                f"new grid {g.code} would lie outside your scope ({scope})",
                 layer=layer.code,
                 grid=g.code,
             )

@@ -30,7 +30,7 @@ from gis.editing.changeset import (
     check_version,
     lock_layer,
 )
-from gis.errors import Conflict, Invalid, InvalidGeometry, NotFound
+from gis.errors import Conflict, Forbidden, Invalid, InvalidGeometry, NotFound
 from gis.geojson import lonlat_points
 from gis.infra.settings import Settings
 from gis.scope import Scope
@@ -68,18 +68,29 @@ def _begin(
     return scope, layer
 
 
-def _grid(conn: Connection, layer: Layer, code: str) -> Any:
+def _grid(conn: Connection, layer: Layer, code: str, scope: Scope) -> Any:
+    """A grid the actor may edit: one wholly inside their scope (checked before anything else
+    is said about it, so that no answer tells of a grid or community outside the scope)."""
+    inside = scope.grid_sql("g", entirely=True)
     row = conn.execute(
         text(
             "SELECT g.id, g.code, g.name, g.community_id, g.locked, g.unit_count, "
-            "c.code AS community_code, c.name AS community_name FROM grid g "
+            "c.code AS community_code, c.name AS community_name, "
+            f"({inside.sql}) AS inside FROM grid g "
             "LEFT JOIN community c ON c.id = g.community_id "
             "WHERE g.layer_id = :layer AND g.code = :code"
         ),
-        {"layer": layer.id, "code": code},
+        {"layer": layer.id, "code": code} | inside.params,
     ).first()
     if row is None:
         raise NotFound(f"layer {layer.code!r} has no grid {code}", layer=layer.code, grid=code)
+    if not row.inside:
+        raise Forbidden(
+            f"grid {code} of layer {layer.code!r} is not wholly inside your scope ({scope}): "
+            "you may only edit grids inside it",
+            layer=layer.code,
+            grid=code,
+        )
     return row
 
 
@@ -117,29 +128,40 @@ def _default_name(conn: Connection, community_id: int, code: str) -> str:
     return f"{name}第{int(code[12:])}网格"
 
 
-def _units(conn: Connection, layer: Layer, codes: Sequence[str]) -> dict[str, Any]:
+def _units(
+    conn: Connection, layer: Layer, codes: Sequence[str], scope: Scope
+) -> dict[str, Any]:
     """The units by code with their community and current grid; unknown codes are named."""
     if not codes:
         raise Invalid("select at least one base unit", layer=layer.code)
     if len(codes) > MAX_UNITS:
         raise Invalid(f"one edit moves at most {MAX_UNITS} units", layer=layer.code)
+    within = scope.unit_sql("u")
     rows = {
         r.code: r
         for r in conn.execute(
             text(
                 "SELECT u.id, u.code, u.community_id, c.code AS community_code, "
-                "c.name AS community_name, g.code AS grid_code FROM base_unit u "
+                "c.name AS community_name, g.code AS grid_code, "
+                f"({within.sql}) AS inside FROM base_unit u "
                 "JOIN community c ON c.id = u.community_id "
                 "LEFT JOIN grid_unit gu ON gu.unit_id = u.id AND gu.layer_id = :layer "
                 "LEFT JOIN grid g ON g.id = gu.grid_id WHERE u.code = ANY(:codes)"
             ),
-            {"layer": layer.id, "codes": list(codes)},
+            {"layer": layer.id, "codes": list(codes)} | within.params,
         )
     }
     missing = [c for c in codes if c not in rows]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         raise NotFound(f"no base unit {', '.join(missing[:3])}{more}", unit=missing[0])
+    foreign = [c for c in codes if not rows[c].inside]
+    if foreign:
+        raise Forbidden(
+            f"unit {foreign[0]} is outside your scope ({scope}): you may only edit inside it",
+            layer=layer.code,
+            unit=foreign[0],
+        )
     outside = [c for c in codes if rows[c].grid_code is None]
     if outside:
         raise Invalid(
@@ -174,7 +196,7 @@ def move_units(
     if len(set(codes)) != len(codes):
         dup = next(c for c in codes if codes.count(c) > 1)
         raise Invalid(f"unit {dup} is named twice in one edit", unit=dup)
-    units = _units(conn, layer, codes)
+    units = _units(conn, layer, codes, scope)
     created: list[GridState] = []
     moves: list[Move] = []
     targets: list[str] = []
@@ -200,7 +222,7 @@ def move_units(
             target = code
         else:
             target = group.to
-            grid = _grid(conn, layer, target)
+            grid = _grid(conn, layer, target, scope)
             foreign = [u for u in members if u.community_id != grid.community_id]
             if foreign and grid.community_id is not None:
                 u = foreign[0]
@@ -275,7 +297,7 @@ def split_grid(
     Parts of a grid in several pieces that the line does not cut stay with the kept piece.
     """
     scope, layer = _begin(conn, actor, layer_code, options.version)
-    grid = _grid(conn, layer, code)
+    grid = _grid(conn, layer, code, scope)
     if grid.community_id is None:
         raise Invalid(f"grid {code} has no community: it cannot be split", grid=code)
     blade = _line(line)
@@ -371,8 +393,8 @@ def merge_grids(
     scope, layer = _begin(conn, actor, layer_code, options.version)
     if code == other:
         raise Invalid("a grid cannot be merged with itself", grid=code)
-    keep = _grid(conn, layer, code)
-    gone = _grid(conn, layer, other)
+    keep = _grid(conn, layer, code, scope)
+    gone = _grid(conn, layer, other, scope)
     if keep.community_id != gone.community_id:
         raise CrossesCommunity(
             f"grid {code} belongs to community {keep.community_name} ({keep.community_code}), "
@@ -426,7 +448,7 @@ def set_locked(
 ) -> dict[str, Any]:
     """Lock a grid (the editor and the optimizer then leave it as it is) or unlock it."""
     scope, layer = _begin(conn, actor, layer_code, options.version)
-    grid = _grid(conn, layer, code)
+    grid = _grid(conn, layer, code, scope)
     if bool(grid.locked) == locked:
         raise Conflict(
             f"grid {code} is already {'locked' if locked else 'unlocked'}",
@@ -460,7 +482,7 @@ def rename_grid(
 ) -> dict[str, Any]:
     """Give a grid a new name and/or a new code (its community's code + 3 digits, unused)."""
     scope, layer = _begin(conn, actor, layer_code, options.version)
-    grid = _grid(conn, layer, code)
+    grid = _grid(conn, layer, code, scope)
     before = _state(grid)
     name = before.name if name is None else name.strip()
     new_code = before.code if new_code is None else new_code.strip()
