@@ -128,9 +128,7 @@ def _default_name(conn: Connection, community_id: int, code: str) -> str:
     return f"{name}第{int(code[12:])}网格"
 
 
-def _units(
-    conn: Connection, layer: Layer, codes: Sequence[str], scope: Scope
-) -> dict[str, Any]:
+def _units(conn: Connection, layer: Layer, codes: Sequence[str], scope: Scope) -> dict[str, Any]:
     """The units by code with their community and current grid; unknown codes are named."""
     if not codes:
         raise Invalid("select at least one base unit", layer=layer.code)
