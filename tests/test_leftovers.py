@@ -15,7 +15,6 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from gis.infra.pgcluster import Cluster
-from gis.infra.scratch import ScratchDir, clean_stale
 from gis.infra.settings import Settings
 from tests.test_incidents import PNG, report
 
@@ -58,6 +57,8 @@ sys.stdin.read()
 def test_the_scratch_files_of_a_killed_process_are_removed_at_the_next_start(
     tmp_path: Path,
 ) -> None:
+    from gis.infra.scratch import ScratchDir, clean_stale
+
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_IMPORT, str(tmp_path)],
         stdin=subprocess.PIPE,

@@ -16,7 +16,6 @@ from sqlalchemy import Connection, Engine, text
 from api.app import create_app
 from api.deps import get_connection
 from gis.accounts import Role, create_user
-from gis.accounts.throttle import LoginThrottle
 from gis.errors import Invalid
 from gis.infra.settings import Settings
 from gis.scope import Scope
@@ -164,6 +163,8 @@ def test_a_trusted_proxy_forwards_the_client_address(
 
 def _app_on(settings: Settings, conn: Connection, clock: dt.datetime) -> FastAPI:
     """Another server process: its own app, memory and clock; the same database."""
+    from gis.accounts.throttle import LoginThrottle
+
     app = create_app(settings)
     app.state.login_throttle = LoginThrottle(max_failures=3, window=dt.timedelta(minutes=5))
     app.state.clock = lambda: clock
