@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Threads for every admitted request and then some (static files, background work).
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(
-            limiter.total_tokens, 2 * (settings.request_slots + settings.light_slots)
+            limiter.total_tokens,
+            2 * (settings.request_slots + settings.write_slots + settings.light_slots),
         )
         clean_stale()
         scratch = ScratchDir()
@@ -108,8 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.admission = Admission.create(
         request_slots=settings.request_slots,
+        write_slots=settings.write_slots,
         light_slots=settings.light_slots,
-        queue_length=settings.queue_length,
+        queue_per_slot=settings.queue_per_slot,
         queue_seconds=settings.queue_seconds,
     )
     app.add_middleware(AdmissionGate, admission=app.state.admission)

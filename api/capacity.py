@@ -5,14 +5,16 @@ session). Before this gate, 40 worker threads shared 10 pooled connections: at 5
 requests 40 waited 30 s for a connection and failed with a bare 500, and ``GET /auth/me`` stalled
 behind them. Now:
 
-- requests are admitted in two lanes, each with its own slots: ``light`` (``/health``,
+- requests are admitted in three lanes, each with its own slots: ``light`` (``/health``,
   ``/auth/me``, ``/auth/logout``: cheap, and what tells a user or a load balancer whether the
-  server lives) and ``work`` (everything else);
+  server lives), ``work`` (reads: GET and HEAD) and ``write`` (changes, which queue on their
+  layer's lock: in a lane of their own they never hold up the map);
 - the pool holds a connection for every slot (:func:`gis.infra.db.server_engine`), so an admitted
   request never waits for a connection;
-- a request that finds its lane full waits in a bounded queue for at most ``queue_seconds``;
-  when the queue is full or the wait is over it is answered at once with ``503`` problem+json
-  and ``Retry-After`` (seconds, as HTTP has it; ``retry_after_ms`` in the body).
+- a request that finds its lane full waits in a short queue (``queue_per_slot`` requests per
+  slot) for at most ``queue_seconds``; when the queue is full it is answered at once, in
+  milliseconds, and when the wait is over it is answered then: ``503`` problem+json with
+  ``Retry-After`` (seconds, as HTTP has it; ``retry_after_ms`` in the body).
 
 The gate is pure ASGI and holds the slot until the answer is sent (a streamed export included).
 """
@@ -81,25 +83,36 @@ class Lane:
 
 @dataclass
 class Admission:
-    """The two lanes of one app (kept on ``app.state.admission``: tests and /health read it)."""
+    """The lanes of one app (kept on ``app.state.admission``: tests read it)."""
 
     work: Lane
+    write: Lane
     light: Lane
 
     @classmethod
     def create(
-        cls, *, request_slots: int, light_slots: int, queue_length: int, queue_seconds: float
+        cls,
+        *,
+        request_slots: int,
+        write_slots: int,
+        light_slots: int,
+        queue_per_slot: int,
+        queue_seconds: float,
     ) -> Admission:
+        def lane(name: str, slots: int) -> Lane:
+            return Lane(name, slots, slots * queue_per_slot, queue_seconds)
+
+        # Light requests queue briefly too, but never behind the heavy ones.
         return cls(
-            Lane("work", request_slots, queue_length, queue_seconds),
-            # Light requests queue briefly too, but never behind the heavy ones.
-            Lane("light", light_slots, queue_length, queue_seconds),
+            lane("work", request_slots), lane("write", write_slots), lane("light", light_slots)
         )
 
-    def lane(self, path: str) -> Lane | None:
+    def lane(self, path: str, method: str) -> Lane | None:
         if path in FREE_PATHS or path.startswith(FREE_PREFIXES):
             return None
-        return self.light if path in LIGHT_PATHS else self.work
+        if path in LIGHT_PATHS:
+            return self.light
+        return self.work if method in ("GET", "HEAD") else self.write
 
 
 class AdmissionGate:
@@ -110,7 +123,8 @@ class AdmissionGate:
         self.admission = admission
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
-        lane = self.admission.lane(scope["path"]) if scope["type"] == "http" else None
+        http = scope["type"] == "http"
+        lane = self.admission.lane(scope["path"], scope["method"]) if http else None
         if lane is None:
             await self.app(scope, receive, send)
             return

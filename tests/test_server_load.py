@@ -26,7 +26,7 @@ def test_a_hundred_concurrent_map_requests_get_200_or_503_and_me_answers(
 ) -> None:
     # A small server: two slots of work, so that a hundred requests surely saturate it.
     small = settings.model_copy(
-        update={"request_slots": 2, "light_slots": 1, "queue_length": 20, "queue_seconds": 0.5}
+        update={"request_slots": 2, "light_slots": 1, "queue_per_slot": 5, "queue_seconds": 0.5}
     )
     app = create_app(small)
     with serving(app) as url:

@@ -64,7 +64,7 @@ def server_engine(settings: Settings) -> Engine:
     """The web server's engine: one connection per admission slot, plus the background's."""
     return make_engine(
         resolve_url(settings),
-        pool_size=settings.request_slots + settings.light_slots,
+        pool_size=settings.request_slots + settings.write_slots + settings.light_slots,
         max_overflow=settings.background_connections,
         pool_timeout=settings.pool_timeout_seconds,
     )
