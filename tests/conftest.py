@@ -129,7 +129,11 @@ def conn(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def app(settings: Settings, conn: Connection, users: dict[str, str]) -> FastAPI:
     """The app, every request of which shares the test's rolled-back transaction."""
-    application = create_app(settings)
+    return share_connection(create_app(settings), conn)
+
+
+def share_connection(application: FastAPI, conn: Connection) -> FastAPI:
+    """Make every request of ``application`` run in a savepoint of the test's connection."""
 
     def shared_connection() -> Iterator[Connection]:
         savepoint = conn.begin_nested()

@@ -5,7 +5,6 @@ shared by every server process."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,12 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
-from api.deps import get_connection
 from gis.accounts import Role, create_user
 from gis.errors import Invalid
 from gis.infra.settings import Settings
 from gis.scope import Scope
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, share_connection
 from tests.served import serving
 from tests.tiny_city import DISTRICT
 
@@ -168,19 +166,7 @@ def _app_on(settings: Settings, conn: Connection, clock: dt.datetime) -> FastAPI
     app = create_app(settings)
     app.state.login_throttle = LoginThrottle(max_failures=3, window=dt.timedelta(minutes=5))
     app.state.clock = lambda: clock
-
-    def shared() -> Iterator[Connection]:
-        savepoint = conn.begin_nested()
-        try:
-            yield conn
-        except Exception:
-            savepoint.rollback()
-            raise
-        else:
-            savepoint.commit()
-
-    app.dependency_overrides[get_connection] = shared
-    return app
+    return share_connection(app, conn)
 
 
 def test_the_throttle_is_shared_by_every_server_process(settings: Settings, conn, users) -> None:

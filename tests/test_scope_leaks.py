@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Connection, text
 
 from gis.infra.settings import DEFAULT_SAMPLE
+from tests.scratch_layer import copy_tiny_unified
 from tests.tiny_city import COMMUNITY_A
 
 pytestmark = pytest.mark.skipif(not DEFAULT_SAMPLE.exists(), reason="needs the sample city")
@@ -18,30 +19,7 @@ TINY_GRID = f"{COMMUNITY_A}001"
 
 def tiny_scenario(conn: Connection) -> str:
     """A scenario layer proposing the tiny city's grids (rolled back with the test)."""
-    layer_id = conn.execute(
-        text(
-            "INSERT INTO grid_layer (code, name, kind) "
-            "VALUES ('s-tiny', '测试区 合并方案 秘密', 'scenario') RETURNING id"
-        )
-    ).scalar_one()
-    conn.execute(
-        text(
-            "INSERT INTO grid (layer_id, code, name, community_id) "
-            "SELECT :new, g.code, g.name, g.community_id FROM grid g "
-            "JOIN grid_layer l ON l.id = g.layer_id "
-            "WHERE l.code = 'unified' AND starts_with(g.code, '369901')"
-        ),
-        {"new": layer_id},
-    )
-    conn.execute(
-        text(
-            "INSERT INTO grid_unit (layer_id, unit_id, grid_id) "
-            "SELECT :new, gu.unit_id, n.id FROM grid_unit gu "
-            "JOIN grid g ON g.id = gu.grid_id JOIN grid_layer l ON l.id = gu.layer_id "
-            "JOIN grid n ON n.layer_id = :new AND n.code = g.code WHERE l.code = 'unified'"
-        ),
-        {"new": layer_id},
-    )
+    copy_tiny_unified(conn, "s-tiny", "测试区 合并方案 秘密")
     return "s-tiny"
 
 
