@@ -69,12 +69,16 @@ def database_trouble(exc: BaseException) -> str:
 def database_unavailable(path: str, exc: BaseException) -> JSONResponse:
     """503 problem+json with Retry-After: the database is away, full or busy."""
     log.warning("database unavailable at %s: %s", path, str(exc).splitlines()[0][:300])
+    trouble = database_trouble(exc)
+    # /health lists its problems (the route adds the disk's when the database answers).
+    extra: dict[str, Any] = {"problems": [trouble], "database": None} if path == "/health" else {}
     answer = problem(
         503,
         "Service unavailable",
-        database_trouble(exc),
+        trouble,
         path,
         retry_after_ms=DATABASE_RETRY_AFTER * 1000,
+        **extra,
     )
     answer.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return answer

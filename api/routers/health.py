@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
 
-from api.deps import SettingsDep, get_engine
+from api.deps import ConnDep, SettingsDep
 from api.problems import DATABASE_RETRY_AFTER, problem
 from gis import __version__
 from gis.infra.health import check_health
@@ -21,12 +20,11 @@ router = APIRouter(tags=["health"])
     summary="Service and database health",
     responses={503: {"description": "the database is away or a disk is full: what is wrong"}},
 )
-def health(
-    request: Request, settings: SettingsDep, engine: Annotated[Engine, Depends(get_engine)]
-) -> Any:
+def health(request: Request, settings: SettingsDep, conn: ConnDep) -> Any:
     """200 with the service version, PostGIS version and schema revision; 503 problem+json with
-    ``Retry-After`` naming each problem (database unreachable, disk full) when not ready."""
-    report = check_health(engine, settings.data_dir, min_free_mb=settings.min_free_disk_mb)
+    ``Retry-After`` naming each problem (database unreachable or its disk full: see
+    :func:`api.problems.database_unavailable`; the data directory's disk short) when not ready."""
+    report = check_health(conn, settings.data_dir, min_free_mb=settings.min_free_disk_mb)
     if report.ok:
         return {
             "status": "ok",

@@ -1,9 +1,5 @@
 """What an operator asks first: is the database there, with PostGIS, at the latest schema, and
-is there room on the disk?
-
-:func:`check_health` never raises for a database that is away: it says what is wrong instead, so
-that ``/health`` can answer 503 naming the problem (before, it failed with a bare 500).
-"""
+is there room on the disk?"""
 
 from __future__ import annotations
 
@@ -14,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import Connection, text
 
 from gis.infra.db import alembic_config
 
@@ -53,20 +48,14 @@ def disk_free_mb(path: Path) -> int | None:
     return None
 
 
-def check_health(engine: Engine, data_dir: Path, *, min_free_mb: int) -> Health:
-    """The database (reachable, PostGIS, schema revision) and the data directory's free space."""
+def check_health(conn: Connection, data_dir: Path, *, min_free_mb: int) -> Health:
+    """The database (PostGIS, schema revision) and the data directory's free space.
+
+    A database that cannot be reached never gets here: connecting raises, and the web layer
+    answers 503 naming that (:func:`api.problems.database_unavailable`).
+    """
     problems: list[str] = []
-    database: dict[str, Any] | None = None
-    try:
-        with engine.connect() as conn:
-            database = database_health(conn)
-    except sa_exc.SQLAlchemyError as exc:
-        orig = getattr(exc, "orig", None)
-        if getattr(orig, "sqlstate", None) == "53100":
-            problems.append("数据库磁盘已满 (the database's disk is full)")
-        else:
-            first = str(orig or exc).strip().splitlines()[0][:200] if str(orig or exc) else ""
-            problems.append(f"无法连接数据库 (the database cannot be reached: {first})")
+    database = database_health(conn)
     free = disk_free_mb(data_dir)
     if free is not None and free < min_free_mb:
         problems.append(
