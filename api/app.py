@@ -6,11 +6,15 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
+import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import auth, problems
+from api.capacity import Admission, AdmissionGate
 from api.routers import (
     areas,
     audit,
@@ -28,10 +32,12 @@ from api.routers import party_pages as party_pages_api
 from api.routers.editor import router as editor_router
 from api.routers.scenario_pages import router as scenario_pages_router
 from api.routers.scenarios import router as scenarios_router
-from api.security import BodyLimit, CsrfProtect, LoginLimiter, SecurityHeaders
+from api.security import BodyLimit, CsrfProtect, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
-from gis.infra.db import make_engine, resolve_url
+from gis.accounts.throttle import LoginThrottle
+from gis.infra.db import server_engine
+from gis.infra.scratch import ScratchDir, clean_stale
 from gis.infra.settings import Settings, load_settings, resolve_secret_key
 from maps.assets import STATIC_DIR
 
@@ -46,12 +52,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(resolve_url(settings))
+        engine = server_engine(settings)
         app.state.engine = engine
+        # Threads for every admitted request and then some (static files, background work).
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(
+            limiter.total_tokens,
+            2 * (settings.request_slots + settings.write_slots + settings.light_slots),
+        )
+        clean_stale()
+        scratch = ScratchDir()
+        app.state.scratch_dir = scratch.path
         try:
             yield
         finally:
             engine.dispose()
+            scratch.close()
 
     app = FastAPI(
         title="Gridmap",
@@ -67,10 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifetime=dt.timedelta(hours=settings.session_hours),
         idle=dt.timedelta(minutes=settings.session_idle_minutes),
     )
-    app.state.login_limiter = LoginLimiter.from_settings(settings)
+    app.state.login_throttle = LoginThrottle(
+        max_failures=settings.login_max_failures,
+        max_failures_per_ip=settings.login_max_failures_per_ip,
+        window=dt.timedelta(seconds=settings.login_window_seconds),
+    )
     app.state.clock = lambda: dt.datetime.now(dt.UTC)
     problems.install(app)
-    # Middleware added last runs first: headers on every answer, then the size limit, then CSRF.
+    # Middleware added last runs first: the client's address (from a trusted proxy only), headers
+    # on every answer, admission (503 when full), then the size limit, then CSRF.
     # A city-wide layer is megabytes of GeoJSON that compresses ~5×: worth it on county networks.
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(
@@ -81,7 +102,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
+    app.state.admission = Admission.create(
+        request_slots=settings.request_slots,
+        write_slots=settings.write_slots,
+        light_slots=settings.light_slots,
+        queue_per_slot=settings.queue_per_slot,
+        queue_seconds=settings.queue_seconds,
+    )
+    app.add_middleware(AdmissionGate, admission=app.state.admission)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies(settings))
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(areas.router)
@@ -100,3 +130,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scenario_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def trusted_proxies(settings: Settings) -> list[str]:
+    """The proxies whose X-Forwarded-For is believed; none unless configured."""
+    return [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+
+
+def server_config(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+    """How uvicorn serves the app: its own forwarded-header handling off (it trusts 127.0.0.1 by
+    default, so anyone on the machine could pick their address), the app's is configured."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        forwarded_allow_ips="",
+    )

@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 from api.deps import ConnDep
 from api.problems import problem
 from api.schemas import LoginIn, LoginOut, MeOut, PasswordChange, UserOut
-from api.security import SESSION_COOKIE, LoginLimiter, csrf_token
+from api.security import SESSION_COOKIE, csrf_token
 from gis.accounts import (
     LoginSession,
     Permission,
@@ -42,6 +42,7 @@ from gis.accounts import (
     logout,
     resolve_session,
 )
+from gis.accounts.throttle import LoginThrottle
 from gis.errors import Forbidden, Unauthorized
 from gis.scope import Scope
 
@@ -74,7 +75,9 @@ NowDep = Annotated[dt.datetime, Depends(get_now)]
 
 
 def client_ip(request: Request) -> str:
-    """The client's address (behind a proxy: run uvicorn with --proxy-headers)."""
+    """The client's address: the TCP peer, or what a trusted proxy says it forwarded for
+    (``GRIDMAP_TRUSTED_PROXIES``; see :func:`api.app.create_app`). Headers of anyone else are
+    ignored, so a client cannot choose the address its failed log-ins are counted against."""
     return request.client.host if request.client else "unknown"
 
 
@@ -121,6 +124,14 @@ AuthDep = Annotated[Auth, Depends(current_auth)]
 
 
 def current_user(auth: AuthDep) -> User:
+    """The logged-in user. One whose password an administrator reset may only see who they are
+    (``/auth/me``), change the password and log out: everything else is 403 until they do."""
+    if auth.user.must_change_password:
+        raise Forbidden(
+            "请先修改密码：管理员重置了您的密码 (an administrator reset your password: change it "
+            "first with POST /auth/password, giving the one you were told)",
+            must_change_password=True,
+        )
     return auth.user
 
 
@@ -181,9 +192,9 @@ def attempt_login(
     password: str,
 ) -> LoginAttempt:
     """Rate limit, then check the password (recorded either way; the caller commits)."""
-    limiter: LoginLimiter = request.app.state.login_limiter
+    throttle: LoginThrottle = request.app.state.login_throttle
     ip = client_ip(request)
-    wait = limiter.retry_after(username, ip)
+    wait = throttle.retry_after(conn, username, ip, now=now)
     if wait is not None:
         log.warning("log-in of %r from %s throttled for %d s", username[:64], ip, wait)
         return LoginAttempt(None, wait)
@@ -197,9 +208,9 @@ def attempt_login(
         user_agent=request.headers.get("user-agent"),
     )
     if session is None:
-        limiter.failed(username, ip)
+        throttle.failed(conn, username, ip, now=now)
     else:
-        limiter.succeeded(username, ip)
+        throttle.succeeded(conn, username, ip)
     return LoginAttempt(session)
 
 

@@ -8,6 +8,7 @@ lists the problem answers it can give (401/403 where a log-in is needed, 404, 41
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -15,10 +16,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import Problem
 from gis.errors import GridmapError
+
+log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -31,7 +35,10 @@ DESCRIPTIONS = {
     "413": "Request body too large",
     "422": "Invalid input",
     "429": "Too many failed log-ins",
+    "503": "Busy, or the database is unavailable: retry after Retry-After seconds",
 }
+#: Seconds a client is told to wait when the database is away.
+DATABASE_RETRY_AFTER = 5
 
 
 def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
@@ -45,6 +52,38 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def database_trouble(exc: BaseException) -> str:
+    """What is wrong with the database, in words for an operator (never the SQL)."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "数据库连接已用尽 (no free database connection in time)"
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if sqlstate == "53100":
+        return "数据库磁盘已满 (the database's disk is full: free space, then retry)"
+    if sqlstate.startswith("53"):
+        return f"数据库资源不足 (the database is out of resources, SQLSTATE {sqlstate})"
+    if sqlstate.startswith("57P"):
+        return "数据库正在关闭或重启 (the database is shutting down or restarting)"
+    return "无法连接数据库 (the database cannot be reached)"
+
+
+def database_unavailable(path: str, exc: BaseException) -> JSONResponse:
+    """503 problem+json with Retry-After: the database is away, full or busy."""
+    log.warning("database unavailable at %s: %s", path, str(exc).splitlines()[0][:300])
+    trouble = database_trouble(exc)
+    # /health lists its problems (the route adds the disk's when the database answers).
+    extra: dict[str, Any] = {"problems": [trouble], "database": None} if path == "/health" else {}
+    answer = problem(
+        503,
+        "Service unavailable",
+        trouble,
+        path,
+        retry_after_ms=DATABASE_RETRY_AFTER * 1000,
+        **extra,
+    )
+    answer.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return answer
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GridmapError)
     async def domain_error(request: Request, exc: GridmapError) -> JSONResponse:
@@ -53,6 +92,12 @@ def install(app: FastAPI) -> None:
         if exc.status == 401:
             answer.headers["WWW-Authenticate"] = 'Bearer realm="gridmap"'
         return answer
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def database_away(request: Request, exc: Exception) -> JSONResponse:
+        return database_unavailable(request.url.path, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -104,7 +149,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
-            codes = {"400", "422"}  # 400: a URL with a NUL byte (api.security.BodyLimit)
+            codes = {"400", "422", "503"}  # 400: a URL with a NUL byte (api.security.BodyLimit)
             if operation.get("security"):
                 codes |= {"401", "403"}
             if "{" in path or any(p.get("in") == "query" for p in operation.get("parameters", [])):
@@ -117,7 +162,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 codes |= {"401", "429"}
             codes |= {c for c in responses if c[0] in "45"}
             if path == "/health":
-                codes = set()
+                codes = {"503"}
             for code in codes:
                 entry = responses.setdefault(code, {})
                 entry["description"] = entry.get("description") or DESCRIPTIONS.get(code, "Error")

@@ -66,6 +66,9 @@ class UserOut(BaseModel):
     permissions: list[str]
     created_at: dt.datetime | None
     last_login_at: dt.datetime | None
+    must_change_password: bool = Field(
+        False, description="an administrator set the password: change it (POST /auth/password)"
+    )
 
 
 class LoginIn(BaseModel):
@@ -113,7 +116,11 @@ class UserPatch(BaseModel):
     department: Annotated[PlainText | None, Field(max_length=64)] = None
     display_name: Annotated[PlainText | None, Field(max_length=64)] = None
     active: bool | None = None
-    password: NewPassword | None = None
+    password: NewPassword | None = Field(
+        None,
+        description="another user's new password (they must change it at their next log-in); "
+        "one's own changes only through POST /auth/password, with the current one",
+    )
 
 
 class AuditEntry(BaseModel):

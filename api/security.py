@@ -1,6 +1,6 @@
-"""Web security: response headers, CSRF, request size limits and the log-in rate limit.
+"""Web security: response headers, CSRF and request size limits.
 
-Three pure-ASGI middlewares, outermost first, and one in-memory limiter:
+Three pure-ASGI middlewares, outermost first:
 
 :class:`SecurityHeaders`
     ``X-Content-Type-Options``, ``X-Frame-Options``, ``Referrer-Policy``, a restrictive
@@ -17,12 +17,24 @@ Three pure-ASGI middlewares, outermost first, and one in-memory limiter:
     with every log-in, and a page from another site can neither read nor compute it. Requests
     with an ``Authorization: Bearer`` header are exempt (a browser never adds one by itself), and
     so is the log-in itself (no session yet; the Origin check and SameSite cookies cover it).
-:class:`LoginLimiter`
-    Failed log-ins are counted per (user name, client address) and per client address in a
-    sliding window; over the limit, log-in answers 429 with ``Retry-After`` before checking the
-    password (so a flood costs no argon2 time). It lives in the process's memory: a restart
-    forgets it, and several worker processes each count on their own — run one worker, or put a
-    shared limiter in front, when that matters.
+The log-in throttle lives in the database (:mod:`gis.accounts.throttle`), so that every server
+process shares it; forwarded client addresses are believed only from the proxies in
+``GRIDMAP_TRUSTED_PROXIES`` (uvicorn's ``ProxyHeadersMiddleware``, see :func:`api.app.create_app`).
+
+Why these are ours and not a library's (checked against the maintained ones):
+
+- headers: ``secure`` (2.x) has an ASGI middleware, but it sets one fixed set of headers on every
+  answer and *overwrites* what the answer set. Gridmap's pages set their own CSP with a
+  per-response nonce, the API docs need none (Swagger UI), static files must stay cacheable and
+  HSTS belongs on https only: rules per path and "add if absent", which is the 40 lines below.
+- CSRF: ``starlette-csrf`` and ``asgi-csrf`` do a double-submit *cookie* (a second, readable cookie
+  the page copies into a header). Gridmap's token is an HMAC of the HttpOnly session token, handed
+  out by ``/auth/login`` and ``/auth/me``: nothing stored, new with every log-in, exempt for bearer
+  scripts, accepted as a form field for the log-out form, with an Origin/Sec-Fetch-Site check in
+  front. Neither library checks Origin, and adopting either would change the contract every page
+  and test relies on, for no gain in safety.
+- size limits: no maintained ASGI middleware counts a chunked body as it arrives and answers 413
+  as problem+json.
 """
 
 from __future__ import annotations
@@ -31,9 +43,7 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
-import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -341,75 +351,3 @@ def _cookie(header: str, name: str) -> str | None:
         if key == name and value:
             return value.strip('"')
     return None
-
-
-class LoginLimiter:
-    """Counts failed log-ins in a sliding window (see the module doc); thread-safe.
-
-    ``clock`` is injected (monotonic seconds), so tests move time instead of sleeping.
-    """
-
-    MAX_KEYS = 100_000  # bounded memory under a flood of made-up user names
-
-    def __init__(
-        self,
-        *,
-        max_failures: int = 5,
-        max_failures_per_ip: int = 50,
-        window_seconds: float = 900,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures = max_failures
-        self.max_per_ip = max_failures_per_ip
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LoginLimiter:
-        return cls(
-            max_failures=settings.login_max_failures,
-            max_failures_per_ip=settings.login_max_failures_per_ip,
-            window_seconds=settings.login_window_seconds,
-        )
-
-    @staticmethod
-    def _keys(username: str, ip: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        return (username.strip().lower()[:64], ip), ("", ip)
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        stamps = self._failures.get(key)
-        if stamps is None:
-            return deque()
-        while stamps and stamps[0] <= now - self.window:
-            stamps.popleft()
-        return stamps
-
-    def retry_after(self, username: str, ip: str) -> int | None:
-        """Seconds to wait before this user name may try again from this address, or None."""
-        now = self.clock()
-        user_key, ip_key = self._keys(username, ip)
-        with self._lock:
-            waits = []
-            for key, limit in ((user_key, self.max_failures), (ip_key, self.max_per_ip)):
-                stamps = self._recent(key, now)
-                if len(stamps) >= limit:
-                    waits.append(stamps[-limit] + self.window - now)
-        return max(1, int(max(waits)) + 1) if waits else None
-
-    def failed(self, username: str, ip: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in self._keys(username, ip):
-                stamps = self._recent(key, now)
-                stamps.append(now)
-                self._failures[key] = stamps
-                self._failures.move_to_end(key)
-            while len(self._failures) > self.MAX_KEYS:
-                self._failures.popitem(last=False)
-
-    def succeeded(self, username: str, ip: str) -> None:
-        """A right password clears the count of this user name at this address."""
-        with self._lock:
-            self._failures.pop(self._keys(username, ip)[0], None)

@@ -21,7 +21,7 @@ def list_layers(
     conn: Connection, band: tuple[float, float], scope: Scope = EVERYTHING
 ) -> list[dict[str, Any]]:
     """Every layer with the count and workload balance (mean, CV, min, max, share in band) of
-    the grids ``scope`` reaches."""
+    the grids ``scope`` reaches; a scenario's layer only when the scope reaches one of its grids."""
     low, high = band
     reach = scope.grid_sql("g")
     in_band = band_sql("g.workload", low, high)
@@ -41,6 +41,8 @@ def list_layers(
                    count(*) FILTER (WHERE g.community_count > 1) AS grids_crossing_communities
             FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id AND ({reach.sql})
             GROUP BY l.id
+            -- a scenario is listed only where it proposes grids: its name is no one else's news
+            HAVING l.kind <> 'scenario' OR count(g.id) > 0
             ORDER BY CASE l.kind WHEN 'unified' THEN 0 WHEN 'department' THEN 1
                           WHEN 'scenario' THEN 2 ELSE 3 END, l.id
             """

@@ -279,19 +279,14 @@ def serve(
     """Serve the API and the map pages (Ctrl-C stops; the database keeps running)."""
     import uvicorn
 
-    from api.app import create_app  # the CLI may reach the web layer, gis/ proper never does
+    from api.app import create_app, server_config  # the CLI may reach the web layer
 
     settings = _settings()
     web = create_app(settings)  # refuses to start without a secret key outside demo mode
     typer.echo(
         f"Gridmap at http://{host or settings.host}:{port or settings.port}/  (API docs: /docs)"
     )
-    uvicorn.run(
-        web,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-    )
+    uvicorn.Server(server_config(web, host=host or settings.host, port=port or settings.port)).run()
 
 
 def main() -> None:

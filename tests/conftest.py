@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
-from api.app import create_app
+from api.app import create_app, server_config
 from api.deps import get_connection
 from api.security import SESSION_COOKIE, csrf_token
 from gis.accounts import Role, create_user, get_user, open_session
@@ -129,7 +129,11 @@ def conn(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture
 def app(settings: Settings, conn: Connection, users: dict[str, str]) -> FastAPI:
     """The app, every request of which shares the test's rolled-back transaction."""
-    application = create_app(settings)
+    return share_connection(create_app(settings), conn)
+
+
+def share_connection(application: FastAPI, conn: Connection) -> FastAPI:
+    """Make every request of ``application`` run in a savepoint of the test's connection."""
 
     def shared_connection() -> Iterator[Connection]:
         savepoint = conn.begin_nested()
@@ -214,7 +218,7 @@ def browser() -> Iterator[Any]:
 def live_server(settings: Settings, engine: Engine, users: dict[str, str]) -> Iterator[str]:
     """The real app served by uvicorn on a free localhost port (for the browser tests)."""
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = server_config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

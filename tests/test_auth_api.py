@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from api.routers.pages import safe_next
-from api.security import SESSION_COOKIE, LoginLimiter, csrf_token, tile_source
+from api.security import SESSION_COOKIE, csrf_token, tile_source
+from gis.accounts.throttle import LoginThrottle
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
 
 PROBLEM = "application/problem+json"
@@ -74,9 +75,10 @@ def test_a_failed_log_in_says_nothing_more_and_is_recorded(
 
 
 def test_log_in_is_rate_limited_per_user_and_address(app, anon) -> None:
-    now = [1000.0]
-    app.state.login_limiter = LoginLimiter(
-        max_failures=3, max_failures_per_ip=10, window_seconds=60, clock=lambda: now[0]
+    now = [dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)]
+    app.state.clock = lambda: now[0]
+    app.state.login_throttle = LoginThrottle(
+        max_failures=3, max_failures_per_ip=10, window=dt.timedelta(seconds=60)
     )
     assert log_in(anon, password="wrong one!").status_code == 401
     assert log_in(anon).status_code == 200  # a success clears the count
@@ -86,19 +88,18 @@ def test_log_in_is_rate_limited_per_user_and_address(app, anon) -> None:
     assert blocked.status_code == 429 and blocked.headers["content-type"] == PROBLEM
     assert 1 <= int(blocked.headers["retry-after"]) <= 61
     assert log_in(anon, "t-county").status_code == 200  # another user from the same address
-    now[0] += 61
+    now[0] += dt.timedelta(seconds=61)
     assert log_in(anon).status_code == 200
 
 
-def test_the_address_limit_stops_spraying_many_user_names() -> None:
-    limiter = LoginLimiter(
-        max_failures=3, max_failures_per_ip=5, window_seconds=60, clock=lambda: 0
-    )
+def test_the_address_limit_stops_spraying_many_user_names(conn) -> None:
+    throttle = LoginThrottle(max_failures=3, max_failures_per_ip=5, window=dt.timedelta(minutes=1))
+    now = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
     for n in range(5):
-        assert limiter.retry_after(f"user{n}", "10.0.0.9") is None
-        limiter.failed(f"user{n}", "10.0.0.9")
-    assert limiter.retry_after("someone-else", "10.0.0.9") is not None
-    assert limiter.retry_after("someone-else", "10.0.0.10") is None
+        assert throttle.retry_after(conn, f"user{n}", "10.0.0.9", now=now) is None
+        throttle.failed(conn, f"user{n}", "10.0.0.9", now=now)
+    assert throttle.retry_after(conn, "someone-else", "10.0.0.9", now=now) is not None
+    assert throttle.retry_after(conn, "someone-else", "10.0.0.10", now=now) is None
 
 
 def test_log_out_ends_the_session(anon) -> None:

@@ -86,7 +86,9 @@ def post_import(
     parsed = _options(options)
     name = _SAFE.sub("_", FilePath(file.filename or "upload").name) or "upload"
     expected_format(FilePath(name))  # unsupported extension: a clear 422 before reading
-    with tempfile.TemporaryDirectory(prefix="gridmap-upload-") as tmp:
+    # Under the process's own scratch directory: a killed server's upload is cleaned at next start.
+    scratch = getattr(request.app.state, "scratch_dir", None)
+    with tempfile.TemporaryDirectory(prefix="gridmap-upload-", dir=scratch) as tmp:
         path = FilePath(tmp) / name
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):

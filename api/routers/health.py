@@ -1,18 +1,47 @@
-"""Liveness and readiness: is the database reachable and at the latest migration?"""
+"""Liveness and readiness: is the database reachable, at the latest migration, with disk room?"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep
+from api.deps import ConnDep, SettingsDep
+from api.problems import DATABASE_RETRY_AFTER, problem
 from gis import __version__
-from gis.infra.health import database_health
+from gis.infra.health import check_health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Service and database health")
-def health(conn: ConnDep) -> dict[str, Any]:
-    return {"status": "ok", "version": __version__, "database": database_health(conn)}
+@router.get(
+    "/health",
+    summary="Service and database health",
+    responses={503: {"description": "the database is away or a disk is full: what is wrong"}},
+)
+def health(request: Request, settings: SettingsDep, conn: ConnDep) -> Any:
+    """200 with the service version, PostGIS version and schema revision; 503 problem+json with
+    ``Retry-After`` naming each problem (database unreachable or its disk full: see
+    :func:`api.problems.database_unavailable`; the data directory's disk short) when not ready."""
+    report = check_health(conn, settings.data_dir, min_free_mb=settings.min_free_disk_mb)
+    if report.ok:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "database": report.database,
+            "disk_free_mb": report.disk_free_mb,
+        }
+    answer: JSONResponse = problem(
+        503,
+        "Service unavailable",
+        "; ".join(report.problems),
+        request.url.path,
+        status_text="unavailable",
+        version=__version__,
+        problems=report.problems,
+        database=report.database,
+        retry_after_ms=DATABASE_RETRY_AFTER * 1000,
+    )
+    answer.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return answer

@@ -18,6 +18,7 @@ from api.auth import require_permission
 from api.deps import ConnDep, SettingsDep
 from api.downloads import download
 from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
+from api.strict import IsoDate
 from gis.accounts import Permission, User
 from gis.errors import Invalid
 from gis.party import (
@@ -60,7 +61,7 @@ LayerQuery = Annotated[
     str,
     Query(pattern=r"^[a-z0-9_-]{1,64}$", description="grid layer code", examples=["unified"]),
 ]
-OnQuery = Annotated[dt.date | None, Query(description="the day asked about (default: today)")]
+OnQuery = Annotated[IsoDate | None, Query(description="the day asked about (default: today)")]
 LimitQuery = Annotated[int, Query(ge=1, le=5000)]
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 AssignmentId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.auth import require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, geojson
+from api.strict import Band, Seed, Weight
 from gis.accounts import Permission, User
 from gis.scenarios import adopt as adoption
 from gis.scenarios import compare as comparing
@@ -54,24 +55,22 @@ AreaCode = Annotated[str, Field(pattern=r"^\d{4}$|^\d{6}(\d{3}){0,2}$", examples
 
 
 class WeightsIn(BaseModel):
-    households: float = Field(1.0, ge=0)
-    population: float = Field(0.0, ge=0)
-    buildings: float = Field(0.0, ge=0)
-    incidents_per_year: float = Field(0.0, ge=0)
-    care_people: float = Field(0.0, ge=0)
+    households: Weight = 1.0
+    population: Weight = 0.0
+    buildings: Weight = 0.0
+    incidents_per_year: Weight = 0.0
+    care_people: Weight = 0.0
 
 
 class ScenarioIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=128, examples=["临川区 按户数 1,292"])]
     area: Annotated[list[AreaCode], Field(min_length=1, max_length=500)]
     target_count: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
-    band: Annotated[
-        list[float] | None, Field(min_length=2, max_length=2, examples=[[300, 500]])
-    ] = None
+    band: Band | None = None
     weights: WeightsIn | None = Field(
         None, description="workload weights; unset: the district's profile"
     )
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    seed: Seed = 0
     from_unified: bool = Field(True, description="start from today's unified layer (repair)")
     keep_locked: bool = Field(True, description="keep the unified layer's locked grids whole")
     notes: Annotated[str, Field(max_length=2000)] = ""
@@ -85,7 +84,7 @@ class ScenarioIn(BaseModel):
 
 class ProfileIn(BaseModel):
     weights: WeightsIn
-    band: Annotated[list[float], Field(min_length=2, max_length=2, examples=[[300, 500]])]
+    band: Band
 
 
 @router.get("/workload-profiles/{district}", summary="A county's workload weights and band")

@@ -52,7 +52,9 @@ def patch_user(
     conn: ConnDep, admin: AdminUser, now: NowDep, username: str, body: UserPatch
 ) -> UserOut:
     """Only the fields sent change. ``"active": false`` deactivates the user and ends their
-    sessions; ``password`` sets a new one (their sessions end too)."""
+    sessions; ``password`` sets another user's new one: their sessions end, and they must change
+    it at their next log-in. One's own password changes only through ``POST /auth/password``,
+    with the current one (403 here), so that a stolen session is not a stolen account."""
     changes = body.model_fields_set
     kwargs: dict[str, object] = {}
     if "department" in changes:
@@ -70,4 +72,5 @@ def patch_user(
     )
     if body.password is not None:
         reset_password(conn, admin, updated.username, body.password, now=now)
+        updated = get_user(conn, updated.username)  # now with must_change_password
     return user_out(updated)

@@ -110,8 +110,7 @@ def check_scope(
             scope.is_everything
         ):
             raise Forbidden(
-                f"community {community_codes.get(g.community_id or -1)} is outside your scope "
-                f"({scope})",
+                f"new grid {g.code} would lie outside your scope ({scope})",
                 layer=layer.code,
                 grid=g.code,
             )

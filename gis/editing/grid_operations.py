@@ -67,7 +67,7 @@ def split_grid(
     Parts of a grid in several pieces that the line does not cut stay with the kept piece.
     """
     scope, layer = begin_edit(conn, actor, layer_code, options.version)
-    grid = grid_row(conn, layer, code)
+    grid = grid_row(conn, layer, code, scope)
     if grid.community_id is None:
         raise Invalid(f"grid {code} has no community: it cannot be split", grid=code)
     blade = _line(line)
@@ -163,8 +163,8 @@ def merge_grids(
     scope, layer = begin_edit(conn, actor, layer_code, options.version)
     if code == other:
         raise Invalid("网格不能与自身合并 (a grid cannot be merged with itself)", grid=code)
-    keep = grid_row(conn, layer, code)
-    gone = grid_row(conn, layer, other)
+    keep = grid_row(conn, layer, code, scope)
+    gone = grid_row(conn, layer, other, scope)
     if keep.community_id != gone.community_id:
         raise CrossesCommunity(
             f"网格 {code} 属于{keep.community_name}，网格 {other} 属于{gone.community_name}："
@@ -220,7 +220,7 @@ def set_locked(
 ) -> dict[str, Any]:
     """Lock a grid (the editor and the optimizer then leave it as it is) or unlock it."""
     scope, layer = begin_edit(conn, actor, layer_code, options.version)
-    grid = grid_row(conn, layer, code)
+    grid = grid_row(conn, layer, code, scope)
     if bool(grid.locked) == locked:
         raise Conflict(
             f"grid {code} is already {'locked' if locked else 'unlocked'}",
@@ -254,7 +254,7 @@ def rename_grid(
 ) -> dict[str, Any]:
     """Give a grid a new name and/or a new code (its community's code + 3 digits, unused)."""
     scope, layer = begin_edit(conn, actor, layer_code, options.version)
-    grid = grid_row(conn, layer, code)
+    grid = grid_row(conn, layer, code, scope)
     before = grid_state(grid)
     name = before.name if name is None else name.strip()
     new_code = before.code if new_code is None else new_code.strip()

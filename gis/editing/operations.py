@@ -29,7 +29,7 @@ from gis.editing.changeset import (
     lock_layer,
 )
 from gis.editing.writer import apply_changeset
-from gis.errors import Conflict, Invalid, NotFound
+from gis.errors import Conflict, Forbidden, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.scope import Scope
 
@@ -65,18 +65,29 @@ def begin_edit(
     return scope, layer
 
 
-def grid_row(conn: Connection, layer: Layer, code: str) -> Any:
+def grid_row(conn: Connection, layer: Layer, code: str, scope: Scope) -> Any:
+    """A grid the actor may edit: one wholly inside their scope (checked before anything else
+    is said about it, so that no answer tells of a grid or community outside the scope)."""
+    inside = scope.grid_sql("g", entirely=True)
     row = conn.execute(
         text(
             "SELECT g.id, g.code, g.name, g.community_id, g.locked, g.unit_count, "
-            "c.code AS community_code, c.name AS community_name FROM grid g "
+            "c.code AS community_code, c.name AS community_name, "
+            f"({inside.sql}) AS inside FROM grid g "
             "LEFT JOIN community c ON c.id = g.community_id "
             "WHERE g.layer_id = :layer AND g.code = :code"
         ),
-        {"layer": layer.id, "code": code},
+        {"layer": layer.id, "code": code} | inside.params,
     ).first()
     if row is None:
         raise NotFound(f"layer {layer.code!r} has no grid {code}", layer=layer.code, grid=code)
+    if not row.inside:
+        raise Forbidden(
+            f"grid {code} of layer {layer.code!r} is not wholly inside your scope ({scope}): "
+            "you may only edit grids inside it",
+            layer=layer.code,
+            grid=code,
+        )
     return row
 
 
@@ -114,29 +125,38 @@ def default_name(conn: Connection, community_id: int, code: str) -> str:
     return f"{name}第{int(code[12:])}网格"
 
 
-def _units(conn: Connection, layer: Layer, codes: Sequence[str]) -> dict[str, Any]:
+def _units(conn: Connection, layer: Layer, codes: Sequence[str], scope: Scope) -> dict[str, Any]:
     """The units by code with their community and current grid; unknown codes are named."""
     if not codes:
         raise Invalid("select at least one base unit", layer=layer.code)
     if len(codes) > MAX_UNITS:
         raise Invalid(f"one edit moves at most {MAX_UNITS} units", layer=layer.code)
+    within = scope.unit_sql("u")
     rows = {
         r.code: r
         for r in conn.execute(
             text(
                 "SELECT u.id, u.code, u.community_id, c.code AS community_code, "
-                "c.name AS community_name, g.code AS grid_code FROM base_unit u "
+                "c.name AS community_name, g.code AS grid_code, "
+                f"({within.sql}) AS inside FROM base_unit u "
                 "JOIN community c ON c.id = u.community_id "
                 "LEFT JOIN grid_unit gu ON gu.unit_id = u.id AND gu.layer_id = :layer "
                 "LEFT JOIN grid g ON g.id = gu.grid_id WHERE u.code = ANY(:codes)"
             ),
-            {"layer": layer.id, "codes": list(codes)},
+            {"layer": layer.id, "codes": list(codes)} | within.params,
         )
     }
     missing = [c for c in codes if c not in rows]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
         raise NotFound(f"no base unit {', '.join(missing[:3])}{more}", unit=missing[0])
+    foreign = [c for c in codes if not rows[c].inside]
+    if foreign:
+        raise Forbidden(
+            f"unit {foreign[0]} is outside your scope ({scope}): you may only edit inside it",
+            layer=layer.code,
+            unit=foreign[0],
+        )
     outside = [c for c in codes if rows[c].grid_code is None]
     if outside:
         raise Invalid(
@@ -171,7 +191,7 @@ def move_units(
     if len(set(codes)) != len(codes):
         dup = next(c for c in codes if codes.count(c) > 1)
         raise Invalid(f"unit {dup} is named twice in one edit", unit=dup)
-    units = _units(conn, layer, codes)
+    units = _units(conn, layer, codes, scope)
     created: list[GridState] = []
     moves: list[Move] = []
     targets: list[str] = []
@@ -197,7 +217,7 @@ def move_units(
             target = code
         else:
             target = group.to
-            grid = grid_row(conn, layer, target)
+            grid = grid_row(conn, layer, target, scope)
             foreign = [u for u in members if u.community_id != grid.community_id]
             if foreign and grid.community_id is not None:
                 u = foreign[0]

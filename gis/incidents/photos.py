@@ -81,11 +81,9 @@ def add_photo(
     digest = hashlib.sha256(data).hexdigest()
     relative = Path(PHOTO_DIR) / code / f"{digest[:32]}.{ext}"
     target = data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
     if not target.exists():
-        temporary = target.with_suffix(f".{os.getpid()}.part")
-        temporary.write_bytes(data)
-        temporary.replace(target)
+        _write_private(target, data)
     now = now or dt.datetime.now(dt.UTC)
     photo_id = conn.execute(
         text(
@@ -113,6 +111,24 @@ def add_photo(
         {"photo": photo_id, "media_type": media_type, "size": len(data)},
     )
     return {"id": photo_id, "media_type": media_type, "size": len(data), "sha256": digest}
+
+
+#: Photos show people and homes: readable by the server's user and group only, never by others.
+PHOTO_MODE = 0o640
+
+
+def _write_private(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically (temporary name, then rename), mode 0640."""
+    temporary = target.with_suffix(f".{os.getpid()}.part")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PHOTO_MODE)
+    try:
+        os.fchmod(fd, PHOTO_MODE)  # whatever the umask or an earlier leftover said
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    temporary.replace(target)
 
 
 def photo_file(

@@ -34,8 +34,40 @@ def resolve_url(settings: Settings, *, start: bool = True) -> str:
     return cluster.url()
 
 
-def make_engine(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+#: How long a new connection may take before the database counts as unreachable.
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    pool_timeout: float = 30.0,
+) -> Engine:
+    """An engine with a pool of ``pool_size`` (+ ``max_overflow``) connections.
+
+    ``pool_timeout`` bounds the wait for a free connection; a server sizes the pool from its
+    settings with :func:`server_engine` so that no request waits for one at all.
+    """
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
+
+
+def server_engine(settings: Settings) -> Engine:
+    """The web server's engine: one connection per admission slot, plus the background's."""
+    return make_engine(
+        resolve_url(settings),
+        pool_size=settings.request_slots + settings.write_slots + settings.light_slots,
+        max_overflow=settings.background_connections,
+        pool_timeout=settings.pool_timeout_seconds,
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,7 +1,12 @@
-"""What an operator asks first: is the database there, with PostGIS, at the latest schema?"""
+"""What an operator asks first: is the database there, with PostGIS, at the latest schema, and
+is there room on the disk?"""
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
@@ -10,8 +15,51 @@ from sqlalchemy import Connection, text
 from gis.infra.db import alembic_config
 
 
+@cache
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
 def database_health(conn: Connection) -> dict[str, Any]:
     postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
     revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    head = head_revision()
     return {"postgis": postgis, "revision": revision, "head": head, "up_to_date": revision == head}
+
+
+@dataclass(frozen=True)
+class Health:
+    """The answer to "is everything there?": ``problems`` empty means yes."""
+
+    database: dict[str, Any] | None
+    disk_free_mb: int | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def disk_free_mb(path: Path) -> int | None:
+    """Free space under ``path`` (its nearest existing parent), in MiB; None if unknown."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return int(shutil.disk_usage(candidate).free // (1 << 20))
+    return None
+
+
+def check_health(conn: Connection, data_dir: Path, *, min_free_mb: int) -> Health:
+    """The database (PostGIS, schema revision) and the data directory's free space.
+
+    A database that cannot be reached never gets here: connecting raises, and the web layer
+    answers 503 naming that (:func:`api.problems.database_unavailable`).
+    """
+    problems: list[str] = []
+    database = database_health(conn)
+    free = disk_free_mb(data_dir)
+    if free is not None and free < min_free_mb:
+        problems.append(
+            f"数据目录磁盘空间不足 (the disk of {data_dir} has {free} MiB free, "
+            f"less than the {min_free_mb} MiB needed)"
+        )
+    return Health(database, free, problems)

@@ -708,6 +708,8 @@ class AppUser(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by an administrator's reset: the user must choose their own password at next log-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class UserSession(Base):
@@ -723,6 +725,21 @@ class UserSession(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     client_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(256))
+
+
+class LoginFailure(Base):
+    """A failed log-in, kept for the throttle's window (gis.accounts.throttle): every server
+    process counts the same failures."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_ip_at", "client_ip", "at"),
+        Index("ix_login_failure_user_ip", "username", "client_ip"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ImportBatch(Base):

@@ -117,6 +117,37 @@ def _is_postgres(pid: int) -> bool:
     return first.endswith((b"postgres", b"postmaster"))
 
 
+def _postmaster_data_dir(pid: int) -> Path | None:
+    """The data directory a live postgres ``pid`` serves: its ``-D`` argument, else its working
+    directory (the postmaster changes into its data directory); None when neither can be read."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for flag, value in zip(argv, argv[1:], strict=False):
+        if flag == b"-D" and value:
+            return Path(os.fsdecode(value))
+        if flag.startswith(b"-D") and len(flag) > 2:
+            return Path(os.fsdecode(flag[2:]))
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return None
+
+
+def _serves(pid: int, pgdata: Path) -> bool:
+    """True when ``pid`` is a live postgres serving ``pgdata``: a pid in postmaster.pid that was
+    recycled by another program, or by the postgres of *another* cluster, is not ours."""
+    if not _is_postgres(pid):
+        return False
+    served = _postmaster_data_dir(pid)
+    if served is None:
+        return True  # cannot tell (another user's process): never drop a live server's pid file
+    with contextlib.suppress(OSError):
+        return served.resolve() == pgdata.resolve()
+    return True
+
+
 class Cluster:
     """A PostGIS cluster owned by Gridmap under ``data_dir``."""
 
@@ -254,9 +285,9 @@ class Cluster:
             pid, port = int(lines[0]), int(lines[3])
         except (OSError, ValueError, IndexError):
             return None
-        if _is_postgres(pid):
+        if _serves(pid, self.pgdata):
             return pid, port
-        log.warning("removing stale %s (pid %s is not a running postgres)", pidfile, pid)
+        log.warning("removing stale %s (pid %s is not this cluster's postgres)", pidfile, pid)
         with contextlib.suppress(OSError):
             pidfile.unlink()
         return None
@@ -368,7 +399,7 @@ class Cluster:
             proc = self._run(
                 find_bindir() / "pg_ctl", "stop", "-w", "-m", "fast", "-D", self.pgdata, check=False
             )
-            if proc.returncode != 0 and _is_postgres(live[0]):
+            if proc.returncode != 0 and _serves(live[0], self.pgdata):
                 os.kill(live[0], signal.SIGQUIT)  # immediate shutdown
         return self.status()
 

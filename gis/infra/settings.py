@@ -107,6 +107,27 @@ class Settings(BaseSettings):
     # Other origins (scheme://host[:port]) allowed to send unsafe requests, comma-separated:
     # needed only when a proxy rewrites the Host header.
     allowed_origins: str = ""
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses
+    # or networks, e.g. "10.0.0.5,10.1.0.0/16"). Empty (the default): none, the client is the
+    # peer of the TCP connection, whatever headers it sends.
+    trusted_proxies: str = ""
+
+    # --- Capacity (README: "Under load"). Requests that use the database are admitted up to
+    # request_slots reads (GET) and write_slots changes at a time (the pool holds one connection
+    # for each, so none waits for one; changes queue on their layer's lock and must not hold up
+    # the reads); /health and /auth/me have light_slots of their own so that they answer under
+    # load. A request that finds its slots taken waits up to queue_seconds in a queue of
+    # queue_per_slot requests per slot; when that queue is full, or the wait is over, it gets
+    # 503 with Retry-After at once: never a stall.
+    request_slots: int = Field(8, ge=1, le=500)
+    write_slots: int = Field(3, ge=1, le=100)
+    light_slots: int = Field(2, ge=1, le=50)
+    background_connections: int = Field(4, ge=0, le=100)  # job runners, the scenario worker
+    queue_seconds: float = Field(1.0, ge=0, le=60)
+    queue_per_slot: int = Field(2, ge=0, le=1000)
+    pool_timeout_seconds: float = Field(5.0, gt=0, le=60)  # a last guard; the gate comes first
+    # /health reports "disk full" when the data directory has less free space than this.
+    min_free_disk_mb: int = Field(200, ge=0)
 
 
 def load_settings(**overrides: object) -> Settings:

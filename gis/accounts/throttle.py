@@ -1,0 +1,83 @@
+"""The log-in throttle: failed log-ins counted in the database, so every server process shares it.
+
+Failed log-ins are counted per (user name, client address) and per client address in a sliding
+window; over the limit, log-in answers "wait" *before* the password is checked (so a flood costs
+no argon2 time). The counts live in ``login_failure`` (one row per failure, kept for the window),
+so several server processes, and a restarted one, see the same failures.
+
+Why not a library: the maintained rate limiters (``limits``, ``slowapi``) keep their counters in
+memory, Redis, Memcached or MongoDB; Gridmap's only shared store is PostgreSQL, and the throttle
+must run inside the log-in's own transaction (a failure is recorded with its audit row, or not at
+all). A table and three statements do that.
+
+Two guesses racing in parallel past the limit can each be let through once; the admission gate in
+front of the API bounds how many run at once, so the overshoot is a handful, never a flood.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+#: What is kept of a user name (longer ones are cut; a made-up name costs one short row).
+NAME_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Limits of failed log-ins in a window (see the module doc); the clock is the caller's."""
+
+    max_failures: int = 5  # per user name and client address
+    max_failures_per_ip: int = 50  # per client address, any user names
+    window: dt.timedelta = dt.timedelta(minutes=15)
+
+    @staticmethod
+    def _name(username: str) -> str:
+        return username.strip().lower()[:NAME_LENGTH]
+
+    def retry_after(
+        self, conn: Connection, username: str, ip: str, *, now: dt.datetime
+    ) -> int | None:
+        """Seconds to wait before this user name may try again from this address, or None."""
+        since = now - self.window
+        row = conn.execute(
+            text(
+                "SELECT (SELECT at FROM login_failure WHERE client_ip = :ip AND at > :since "
+                "        AND username = :name ORDER BY at DESC OFFSET :n_user LIMIT 1), "
+                "       (SELECT at FROM login_failure WHERE client_ip = :ip AND at > :since "
+                "        ORDER BY at DESC OFFSET :n_ip LIMIT 1)"
+            ),
+            {
+                "ip": ip[:64],
+                "name": self._name(username),
+                "since": since,
+                "n_user": self.max_failures - 1,
+                "n_ip": self.max_failures_per_ip - 1,
+            },
+        ).one()
+        # The limit-th newest failure inside the window: the wait ends when it leaves the window.
+        oldest = [at for at in row if at is not None]
+        if not oldest:
+            return None
+        wait = (max(oldest) + self.window - now).total_seconds()
+        return max(1, math.ceil(wait))
+
+    def failed(self, conn: Connection, username: str, ip: str, *, now: dt.datetime) -> None:
+        """Count a failed log-in, and drop failures that have left the window."""
+        conn.execute(
+            text("DELETE FROM login_failure WHERE at <= :since"), {"since": now - self.window}
+        )
+        conn.execute(
+            text("INSERT INTO login_failure (username, client_ip, at) VALUES (:name, :ip, :now)"),
+            {"name": self._name(username), "ip": ip[:64], "now": now},
+        )
+
+    def succeeded(self, conn: Connection, username: str, ip: str) -> None:
+        """A right password clears the count of this user name at this address."""
+        conn.execute(
+            text("DELETE FROM login_failure WHERE username = :name AND client_ip = :ip"),
+            {"name": self._name(username), "ip": ip[:64]},
+        )

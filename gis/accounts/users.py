@@ -1,0 +1,331 @@
+"""Managing users: create, change role or scope, deactivate, passwords (all audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis import audit
+from gis.accounts.passwords import check_password, hash_password, verify_password
+from gis.accounts.records import _USER_COLUMNS, _check_username, _find, _user, get_user
+from gis.accounts.roles import ROLE_SCOPE_LEVELS, Permission, Role, User, authorize
+from gis.accounts.sessions import end_sessions
+from gis.audit import Actor
+from gis.errors import Conflict, Forbidden, Invalid, NotFound
+from gis.scope import LEVEL_NAMES, Scope
+
+log = logging.getLogger(__name__)
+
+
+def _manager_scope(actor: Actor) -> Scope:
+    """The scope within which ``actor`` manages users."""
+    return authorize(actor, Permission.MANAGE_USERS)
+
+
+def list_users(conn: Connection, actor: Actor, *, include_inactive: bool = True) -> list[User]:
+    """The users whose scope lies inside the actor's, by user name."""
+    within = _manager_scope(actor)
+    condition = "starts_with(scope_code, :prefix)"
+    if not include_inactive:
+        condition += " AND active"
+    rows = conn.execute(
+        text(f"SELECT {_USER_COLUMNS} FROM app_user WHERE {condition} ORDER BY username"),
+        {"prefix": within.code},
+    ).mappings()
+    return [_user(r) for r in rows]
+
+
+def check_scope(conn: Connection, role: Role, scope: Scope, department: str | None) -> None:
+    """A role may hold the scope, the place exists, and department staff name a department."""
+    allowed = ROLE_SCOPE_LEVELS[role]
+    if scope.level not in allowed:
+        raise Invalid(
+            f"a {role.value} has a scope of level {' or '.join(allowed)}, not {scope.level}",
+            role=role.value,
+            scope=str(scope),
+        )
+    if role is Role.DEPARTMENT and not (department and department.strip()):
+        raise Invalid("department staff need a department (e.g. 城管局)", role=role.value)
+    if scope.level == "city":
+        found = conn.execute(
+            text("SELECT 1 FROM district WHERE starts_with(code, :p) LIMIT 1"), {"p": scope.code}
+        ).first()
+        if scope.code and not found:
+            raise NotFound(f"no district under city code {scope.code!r}", scope=str(scope))
+    elif scope.level == "grid":
+        row = conn.execute(
+            text(
+                "SELECT c.code, g.community_count FROM grid g "
+                "JOIN grid_layer l ON l.id = g.layer_id "
+                "LEFT JOIN community c ON c.id = g.community_id "
+                "WHERE l.code = :layer AND g.code = :code"
+            ),
+            {"layer": scope.layer, "code": scope.code},
+        ).first()
+        if row is None:
+            raise NotFound(f"layer {scope.layer!r} has no grid {scope.code!r}", scope=str(scope))
+        if row[0] != scope.area_code or row[1] > 1:
+            raise Invalid(
+                f"grid {scope.code} of layer {scope.layer!r} is not inside community "
+                f"{scope.area_code}: a field worker's grid must lie in one community",
+                scope=str(scope),
+            )
+    else:
+        found = conn.execute(
+            text(f"SELECT 1 FROM {scope.level} WHERE code = :c"), {"c": scope.code}
+        ).first()
+        if not found:
+            raise NotFound(f"no {scope.level} with code {scope.code!r}", scope=str(scope))
+
+
+def describe_scope(conn: Connection, scope: Scope) -> str:
+    """The scope with its place name, e.g. ``区县 临川区 (361002)``."""
+    if scope.is_everything:
+        return "全市 Whole city"
+    if scope.level in ("district", "street", "community"):
+        name = conn.execute(
+            text(f"SELECT name FROM {scope.level} WHERE code = :c"), {"c": scope.code}
+        ).scalar()
+    elif scope.level == "grid":
+        name = conn.execute(
+            text(
+                "SELECT g.name FROM grid g JOIN grid_layer l ON l.id = g.layer_id "
+                "WHERE l.code = :layer AND g.code = :code"
+            ),
+            {"layer": scope.layer, "code": scope.code},
+        ).scalar()
+    else:
+        name = None
+    return f"{LEVEL_NAMES[scope.level]} {name} ({scope.code})" if name else scope.label
+
+
+def _snapshot(user: User) -> dict[str, Any]:
+    """What the audit log keeps of a user (never the password hash)."""
+    return {
+        "role": user.role.value,
+        "scope": str(user.scope),
+        "department": user.department,
+        "display_name": user.display_name,
+        "active": user.active,
+    }
+
+
+def create_user(
+    conn: Connection,
+    actor: Actor,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    scope: Scope,
+    department: str | None = None,
+    display_name: str = "",
+) -> User:
+    """Create a user (audited as ``user.create``).
+
+    An administrator may only create users inside their own scope; the CLI creates any.
+    """
+    within = _manager_scope(actor)
+    role = Role(role)
+    name = _check_username(username)
+    check_password(password, name)
+    check_scope(conn, role, scope, department)
+    if not within.contains(scope):
+        raise Forbidden(
+            f"scope {scope} is outside your own ({within}): you may only create users inside it",
+            scope=str(scope),
+        )
+    if _find(conn, name) is not None:
+        raise Conflict(f"a user named {name!r} exists already", username=name)
+    row = (
+        conn.execute(
+            text(
+                "INSERT INTO app_user (username, display_name, password_hash, role, "
+                "scope_level, scope_code, scope_layer, department) "
+                "VALUES (:username, :display_name, :hash, :role, :level, :code, :layer, :dept) "
+                f"RETURNING {_USER_COLUMNS}"
+            ),
+            {
+                "username": name,
+                "display_name": display_name.strip()[:64],
+                "hash": hash_password(password),
+                "role": role.value,
+                "level": scope.level,
+                "code": scope.code,
+                "layer": scope.layer,
+                "dept": department.strip() if department else None,
+            },
+        )
+        .mappings()
+        .one()
+    )
+    user = _user(row)
+    audit.record(conn, actor, "user.create", "user", name, None, _snapshot(user))
+    log.info("user %s created (%s, %s)", name, role.value, scope)
+    return user
+
+
+_UNSET: Any = object()
+
+
+def update_user(
+    conn: Connection,
+    actor: Actor,
+    username: str,
+    *,
+    role: Role | str | None = None,
+    scope: Scope | None = None,
+    department: str | None = _UNSET,
+    display_name: str | None = None,
+    active: bool | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """Change a user's role, scope, department, name or active flag (audited).
+
+    Records ``user.update`` with the fields that changed before and after, and
+    ``user.deactivate`` / ``user.reactivate`` for the active flag. Deactivating ends the user's
+    sessions at once. Administrators cannot change their own role, scope or active flag (another
+    administrator must), so nobody raises their own rights and an installation always keeps an
+    active administrator.
+    """
+    within = _manager_scope(actor)
+    before = get_user(conn, username)
+    if not within.contains(before.scope):
+        raise Forbidden(
+            f"user {before.username!r} is outside your scope ({within})", username=username
+        )
+    new_role = Role(role) if role is not None else before.role
+    new_scope = scope if scope is not None else before.scope
+    new_department = before.department if department is _UNSET else (department or None)
+    new_name = before.display_name if display_name is None else display_name.strip()[:64]
+    new_active = before.active if active is None else active
+    is_self = isinstance(actor, User) and actor.username == before.username
+    if is_self and (
+        new_role != before.role or new_scope != before.scope or new_active != before.active
+    ):
+        raise Forbidden(
+            "you cannot change your own role, scope or active flag: ask another administrator",
+            username=before.username,
+        )
+    if new_role != before.role or new_scope != before.scope or new_department != before.department:
+        check_scope(conn, new_role, new_scope, new_department)
+        if not within.contains(new_scope):
+            raise Forbidden(f"scope {new_scope} is outside your own ({within})")
+    row = (
+        conn.execute(
+            text(
+                "UPDATE app_user SET role = :role, scope_level = :level, scope_code = :code, "
+                "scope_layer = :layer, department = :dept, display_name = :name, "
+                "active = :active, updated_at = now() WHERE id = :id "
+                f"RETURNING {_USER_COLUMNS}"
+            ),
+            {
+                "role": new_role.value,
+                "level": new_scope.level,
+                "code": new_scope.code,
+                "layer": new_scope.layer,
+                "dept": new_department,
+                "name": new_name,
+                "active": new_active,
+                "id": before.id,
+            },
+        )
+        .mappings()
+        .one()
+    )
+    after = _user(row)
+    old, new = _snapshot(before), _snapshot(after)
+    changed = [k for k in old if k != "active" and old[k] != new[k]]
+    if changed:
+        audit.record(
+            conn,
+            actor,
+            "user.update",
+            "user",
+            after.username,
+            {k: old[k] for k in changed},
+            {k: new[k] for k in changed},
+        )
+    if after.active != before.active:
+        action = "user.reactivate" if after.active else "user.deactivate"
+        audit.record(
+            conn,
+            actor,
+            action,
+            "user",
+            after.username,
+            {"active": before.active},
+            {"active": after.active},
+        )
+        if not after.active:
+            end_sessions(conn, after.id, now=now)
+    return after
+
+
+def reset_password(
+    conn: Connection, actor: Actor, username: str, password: str, *, now: dt.datetime | None = None
+) -> None:
+    """An administrator (or the CLI) sets another user's password; their sessions end.
+
+    Set by an administrator (a :class:`User`), the password is one the administrator knows: the
+    user must change it at their next log-in (``must_change_password``). The CLI's reset (a
+    console operator, e.g. recovering the first administrator) does not force that. Nobody resets
+    their own password here: that is :func:`change_password`, which asks for the current one, so
+    that a stolen session does not become a stolen account. Audited as ``user.password_reset``.
+    """
+    within = _manager_scope(actor)
+    user = get_user(conn, username)
+    if not within.contains(user.scope):
+        raise Forbidden(f"user {user.username!r} is outside your scope ({within})")
+    if isinstance(actor, User) and actor.username == user.username:
+        raise Forbidden(
+            "修改自己的密码需要当前密码：请用 POST /auth/password (your own password changes "
+            "only with the current one: POST /auth/password)",
+            username=user.username,
+        )
+    force = isinstance(actor, User)
+    _set_password(conn, user, password, must_change=force)
+    end_sessions(conn, user.id, now=now)
+    audit.record(
+        conn,
+        actor,
+        "user.password_reset",
+        "user",
+        user.username,
+        None,
+        {"must_change_password": force},
+    )
+
+
+def change_password(
+    conn: Connection,
+    user: User,
+    old_password: str,
+    new_password: str,
+    *,
+    keep_session: int | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """A user changes their own password; their other sessions end (audited)."""
+    row = _find(conn, user.username)
+    if row is None or not verify_password(row["password_hash"], old_password):
+        raise Forbidden("当前密码不对 (the current password is wrong)")
+    if old_password == new_password:
+        raise Invalid("新密码不能与当前密码相同 (the new password must differ from the old one)")
+    _set_password(conn, user, new_password, must_change=False)
+    end_sessions(conn, user.id, now=now, keep=keep_session)
+    audit.record(conn, user, "user.password_change", "user", user.username)
+
+
+def _set_password(conn: Connection, user: User, password: str, *, must_change: bool) -> None:
+    check_password(password, user.username, user_inputs=(user.display_name,))
+    conn.execute(
+        text(
+            "UPDATE app_user SET password_hash = :h, must_change_password = :must, "
+            "updated_at = now() WHERE id = :id"
+        ),
+        {"h": hash_password(password), "must": must_change, "id": user.id},
+    )
