@@ -229,7 +229,7 @@ def test_brush_split_and_lock(
             "(code) => gridedit.grid(code) && gridedit.grid(code).locked && !gridedit.busy()",
             arg=new,
         )
-        assert "🔒" in page.get_by_test_id(f"grid-row-{new}").inner_text()
+        assert "锁" in page.get_by_test_id(f"grid-row-{new}").inner_text()
     finally:
         context.close()
     with engine.connect() as conn:

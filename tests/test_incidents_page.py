@@ -91,7 +91,7 @@ def test_incident_map_in_browser(browser: Any, live_server: str) -> None:
         page.locator(".gi-tabs button[data-tab=figures]").click()
         assert page.locator("[data-testid=figures] table tr").count() > 2
 
-        assert page.get_by_test_id("back-to-map").get_attribute("href") == "/"
+        assert page.get_by_test_id("home").get_attribute("href") == "../"
         assert traffic.errors == [], traffic.errors
         assert traffic.outside() == [], traffic.outside()
         assert traffic.bad_status == [], traffic.bad_status

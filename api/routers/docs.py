@@ -59,4 +59,7 @@ def redoc(request: Request, settings: SettingsDep) -> HTMLResponse:
         redoc_favicon_url=static_url(FAVICON),
         with_google_fonts=False,
     )
-    return page_response(_html(page), settings)
+    answer = page_response(_html(page), settings)
+    # ReDoc runs its search index in a Web Worker it makes from a blob: URL.
+    answer.headers["Content-Security-Policy"] += "; worker-src 'self' blob:"
+    return answer
