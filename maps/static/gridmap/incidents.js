@@ -131,7 +131,7 @@
           var group = L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50,
             disableClusteringAtZoom: 17, chunkProgress: function (done, total) {
               // markercluster puts the clusters on the map right after its last progress call.
-              if (done >= total) Promise.resolve().then(settle);
+              if (total === markers.length && done >= total) Promise.resolve().then(settle);
             }});
           function settle() {
             api.counts.clusters = countClusters(group);
@@ -149,9 +149,10 @@
             m.on('click', function () { show(p[2]); });
             return m;
           });
+          // Off the map the markers only queue; adding the group clusters them for this view.
+          group.addLayers(markers);
           overlay = group.addTo(map);
-          if (markers.length) group.addLayers(markers);
-          else settle();
+          if (!markers.length) settle();
         });
       });
     }
