@@ -6,6 +6,7 @@ every request stays on this machine (:meth:`Traffic.outside`) and that the conso
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
 
 from tests.conftest import TEST_PASSWORD
 
@@ -127,3 +129,52 @@ def shot(page: Any, name: str) -> None:
     """Save a picture of the page under :data:`SHOTS`."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), animations="disabled")
+
+
+def api_call(live_server: str, username: str, method: str, path: str, body: Any = None) -> Any:
+    """Call the live server's API as a test user (by bearer token), to set a journey up."""
+    login = Request(
+        live_server + "/auth/login",
+        data=json.dumps({"username": username, "password": TEST_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urlopen(login, timeout=30) as response:
+        token = json.load(response)["token"]
+    request = Request(
+        live_server + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urlopen(request, timeout=60) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+def editor_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
+    """Page coordinates of a point on the editor's map."""
+    x, y = page.evaluate(
+        """([lon, lat]) => {
+             const p = gridedit.map.latLngToContainerPoint([lat, lon]);
+             const box = gridedit.map.getContainer().getBoundingClientRect();
+             return [box.left + p.x, box.top + p.y];
+           }""",
+        [lon, lat],
+    )
+    return x, y
+
+
+def editor_drag(page: Any, points: list[tuple[float, float]], *, shift: bool = False) -> None:
+    """Press, drag through the points (lon, lat) on the editor's map, release — holding Shift
+    if asked (Shift-brush and Shift-lasso remove units)."""
+    if shift:
+        page.keyboard.down("Shift")
+    x, y = editor_point(page, *points[0])
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for lon, lat in points[1:]:
+        x, y = editor_point(page, lon, lat)
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+    if shift:
+        page.keyboard.up("Shift")

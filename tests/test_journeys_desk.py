@@ -16,43 +16,20 @@ request leaving the app (:meth:`tests.browser.Traffic.assert_clean`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.request import Request, urlopen
 
 import pytest
 from sqlalchemy import Engine, text
 
 from gis.infra.settings import Settings
-from tests.browser import log_in, session, shot
-from tests.conftest import TEST_PASSWORD
-from tests.party_city import ORG_A, ORG_AGENCY, building, seed_coverage
+from tests.browser import api_call, editor_drag, log_in, session, shot
+from tests.party_city import building, committed_story
 from tests.scratch_layer import scratch_layer as make_scratch_layer
 from tests.tiny_city import COMMUNITY_A, DISTRICT, STEP, X0, Y0, unit_code
 
 G1, G2 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002"
-
-
-def api(live_server: str, username: str, method: str, path: str, body: Any = None) -> Any:
-    """Call the API as a user (bearer token), for setting a journey up."""
-    login = Request(
-        live_server + "/auth/login",
-        data=json.dumps({"username": username, "password": TEST_PASSWORD}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urlopen(login, timeout=30) as response:
-        token = json.load(response)["token"]
-    request = Request(
-        live_server + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urlopen(request, timeout=60) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
 
 
 # ----------------------------------------------------------------------------- planner
@@ -68,33 +45,6 @@ def _editor_ready(page: Any) -> None:
     page.wait_for_function(
         "() => window.gridedit && gridedit.state === 'ready' && !gridedit.busy()", timeout=60_000
     )
-
-
-def _screen(page: Any, lon: float, lat: float) -> tuple[float, float]:
-    x, y = page.evaluate(
-        """([lon, lat]) => {
-             const p = gridedit.map.latLngToContainerPoint([lat, lon]);
-             const box = gridedit.map.getContainer().getBoundingClientRect();
-             return [box.left + p.x, box.top + p.y];
-           }""",
-        [lon, lat],
-    )
-    return x, y
-
-
-def _drag(page: Any, points: list[tuple[float, float]], *, shift: bool = False) -> None:
-    """Press, drag through the points (lon, lat), release — holding Shift if asked."""
-    if shift:
-        page.keyboard.down("Shift")
-    x, y = _screen(page, *points[0])
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for lon, lat in points[1:]:
-        x, y = _screen(page, lon, lat)
-        page.mouse.move(x, y, steps=6)
-    page.mouse.up()
-    if shift:
-        page.keyboard.up("Shift")
 
 
 def _view(page: Any) -> list[float]:
@@ -139,12 +89,12 @@ def test_planner_journey(browser: Any, live_server: str, scratch_layer: str) -> 
         page.get_by_test_id("tool-brush").click()
         for row in (1.5, 2.5):
             lat = Y0 + row * STEP
-            _drag(page, [(X0 + 0.3 * STEP, lat), (X0 + 1.7 * STEP, lat)])
+            editor_drag(page, [(X0 + 0.3 * STEP, lat), (X0 + 1.7 * STEP, lat)])
         page.wait_for_function("() => gridedit.selection().length === 4")
         view = _view(page)
         # … Shift-brush takes U8 off again, Shift-lasso takes U7: the view does not move.
         u8 = [(X0 + 1.5 * STEP, Y0 + 2.4 * STEP), (X0 + 1.5 * STEP, Y0 + 2.6 * STEP)]
-        _drag(page, u8, shift=True)
+        editor_drag(page, u8, shift=True)
         page.wait_for_function("() => gridedit.selection().length === 3")
         page.get_by_test_id("tool-lasso").click()
         pad = 0.15 * STEP
@@ -155,7 +105,7 @@ def test_planner_journey(browser: Any, live_server: str, scratch_layer: str) -> 
             (X0 - pad, Y0 + 3 * STEP + pad),
             (X0 - pad, Y0 + 2 * STEP - pad),
         ]
-        _drag(page, ring, shift=True)
+        editor_drag(page, ring, shift=True)
         page.wait_for_function("() => gridedit.selection().length === 2 && !gridedit.busy()")
         assert page.evaluate("() => gridedit.selection()") == [unit_code(4), unit_code(5)]
         assert _view(page) == pytest.approx(view)
@@ -204,7 +154,7 @@ def test_editor_opens_on_a_district_with_a_zoom_hint(browser: Any, live_server: 
         code = page.evaluate(
             "() => document.querySelector('[data-testid=grid-card] .ge-muted').textContent"
         )
-        neighbours = api(
+        neighbours = api_call(
             live_server, "lc-planner", "GET", f"/layers/unified/grids/{code}/neighbours"
         )
         offered = page.evaluate(
@@ -224,9 +174,9 @@ def test_editor_opens_on_a_district_with_a_zoom_hint(browser: Any, live_server: 
 def scenario_cleanup(live_server: str) -> Iterator[list[str]]:
     names: list[str] = []
     yield names
-    for s in api(live_server, "root", "GET", "/scenarios"):
+    for s in api_call(live_server, "root", "GET", "/scenarios"):
         if s["name"] in names:
-            api(live_server, "root", "DELETE", f"/scenarios/{s['id']}")
+            api_call(live_server, "root", "DELETE", f"/scenarios/{s['id']}")
 
 
 @pytest.mark.browser
@@ -286,9 +236,9 @@ def test_county_journey(browser: Any, live_server: str, scenario_cleanup: list[s
 @pytest.fixture
 def dispatched(live_server: str, engine: Engine) -> Iterator[str]:
     """An incident in the tiny city, dispatched to 城管局 (t-department's department)."""
-    categories = api(live_server, "root", "GET", "/incidents/categories")
+    categories = api_call(live_server, "root", "GET", "/incidents/categories")
     category = next(c["code"] for c in categories if c["department"] == "城管局")
-    made = api(
+    made = api_call(
         live_server,
         "root",
         "POST",
@@ -297,7 +247,7 @@ def dispatched(live_server: str, engine: Engine) -> Iterator[str]:
     )
     code = made["code"]
     if made["state"] == "reported":
-        api(
+        api_call(
             live_server,
             "root",
             "POST",
@@ -338,21 +288,8 @@ def test_department_journey(browser: Any, live_server: str, dispatched: str) -> 
 
 @pytest.fixture
 def party_data(engine: Engine, users: dict[str, str]) -> Iterator[None]:
-    prefix = "JD"
-    with engine.begin() as conn:
-        seed_coverage(conn, prefix)
-    try:
+    with committed_story(engine, "JD"):
         yield None
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM party_member WHERE code LIKE :p"), {"p": prefix + "%"})
-            conn.execute(
-                text(
-                    "DELETE FROM party_organisation o WHERE code = ANY(:c) AND NOT EXISTS "
-                    "(SELECT 1 FROM party_member m WHERE m.organisation_id = o.id)"
-                ),
-                {"c": [ORG_A, ORG_AGENCY]},
-            )
 
 
 @pytest.mark.browser

@@ -15,31 +15,20 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.browser import PHONE, log_in, scroll_width, session, shot
-from tests.party_city import ORG_A, ORG_AGENCY, add_incidents, seed_coverage
+from tests.party_city import committed_story
 
 PREFIX, INCIDENTS = "JP", "JQ"
 
 
 @pytest.fixture(scope="module")
 def party_data(engine: Engine, users: dict[str, str]) -> Iterator[dict[str, Any]]:
-    with engine.begin() as conn:
-        people = seed_coverage(conn, PREFIX)
-        add_incidents(conn, INCIDENTS)
     reported: list[str] = []
-    try:
-        yield people | {"reported": reported}
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM incident WHERE code = ANY(:c)"), {"c": reported})
-            conn.execute(text("DELETE FROM party_member WHERE code LIKE :p"), {"p": PREFIX + "%"})
-            conn.execute(text("DELETE FROM incident WHERE code LIKE :p"), {"p": INCIDENTS + "%"})
-            conn.execute(
-                text(
-                    "DELETE FROM party_organisation o WHERE code = ANY(:c) AND NOT EXISTS "
-                    "(SELECT 1 FROM party_member m WHERE m.organisation_id = o.id)"
-                ),
-                {"c": [ORG_A, ORG_AGENCY]},
-            )
+    with committed_story(engine, PREFIX, INCIDENTS) as people:
+        try:
+            yield people | {"reported": reported}
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM incident WHERE code = ANY(:c)"), {"c": reported})
 
 
 def open_menu(page: Any) -> None:
