@@ -16,8 +16,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api import auth, problems
 from api.capacity import Admission, AdmissionGate
 from api.routers import (
+    admin_pages,
     areas,
     audit,
+    docs,
     exchange,
     health,
     incidents,
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Every endpoint but /health and the docs needs a log-in (POST /auth/login), "
         "and answers only within the user's scope in the admin hierarchy.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.routers.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.policy = SessionPolicy(
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies(settings))
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(auth.router)
     app.include_router(areas.router)
     app.include_router(layers.router)
@@ -121,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(optimizer.router)
     app.include_router(exchange.router)
     app.include_router(pages.router)
+    app.include_router(admin_pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)
     app.include_router(incidents.router)

@@ -11,10 +11,18 @@ STATIC_URL = "/static"  # where api.app mounts STATIC_DIR
 
 LEAFLET_JS = "vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "vendor/leaflet/leaflet.css"
+#: Loaded right after Leaflet on every map page: zoom bounds and a plain "Leaflet" credit.
+LEAFLET_DEFAULTS_JS = "gridmap/leaflet_defaults.js"
 CITY_MAP_JS = "gridmap/city_map.js"
 CITY_MAP_CSS = "gridmap/city_map.css"
 LOGIN_CSS = "gridmap/login.css"
 FAVICON = "gridmap/favicon.svg"
+#: The shared page header and navigation (maps.nav), on every page.
+HEADER_CSS = "gridmap/header.css"
+#: The API documentation pages (api.routers.docs).
+SWAGGER_JS = "vendor/swagger-ui/swagger-ui-bundle.js"
+SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
+REDOC_JS = "vendor/redoc/redoc.standalone.js"
 
 
 @cache

@@ -19,12 +19,13 @@ from gis.infra.settings import Settings
 from maps.assets import (
     CITY_MAP_CSS,
     CITY_MAP_JS,
-    FAVICON,
+    HEADER_CSS,
     LEAFLET_CSS,
+    LEAFLET_DEFAULTS_JS,
     LEAFLET_JS,
     static_url,
 )
-from maps.nav import PageLink
+from maps.nav import HeaderUser, PageLink, site_header
 from maps.page_app import DOM_JS, PageApp
 
 TITLE = "Gridmap 网格地图"
@@ -40,8 +41,14 @@ class OfflineMap(folium.Map):
     CDNs; this page uses none of them, so they are dropped rather than vendored.
     """
 
-    default_js = [("leaflet", static_url(LEAFLET_JS))]
-    default_css = [("leaflet_css", static_url(LEAFLET_CSS))]
+    default_js = [
+        ("leaflet", static_url(LEAFLET_JS)),
+        ("gridmap_leaflet", static_url(LEAFLET_DEFAULTS_JS)),  # zoom bounds, plain attribution
+    ]
+    default_css = [
+        ("leaflet_css", static_url(LEAFLET_CSS)),
+        ("gridmap_header", static_url(HEADER_CSS)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -55,51 +62,18 @@ class Viewer:
     pages: tuple[PageLink, ...] = ()  # the other pages this user may open (maps.nav)
 
 
-def _nav(viewer: Viewer | None) -> str:
-    if viewer is None or not viewer.pages:
-        return ""
-    links = "".join(
-        f'<a href="{escape(p.href)}" data-testid="{escape(p.testid)}"'
-        f' title="{escape(p.label_en)}">{escape(p.label)}</a>'
-        for p in viewer.pages
-    )
-    return f'<nav class="gm-nav" aria-label="页面 Pages">{links}</nav>'
-
-
-def _user_badge(viewer: Viewer | None) -> str:
-    if viewer is None:
-        return ""
-    role_zh = viewer.role.split(" ")[0]
-    return f"""
-      <div class="gm-user" data-testid="user-badge"
-           title="{escape(viewer.role)} · {escape(viewer.scope)}">
-        <div class="gm-user-text">
-          <span class="gm-user-name">{escape(viewer.name)}</span>
-          <span class="gm-user-role">{escape(role_zh)} · {escape(viewer.scope)}</span>
-        </div>
-        <form method="post" action="logout" class="gm-logout">
-          <input type="hidden" name="csrf_token" value="{escape(viewer.csrf_token)}">
-          <button type="submit" data-testid="logout">
-            退出 <span class="gm-en">Log out</span>
-          </button>
-        </form>
-      </div>"""
-
-
 def _title_bar(settings: Settings, viewer: Viewer | None = None) -> str:
     low, high = f"{settings.band_low:g}", f"{settings.band_high:g}"
-    return f"""
-    <header class="gm-bar" role="banner">
-      <div class="gm-brand">
-        <img class="gm-logo" src="{static_url(FAVICON)}" alt="" width="28" height="28">
-        <h1 class="gm-title">Gridmap <span class="gm-title-zh">网格地图</span></h1>
-      </div>
-      <p class="gm-subtitle">社区网格工作量 <span class="gm-en">Grid workload by layer</span></p>
-      <p class="gm-band" title="每个网格的工作量标准 The workload band each grid should fall in">
-        标准 <span class="gm-en">Band</span> <strong>{escape(low)}–{escape(high)}</strong>
-      </p>{_nav(viewer)}{_user_badge(viewer)}
-    </header>
-    """
+    tools = f"""<div class="gm-tools">
+        <p class="gm-band" title="每个网格的工作量标准 The workload band each grid should fall in">
+          标准 <span class="gm-en">Band</span> <strong>{escape(low)}–{escape(high)}</strong></p>
+      </div>"""
+    user = header_user(viewer) if viewer else None
+    return site_header(user, title="社区网格工作量", title_en="Grid workload", tools=tools)
+
+
+def header_user(viewer: Viewer) -> HeaderUser:
+    return HeaderUser(viewer.name, viewer.role, viewer.scope, viewer.csrf_token, viewer.pages)
 
 
 def page_config(settings: Settings) -> dict[str, Any]:

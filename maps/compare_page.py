@@ -14,7 +14,15 @@ from typing import Any
 
 from markupsafe import escape
 
-from maps.assets import FAVICON, LEAFLET_CSS, LEAFLET_JS, static_url
+from maps.assets import (
+    FAVICON,
+    HEADER_CSS,
+    LEAFLET_CSS,
+    LEAFLET_DEFAULTS_JS,
+    LEAFLET_JS,
+    static_url,
+)
+from maps.nav import HeaderUser, PageLink, site_header
 from maps.page_app import DOM_JS, labels_json
 
 COMPARE_JS = "gridmap/compare.js"
@@ -29,6 +37,19 @@ class PageUser:
     scope: str
     scope_code: str
     csrf_token: str
+    role: str = ""
+    pages: tuple[PageLink, ...] = ()
+
+
+def _header(user: PageUser) -> str:
+    header_user = HeaderUser(user.name, user.role, user.scope, user.csrf_token, user.pages)
+    return site_header(
+        header_user,
+        title="方案比选",
+        title_en="Merge scenarios",
+        current="compare",
+        extra_class="cmp-bar",
+    )
 
 
 def compare_page_html(user: PageUser, config: dict[str, Any]) -> str:
@@ -44,18 +65,16 @@ def compare_page_html(user: PageUser, config: dict[str, Any]) -> str:
 <title>{escape(TITLE)}</title>
 <link rel="icon" type="image/svg+xml" href="{static_url(FAVICON)}">
 <link rel="stylesheet" href="{static_url(LEAFLET_CSS)}">
+<link rel="stylesheet" href="{static_url(HEADER_CSS)}">
 <link rel="stylesheet" href="{static_url(COMPARE_CSS)}">
 {labels_json()}
 <script src="{static_url(LEAFLET_JS)}"></script>
+<script src="{static_url(LEAFLET_DEFAULTS_JS)}"></script>
 <script src="{static_url(DOM_JS)}"></script>
 <script src="{static_url(COMPARE_JS)}"></script>
 </head>
 <body>
-<header class="cmp-bar">
-  <a class="cmp-home" href="/" data-testid="back-to-map">← 地图 <span class="en">Map</span></a>
-  <h1>方案比选 <span class="en">Merge scenarios</span></h1>
-  <p class="cmp-user">{escape(user.name)} · {escape(user.scope)}</p>
-</header>
+{_header(user)}
 <main class="cmp-main">
   <section class="cmp-card" id="create">
     <h2>新建方案 <span class="en">New scenario</span></h2>

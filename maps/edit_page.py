@@ -14,8 +14,9 @@ from branca.element import Element, Figure
 from markupsafe import escape
 
 from gis.infra.settings import Settings
-from maps.assets import FAVICON, static_url
-from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer
+from maps.assets import HEADER_CSS, static_url
+from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer, header_user
+from maps.nav import site_header
 from maps.page_app import DOM_JS, PageApp
 
 EDIT_JS = "gridmap/edit.js"
@@ -27,29 +28,21 @@ UNIT_ZOOM = 15
 
 def _header(settings: Settings, viewer: Viewer) -> str:
     low, high = f"{settings.band_low:g}", f"{settings.band_high:g}"
-    return f"""
-    <header class="ge-bar" role="banner">
-      <a class="ge-home" href="./" data-testid="home" title="返回地图 Back to the map">
-        <img src="{static_url(FAVICON)}" alt="" width="24" height="24">
-        <span>Gridmap</span>
-      </a>
-      <h1 class="ge-title">网格编辑 <span class="ge-en">Grid editor</span></h1>
-      <label class="ge-layer">图层 <span class="ge-en">Layer</span>
-        <select data-testid="layer-select"></select>
-      </label>
-      <span class="ge-version" data-testid="version"></span>
-      <span class="ge-band">标准 <span class="ge-en">Band</span>
-        <strong>{escape(low)}–{escape(high)}</strong></span>
-      <span class="ge-spacer"></span>
-      <span class="ge-user" data-testid="user-badge"
-            title="{escape(viewer.role)} · {escape(viewer.scope)}">{escape(viewer.name)}
-        <span class="ge-en">{escape(viewer.scope)}</span></span>
-      <form method="post" action="logout" class="ge-logout">
-        <input type="hidden" name="csrf_token" value="{escape(viewer.csrf_token)}">
-        <button type="submit" data-testid="logout">退出 <span class="ge-en">Log out</span></button>
-      </form>
-    </header>
-    """
+    tools = f"""<div class="gm-tools ge-tools">
+        <label class="ge-layer">图层 <span class="gm-en">Layer</span>
+          <select data-testid="layer-select"></select></label>
+        <span class="ge-version" data-testid="version"></span>
+        <span class="gm-band">标准 <span class="gm-en">Band</span>
+          <strong>{escape(low)}–{escape(high)}</strong></span>
+      </div>"""
+    return site_header(
+        header_user(viewer),
+        title="网格编辑",
+        title_en="Grid editor",
+        current="edit",
+        tools=tools,
+        extra_class="ge-bar",
+    )
 
 
 def page_config(settings: Settings, viewer: Viewer) -> dict[str, Any]:
@@ -102,6 +95,8 @@ def forbidden_page_html(settings: Settings, viewer: Viewer) -> str:
     del settings
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(TITLE)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{static_url(HEADER_CSS)}">
 <link rel="stylesheet" href="{static_url(EDIT_CSS)}"></head>
 <body class="ge-forbidden"><main>
 <h1>无编辑权限 <span class="ge-en">Not allowed to edit</span></h1>

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from branca.element import Element, Figure
-from markupsafe import escape
 
 from gis.infra.settings import Settings
-from maps.assets import FAVICON, static_url
 from maps.city_map import OfflineMap
+from maps.nav import HeaderUser, PageLink, site_header
 from maps.page_app import DOM_JS, PageApp
 
 FIELD_JS = "gridmap/field.js"
+FIELD_REPORT_JS = "gridmap/field_report.js"
 FIELD_CSS = "gridmap/field.css"
 TITLE = "我的网格 My grid · Gridmap"
 
@@ -32,24 +32,21 @@ class FieldViewer:
     csrf_token: str
     grid: str | None  # None: the page asks for a grid code (users without a grid of their own)
     layer: str
+    pages: tuple[PageLink, ...] = ()
 
 
 def _header(viewer: FieldViewer) -> str:
-    return f"""
-    <header class="gf-bar" role="banner">
-      <a class="gf-home" href="./" title="返回地图 Back to the map" data-testid="home">
-        <img src="{static_url(FAVICON)}" alt="Gridmap" width="26" height="26">
-      </a>
-      <div class="gf-title">
-        <h1 data-testid="grid-name">我的网格 <span class="gf-en">My grid</span></h1>
-        <p class="gf-sub" data-testid="grid-sub">{escape(viewer.name)} ·
-          {escape(viewer.role.split(" ")[0])}</p>
-      </div>
-      <form method="post" action="logout" class="gf-logout">
-        <input type="hidden" name="csrf_token" value="{escape(viewer.csrf_token)}">
-        <button type="submit" data-testid="logout">退出</button>
-      </form>
-    </header>"""
+    user = HeaderUser(viewer.name, viewer.role, "", viewer.csrf_token, viewer.pages)
+    return site_header(
+        user,
+        title="我的网格",
+        title_en="My grid",
+        current="field",
+        extra_class="gf-bar",
+        title_testid="grid-name",
+        subtitle=f"{viewer.name} · {viewer.role.split(' ')[0]}",
+        subtitle_testid="grid-sub",
+    )
 
 
 _PANEL = """
@@ -71,6 +68,23 @@ _PANEL = """
                 data-testid="tab-incidents" aria-selected="false">事件 <span>Incidents</span>
           <b data-count="incidents"></b></button>
       </nav>
+      <section class="gf-report" data-testid="report" aria-label="上报事件 Report an incident">
+        <button type="button" class="gf-report-open" data-testid="report-open">上报事件
+          <span>Report an incident</span></button>
+        <form class="gf-report-form" data-testid="report-form" hidden>
+          <p class="gf-report-where" data-testid="report-where"></p>
+          <label>类别 <span class="gf-en">Category</span>
+            <select name="category" required data-testid="report-category"></select></label>
+          <label>情况 <span class="gf-en">What is wrong</span>
+            <textarea name="description" rows="3" maxlength="4000" required
+                      data-testid="report-description"></textarea></label>
+          <div class="gf-report-buttons">
+            <button type="submit" data-testid="report-send">上报 <span>Send</span></button>
+            <button type="button" class="gf-quiet" data-testid="report-cancel">取消</button>
+          </div>
+        </form>
+        <p class="gf-report-msg" role="status" data-testid="report-message"></p>
+      </section>
       <p class="gf-status" role="status" data-testid="status">加载中… Loading…</p>
       <ul class="gf-list" data-list="buildings" data-testid="list-buildings"></ul>
       <ul class="gf-list" data-list="people" data-testid="list-people" hidden></ul>
@@ -114,12 +128,13 @@ def build_field_map(settings: Settings, viewer: FieldViewer) -> OfflineMap:
     fmap.add_child(
         PageApp(
             "GridmapField",
-            js=[DOM_JS, FIELD_JS],
+            js=[DOM_JS, FIELD_REPORT_JS, FIELD_JS],
             css=[FIELD_CSS],
             config={
                 "grid": viewer.grid,
                 "layer": viewer.layer,
                 "hasTiles": bool(settings.tile_url),
+                "csrfToken": viewer.csrf_token,
             },
         )
     )

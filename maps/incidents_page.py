@@ -17,7 +17,8 @@ from markupsafe import escape
 from gis.infra.settings import Settings
 from gis.labels import INCIDENT_STATES
 from maps.assets import FAVICON, static_url
-from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer
+from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer, header_user
+from maps.nav import site_header
 from maps.page_app import DOM_JS, PageApp
 
 TITLE = "事件地图 Incidents · Gridmap"
@@ -30,21 +31,14 @@ HEAT_JS = "vendor/leaflet.heat/leaflet-heat.js"
 
 
 def _bar(viewer: Viewer) -> str:
-    role_zh = viewer.role.split(" ")[0]
-    return f"""
-    <header class="gi-bar" role="banner">
-      <a class="gi-home" href="/" data-testid="back-to-map">
-        <img src="{static_url(FAVICON)}" alt="" width="24" height="24"> 网格地图
-        <span class="gi-en">Map</span></a>
-      <h1 class="gi-title">事件地图 <span class="gi-en">Incidents · 吹哨报到</span></h1>
-      <div class="gi-user" data-testid="user-badge">
-        <span>{escape(viewer.name)} · {escape(role_zh)} · {escape(viewer.scope)}</span>
-        <form method="post" action="/logout">
-          <input type="hidden" name="csrf_token" value="{escape(viewer.csrf_token)}">
-          <button type="submit">退出 <span class="gi-en">Log out</span></button>
-        </form>
-      </div>
-    </header>"""
+    return site_header(
+        header_user(viewer),
+        title="事件地图",
+        title_en="Incidents · 吹哨报到",
+        current="incidents/map",
+        base="../",
+        extra_class="gi-bar",
+    )
 
 
 def _options(pairs: list[tuple[str, str]]) -> str:

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from branca.element import Element, Figure
-from markupsafe import escape
 
-from maps.assets import FAVICON, static_url
 from maps.city_map import OfflineMap
+from maps.nav import HeaderUser, PageLink, site_header
 from maps.page_app import DOM_JS, PageApp
 
 PARTY_JS = "gridmap/party.js"
@@ -31,22 +30,22 @@ class PartyViewer:
     csrf_token: str
     can_assign: bool
     max_buildings: int
+    pages: tuple[PageLink, ...] = ()
 
 
 def _header(viewer: PartyViewer) -> str:
-    return f"""
-    <header class="gp-bar" role="banner">
-      <a class="gp-home" href="./" title="返回地图 Back to the map" data-testid="home">
-        <img src="{static_url(FAVICON)}" alt="Gridmap" width="28" height="28"></a>
-      <h1>党员网格角色 <span class="gp-en">Party members' grid roles</span></h1>
-      <p class="gp-user">{escape(viewer.name)} · {escape(viewer.role.split(" ")[0])}</p>
-      <a class="gp-export" href="party/assignments/export?format=xlsx"
-         data-testid="export">导出 Export XLSX</a>
-      <form method="post" action="logout" class="gp-logout">
-        <input type="hidden" name="csrf_token" value="{escape(viewer.csrf_token)}">
-        <button type="submit" data-testid="logout">退出 Log out</button>
-      </form>
-    </header>"""
+    tools = """<div class="gm-tools"><a class="gp-export"
+         href="party/assignments/export?format=xlsx" data-testid="export">导出
+         <span class="gm-en">Export XLSX</span></a></div>"""
+    user = HeaderUser(viewer.name, viewer.role, "", viewer.csrf_token, viewer.pages)
+    return site_header(
+        user,
+        title="党员网格角色",
+        title_en="Party members' grid roles",
+        current="party",
+        tools=tools,
+        extra_class="gp-bar",
+    )
 
 
 _PANEL = """

@@ -6,11 +6,17 @@ every request stays on this machine (:meth:`Traffic.outside`) and that the conso
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
 
 from tests.conftest import TEST_PASSWORD
 
@@ -26,6 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+DESK = {"width": 1400, "height": 900}
+#: Where journeys keep pictures of what the user saw (look at them when a page changes).
+SHOTS = Path(os.environ.get("GRIDMAP_JOURNEY_SHOTS") or tempfile.gettempdir()) / "gridmap-journeys"
+PHONE = {"width": 375, "height": 812}
 
 
 def is_local(url: str) -> bool:
@@ -66,14 +76,105 @@ class Traffic:
         """The requests that left this machine (there must be none)."""
         return [url for url in self.requests if not is_local(url)]
 
+    def server_errors(self) -> list[str]:
+        return [line for line in self.bad_status if line.startswith("5")]
 
-def log_in(page: Any, live_server: str, username: str = "root", path: str = "/") -> None:
-    """Open ``path``, get sent to the log-in page, fill it in, and land back on ``path``."""
+    def assert_clean(self, *, expected_errors: tuple[str, ...] = ()) -> None:
+        """No 5xx, no console error (but those a test provokes on purpose), nothing outside."""
+        assert self.server_errors() == [], self.server_errors()
+        errors = [e for e in self.errors if not any(x in e for x in expected_errors)]
+        assert errors == [], errors
+        assert self.outside() == [], f"requests left localhost: {self.outside()}"
+
+
+def log_in(
+    page: Any, live_server: str, username: str = "root", path: str = "/", lands: str | None = None
+) -> None:
+    """Open ``path``, get sent to the log-in page, fill it in, and land back on ``path`` (or on
+    ``lands``: asking for the map ``/`` brings a user to their role's home page)."""
     page.goto(live_server + path, wait_until="load")
     page.wait_for_url(re.compile(r"/login\?next="))
     assert "登录" in page.title()
     page.fill("#username", username)
     page.fill("#password", TEST_PASSWORD)
     page.get_by_test_id("login-submit").click()
-    page.wait_for_url(live_server + path)
+    page.wait_for_url(live_server + (lands or path))
     page.wait_for_load_state("load")
+
+
+@contextmanager
+def session(browser: Any, *, phone: bool = False) -> Iterator[tuple[Any, Traffic]]:
+    """A fresh browser context (a desk at 1400×900, or a 375×812 touch phone) in China time,
+    with its page and the record of its traffic."""
+    options: dict[str, Any] = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+    if phone:
+        options |= {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+        options["device_scale_factor"] = 2
+    else:
+        options["viewport"] = DESK
+    context = browser.new_context(**options)
+    page = context.new_page()
+    try:
+        yield page, Traffic.watch(page)
+    finally:
+        context.close()
+
+
+def scroll_width(page: Any) -> int:
+    """How wide the document is: more than the screen means the page scrolls sideways."""
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a picture of the page under :data:`SHOTS`."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), animations="disabled")
+
+
+def api_call(live_server: str, username: str, method: str, path: str, body: Any = None) -> Any:
+    """Call the live server's API as a test user (by bearer token), to set a journey up."""
+    login = Request(
+        live_server + "/auth/login",
+        data=json.dumps({"username": username, "password": TEST_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urlopen(login, timeout=30) as response:
+        token = json.load(response)["token"]
+    request = Request(
+        live_server + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urlopen(request, timeout=60) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+def editor_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
+    """Page coordinates of a point on the editor's map."""
+    x, y = page.evaluate(
+        """([lon, lat]) => {
+             const p = gridedit.map.latLngToContainerPoint([lat, lon]);
+             const box = gridedit.map.getContainer().getBoundingClientRect();
+             return [box.left + p.x, box.top + p.y];
+           }""",
+        [lon, lat],
+    )
+    return x, y
+
+
+def editor_drag(page: Any, points: list[tuple[float, float]], *, shift: bool = False) -> None:
+    """Press, drag through the points (lon, lat) on the editor's map, release — holding Shift
+    if asked (Shift-brush and Shift-lasso remove units)."""
+    if shift:
+        page.keyboard.down("Shift")
+    x, y = editor_point(page, *points[0])
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for lon, lat in points[1:]:
+        x, y = editor_point(page, lon, lat)
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+    if shift:
+        page.keyboard.up("Shift")

@@ -16,9 +16,11 @@ three buildings, and OTHER in community B, 0.0005° east of the east edge (~49 m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, unit_code
 
@@ -187,3 +189,29 @@ def add_incidents(conn: Connection, prefix: str = "TI") -> None:
             ),
             {"code": code, "state": state, "lon": lon, "lat": lat},
         )
+
+
+@contextmanager
+def committed_story(engine: Engine, prefix: str, incidents: str | None = None) -> Iterator[dict]:
+    """The coverage story (and, with ``incidents``, its incidents) committed for a live server,
+    removed afterwards; yields the members by name."""
+    with engine.begin() as conn:
+        people = seed_coverage(conn, prefix)
+        if incidents:
+            add_incidents(conn, incidents)
+    try:
+        yield dict(people)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM party_member WHERE code LIKE :p"), {"p": prefix + "%"})
+            if incidents:
+                conn.execute(
+                    text("DELETE FROM incident WHERE code LIKE :p"), {"p": incidents + "%"}
+                )
+            conn.execute(
+                text(
+                    "DELETE FROM party_organisation o WHERE code = ANY(:c) AND NOT EXISTS "
+                    "(SELECT 1 FROM party_member m WHERE m.organisation_id = o.id)"
+                ),
+                {"c": [ORG_A, ORG_AGENCY]},
+            )

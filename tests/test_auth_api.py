@@ -213,7 +213,8 @@ def test_the_log_in_form(anon, conn) -> None:
         data={"username": "t-worker", "password": TEST_PASSWORD, "next": "//evil.example/"},
         follow_redirects=False,
     )
-    assert ok.status_code == 303 and ok.headers["location"] == "/"  # no open redirect
+    # No open redirect: the field worker lands on their own grid instead.
+    assert ok.status_code == 303 and ok.headers["location"] == "/field"
     assert SESSION_COOKIE in ok.headers["set-cookie"]
     page = anon.get("/")
     assert page.status_code == 200 and "测试 t-worker" in page.text

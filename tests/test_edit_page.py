@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from gis.infra.settings import Settings
-from tests.browser import Traffic, log_in
+from tests.browser import Traffic, editor_drag, editor_point, log_in
 from tests.scratch_layer import scratch_layer as make_scratch_layer
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, STEP, X0, Y0, unit_code
 
@@ -47,30 +47,6 @@ def _zoom_to_tiny_city(page: Any) -> None:
         "() => gridedit.unitCount() === 9 && gridedit.state === 'ready' && !gridedit.busy()",
         timeout=30_000,
     )
-
-
-def _screen(page: Any, lon: float, lat: float) -> tuple[float, float]:
-    """Page coordinates of a point on the map."""
-    x, y = page.evaluate(
-        """([lon, lat]) => {
-             const p = gridedit.map.latLngToContainerPoint([lat, lon]);
-             const box = gridedit.map.getContainer().getBoundingClientRect();
-             return [box.left + p.x, box.top + p.y];
-           }""",
-        [lon, lat],
-    )
-    return x, y
-
-
-def _draw(page: Any, points: list[tuple[float, float]]) -> None:
-    """Press, drag through the points (lon, lat), release: a freehand stroke on the map."""
-    x, y = _screen(page, *points[0])
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for lon, lat in points[1:]:
-        x, y = _screen(page, lon, lat)
-        page.mouse.move(x, y, steps=6)
-    page.mouse.up()
 
 
 def _workload(page: Any, code: str) -> str:
@@ -104,7 +80,7 @@ def test_lasso_preview_apply_undo_and_revert(
         # Lasso around block U1 (bottom left), taking a little of U2 and U4 but not half.
         page.get_by_test_id("tool-lasso").click()
         pad = 0.15 * STEP
-        _draw(
+        editor_drag(
             page,
             [
                 (X0 - pad, Y0 - pad),
@@ -197,7 +173,7 @@ def test_brush_split_and_lock(
         # Brush across U1 and U2 (all of G1) and give them to G2: G1 is emptied and removed.
         page.get_by_test_id("tool-brush").click()
         middle = Y0 + 0.5 * STEP
-        _draw(page, [(X0 + 0.3 * STEP, middle), (X0 + 1.7 * STEP, middle)])
+        editor_drag(page, [(X0 + 0.3 * STEP, middle), (X0 + 1.7 * STEP, middle)])
         page.wait_for_function("() => gridedit.selection().length === 2")
         assert page.evaluate("() => gridedit.selection()") == [unit_code(1), unit_code(2)]
         page.get_by_test_id("target").select_option(G2)
@@ -211,8 +187,8 @@ def test_brush_split_and_lock(
         page.get_by_test_id(f"grid-row-{G2}").click()
         page.get_by_test_id("split-start").click()
         x = X0 + STEP
-        a = _screen(page, x, Y0 - 0.2 * STEP)
-        b = _screen(page, x, Y0 + 3.2 * STEP)
+        a = editor_point(page, x, Y0 - 0.2 * STEP)
+        b = editor_point(page, x, Y0 + 3.2 * STEP)
         page.mouse.click(*a)
         page.mouse.dblclick(*b)
         page.wait_for_function("() => gridedit.preview && !gridedit.busy()")
@@ -229,7 +205,7 @@ def test_brush_split_and_lock(
             "(code) => gridedit.grid(code) && gridedit.grid(code).locked && !gridedit.busy()",
             arg=new,
         )
-        assert "🔒" in page.get_by_test_id(f"grid-row-{new}").inner_text()
+        assert "锁" in page.get_by_test_id(f"grid-row-{new}").inner_text()
     finally:
         context.close()
     with engine.connect() as conn:

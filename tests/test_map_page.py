@@ -268,7 +268,8 @@ def test_field_worker_sees_only_their_grid_then_logs_out(browser: Any, live_serv
         page.get_by_test_id("login-submit").click()
         assert "用户名或密码错误" in page.get_by_test_id("login-error").inner_text()
 
-        log_in(page, live_server, "t-worker")
+        log_in(page, live_server, "t-worker", "/", lands="/field")  # their home: own grid
+        page.goto(live_server + "/")
         _wait_for_layer(page, "unified")
         assert page.evaluate("() => gridmap.featureCount()") == 1
         assert "网格员" in page.get_by_test_id("user-badge").inner_text()
@@ -293,7 +294,7 @@ def test_page_shows_who_is_logged_in(settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("username", "links"),
     [
-        ("root", ["nav-edit", "nav-compare", "nav-incidents", "nav-party"]),
+        ("root", ["nav-edit", "nav-compare", "nav-incidents", "nav-party", "nav-admin"]),
         ("t-planner", ["nav-edit", "nav-incidents"]),
         ("t-county", ["nav-compare", "nav-incidents"]),
         ("t-worker", ["nav-incidents", "nav-field"]),

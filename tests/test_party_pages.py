@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.browser import Traffic, log_in
-from tests.party_city import ORG_A, ORG_AGENCY, add_incidents, building, seed_coverage
+from tests.party_city import building, committed_story
 
 PHONE = {"width": 375, "height": 740}
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -33,22 +33,8 @@ PREFIX, INCIDENTS = "TB", "TJ"
 
 @pytest.fixture(scope="module")
 def party_data(engine: Engine, users: dict[str, str]) -> Iterator[dict[str, Any]]:
-    with engine.begin() as conn:
-        people = seed_coverage(conn, PREFIX)
-        add_incidents(conn, INCIDENTS)
-    try:
+    with committed_story(engine, PREFIX, INCIDENTS) as people:
         yield people
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM party_member WHERE code LIKE :p"), {"p": PREFIX + "%"})
-            conn.execute(text("DELETE FROM incident WHERE code LIKE :p"), {"p": INCIDENTS + "%"})
-            conn.execute(
-                text(
-                    "DELETE FROM party_organisation o WHERE code = ANY(:c) AND NOT EXISTS "
-                    "(SELECT 1 FROM party_member m WHERE m.organisation_id = o.id)"
-                ),
-                {"c": [ORG_A, ORG_AGENCY]},
-            )
 
 
 @pytest.mark.browser

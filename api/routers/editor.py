@@ -23,10 +23,12 @@ from api.schemas import PlainText
 from api.security import csrf_token
 from gis import editing
 from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
+from gis.editing.neighbours import grid_neighbours
 from gis.errors import Invalid
 from gis.geojson import BBox
 from maps.city_map import Viewer
 from maps.edit_page import edit_page_html, forbidden_page_html
+from maps.nav import page_links
 
 router = APIRouter(tags=["editor"])
 Editor = Annotated[User, Depends(require_permission(Permission.EDIT_LAYERS))]
@@ -176,6 +178,26 @@ def merge(
     return _answer(
         editing.merge_grids(conn, user, layer, code, body.other, _options(body), settings)
     )
+
+
+class NeighbourOut(BaseModel):
+    code: str
+    name: str
+    workload: float
+    locked: bool
+    shared_m: float = Field(description="length of the shared boundary, metres")
+    editable: bool = Field(description="wholly inside my scope: a merge may take it")
+
+
+@router.get(
+    "/layers/{layer}/grids/{code}/neighbours",
+    summary="The grids a grid may be merged with (same community, shared boundary)",
+)
+def neighbours(conn: ConnDep, user: Editor, layer: LayerCode, code: GridCode) -> list[NeighbourOut]:
+    return [
+        NeighbourOut.model_validate(n, from_attributes=True)
+        for n in grid_neighbours(conn, user, layer, code)
+    ]
 
 
 @router.post("/layers/{layer}/grids/{code}/lock", summary="Lock a grid")
@@ -348,6 +370,7 @@ def edit_page(
         role=ROLE_LABELS[user.role],
         scope=describe_scope(conn, user.scope),
         csrf_token=csrf_token(policy.secret, auth.token),
+        pages=page_links(user),
     )
     if not user.can(Permission.EDIT_LAYERS):
         return page_response(forbidden_page_html(settings, viewer), settings, status=403)

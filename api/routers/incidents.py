@@ -32,6 +32,7 @@ from gis.incidents.reporting import INPUT_CRS, REPORTER_KINDS, create_incident
 from gis.incidents.workflow import ACTIONS, transition
 from maps.city_map import Viewer
 from maps.incidents_page import incidents_page_html
+from maps.nav import page_links
 
 router = APIRouter(tags=["incidents"])
 Viewing = Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]
@@ -220,6 +221,7 @@ def incident_map_page(
         role=ROLE_LABELS[user.role],
         scope=describe_scope(conn, user.scope),
         csrf_token=csrf_token(policy.secret, auth.token),
+        pages=page_links(user),
     )
     abilities = {
         "report": user.can(Permission.REPORT_INCIDENTS) or user.can(Permission.DISPATCH_INCIDENTS),

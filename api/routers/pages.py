@@ -22,11 +22,18 @@ from api.auth import (
 )
 from api.deps import ConnDep, SettingsDep
 from api.security import add_nonce, csrf_token, new_nonce, page_csp
-from gis.accounts import DEMO_PASSWORD, ROLE_LABELS, demo_logins, describe_scope, logout
+from gis.accounts import (
+    DEMO_PASSWORD,
+    ROLE_LABELS,
+    User,
+    demo_logins,
+    describe_scope,
+    logout,
+)
 from gis.infra.settings import Settings
 from maps.city_map import Viewer, city_map_html
 from maps.login_page import DemoLogin, login_page_html
-from maps.nav import page_links
+from maps.nav import home_path, page_links
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -46,7 +53,8 @@ def page_response(html: str, settings: Settings, status: int = 200) -> HTMLRespo
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after log-in: a path of this site only (no open redirect)."""
+    """Where to go after log-in: a path of this site only (no open redirect); ``/`` also for
+    "nowhere in particular" (see :func:`landing`)."""
     if (
         not target
         or not target.startswith("/")
@@ -56,6 +64,12 @@ def safe_next(target: str | None) -> str:
     ):
         return "/"
     return target
+
+
+def landing(target: str, user: User) -> str:
+    """After log-in: the page asked for, or — when nothing but the map was asked for — the
+    role's home (a field worker's own grid on the phone, a planner's editor…)."""
+    return home_path(user) if target == "/" else target
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -99,7 +113,7 @@ def login_page(
 ) -> Response:
     """The log-in form (a logged-in user goes straight on)."""
     if auth is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+        return RedirectResponse(landing(safe_next(next), auth.user), status_code=303)
     return _login_page(settings, conn, next_url=safe_next(next))
 
 
@@ -132,7 +146,7 @@ def login_form(
         return _login_page(
             settings, conn, status=401, next_url=target, username=username, error=error
         )
-    answer = RedirectResponse(target, status_code=303)
+    answer = RedirectResponse(landing(target, attempt.session.user), status_code=303)
     set_session_cookie(answer, request, attempt.session, now)
     return answer
 

@@ -24,6 +24,7 @@ from gis.infra.settings import Settings
 from gis.party.field import reachable_grid
 from gis.scope import DEFAULT_GRID_LAYER
 from maps.field_page import FieldViewer, field_page_html
+from maps.nav import page_links
 from maps.party_page import PartyViewer, party_page_html
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -74,6 +75,7 @@ def field_page(
         csrf_token=csrf_token(policy.secret, auth.token),
         grid=grid,
         layer=layer,
+        pages=page_links(user),
     )
     return page_response(field_page_html(settings, viewer), settings)
 
@@ -100,5 +102,6 @@ def party_page(
         csrf_token=csrf_token(policy.secret, auth.token),
         can_assign=user.can(Permission.MANAGE_ASSIGNMENTS),
         max_buildings=settings.party_max_buildings,
+        pages=page_links(user),
     )
     return page_response(party_page_html(viewer), settings)

@@ -12,9 +12,10 @@ from api.auth import OptionalAuth, PolicyDep
 from api.deps import ConnDep, SettingsDep
 from api.routers.pages import page_response
 from api.security import csrf_token
-from gis.accounts import Permission, describe_scope
+from gis.accounts import ROLE_LABELS, Permission, describe_scope
 from gis.scenarios.report import report_data
 from maps.compare_page import PageUser, compare_page_html
+from maps.nav import page_links
 from maps.scenario_report import report_html
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -43,6 +44,8 @@ def compare_page(
             scope=describe_scope(conn, user.scope),
             scope_code=user.scope.code,
             csrf_token=csrf_token(policy.secret, auth.token),
+            role=ROLE_LABELS[user.role],
+            pages=page_links(user),
         ),
         {"band": [settings.band_low, settings.band_high], "selected": selected},
     )

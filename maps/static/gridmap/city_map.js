@@ -179,6 +179,7 @@
         input.checked = layer.code === current;
         input.setAttribute('data-testid', 'layer-' + layer.code);
         var text = el('span', 'gm-option-text', null, label);
+        label.title = layer.name;
         el('span', 'gm-zh', layer.name, text);
         el('span', 'gm-en', englishName(layer), text);
         el('span', 'gm-count', fmt(layer.grid_count), label);
@@ -327,7 +328,6 @@
     var legend = new Legend(band).addTo(map);
     L.control.scale({position: 'bottomright', imperial: false}).addTo(map);
     // Leaflet's default prefix links to its website; this page works without a way out.
-    map.attributionControl.setPrefix('Leaflet');
 
     var districts = L.geoJSON(null, {
       pane: 'gmDistricts',

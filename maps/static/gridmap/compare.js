@@ -98,11 +98,18 @@
       var box = el('input', {type: 'checkbox', value: String(s.id), 'data-testid': 'pick-' + s.id});
       if (!s.layer) { box.disabled = true; }
       if (config.selected.indexOf(String(s.id)) >= 0) { box.checked = true; }
-      var bar = el('progress', {
-        max: String(Math.max(job.progress.total, 1)), value: String(job.progress.done),
-        'data-testid': 'progress-' + s.id
+      // Until the job has counted its communities there is nothing to count: say 准备中, and
+      // let the bar run without a value (never "running 0/0").
+      var counted = job.progress.total > 0;
+      var bar = el('progress', {max: String(Math.max(job.progress.total, 1)), 'data-testid': 'progress-' + s.id});
+      if (counted || !(s.state === 'queued' || s.state === 'running')) {
+        bar.value = job.progress.done;
+      }
+      var label = el('span', {
+        text: counted ? job.progress.done + '/' + job.progress.total
+          : (s.state === 'queued' || s.state === 'running' ? '准备中… Preparing…' : ''),
+        'data-testid': 'progress-label-' + s.id
       });
-      var label = el('span', {text: job.progress.done + '/' + job.progress.total});
       var name = el('a', {href: '#detail', text: s.name});
       name.addEventListener('click', function () { showDetail(s.id); });
       var actions = el('td');

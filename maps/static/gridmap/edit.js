@@ -132,7 +132,9 @@
     map.createPane('geDraw').style.zIndex = 450;
     map.getPane('geDraw').style.pointerEvents = 'none';
     L.control.scale({position: 'bottomright', imperial: false}).addTo(map);
-    map.attributionControl.setPrefix('Leaflet');
+    // Shift-drag is how brush and lasso remove units: Leaflet's Shift-drag box zoom must not
+    // also run (it zoomed to Infinity on a lasso and jumped the view on a brush).
+    map.boxZoom.disable();
 
     /* -------------------------------------------------------------- network */
 
@@ -173,10 +175,10 @@
     var layerSelect = header.querySelector('select[data-testid="layer-select"]');
     var versionBadge = header.querySelector('[data-testid="version"]');
     var areaLabel = el('label', 'ge-layer', '范围 ', null);
-    el('span', 'ge-en', 'Area', areaLabel);
+    el('span', 'gm-en', 'Area', areaLabel);
     var areaSelect = el('select', null, null, areaLabel);
     areaSelect.setAttribute('data-testid', 'area-select');
-    header.insertBefore(areaLabel, versionBadge);
+    versionBadge.parentNode.insertBefore(areaLabel, versionBadge);
 
     var toolbar = L.Control.extend({
       options: {position: 'topleft'},
@@ -214,6 +216,31 @@
       }
     });
     new legendControl().addTo(map);
+
+    // Below config.unitZoom only grids are drawn: say so, and offer the zoom that edits.
+    var hintControl = L.Control.extend({
+      options: {position: 'topright'},
+      onAdd: function () {
+        var box = el('div', 'ge-zoom-hint');
+        box.setAttribute('data-testid', 'zoom-hint');
+        box.setAttribute('role', 'status');
+        el('span', null, '放大到第 ' + config.unitZoom + ' 级后可选择基础单元', box);
+        el('span', 'ge-en', 'Units are selectable from zoom ' + config.unitZoom, box);
+        var go = button(box, '放大', 'Zoom in', 'zoom-to-edit', function () {
+          map.setZoom(config.unitZoom);
+        });
+        go.classList.add('ge-primary');
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      }
+    });
+    var hint = new hintControl().addTo(map);
+    function showHint() {
+      var off = map.getZoom() < config.unitZoom;
+      hint.getContainer().style.display = off ? '' : 'none';
+      api.hintShown = off;
+    }
+    map.on('zoomend', showHint);
 
     var side = el('aside', 'ge-side', null, document.body);
     side.setAttribute('data-testid', 'side-panel');
@@ -340,13 +367,15 @@
           if (node) node.setAttribute('data-unit', p.code);
         });
         layer.bindTooltip(function () {
-          return p.code + ' · ' + fmt(p.households) + ' 户 · ' + p.grid + (p.locked ? ' 🔒' : '');
+          return p.code + ' · ' + fmt(p.households) + ' 户 · ' + p.grid + (p.locked ? ' · 已锁定 locked' : '');
         }, {sticky: true, className: 'ge-tooltip'});
         layer.on('click', function (event) {
           if (tool !== 'click') return;
           L.DomEvent.stop(event);
           toggleUnit(p.code);
           selectionChanged();
+          // Units cover their grid at editing zoom: a click on one also opens its grid's card.
+          if (p.grid !== selectedGrid && gridProps[p.grid]) chooseGrid(p.grid);
         });
         layer.on('mousedown', function (event) {
           if (tool !== 'brush') return;
@@ -579,7 +608,7 @@
 
     /** How a grid is named in a menu: its number first (the code's last 3 digits). */
     function gridLabel(p) {
-      return p.code.slice(-3) + ' ' + p.name + ' · ' + fmt(p.workload) + (p.locked ? ' 🔒' : '');
+      return p.code.slice(-3) + ' ' + p.name + ' · ' + fmt(p.workload) + (p.locked ? ' · 锁定' : '');
     }
 
     function proposeMove(target) {
@@ -761,7 +790,7 @@
       var title = el('h2', 'ge-h2', null, gridBox);
       el('span', null, p.name + ' ', title);
       el('span', 'ge-muted', p.code, title);
-      if (p.locked) el('span', 'ge-tag', '🔒 已锁定 locked', title);
+      if (p.locked) el('span', 'ge-tag ge-lock', '已锁定 locked', title);
       var facts = el('p', 'ge-facts', null, gridBox);
       facts.textContent = (p.community_name || '') + ' · 工作量 ' + fmt(p.workload) + ' · ' +
         p.unit_count + ' 单元 units · ' + fmt(p.households) + ' 户' + (p.pieces > 1 ? ' · ✗ ' + p.pieces + ' 块 pieces' : '');
@@ -783,12 +812,9 @@
       el('span', 'ge-label', '合并相邻网格 Merge a neighbour in', mergeLabel);
       var mergeSelect = el('select', null, null, mergeLabel);
       mergeSelect.setAttribute('data-testid', 'merge-target');
-      el('option', null, '选择… Choose…', mergeSelect).value = '';
-      Object.keys(gridProps).sort().forEach(function (code) {
-        var q = gridProps[code];
-        if (code === p.code || q.community_code !== p.community_code || !q.editable || q.locked) return;
-        el('option', null, gridLabel(q), mergeSelect).value = code;
-      });
+      el('option', null, '相邻网格加载中… Loading neighbours…', mergeSelect).value = '';
+      mergeSelect.disabled = true;
+      loadNeighbours(p.code, mergeSelect);
       button(merge, '预览合并', 'Preview merge', 'merge', function () {
         if (!mergeSelect.value) return;
         propose({
@@ -823,6 +849,22 @@
       });
     }
 
+    /** Only grids that share a boundary in the same community may be merged: ask the server. */
+    function loadNeighbours(code, select) {
+      var seq = (loadNeighbours.seq = (loadNeighbours.seq || 0) + 1);
+      return request('GET', layerPath('/grids/' + encodeURIComponent(code) + '/neighbours')).then(function (list) {
+        if (seq !== loadNeighbours.seq) return;
+        select.textContent = '';
+        var usable = list.filter(function (q) { return q.editable && !q.locked; });
+        el('option', null, usable.length ? '选择相邻网格… Choose a neighbour…' : '没有可合并的相邻网格 No neighbour to merge', select).value = '';
+        usable.forEach(function (q) {
+          el('option', null, gridLabel(q), select).value = q.code;
+        });
+        select.disabled = !usable.length;
+        api.neighbours = usable.map(function (q) { return q.code; });
+      }, showError);
+    }
+
     function renderList() {
       listBox.textContent = '';
       var codes = Object.keys(gridProps).sort();
@@ -840,7 +882,7 @@
         var name = el('td', null, null, tr);
         el('strong', null, code.slice(-3), name);
         el('span', 'ge-muted', ' ' + p.name, name);
-        if (p.locked) el('span', null, ' 🔒', name);
+        if (p.locked) el('span', 'ge-lock', '锁', name);
         var work = el('td', 'ge-num', null, tr);
         var chip = el('span', 'ge-chip', fmt(p.workload), work);
         chip.setAttribute('data-testid', 'workload-' + code);
@@ -872,7 +914,8 @@
           var node = this.getElement();
           if (!node) return;
           node.textContent = '';
-          el('b', null, p.code.slice(-3) + (p.locked ? ' 🔒' : ''), node);
+          el('b', null, p.code.slice(-3), node);
+          if (p.locked) el('span', 'ge-lock', '锁', node);
           el('span', null, fmt(p.workload), node);
         }));
       });
@@ -1054,12 +1097,17 @@
       var cgroup = el('optgroup', null, null, areaSelect);
       cgroup.label = '社区 Communities';
       communities.sort(function (a, b) { return a.properties.code < b.properties.code ? -1 : 1; });
+      var settled = L.latLngBounds([]);
       communities.forEach(function (f) {
         var o = el('option', null, f.properties.name + ' ' + f.properties.code, cgroup);
         o.value = f.properties.code;
         o.bounds = L.geoJSON(f).getBounds();
+        settled.extend(o.bounds);
       });
-      if (all.isValid()) map.fitBounds(all, {padding: [20, 20], animate: false});
+      // Open on where the grids are (the communities), not the districts' empty countryside.
+      var area = settled.isValid() ? settled : all;
+      if (area.isValid()) map.fitBounds(area, {padding: [20, 20], animate: false});
+      showHint();
     });
     var layersLoaded = request('GET', 'layers').then(function (layers) {
       var editable = layers.filter(function (l) { return l.kind === 'unified' || l.kind === 'scenario'; });

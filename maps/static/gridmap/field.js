@@ -222,11 +222,16 @@
       counts.incidents.textContent = fmt(total);
     }
 
+    var drawn = L.layerGroup().addTo(map);  // cleared when the grid is loaded again
+    var fitted = false;
+
     function draw(data) {
+      drawn.clearLayers();
+      buildingLayers = {};
       var outline = L.geoJSON(data.grid, {
         style: {color: '#1f5a99', weight: 3, fill: true, fillOpacity: 0.04},
         interactive: false
-      }).addTo(map);
+      }).addTo(drawn);
       L.geoJSON(data.buildings, {
         style: function (f) {
           var color = f.properties.leader ? COVERED : UNCOVERED;
@@ -237,7 +242,7 @@
           layer.bindTooltip(f.properties.name + ' · ' + fmt(f.properties.households) + ' 户');
           layer.on('click', function () { select(f.properties.code, true); });
         }
-      }).addTo(map);
+      }).addTo(drawn);
       L.geoJSON(data.incidents, {
         pointToLayer: function (f, latlng) {
           return L.circleMarker(latlng, {radius: 6, color: '#fff', weight: 2,
@@ -247,9 +252,11 @@
           layer.bindTooltip(f.properties.category + ' · ' +
             label('incident_states', f.properties.state, true));
         }
-      }).addTo(map);
+      }).addTo(drawn);
       var bounds = outline.getBounds();
-      if (bounds.isValid()) map.fitBounds(bounds, {padding: [12, 12]});
+      api.bounds = bounds;
+      if (bounds.isValid() && !fitted) map.fitBounds(bounds, {padding: [12, 12]});
+      fitted = true;
     }
 
     function search(text) {
@@ -277,7 +284,10 @@
     searchBox.addEventListener('input', function () { search(searchBox.value); });
 
     var url = 'party/field' + query({grid: config.grid, layer: config.layer});
-    api.ready = fetchJson(url).then(function (data) {
+    function load() {
+      return fetchJson(url).then(show);
+    }
+    function show(data) {
       api.data = data;
       renderStats(data);
       renderBuildings(data.buildings.features);
@@ -287,13 +297,25 @@
       setStatus('');
       api.state = 'ready';
       return data;
-    }, function (error) {
+    }
+    /** Load the grid again (after a report): lists and map, the view stays where it is. */
+    api.reload = function () {
+      api.state = 'loading';
+      return load().then(function (data) { api.state = 'ready'; return data; });
+    };
+    api.selectedCentre = function () {
+      var shape = selected && buildingLayers[selected];
+      return shape ? shape.getBounds().getCenter() : null;
+    };
+    api.showTab = showTab;
+    api.ready = load().then(null, function (error) {
       api.state = 'error';
       setStatus((error.status === 403 ? '无权查看此网格 Not your grid: ' : '加载失败 Failed: ') +
         error.message, true);
       throw error;
     });
     api.ready.catch(function () { /* shown in the status line */ });
+    if (window.GridmapFieldReport) window.GridmapFieldReport.attach(map, config, api);
     return api;
   }
 

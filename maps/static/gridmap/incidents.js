@@ -116,28 +116,44 @@
     function drawPoints() {
       return loadPoints().then(function (rows) {
         clear();
-        var group = L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50,
-          disableClusteringAtZoom: 17});
-        var markers = rows.map(function (p) {
-          var m = L.circleMarker([p[1], p[0]], {
-            radius: 6, weight: p[5] ? 3 : 1, color: p[5] ? '#000' : '#fff',
-            fillColor: STATE_COLORS[p[3]] || '#555', fillOpacity: 0.9
-          });
-          m.bindTooltip(p[2] + ' · ' + p[4] + ' · ' + stateLabel(p[3]));
-          m.on('click', function () { show(p[2]); });
-          return m;
-        });
-        group.addLayers(markers);
-        overlay = group.addTo(map);
         api.counts.points = rows.length;
+        // The view first (no animation), then the clusters for that view: counts are final
+        // when the promise resolves, not one re-clustering early (issue 14.12).
         if (!fitted && rows.length) {
           fitted = true;
-          map.fitBounds(L.latLngBounds(rows.map(function (p) { return [p[1], p[0]]; })).pad(0.05));
+          map.fitBounds(L.latLngBounds(rows.map(function (p) { return [p[1], p[0]]; })).pad(0.05),
+            {animate: false});
         }
-        api.counts.clusters = countClusters(group);
         setLegend(Object.keys(STATE_COLORS).map(function (s) {
           return [STATE_COLORS[s], stateLabel(s)];
         }).concat([['#000', '黑圈：超期 Black ring: overdue']]));
+        return new Promise(function (resolve) {
+          var group = L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 50,
+            disableClusteringAtZoom: 17, chunkProgress: function (done, total) {
+              // markercluster puts the clusters on the map right after its last progress call.
+              if (total === markers.length && done >= total) Promise.resolve().then(settle);
+            }});
+          function settle() {
+            api.counts.clusters = countClusters(group);
+            map.getContainer().setAttribute('data-clusters', String(api.counts.clusters));
+            resolve();
+          }
+          // After the user zooms, markercluster re-clusters: keep the count true.
+          group.on('animationend', function () { api.counts.clusters = countClusters(group); });
+          var markers = rows.map(function (p) {
+            var m = L.circleMarker([p[1], p[0]], {
+              radius: 6, weight: p[5] ? 3 : 1, color: p[5] ? '#000' : '#fff',
+              fillColor: STATE_COLORS[p[3]] || '#555', fillOpacity: 0.9
+            });
+            m.bindTooltip(p[2] + ' · ' + p[4] + ' · ' + stateLabel(p[3]));
+            m.on('click', function () { show(p[2]); });
+            return m;
+          });
+          // Off the map the markers only queue; adding the group clusters them for this view.
+          group.addLayers(markers);
+          overlay = group.addTo(map);
+          if (!markers.length) settle();
+        });
       });
     }
 
