@@ -16,7 +16,6 @@ from markupsafe import escape
 
 from gis.infra.settings import Settings
 from gis.labels import INCIDENT_STATES
-from maps.assets import FAVICON, static_url
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer, header_user
 from maps.nav import site_header
 from maps.page_app import DOM_JS, PageApp
