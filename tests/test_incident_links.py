@@ -1,5 +1,5 @@
 """An incident's grid is the unified grid that holds its base unit — after every edit, undo,
-redo, revert and adoption, in the same transaction (migration leaders_0008).
+redo, revert and adoption, in the same transaction (migration 0008).
 
 The tiny city (tests/tiny_city.py) gets incidents in every block: block n holds n of them, at
 points inside the block (never on a boundary), so a spatial recount per grid is exact. The

@@ -343,7 +343,7 @@ class GridEditMove(Base):
 
 class GridEditAssignment(Base):
     """What an edit did to a party assignment of a grid it touched, in order (migration
-    leaders_0008): ``moved`` to the grid that took the units over, ``archived`` (a merge's other
+    0008): ``moved`` to the grid that took the units over, ``archived`` (a merge's other
     leader, or the grid went), ``restored`` from the archive by an undo or a revert."""
 
     __tablename__ = "grid_edit_assignment"

@@ -1,6 +1,6 @@
 """Leaders and incidents survive merges, reverts and adoptions.
 
-Revision ID: leaders_0008
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "leaders_0008"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -5,8 +5,8 @@ the throttle's window, so that every server process counts the same failures (be
 process counted on its own, in memory). ``app_user.must_change_password`` is set when an
 administrator resets someone's password: that user must choose their own at the next log-in.
 
-Revision ID: server0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "server0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
