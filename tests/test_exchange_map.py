@@ -18,7 +18,8 @@ def test_the_qa_overlay_draws_the_check_of_the_shown_layer(browser: Any, live_se
     page = context.new_page()
     traffic = Traffic.watch(page)
     try:
-        log_in(page, live_server, "t-planner")  # the tiny district: 3 unified, 2 综治 grids
+        log_in(page, live_server, "t-planner", "/", lands="/edit")  # a planner's home
+        page.goto(live_server + "/")  # the map: the tiny district, 3 unified, 2 综治 grids
         page.wait_for_function("() => window.gridmap && gridmap.state === 'ready'")
         toggle = page.get_by_test_id("overlay-qa")
         assert not toggle.is_checked()

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from gis.infra.settings import Settings
-from tests.browser import api_call, editor_drag, log_in, session, shot
+from tests.browser import api_call, editor_drag, log_in, retire_incidents, session, shot
 from tests.party_city import building, committed_story
 from tests.scratch_layer import scratch_layer as make_scratch_layer
 from tests.tiny_city import COMMUNITY_A, DISTRICT, STEP, X0, Y0, unit_code
@@ -257,8 +257,7 @@ def dispatched(live_server: str, engine: Engine) -> Iterator[str]:
     try:
         yield code
     finally:
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM incident WHERE code = :c"), {"c": code})
+        retire_incidents(engine, [code])
 
 
 @pytest.mark.browser

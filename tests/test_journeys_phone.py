@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from tests.browser import PHONE, log_in, scroll_width, session, shot
+from tests.browser import PHONE, log_in, retire_incidents, scroll_width, session, shot
 from tests.party_city import committed_story
 
 PREFIX, INCIDENTS = "JP", "JQ"
@@ -27,8 +27,7 @@ def party_data(engine: Engine, users: dict[str, str]) -> Iterator[dict[str, Any]
         try:
             yield people | {"reported": reported}
         finally:
-            with engine.begin() as conn:
-                conn.execute(text("DELETE FROM incident WHERE code = ANY(:c)"), {"c": reported})
+            retire_incidents(engine, reported)
 
 
 def open_menu(page: Any) -> None:
