@@ -105,7 +105,11 @@ KINDS: list[tuple[str, Change, dict[str, Any]]] = [
         _deactivate,
         {"actor": "root", "before": {"active": True}, "after": {"active": False}},
     ),
-    ("user.password_reset", _reset, {"actor": "root", "entity_id": "t-worker", "after": None}),
+    (
+        "user.password_reset",
+        _reset,
+        {"actor": "root", "entity_id": "t-worker", "after": {"must_change_password": True}},
+    ),
     ("user.password_change", _change_own, {"actor": "t-party", "entity_id": "t-party"}),
     (
         "layer.rename",
