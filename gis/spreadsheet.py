@@ -68,6 +68,11 @@ def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _plain(value: Any) -> Any:
     """A value as a spreadsheet cell takes it: no NaN, no numpy scalars, no zoned datetimes."""
+    kind = type(value)
+    if kind is str:
+        return defused(value)
+    if kind is int or kind is bool:
+        return value
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
@@ -154,25 +159,29 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
                 sheet.freeze_panes = "A2"
             cells = []
             for name in spec.header:
-                cell = _cell(sheet, name, WriteOnlyCell)
+                cell = _cell(sheet, _plain(name), WriteOnlyCell)
                 cell.font = bold
                 cells.append(cell)
             sheet.append(cells)
+        formats = spec.formats
         for row in spec.rows:
-            cells = []
-            for j, value in enumerate(row):
-                cell = _cell(sheet, value, WriteOnlyCell)
-                if j in spec.formats:
-                    cell.number_format = spec.formats[j]
-                cells.append(cell)
-            sheet.append(cells)
+            values = [_plain(v) for v in row]
+            for j, value in enumerate(values):
+                # Plain values stream fastest; a cell object only where a format is wanted, or
+                # (never, once defused) where openpyxl would read the text as a formula.
+                if j in formats or (type(value) is str and value.startswith("=")):
+                    cell = _cell(sheet, value, WriteOnlyCell)
+                    if j in formats:
+                        cell.number_format = formats[j]
+                    values[j] = cell
+            sheet.append(values)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _cell(sheet: Any, value: Any, make: Any) -> Any:
-    plain = _plain(value)
+def _cell(sheet: Any, plain: Any, make: Any) -> Any:
+    """A cell object for a value already made plain (:func:`_plain`)."""
     cell = make(sheet, value=plain)
     if isinstance(plain, str):
         cell.data_type = "s"  # text, whatever it looks like: never a formula

@@ -17,7 +17,7 @@ from api.downloads import download
 from api.geo import GEO_RESPONSE, CrsQuery, geojson
 from api.problems import problem
 from gis.accounts import Permission, User
-from gis.codes import PATTERNS, SHAPES
+from gis.codes import SHAPES
 from gis.errors import Invalid
 from gis.exchange import ImportOptions, ImportRejected, check_layer, export_layer, import_file
 from gis.exchange.export import MEDIA
@@ -27,12 +27,10 @@ from gis.personal import sees_personal_data
 
 router = APIRouter(tags=["exchange"])
 Importer = Annotated[User, Depends(require_permission(Permission.IMPORT_DATA))]
+# The shape is checked by gis.codes in the call (a 422 naming it), not as an OpenAPI pattern:
+# schemathesis' coverage phase crashes collecting patterned path parameters on CPython 3.11.7.
 LayerCode = Annotated[
-    str,
-    Path(
-        description="unified, zongzhi, … or a scenario's layer: " + SHAPES["layer"],
-        pattern=f"^(?:{PATTERNS['layer']})$",
-    ),
+    str, Path(description="unified, zongzhi, … or a scenario's layer: " + SHAPES["layer"])
 ]
 Kind = Literal[
     "districts",
