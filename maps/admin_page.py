@@ -7,21 +7,19 @@ Plain HTML forms, no script: the page works wherever a browser does. The data co
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 
 from gis.accounts import ROLE_LABELS, Role, User
+from gis.chinatime import china_time
 from maps.assets import FAVICON, HEADER_CSS, static_url
 from maps.nav import HeaderUser, site_header
 
 ADMIN_CSS = "gridmap/admin.css"
 TITLE = "用户与审计 Users & audit · Gridmap"
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -36,23 +34,13 @@ class AdminView:
     notice: str | None = None
 
 
-def china_time(value: dt.datetime | str | None) -> str:
-    """``2026-12-05 09:34`` in Asia/Shanghai (what a county office reads)."""
-    if value is None:
-        return "–"
-    at = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
 def _users(users: Sequence[User]) -> str:
     rows = "".join(
         f'<tr data-testid="user-{escape(u.username)}"><td><code>{escape(u.username)}</code></td>'
         f"<td>{escape(u.display_name)}</td><td>{escape(ROLE_LABELS[u.role])}</td>"
         f"<td>{escape(u.scope.label)}</td><td>{escape(u.department or '')}</td>"
         f"<td>{'启用' if u.active else '<span class=ad-off>停用 inactive</span>'}</td>"
-        f"<td>{escape(china_time(u.last_login_at))}</td></tr>"
+        f"<td>{escape(china_time(u.last_login_at, empty='–'))}</td></tr>"
         for u in users
     )
     return f"""<table class="ad-table" data-testid="users"><thead><tr>
@@ -99,7 +87,7 @@ def _form(view: AdminView) -> str:
 
 def _audit(rows: Sequence[Mapping[str, Any]]) -> str:
     body = "".join(
-        f'<tr data-testid="audit-row"><td>{escape(china_time(r["at"]))}</td>'
+        f'<tr data-testid="audit-row"><td>{escape(china_time(r["at"], empty="–"))}</td>'
         f"<td>{escape(r['actor'])}</td><td><code>{escape(r['action'])}</code></td>"
         f"<td>{escape(r['entity'] or '')} {escape(r['entity_id'] or '')}</td></tr>"
         for r in rows
