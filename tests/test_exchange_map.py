@@ -19,6 +19,8 @@ def test_the_qa_overlay_draws_the_check_of_the_shown_layer(browser: Any, live_se
     traffic = Traffic.watch(page)
     try:
         log_in(page, live_server, "t-planner", "/", lands="/edit")  # a planner's home
+        page.wait_for_function("() => window.gridedit && gridedit.state === 'ready'")
+        page.wait_for_function("() => !gridedit.busy()")
         page.goto(live_server + "/")  # the map: the tiny district, 3 unified, 2 综治 grids
         page.wait_for_function("() => window.gridmap && gridmap.state === 'ready'")
         toggle = page.get_by_test_id("overlay-qa")
