@@ -194,6 +194,8 @@ def move_units(
     if len(set(codes)) != len(codes):
         dup = next(c for c in codes if codes.count(c) > 1)
         raise Invalid(f"unit {dup} is named twice in one edit", unit=dup)
+    for target in sorted({g.to for g in groups if g.to != NEW}):
+        _grid(conn, layer, target, scope)  # the targets are the actor's to edit, before all else
     units = _units(conn, layer, codes, scope)
     created: list[GridState] = []
     moves: list[Move] = []
