@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,30 @@ from gis.scope import Scope
 from tests.tiny_city import COMMUNITY_A, DISTRICT, STREET, write_tiny_city
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _describe_lambdas_safely() -> None:
+    """CPython 3.11.7's ``ast.parse`` may raise ``SystemError: AST constructor recursion depth
+    mismatch`` (gh-106905, fixed in 3.11.8) when hypothesis parses a module, deep in
+    schemathesis's strategies, only to print a lambda's source in a strategy's repr. The
+    description is cosmetic: on that error, describe the lambda as hypothesis does when it
+    cannot read the source, instead of failing collection at random."""
+    if sys.version_info >= (3, 11, 8):
+        return
+    from hypothesis.internal import lambda_sources
+
+    parse = lambda_sources._lambda_description
+
+    def describe(f: Callable[..., Any]) -> str:
+        try:
+            return str(parse(f))
+        except SystemError:
+            return "lambda: <unknown>"
+
+    lambda_sources._lambda_description = describe
+
+
+_describe_lambdas_safely()
 
 
 @pytest.fixture(scope="session")

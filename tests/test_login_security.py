@@ -183,3 +183,16 @@ def test_the_throttle_is_shared_by_every_server_process(settings: Settings, conn
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     stored = conn.execute(text("SELECT count(*) FROM login_failure")).scalar_one()
     assert stored >= 3
+
+
+def test_any_typed_user_name_is_counted_without_a_server_error(anon) -> None:
+    # Found by the fuzzer: a NUL in the user name reached the throttle's query (500).
+    answer = anon.post("/auth/login", json={"username": "q\x00b", "password": "whatever it is"})
+    assert answer.status_code == 401 and answer.headers["content-type"] == PROBLEM
+
+
+def test_a_long_passphrase_is_judged_not_refused(client_as) -> None:
+    # Found by the fuzzer: zxcvbn refuses to judge more than 72 characters (ValueError, 500).
+    long = "harbour lantern orchard 47 " * 6
+    body = {"username": "long.one", "password": long, "role": "planner", "scope": "district:369901"}
+    assert client_as("root").post("/users", json=body).status_code == 201

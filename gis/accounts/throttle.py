@@ -36,7 +36,8 @@ class LoginThrottle:
 
     @staticmethod
     def _name(username: str) -> str:
-        return username.strip().lower()[:NAME_LENGTH]
+        # Any text may be typed as a user name; PostgreSQL text holds no NUL.
+        return username.replace("\x00", "").strip().lower()[:NAME_LENGTH]
 
     def retry_after(
         self, conn: Connection, username: str, ip: str, *, now: dt.datetime
