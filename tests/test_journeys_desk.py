@@ -268,7 +268,7 @@ def test_department_journey(browser: Any, live_server: str, dispatched: str) -> 
         item = page.locator(f"[data-testid=queue-list] li[data-code='{dispatched}']")
         item.click()
         detail = page.get_by_test_id("detail")
-        for action, state in (("sign", "已签收"), ("handle", "已处置"), ("feed_back", "已反馈")):
+        for action, state in (("sign", "已签收"), ("handle", "已处置"), ("feed_back", "待评价")):
             button = detail.locator(f"button[data-action={action}]")
             button.wait_for()
             detail.locator("textarea").fill(f"旅程 {action}")
