@@ -30,6 +30,7 @@ from api.deps import ConnDep
 from api.problems import problem
 from api.schemas import LoginIn, LoginOut, MeOut, PasswordChange, UserOut
 from api.security import SESSION_COOKIE, csrf_token
+from gis.access import Access
 from gis.accounts import (
     LoginSession,
     Permission,
@@ -172,6 +173,20 @@ def viewer_scope(user: Annotated[User, Depends(require_permission(Permission.VIE
 
 
 ScopeDep = Annotated[Scope, Depends(viewer_scope)]
+
+
+def current_access(user: CurrentUser) -> Access:
+    """The request's :class:`~gis.access.Access`: what every scoped gis/ call is given."""
+    return Access.of(user)
+
+
+def map_access(user: Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]) -> Access:
+    """Access of a user whose role may read the map (every role today; 403 otherwise)."""
+    return Access.of(user)
+
+
+AccessDep = Annotated[Access, Depends(current_access)]
+MapAccess = Annotated[Access, Depends(map_access)]
 
 
 # ----------------------------------------------------------------------------- log-in
