@@ -95,8 +95,19 @@ def test_compare_page_maps_pan_together(browser, live_server: str, two_scenarios
         page.mouse.down()
         page.mouse.move(x - 150, y - 60, steps=8)
         page.mouse.up()
-        left = page.evaluate(f"() => ({centre})(window.gridmapCompare.maps.left)")
-        right = page.evaluate(f"() => ({centre})(window.gridmapCompare.maps.right)")
+        # The drag ends in Leaflet's inertia glide: read both maps once the left one has settled
+        # (two moments apart, and in one evaluation, so the glide cannot sit between the reads).
+        both = (
+            f"() => {{ const c = {centre}; const m = window.gridmapCompare.maps;"
+            " return [c(m.left), c(m.right)]; }"
+        )
+        page.wait_for_function(
+            f"() => {{ const c = {centre}; const m = window.gridmapCompare.maps.left;"
+            " const now = JSON.stringify(c(m)); const same = window.__lastCentre === now;"
+            " window.__lastCentre = now; return same; }",
+            polling=250,
+        )
+        left, right = page.evaluate(both)
         assert right != before  # the right map followed …
         assert right == pytest.approx(left, abs=1e-9)  # … to exactly the left map's view
         page.get_by_test_id("map-right").hover()
