@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api import auth, problems
 from api.capacity import Admission, AdmissionGate
 from api.routers import (
+    account_pages,
     admin_pages,
     areas,
     audit,
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(optimizer.router)
     app.include_router(exchange.router)
     app.include_router(pages.router)
+    app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)

@@ -81,6 +81,8 @@ def city_map(
     if auth is None:
         return RedirectResponse("login?next=" + quote(request.url.path), status_code=303)
     user = auth.user
+    if user.must_change_password:
+        return RedirectResponse("password", status_code=303)
     viewer = Viewer(
         name=user.display_name or user.username,
         role=ROLE_LABELS[user.role],
@@ -146,7 +148,11 @@ def login_form(
         return _login_page(
             settings, conn, status=401, next_url=target, username=username, error=error
         )
-    answer = RedirectResponse(landing(target, attempt.session.user), status_code=303)
+    user = attempt.session.user
+    if user.must_change_password:  # an administrator reset it: their own first, then on
+        answer = RedirectResponse("password?next=" + quote(target), status_code=303)
+    else:
+        answer = RedirectResponse(landing(target, user), status_code=303)
     set_session_cookie(answer, request, attempt.session, now)
     return answer
 
