@@ -350,6 +350,10 @@ def load_city(
             {"districts": present} if present else None,
             {"path": str(path), "districts": codes, "rows": report.rows},
         )
+    # Fresh statistics for the planner: a city loaded into empty tables would otherwise be
+    # queried with plans made for empty tables until autovacuum gets round to them.
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     report.seconds = time.perf_counter() - started
     log.debug("%s", report.summary())
     return report

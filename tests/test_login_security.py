@@ -5,6 +5,8 @@ shared by every server process."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -196,3 +198,38 @@ def test_a_long_passphrase_is_judged_not_refused(client_as) -> None:
     long = "harbour lantern orchard 47 " * 6
     body = {"username": "long.one", "password": long, "role": "planner", "scope": "district:369901"}
     assert client_as("root").post("/users", json=body).status_code == 201
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit_together(
+    settings: Settings, engine: Engine, users
+) -> None:
+    """Twelve wrong passwords for one user at the same moment: exactly the limit are checked,
+    every other one is told to wait (without the lock, several raced past the count)."""
+    from gis.accounts.throttle import LoginThrottle
+
+    name, guesses, limit = "t-race-victim", 12, 3
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": name})
+        create_user(
+            conn, "system:tests", username=name, password=TEST_PASSWORD,
+            role=Role.COUNTY, scope=Scope.district(DISTRICT),
+        )  # fmt: skip
+        conn.execute(text("DELETE FROM login_failure WHERE username = :u"), {"u": name})
+    # Room for every guess at once (the admission gate would otherwise turn some away with 503).
+    roomy = settings.model_copy(update={"write_slots": guesses, "queue_seconds": 30.0})
+    app = create_app(roomy)
+    app.state.login_throttle = LoginThrottle(max_failures=limit)
+    start = threading.Barrier(guesses)
+
+    def guess(base: str) -> int:
+        start.wait()
+        body = {"username": name, "password": "not the password at all"}
+        return httpx.post(f"{base}/auth/login", json=body, timeout=60).status_code
+
+    try:
+        with serving(app) as base, ThreadPoolExecutor(guesses) as pool:
+            statuses = list(pool.map(lambda _: guess(base), range(guesses)))
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM login_failure WHERE username = :u"), {"u": name})
+    assert sorted(statuses) == [401] * limit + [429] * (guesses - limit), statuses

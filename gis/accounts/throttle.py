@@ -10,8 +10,10 @@ memory, Redis, Memcached or MongoDB; Gridmap's only shared store is PostgreSQL, 
 must run inside the log-in's own transaction (a failure is recorded with its audit row, or not at
 all). A table and three statements do that.
 
-Two guesses racing in parallel past the limit can each be let through once; the admission gate in
-front of the API bounds how many run at once, so the overshoot is a handful, never a flood.
+Guesses racing in parallel cannot slip past the limit together: :meth:`LoginThrottle.retry_after`
+takes a transaction lock on (user name, address), so the next guess at that pair waits until the
+one before has been counted and committed. (The per-address limit of all names is not locked:
+parallel guesses at *different* names may overshoot it by the few the admission gate lets run.)
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from sqlalchemy import Connection, text
 
 #: What is kept of a user name (longer ones are cut; a made-up name costs one short row).
 NAME_LENGTH = 64
+#: First key of the advisory lock that serialises log-ins of one (user name, address).
+LOCK_CLASS = 60062
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,11 @@ class LoginThrottle:
     ) -> int | None:
         """Seconds to wait before this user name may try again from this address, or None."""
         since = now - self.window
+        # Held until the caller's transaction ends, i.e. until this attempt's failure is counted.
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:c, hashtext(:ip || '/' || :name))"),
+            {"c": LOCK_CLASS, "ip": ip[:64], "name": self._name(username)},
+        )
         row = conn.execute(
             text(
                 "SELECT (SELECT at FROM login_failure WHERE client_ip = :ip AND at > :since "
