@@ -225,6 +225,36 @@ def test_brush_split_and_lock(
     assert traffic.outside() == []
 
 
+@pytest.mark.browser
+def test_a_chosen_merge_target_and_a_typed_name_survive_a_map_move(
+    browser: Any, live_server: str, scratch_layer: str
+) -> None:
+    """Every map move redraws the grid's card; what the planner chose or typed stays."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "t-planner", f"/edit?layer={scratch_layer}")
+        _ready(page)
+        _zoom_to_tiny_city(page)
+        page.get_by_test_id(f"grid-row-{G1}").click()
+        page.get_by_test_id("merge-target").select_option(G2)
+        page.get_by_test_id("rename-name").fill("新名字")
+        old_card = page.get_by_test_id("merge-target").element_handle()
+        page.evaluate("() => gridedit.map.panBy([40, 0], {animate: false})")
+        page.wait_for_function(  # the card was drawn afresh by the view's reload
+            "(old) => !document.contains(old) && gridedit.state === 'ready' && !gridedit.busy()",
+            arg=old_card,
+            timeout=30_000,
+        )
+        assert page.get_by_test_id("merge-target").input_value() == G2
+        assert page.get_by_test_id("rename-name").input_value() == "新名字"
+        page.get_by_test_id("merge").click()
+        page.wait_for_function("() => gridedit.preview && !gridedit.busy()")
+        assert page.evaluate("() => gridedit.preview.kind") == "merge"
+    finally:
+        context.close()
+
+
 def test_the_page_loads_only_local_assets(client_as: Any) -> None:
     planner: TestClient = client_as("t-planner")
     page = planner.get("/edit")

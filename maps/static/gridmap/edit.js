@@ -739,6 +739,7 @@
     }
 
     function afterEdit(answer) {
+      draft = {grid: null, merge: '', name: null, code: null};  // done: nothing left to keep
       api.version = answer.version;
       showVersion();
       say('已应用 Applied v' + answer.version + ': ' + answer.summary, 'ok');
@@ -779,9 +780,19 @@
       });
     }
 
+    /* What the planner has typed or chosen in the card survives a re-render (every map move
+       redraws it): the merge target, the name and the code, for as long as the grid stays chosen. */
+    var draft = {grid: null, merge: '', name: null, code: null};
+
+    function keepDraft(input, key) {
+      input.addEventListener('input', function () { draft[key] = input.value; });
+      input.addEventListener('change', function () { draft[key] = input.value; });
+    }
+
     function renderCard() {
       gridBox.textContent = '';
       var p = selectedGrid && gridProps[selectedGrid];
+      if (draft.grid !== selectedGrid) draft = {grid: selectedGrid, merge: '', name: null, code: null};
       if (!p) {
         gridBox.style.display = 'none';
         return;
@@ -814,6 +825,7 @@
       mergeSelect.setAttribute('data-testid', 'merge-target');
       el('option', null, '相邻网格加载中… Loading neighbours…', mergeSelect).value = '';
       mergeSelect.disabled = true;
+      keepDraft(mergeSelect, 'merge');
       loadNeighbours(p.code, mergeSelect);
       button(merge, '预览合并', 'Preview merge', 'merge', function () {
         if (!mergeSelect.value) return;
@@ -827,13 +839,15 @@
       var nameLabel = el('label', 'ge-grow', null, rename);
       el('span', 'ge-label', '名称 Name', nameLabel);
       var nameInput = el('input', null, null, nameLabel);
-      nameInput.value = p.name;
+      nameInput.value = draft.name !== null ? draft.name : p.name;
+      keepDraft(nameInput, 'name');
       nameInput.setAttribute('data-testid', 'rename-name');
       nameInput.setAttribute('aria-label', '名称 Name');
       var codeLabel = el('label', null, null, rename);
       el('span', 'ge-label', '编码 Code', codeLabel);
       var codeInput = el('input', 'ge-code', null, codeLabel);
-      codeInput.value = p.code;
+      codeInput.value = draft.code !== null ? draft.code : p.code;
+      keepDraft(codeInput, 'code');
       codeInput.setAttribute('data-testid', 'rename-code');
       codeInput.setAttribute('aria-label', '编码 Code');
       codeInput.maxLength = 15;
@@ -862,6 +876,7 @@
         });
         select.disabled = !usable.length;
         api.neighbours = usable.map(function (q) { return q.code; });
+        if (draft.grid === code && api.neighbours.indexOf(draft.merge) >= 0) select.value = draft.merge;
       }, showError);
     }
 
