@@ -187,7 +187,11 @@ def permitted(permission: Permission) -> Callable[[User], Access]:
     """A dependency: the request's :class:`~gis.access.Access`, for roles carrying
     ``permission`` (others: the same 403 as :func:`require_permission`)."""
 
-    def dependency(user: Annotated[User, Depends(require_permission(permission))]) -> Access:
+    check = require_permission(permission)
+
+    # A default, not an Annotated[...] hint: with postponed annotations FastAPI could not
+    # resolve a hint naming the closure's ``check``.
+    def dependency(user: User = Depends(check)) -> Access:
         return Access.of(user)
 
     return dependency
