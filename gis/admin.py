@@ -1,7 +1,8 @@
 """The admin hierarchy as GeoJSON: districts (区县), streets (街道/乡镇), communities (社区/村).
 
-Every function takes the caller's :class:`~gis.scope.Scope`: a user sees the areas inside their
-scope and the areas that hold it (their own district's outline), nothing else.
+Every function takes the caller's :class:`~gis.access.Access` (keyword-only, required): a user
+sees the areas inside their scope and the areas that hold it (their own district's outline),
+nothing else.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def list_areas(
     parent: str | None = None,
     bbox: BBox | None = None,
 ) -> str:
-    """The districts, streets or communities ``scope`` sees (optionally under a parent code, or
-    in a bbox). A parent outside the scope is :class:`Forbidden`."""
+    """The districts, streets or communities ``access.scope`` sees (optionally under a parent
+    code, or in a bbox). A parent outside the scope is :class:`Forbidden`."""
     scope = access.scope
     visible = scope.area_sql("x.code")
     where: list[str] = [visible.sql]

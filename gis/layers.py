@@ -1,8 +1,8 @@
 """Grid layers, their grids and the base units, read from PostGIS.
 
-Every function takes the caller's :class:`~gis.scope.Scope`: layer statistics are computed over
-the grids the scope reaches, collections hold only those grids, and asking for a grid or a unit
-outside the scope is :class:`~gis.errors.Forbidden`.
+Every function takes the caller's :class:`~gis.access.Access` (keyword-only, required): layer
+statistics are computed over the grids its scope reaches, collections hold only those grids, and
+asking for a grid or a unit outside the scope is :class:`~gis.errors.Forbidden`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def list_layers(
     conn: Connection, band: tuple[float, float], *, access: Access
 ) -> list[dict[str, Any]]:
     """Every layer with the count and workload balance (mean, CV, min, max, share in band) of
-    the grids ``scope`` reaches; a scenario's layer only when the scope reaches one of its grids."""
+    the grids ``access.scope`` reaches; a scenario's layer only when the scope reaches one of its
+    grids."""
     scope = access.scope
     low, high = band
     reach = scope.grid_sql("g")
@@ -97,7 +98,7 @@ def grids_geojson(
     limit: int = 5000,
     offset: int = 0,
 ) -> str:
-    """A page of the grids of a layer that ``scope`` reaches, as a FeatureCollection with
+    """A page of the grids of a layer that ``access.scope`` reaches, as a FeatureCollection with
     OGC-style paging counts.
 
     ``community`` keeps the grids that hold units of that community (code prefix of 12 digits);

@@ -71,7 +71,7 @@ def apply_changeset(
     Raises
     ------
     Forbidden
-        A touched grid is not wholly inside ``scope``.
+        A touched grid is not wholly inside ``access.scope``.
     GridLocked, CrossesCommunity, SplitsGrid, Conflict
         The edit breaks a rule, or the layer is no longer as the edit expects.
     """

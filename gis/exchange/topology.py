@@ -70,7 +70,7 @@ def check_layer(
     sliver_m2: float = SLIVER_M2,
     sliver_thinness: float = SLIVER_THINNESS,
 ) -> TopologyReport:
-    """Check the grids of ``layer_code`` that ``scope`` reaches; see the module doc."""
+    """Check the grids of ``layer_code`` that ``access.scope`` reaches; see the module doc."""
     scope = access.scope
     layer = _layer(conn, checked("layer", layer_code, field="layer"))
     reach = scope.grid_sql("g")
