@@ -216,7 +216,7 @@ def _step(conn: Connection, settings: Settings, op: tuple[Any, ...], first: int)
         a, b = grids[op[1] % len(grids)], grids[op[2] % len(grids)]
         editing.merge_grids(conn, "unified", a, b, options, settings, access=Access.system(ACTOR))
     elif kind in ("undo", "redo"):
-        getattr(editing, kind)(conn, ACTOR, "unified", settings)
+        getattr(editing, kind)(conn, "unified", settings, access=Access.system(ACTOR))
     else:
         to = max(first, _version(conn) - op[1])
         editing.revert(conn, "unified", to, settings, access=Access.system(ACTOR))
