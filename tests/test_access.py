@@ -191,3 +191,16 @@ def test_the_cli_parses_its_scope_or_says_what_is_wrong() -> None:
     assert not system_access(personal_data=False).personal_data
     with pytest.raises(Invalid, match="level:code"):
         system_access("369901")
+
+
+def test_an_open311_client_gets_no_wider_scope_than_who_adds_it(conn: Connection) -> None:
+    from gis.incidents.open311 import add_client
+
+    county = system_access(f"district:{DISTRICT}")
+    with pytest.raises(Forbidden, match="outside your own"):
+        add_client(conn, "elsewhere-app", "361002", access=county)
+    with pytest.raises(Forbidden, match="outside your own"):
+        add_client(conn, "everywhere-app", "", access=county)
+    client, _ = add_client(conn, "tiny-app", DISTRICT, access=county)
+    assert str(client.access.scope) == f"district:{DISTRICT}"
+    assert client.access.name == "open311:tiny-app"

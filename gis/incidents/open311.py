@@ -32,7 +32,7 @@ from sqlalchemy import Connection, text
 from gis import audit
 from gis.access import Access
 from gis.accounts import Permission
-from gis.errors import Conflict, Invalid, NotFound, Unauthorized
+from gis.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gis.incidents.access import scope_sql
 from gis.incidents.catalogue import by_service_code, categories
 from gis.incidents.reporting import create_incident
@@ -78,14 +78,22 @@ def _digest(key: str) -> str:
 
 
 def add_client(
-    conn: Connection, name: str, scope_code: str = "", *, access: Access
+    conn: Connection, name: str, scope_code: str, *, access: Access
 ) -> tuple[Client, str]:
-    """Register a client app; returns it and its API key (shown once, stored as a digest)."""
+    """Register a client app; returns it and its API key (shown once, stored as a digest).
+
+    ``scope_code`` (``''``: the whole city) must lie inside the scope of ``access``.
+    """
     access.require(Permission.MANAGE_USERS)
     name = name.strip().lower()
     if not NAME_RE.fullmatch(name):
         raise Invalid(f"client name {name!r}: 2–64 of a-z, 0-9, '.', '_', '-'", name=name)
-    scope_of_code(scope_code)
+    within = scope_of_code(scope_code)
+    if not access.scope.contains(within):
+        raise Forbidden(
+            f"超出权限范围 (scope {within} is outside your own, {access.scope})",
+            scope=str(within),
+        )
     if conn.execute(text("SELECT 1 FROM open311_client WHERE name = :n"), {"n": name}).first():
         raise Conflict(f"an Open311 client named {name!r} exists already", name=name)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
