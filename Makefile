@@ -13,7 +13,7 @@ APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk
 help:
 	@echo "make demo   - install what is missing, start PostGIS, load the sample city, demo logins, serve :8000"
 	@echo "make test   - install what is missing, then run the whole test suite"
-	@echo "make lint   - ruff check, ruff format --check, mypy on gis/"
+	@echo "make lint   - ruff check, ruff format --check, mypy on gis/, layer contracts, docs/architecture.md"
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
 	@echo "make stop   - stop Gridmap's own PostGIS"
@@ -43,6 +43,8 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python tools/architecture.py --check
 
 bench: setup
 	$(BIN)/python bench/load_sample.py

@@ -8,9 +8,12 @@ once. Unsafe requests by cookie need the CSRF token (see :mod:`api.security`).
 
 Routes declare who may call them with dependencies::
 
-    def route(user: CurrentUser): ...               # any logged-in user
-    def route(scope: ScopeDep): ...                  # … who may view the map, and their scope
-    def route(admin: Annotated[User, Depends(require(Role.ADMIN))]): ...
+    def route(access: AccessDep): ...                # any logged-in user, as an Access
+    def route(access: MapAccess): ...                # … who may view the map
+    def route(access: Annotated[Access, Depends(permitted(Permission.EDIT_LAYERS))]): ...
+    def route(admin: AdminUser): ...                 # administrators (AdminAccess: as an Access)
+
+Every gis/ call that reads or writes scoped data is given the request's ``access``.
 """
 
 from __future__ import annotations
@@ -45,7 +48,6 @@ from gis.accounts import (
 )
 from gis.accounts.throttle import LoginThrottle
 from gis.errors import Forbidden, Unauthorized
-from gis.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -167,14 +169,6 @@ def require_permission(permission: Permission) -> Callable[[User], User]:
 AdminUser = Annotated[User, Depends(require(Role.ADMIN))]
 
 
-def viewer_scope(user: Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]) -> Scope:
-    """The scope every map query of this request is filtered by."""
-    return user.scope
-
-
-ScopeDep = Annotated[Scope, Depends(viewer_scope)]
-
-
 def current_access(user: CurrentUser) -> Access:
     """The request's :class:`~gis.access.Access`: what every scoped gis/ call is given."""
     return Access.of(user)
@@ -187,6 +181,28 @@ def map_access(user: Annotated[User, Depends(require_permission(Permission.VIEW_
 
 AccessDep = Annotated[Access, Depends(current_access)]
 MapAccess = Annotated[Access, Depends(map_access)]
+
+
+def permitted(permission: Permission) -> Callable[[User], Access]:
+    """A dependency: the request's :class:`~gis.access.Access`, for roles carrying
+    ``permission`` (others: the same 403 as :func:`require_permission`)."""
+
+    check = require_permission(permission)
+
+    # A default, not an Annotated[...] hint: with postponed annotations FastAPI could not
+    # resolve a hint naming the closure's ``check``.
+    def dependency(user: User = Depends(check)) -> Access:
+        return Access.of(user)
+
+    return dependency
+
+
+def admin_access(admin: AdminUser) -> Access:
+    """The access of an administrator (others: the same 403 as :data:`AdminUser`)."""
+    return Access.of(admin)
+
+
+AdminAccess = Annotated[Access, Depends(admin_access)]
 
 
 # ----------------------------------------------------------------------------- log-in

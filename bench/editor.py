@@ -30,6 +30,7 @@ from scratch_city import sample_city_database
 from sqlalchemy import Engine, text
 
 from api.app import create_app
+from gis.access import Access
 from gis.accounts import Role, create_user
 from gis.infra.db import make_engine
 from gis.infra.settings import load_settings
@@ -124,11 +125,11 @@ def run(url: str, trials: int, sizes: list[int], seed: int) -> None:
         conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": BENCH_USER})
         create_user(
             conn,
-            "system:bench",
             username=BENCH_USER,
             password=BENCH_PASSWORD,
             role=Role.ADMIN,
             scope=Scope.city(),
+            access=Access.system("system:bench"),
         )
     plan = _plan(engine)
     settings = load_settings(database_url=url, secret_key=SECRET, data_dir=Path(tempfile.mkdtemp()))

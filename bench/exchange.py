@@ -29,6 +29,7 @@ import shapely
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from gis.access import Access
 from gis.exchange import ImportOptions, export_layer, import_file
 from gis.exchange.crs import from_wgs84, parse_crs, to_wgs84
 from gis.infra.db import make_engine, migrate, resolve_url
@@ -71,7 +72,7 @@ def _timed_import(engine: Engine, kind: str, path: Path, options: ImportOptions)
     with engine.connect() as conn:
         outer = conn.begin()
         start = time.perf_counter()
-        report = import_file(conn, "system:bench", kind, path, options)
+        report = import_file(conn, kind, path, options, access=Access.system("system:bench"))
         spent = time.perf_counter() - start
         outer.rollback()
     assert report.ok
@@ -97,7 +98,7 @@ def main() -> None:
     try:
         migrate(url)
         engine = make_engine(url)
-        load_city(engine, settings.sample_path, weights=settings.weights)
+        load_city(engine, settings.sample_path, weights=settings.weights, access=Access.system())
         with engine.connect() as conn:
             grids = conn.execute(
                 text(
@@ -116,10 +117,10 @@ def main() -> None:
             for fmt in FORMATS:
                 with engine.connect() as conn:
                     start = time.perf_counter()
-                    exported = export_layer(conn, "unified", fmt)
+                    exported = export_layer(conn, "unified", fmt, access=Access.system())
                     export_s = time.perf_counter() - start
                     start = time.perf_counter()
-                    export_layer(conn, "unified", fmt, crs="gcj02")
+                    export_layer(conn, "unified", fmt, crs="gcj02", access=Access.system())
                     export_gcj = time.perf_counter() - start
                 sub = folder / fmt
                 sub.mkdir()

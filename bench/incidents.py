@@ -18,6 +18,7 @@ from scratch_city import sample_city_database
 from sqlalchemy import text
 
 from api.app import create_app
+from gis.access import Access
 from gis.accounts import Role, create_user, get_user, open_session
 from gis.infra.db import make_engine
 from gis.infra.settings import load_settings
@@ -54,11 +55,11 @@ def run(url: str, repeat: int) -> None:
             ).first():
                 create_user(
                     conn,
-                    "system:bench",
                     username=name,
                     password="bench-password-123",
                     role=role,
                     scope=scope,
+                    access=Access.system("system:bench"),
                 )
         n = conn.execute(text("SELECT count(*) FROM incident")).scalar_one()
     settings = load_settings(database_url=url, secret_key=SECRET)

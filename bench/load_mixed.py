@@ -33,6 +33,7 @@ import httpx
 from scratch_city import sample_city_database
 from sqlalchemy import Engine, text
 
+from gis.access import Access
 from gis.accounts import Role, SessionPolicy, create_user, get_user, open_session
 from gis.infra.db import make_engine
 from gis.scope import Scope
@@ -68,7 +69,12 @@ def _users_and_tokens(engine: Engine) -> dict[str, str]:
             ).first()
             if not exists:
                 create_user(
-                    conn, "system:bench", username=name, password=PASSWORD, role=kind, scope=scope
+                    conn,
+                    username=name,
+                    password=PASSWORD,
+                    role=kind,
+                    scope=scope,
+                    access=Access.system("system:bench"),
                 )
             session = open_session(conn, get_user(conn, name), policy=POLICY)
             tokens[role] = session.token

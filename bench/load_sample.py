@@ -15,6 +15,7 @@ import pyogrio
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from gis.access import Access
 from gis.infra.db import make_engine, migrate, resolve_url
 from gis.infra.settings import load_settings
 from gis.layers import table_counts
@@ -33,7 +34,7 @@ def main() -> None:
         migrate(url)
         engine = make_engine(url)
         start = time.perf_counter()
-        load_city(engine, settings.sample_path, weights=settings.weights)
+        load_city(engine, settings.sample_path, weights=settings.weights, access=Access.system())
         ours = time.perf_counter() - start
         with engine.connect() as conn:
             counts = table_counts(conn)

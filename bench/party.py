@@ -21,11 +21,12 @@ from typing import Any
 
 from sqlalchemy import text
 
+from gis.access import Access
 from gis.geojson import BBox
 from gis.infra.db import make_engine, resolve_url
 from gis.infra.settings import load_settings
 from gis.party import coverage, coverage_geojson, field_view, suggest_leaders, uncovered
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
 
 ACTOR = "system:bench"
 NAIVE_SQL = """
@@ -103,30 +104,59 @@ def main() -> None:
 
         for by in ("street", "community", "grid"):
             add(f"coverage by {by}", "city", lambda _, b=by: coverage(conn, by=b), rep)
-        add("coverage by community", "district", lambda _: coverage(conn, scope=district), rep)
-        add("coverage by grid", "community",
-            lambda _: coverage(conn, scope=community, by="grid"), rep)  # fmt: skip
-        add("uncovered buildings, page 100", "city",
-            lambda _: uncovered(conn, ACTOR, "building"), rep)  # fmt: skip
-        add("members with no role, page 100", "district",
-            lambda _: uncovered(conn, ACTOR, "member", scope=district), rep)  # fmt: skip
+        add(
+            "coverage by community",
+            "district",
+            lambda _: coverage(conn, access=Access.system(scope=district)),
+            rep,
+        )
+        add(
+            "coverage by grid",
+            "community",
+            lambda _: coverage(conn, by="grid", access=Access.system(scope=community)),
+            rep,
+        )
+        add(
+            "uncovered buildings, page 100",
+            "city",
+            lambda _: uncovered(conn, "building", access=Access.system(ACTOR)),
+            rep,
+        )
+        add(
+            "members with no role, page 100",
+            "district",
+            lambda _: uncovered(conn, "member", access=Access.system(ACTOR, scope=district)),
+            rep,
+        )
+        system = Access.system(ACTOR)
         add("coverage map, buildings in bbox", "city",
-            lambda _: coverage_geojson(conn, "buildings", bbox=bbox), rep)  # fmt: skip
-        add("coverage map, all grids", "city", lambda _: coverage_geojson(conn, "grids"), rep)
-        for label, scope in (("city", EVERYTHING), ("district", district)):
+            lambda _: coverage_geojson(conn, "buildings", bbox=bbox, access=system),
+            rep)  # fmt: skip
+        add(
+            "coverage map, all grids",
+            "city",
+            lambda _: coverage_geojson(conn, "grids", access=Access.system(ACTOR)),
+            rep,
+        )
+        for label, scope in (("city", Scope.city()), ("district", district)):
             add("suggest 5 (KNN <-> geography)", label,
-                lambda b, s=scope: suggest_leaders(conn, ACTOR, b, scope=s, max_buildings=cap),
+                lambda b, s=scope: suggest_leaders(
+                    conn, b, max_buildings=cap, access=Access.system(ACTOR, scope=s)),
                 targets)  # fmt: skip
         add("suggest 5, naive full sort (peer)", "city",
             lambda b: conn.execute(text(NAIVE_SQL), {"b": b, "cap": cap, "k": 5}).all(),
             targets)  # fmt: skip
-        add("field view of one grid", "grid",
-            lambda g: field_view(conn, ACTOR, g), grids)  # fmt: skip
+        add(
+            "field view of one grid",
+            "grid",
+            lambda g: field_view(conn, g, access=Access.system(ACTOR)),
+            grids,
+        )
 
         # The KNN answer must be the naive one (same members, same distances).
         same = 0
         for b in targets:
-            ours = suggest_leaders(conn, ACTOR, b, max_buildings=cap)["items"]
+            ours = suggest_leaders(conn, b, max_buildings=cap, access=Access.system(ACTOR))["items"]
             naive = conn.execute(text(NAIVE_SQL), {"b": b, "cap": cap, "k": 5}).all()
             same += [round(i["distance_m"], 1) for i in ours] == [r.d for r in naive]
 

@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 
 from api.app import create_app
 from api.deps import get_connection
+from gis.access import Access
 from gis.accounts import Role, create_user, get_user, open_session
 from gis.infra.db import make_engine, resolve_url
 from gis.infra.settings import load_settings
@@ -80,9 +81,9 @@ def _bench(conn: Connection, settings: Any, repeat: int, rows: list) -> None:
     def run(from_unified: bool) -> Any:
         scenario = create_scenario(
             conn,
-            "system:bench",
             ScenarioSpec(name="bench", area=["3610"], from_unified=from_unified),
             settings,
+            access=Access.system("system:bench"),
         )
         made.append(scenario["id"])
         return run_queued(savepoint_tx(conn))
@@ -106,12 +107,12 @@ def _bench(conn: Connection, settings: Any, repeat: int, rows: list) -> None:
     app.dependency_overrides[get_connection] = shared
     create_user(
         conn,
-        "system:bench",
         username="bench-root",
         password="bench-password-long",
         role=Role.ADMIN,
         scope=Scope.city(),
         department=None,
+        access=Access.system("system:bench"),
     )
     session = open_session(conn, get_user(conn, "bench-root"), policy=app.state.policy)
     a, b = made[-1], made[-2]

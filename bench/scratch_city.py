@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gis.access import Access
 from gis.infra.db import make_engine, migrate
 from gis.infra.pgcluster import Cluster
 from gis.infra.settings import DEFAULT_SAMPLE, load_settings
@@ -29,7 +30,9 @@ def sample_city_database() -> Iterator[str]:
             migrate(url)
             started = time.perf_counter()
             engine = make_engine(url)
-            load_city(engine, DEFAULT_SAMPLE, weights=load_settings().weights)
+            load_city(
+                engine, DEFAULT_SAMPLE, weights=load_settings().weights, access=Access.system()
+            )
             engine.dispose()
             print(f"(scratch PostGIS, sample city loaded in {time.perf_counter() - started:.0f} s)")
             yield url

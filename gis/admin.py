@@ -1,7 +1,8 @@
 """The admin hierarchy as GeoJSON: districts (区县), streets (街道/乡镇), communities (社区/村).
 
-Every function takes the caller's :class:`~gis.scope.Scope`: a user sees the areas inside their
-scope and the areas that hold it (their own district's outline), nothing else.
+Every function takes the caller's :class:`~gis.access.Access` (keyword-only, required): a user
+sees the areas inside their scope and the areas that hold it (their own district's outline),
+nothing else.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.access import Access
 from gis.errors import Forbidden, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
 
 _LEVELS: dict[str, dict[str, Any]] = {
     "district": {
@@ -61,12 +63,13 @@ def list_areas(
     conn: Connection,
     level: str,
     *,
+    access: Access,
     parent: str | None = None,
     bbox: BBox | None = None,
-    scope: Scope = EVERYTHING,
 ) -> str:
-    """The districts, streets or communities ``scope`` sees (optionally under a parent code, or
-    in a bbox). A parent outside the scope is :class:`Forbidden`."""
+    """The districts, streets or communities ``access.scope`` sees (optionally under a parent
+    code, or in a bbox). A parent outside the scope is :class:`Forbidden`."""
+    scope = access.scope
     visible = scope.area_sql("x.code")
     where: list[str] = [visible.sql]
     params: dict[str, Any] = dict(visible.params)
@@ -83,9 +86,10 @@ def list_areas(
     return collection(conn, sql, params)
 
 
-def get_area(conn: Connection, level: str, code: str, scope: Scope = EVERYTHING) -> str:
+def get_area(conn: Connection, level: str, code: str, *, access: Access) -> str:
     """One district, street or community as a GeoJSON Feature; unknown code → NotFound, one
     the scope does not see → Forbidden."""
+    scope = access.scope
     row = conn.execute(
         text(f"SELECT q.feature::text FROM ({_features(level)} WHERE x.code = :code) q"),
         {"code": code},

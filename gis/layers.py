@@ -1,8 +1,8 @@
 """Grid layers, their grids and the base units, read from PostGIS.
 
-Every function takes the caller's :class:`~gis.scope.Scope`: layer statistics are computed over
-the grids the scope reaches, collections hold only those grids, and asking for a grid or a unit
-outside the scope is :class:`~gis.errors.Forbidden`.
+Every function takes the caller's :class:`~gis.access.Access` (keyword-only, required): layer
+statistics are computed over the grids its scope reaches, collections hold only those grids, and
+asking for a grid or a unit outside the scope is :class:`~gis.errors.Forbidden`.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.access import Access
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
-from gis.scope import EVERYTHING, Scope
 from gis.workload import band_sql
 
 
 def list_layers(
-    conn: Connection, band: tuple[float, float], scope: Scope = EVERYTHING
+    conn: Connection, band: tuple[float, float], *, access: Access
 ) -> list[dict[str, Any]]:
     """Every layer with the count and workload balance (mean, CV, min, max, share in band) of
-    the grids ``scope`` reaches; a scenario's layer only when the scope reaches one of its grids."""
+    the grids ``access.scope`` reaches; a scenario's layer only when the scope reaches one of its
+    grids."""
+    scope = access.scope
     low, high = band
     reach = scope.grid_sql("g")
     in_band = band_sql("g.workload", low, high)
@@ -53,9 +55,9 @@ def list_layers(
 
 
 def get_layer(
-    conn: Connection, code: str, band: tuple[float, float], scope: Scope = EVERYTHING
+    conn: Connection, code: str, band: tuple[float, float], *, access: Access
 ) -> dict[str, Any]:
-    for layer in list_layers(conn, band, scope):
+    for layer in list_layers(conn, band, access=access):
         if layer["code"] == code:
             return layer
     raise NotFound(f"no grid layer with code {code!r}", layer=code)
@@ -89,19 +91,20 @@ def grids_geojson(
     conn: Connection,
     layer: str,
     *,
+    access: Access,
     band: tuple[float, float],
     bbox: BBox | None = None,
     community: str | None = None,
     limit: int = 5000,
     offset: int = 0,
-    scope: Scope = EVERYTHING,
 ) -> str:
-    """A page of the grids of a layer that ``scope`` reaches, as a FeatureCollection with
+    """A page of the grids of a layer that ``access.scope`` reaches, as a FeatureCollection with
     OGC-style paging counts.
 
     ``community`` keeps the grids that hold units of that community (code prefix of 12 digits);
     a community the scope does not see is :class:`Forbidden`.
     """
+    scope = access.scope
     if limit < 1 or offset < 0:
         raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
     layer_id = _layer_id(conn, layer)
@@ -151,17 +154,14 @@ def grids_geojson(
 
 
 def grid_detail(
-    conn: Connection,
-    layer: str,
-    code: str,
-    band: tuple[float, float],
-    scope: Scope = EVERYTHING,
+    conn: Connection, layer: str, code: str, band: tuple[float, float], *, access: Access
 ) -> str:
     """One grid as a Feature, with its units (code, community, households, workload share).
 
     A grid the scope does not reach is :class:`Forbidden`; of a grid that crosses the scope's
     edge, only the units inside the scope are listed (the totals are the whole grid's).
     """
+    scope = access.scope
     layer_id = _layer_id(conn, layer)
     reach = scope.grid_sql("g")
     units = scope.unit_sql("u")
@@ -199,9 +199,10 @@ def grid_detail(
     return str(row[0])
 
 
-def unit_detail(conn: Connection, code: str, scope: Scope = EVERYTHING) -> str:
+def unit_detail(conn: Connection, code: str, *, access: Access) -> str:
     """One base unit as a Feature, with the grid it belongs to in every layer (of those grids,
     the ones the scope reaches). A unit outside the scope is :class:`Forbidden`."""
+    scope = access.scope
     reach = scope.grid_sql("g")
     inside = scope.unit_sql("u")
     props = {

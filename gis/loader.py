@@ -20,8 +20,8 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Conflict, InvalidFile
 from gis.grids import refresh_grids
 from gis.incidents.backfill import backfill_loaded
@@ -291,9 +291,9 @@ def load_city(
     engine: Engine,
     path: Path,
     *,
+    access: Access,
     weights: WorkloadWeights | None = None,
     replace: bool = False,
-    actor: Actor | None = None,
 ) -> LoadReport:
     """Load a city package in one transaction.
 
@@ -302,10 +302,9 @@ def load_city(
     under them are deleted first, in the same transaction.
 
     The import is recorded in the audit log (``city.import``) in the same transaction, under
-    ``actor`` (a user needs the ``import_data`` permission; default: the process's OS user).
+    ``access`` (a user needs the ``import_data`` permission; the CLI passes its system access).
     """
-    actor = actor if actor is not None else audit.process_actor()
-    authorize(actor, Permission.IMPORT_DATA)
+    access.require(Permission.IMPORT_DATA)
     started = time.perf_counter()
     path = Path(path)
     report = LoadReport(path)
@@ -343,7 +342,7 @@ def load_city(
             backfill_loaded(conn)
         audit.record(
             conn,
-            actor,
+            access.actor,
             "city.import",
             "city_package",
             path.name,

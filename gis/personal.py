@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gis.accounts import Permission, User
-
 #: The fields that hold personal data, named in exports so the reader knows what they carry.
 PERSONAL_FIELDS = frozenset({"name", "phone", "reporter_name", "reporter_phone"})
 
@@ -35,10 +33,6 @@ def mask_name(name: str | None) -> str | None:
     if len(name) <= 2:
         return name[0] + "*" * (len(name) - 1)
     return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def sees_personal_data(user: User) -> bool:
-    return user.can(Permission.VIEW_PERSONAL_DATA)
 
 
 @dataclass

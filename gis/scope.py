@@ -265,8 +265,3 @@ class Scope:
             "(SELECT sc.id FROM community sc WHERE starts_with(sc.code, :scope_prefix))",
             self._params(),
         )
-
-
-#: The scope of somebody who may see everything (the administrator of the whole installation,
-#: and code that runs outside any request: the CLI, loaders, tests).
-EVERYTHING = Scope.city()

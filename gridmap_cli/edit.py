@@ -13,6 +13,7 @@ import typer
 
 from gis.chinatime import china_time
 from gis.infra.settings import load_settings
+from gridmap_cli.access import system_access
 from gridmap_cli.db import transaction as _transaction
 from gridmap_cli.errors import friendly
 
@@ -29,12 +30,6 @@ Version = Annotated[
     int | None, typer.Option(help="the layer version the edit is made on (refused if stale)")
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="preview only: change nothing")]
-
-
-def _actor() -> str:
-    from gis.audit import process_actor
-
-    return process_actor()
 
 
 def _show(result: dict[str, Any]) -> None:
@@ -59,7 +54,11 @@ def move(
     groups = [editing.MoveGroup([u.strip() for u in units.split(",") if u.strip()], to, name)]
     with _transaction() as conn:
         options = editing.EditOptions(version, dry_run, confirm)
-        _show(editing.move_units(conn, _actor(), layer, groups, options, load_settings()))
+        _show(
+            editing.move_units(
+                conn, layer, groups, options, load_settings(), access=system_access()
+            )
+        )
 
 
 @edit_app.command("lock")
@@ -75,7 +74,11 @@ def lock(
 
     with _transaction() as conn:
         options = editing.EditOptions(version)
-        _show(editing.set_locked(conn, _actor(), layer, grid, not unlock, options, load_settings()))
+        _show(
+            editing.set_locked(
+                conn, layer, grid, not unlock, options, load_settings(), access=system_access()
+            )
+        )
 
 
 @edit_app.command("history")
@@ -88,7 +91,7 @@ def history(
     from gis import editing
 
     with _transaction() as conn:
-        page = editing.list_history(conn, _actor(), layer, limit=limit)
+        page = editing.list_history(conn, layer, limit=limit, access=system_access())
     typer.echo(f"layer {page['layer']} at version {page['version']}")
     for item in page["items"]:
         undone = " (undone)" if item["undone"] else ""
@@ -106,7 +109,7 @@ def undo(layer: Layer = "unified", dry_run: DryRun = False) -> None:
     from gis import editing
 
     with _transaction() as conn:
-        _show(editing.undo(conn, _actor(), layer, load_settings(), dry_run=dry_run))
+        _show(editing.undo(conn, layer, load_settings(), dry_run=dry_run, access=system_access()))
 
 
 @edit_app.command("redo")
@@ -116,7 +119,7 @@ def redo(layer: Layer = "unified", dry_run: DryRun = False) -> None:
     from gis import editing
 
     with _transaction() as conn:
-        _show(editing.redo(conn, _actor(), layer, load_settings(), dry_run=dry_run))
+        _show(editing.redo(conn, layer, load_settings(), dry_run=dry_run, access=system_access()))
 
 
 @edit_app.command("revert")
@@ -133,6 +136,12 @@ def revert(
     with _transaction() as conn:
         _show(
             editing.revert(
-                conn, _actor(), layer, to_version, load_settings(), version=version, dry_run=dry_run
+                conn,
+                layer,
+                to_version,
+                load_settings(),
+                version=version,
+                dry_run=dry_run,
+                access=system_access(),
             )
         )

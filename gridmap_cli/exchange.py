@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from gis.infra.settings import load_settings
+from gridmap_cli.access import system_access
 from gridmap_cli.errors import friendly
 
 exchange_app = typer.Typer()
@@ -78,7 +79,6 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import a file; every row is checked and the import lands whole or not at all."""
-    from gis.audit import process_actor
     from gis.exchange import ImportOptions, ImportRejected, import_file
 
     options = ImportOptions(
@@ -105,13 +105,13 @@ def import_command(
         with engine.begin() as conn:
             report = import_file(
                 conn,
-                process_actor(),
                 kind,
                 file,
                 options,
                 check=check,
                 weights=settings.weights,
                 limits=settings.imports,
+                access=system_access(),
             )
     except ImportRejected as exc:
         _print_report(exc.report, as_json)
@@ -183,7 +183,12 @@ def export_command(
     try:
         with engine.connect() as conn:
             exported = export_layer(
-                conn, layer, fmt, crs=crs, encoding=encoding, personal=personal_data
+                conn,
+                layer,
+                fmt,
+                crs=crs,
+                encoding=encoding,
+                access=system_access(personal_data=personal_data),
             )
     finally:
         engine.dispose()
@@ -214,7 +219,7 @@ def check_command(
     engine = _engine()
     try:
         with engine.begin() as conn:
-            result = check_layer(conn, layer)
+            result = check_layer(conn, layer, access=system_access())
     finally:
         engine.dispose()
     if geojson is not None:

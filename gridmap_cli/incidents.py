@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
+from gridmap_cli.access import system_access
 from gridmap_cli.errors import friendly
-from gridmap_cli.users import _actor, _transaction
+from gridmap_cli.users import _transaction
 
 incidents_app = typer.Typer(
     help="Incidents (吹哨报到): import, figures, Open311 client apps.", no_args_is_help=True
@@ -39,7 +40,7 @@ def import_file(
     from gis.incidents.importer import import_incidents
 
     with _transaction() as conn:
-        report = import_incidents(conn, _actor(), file, crs=crs, dry_run=dry_run)
+        report = import_incidents(conn, file, crs=crs, dry_run=dry_run, access=system_access())
     typer.echo(report.summary())
 
 
@@ -62,7 +63,9 @@ def figures_command(
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
     with _transaction() as conn:
-        result = figures(conn, _actor(), by, Filters(since=stamp(since), until=stamp(until)))
+        result = figures(
+            conn, by, Filters(since=stamp(since), until=stamp(until)), access=system_access()
+        )
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         return
@@ -95,7 +98,7 @@ def client_add(
     from gis.incidents.open311 import add_client
 
     with _transaction() as conn:
-        client, key = add_client(conn, _actor(), name, scope)
+        client, key = add_client(conn, name, scope, access=system_access())
     typer.echo(f"Open311 client {client.name} (scope {client.scope}). API key (keep it secret):")
     typer.echo(key)
 
@@ -107,7 +110,7 @@ def client_list() -> None:
     from gis.incidents.open311 import list_clients
 
     with _transaction() as conn:
-        for row in list_clients(conn, _actor()):
+        for row in list_clients(conn, access=system_access()):
             state = "active" if row["active"] else "revoked"
             typer.echo(f"{row['name']:<32} {row['scope_code'] or 'everywhere':<12} {state}")
 
@@ -119,5 +122,5 @@ def client_revoke(name: Annotated[str, typer.Argument()]) -> None:
     from gis.incidents.open311 import revoke_client
 
     with _transaction() as conn:
-        revoke_client(conn, _actor(), name)
+        revoke_client(conn, name, access=system_access())
     typer.echo(f"Open311 client {name} revoked")

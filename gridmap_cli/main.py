@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from gis.infra.settings import Settings, load_settings
+from gridmap_cli.access import system_access
 from gridmap_cli.edit import edit_app
 from gridmap_cli.errors import friendly
 from gridmap_cli.exchange import exchange_app
@@ -135,7 +136,11 @@ def load_sample(
     url = resolve_url(settings)
     migrate(url)
     report = load_city(
-        make_engine(url), path or settings.sample_path, weights=settings.weights, replace=replace
+        make_engine(url),
+        path or settings.sample_path,
+        weights=settings.weights,
+        replace=replace,
+        access=system_access(),
     )
     typer.echo(report.summary())
 
@@ -150,7 +155,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
     settings = _settings()
     with make_engine(resolve_url(settings)).connect() as conn:
         counts = table_counts(conn)
-        layers = list_layers(conn, (settings.band_low, settings.band_high))
+        layers = list_layers(conn, (settings.band_low, settings.band_high), access=system_access())
     if as_json:
         typer.echo(json.dumps({"rows": counts, "layers": layers}, ensure_ascii=False, default=str))
         return

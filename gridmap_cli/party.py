@@ -16,6 +16,7 @@ import typer
 
 from gis.chinatime import china_time
 from gis.infra.settings import load_settings
+from gridmap_cli.access import system_access
 from gridmap_cli.db import transaction as _transaction
 from gridmap_cli.errors import friendly
 
@@ -37,12 +38,6 @@ On = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="JSON output")]
 
 
-def _actor() -> str:
-    from gis.audit import process_actor
-
-    return process_actor()
-
-
 def _date(value: str | None) -> dt.date | None:
     from gis.errors import Invalid
 
@@ -52,12 +47,6 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise Invalid(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
-def _scope(value: str | None) -> Any:
-    from gis.scope import EVERYTHING, Scope
-
-    return Scope.parse(value) if value else EVERYTHING
 
 
 def _pct(part: int, whole: int) -> str:
@@ -80,7 +69,7 @@ def coverage_cmd(
     if by not in ("street", "community", "grid"):
         raise Invalid(f"--by is street, community or grid, not {by!r}")
     with _transaction() as conn:
-        report = coverage(conn, scope=_scope(scope), layer=layer, on=_date(on), by=by)  # type: ignore[arg-type]
+        report = coverage(conn, layer=layer, on=_date(on), by=by, access=system_access(scope))  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, default=str))
         return
@@ -129,9 +118,8 @@ def uncovered_cmd(
 
     with _transaction() as conn:
         page = uncovered(
-            conn, _actor(), kind, scope=_scope(scope), community=community, limit=limit,  # type: ignore[arg-type]
-            on=_date(on),
-        )  # fmt: skip
+            conn, kind, community=community, limit=limit,  # type: ignore[arg-type]
+            on=_date(on), access=system_access(scope))  # fmt: skip
     if as_json:
         typer.echo(json.dumps(page, ensure_ascii=False, default=str))
         return
@@ -155,9 +143,12 @@ def suggest_cmd(
     settings = load_settings()
     with _transaction() as conn:
         answer = suggest_leaders(
-            conn, _actor(), building, scope=_scope(scope),
-            max_buildings=settings.party_max_buildings, limit=limit,
-        )  # fmt: skip
+            conn,
+            building,
+            max_buildings=settings.party_max_buildings,
+            limit=limit,
+            access=system_access(scope),
+        )
     b = answer["building"]
     led = "has a leader" if b["covered"] else "no leader"
     typer.echo(f"{b['code']} {b['name']} ({b['households']} households, {led})")
@@ -191,7 +182,6 @@ def assign_cmd(
     with _transaction() as conn:
         made = assign(
             conn,
-            _actor(),
             member=member,
             role=parse_role(role),
             target=Target.parse(target),
@@ -199,6 +189,7 @@ def assign_cmd(
             ends_on=_date(ends_on),
             max_buildings=settings.party_max_buildings,
             replace=replace,
+            access=system_access(),
         )
     until = made["ends_on"] or "open"
     typer.echo(
@@ -218,7 +209,7 @@ def end_cmd(
     from gis.party.common import today
 
     with _transaction() as conn:
-        ended = end_assignment(conn, _actor(), assignment, _date(on) or today())
+        ended = end_assignment(conn, assignment, _date(on) or today(), access=system_access())
     typer.echo(f"assignment {ended['id']} ends on {ended['ends_on']}")
 
 
@@ -230,10 +221,12 @@ def history_cmd(target: Annotated[str, typer.Argument(help=TARGET_HELP)]) -> Non
 
     parsed = Target.parse(target)
     with _transaction() as conn:
-        page = list_assignments(conn, _actor(), AssignmentQuery(target=parsed, history=True))
+        page = list_assignments(
+            conn, AssignmentQuery(target=parsed, history=True), access=system_access()
+        )
         archived: list[dict[str, Any]] = []
         if parsed.kind == "grid":  # the record of a grid that was deleted (merged away)
-            archived = archived_assignments(conn, _actor(), parsed.layer, parsed.code)
+            archived = archived_assignments(conn, parsed.layer, parsed.code, access=system_access())
     typer.echo(f"{page['numberMatched'] + len(archived)} assignment(s) of {target}")
     for a in archived:
         member = a["member"]

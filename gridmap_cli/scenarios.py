@@ -17,6 +17,7 @@ import typer
 
 from gis.errors import Invalid
 from gis.infra.settings import Settings, load_settings
+from gridmap_cli.access import system_access
 from gridmap_cli.errors import friendly
 
 if TYPE_CHECKING:
@@ -37,12 +38,6 @@ def _engine(settings: Settings) -> Engine:
 def _tx(settings: Settings) -> Iterator[Connection]:
     with _engine(settings).begin() as conn:
         yield conn
-
-
-def _actor() -> str:
-    from gis.audit import process_actor
-
-    return process_actor()
 
 
 def _weights(values: list[str]) -> dict[str, float] | None:
@@ -103,7 +98,7 @@ def create(
         keep_locked=keep_locked,
     )
     with _tx(settings) as conn:
-        scenario = create_scenario(conn, _actor(), spec, settings)
+        scenario = create_scenario(conn, spec, settings, access=system_access())
     typer.echo(f"scenario {scenario['id']} created (job {scenario['job']['id']})")
     if queue:
         typer.echo("queued: the server's worker runs it; follow with `gridmap scenario show`")
@@ -129,7 +124,7 @@ def _summary(settings: Settings, scenario_id: int) -> None:
     from gis.scenarios.store import get_scenario
 
     with _tx(settings) as conn:
-        s = get_scenario(conn, _actor(), scenario_id)
+        s = get_scenario(conn, scenario_id, access=system_access())
     job = s["job"] or {}
     line = f"#{s['id']} {s['name']}: {s['state']}"
     if job.get("error"):
@@ -151,7 +146,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from gis.scenarios.store import list_scenarios
 
     with _tx(load_settings()) as conn:
-        found = list_scenarios(conn, _actor())
+        found = list_scenarios(conn, access=system_access())
     if as_json:
         _echo_json(found)
         return
@@ -174,7 +169,7 @@ def show(scenario_id: int, as_json: Annotated[bool, typer.Option("--json")] = Fa
     settings = load_settings()
     if as_json:
         with _tx(settings) as conn:
-            _echo_json(get_scenario(conn, _actor(), scenario_id))
+            _echo_json(get_scenario(conn, scenario_id, access=system_access()))
         return
     _summary(settings, scenario_id)
 
@@ -186,7 +181,7 @@ def cancel(scenario_id: int) -> None:
     from gis.scenarios.store import cancel_scenario
 
     with _tx(load_settings()) as conn:
-        s = cancel_scenario(conn, _actor(), scenario_id)
+        s = cancel_scenario(conn, scenario_id, access=system_access())
     typer.echo(f"scenario {scenario_id}: {s['state']} (cancel requested)")
 
 
@@ -197,7 +192,7 @@ def delete(scenario_id: int) -> None:
     from gis.scenarios.store import delete_scenario
 
     with _tx(load_settings()) as conn:
-        delete_scenario(conn, _actor(), scenario_id)
+        delete_scenario(conn, scenario_id, access=system_access())
     typer.echo(f"scenario {scenario_id} deleted")
 
 
@@ -209,7 +204,7 @@ def adopt(scenario_id: int) -> None:
 
     settings = load_settings()
     with _tx(settings) as conn:
-        s = adopt_scenario(conn, _actor(), scenario_id, settings)
+        s = adopt_scenario(conn, scenario_id, settings, access=system_access())
     result = s["adoption"]
     typer.echo(
         f"scenario {scenario_id} adopted: unified layer version {result['unified_version']}, "
@@ -231,7 +226,7 @@ def compare(
 
     settings = load_settings()
     with _tx(settings) as conn:
-        result = run_compare(conn, _actor(), items, settings)
+        result = run_compare(conn, items, settings, access=system_access())
     if as_json:
         _echo_json(result)
         return
@@ -265,7 +260,7 @@ def crosswalk(
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise Invalid(f"--out must end in .csv or .xlsx; got {out.name!r}")
     with _tx(load_settings()) as conn:
-        report = xw.crosswalk(conn, _actor(), scenario_id)
+        report = xw.crosswalk(conn, scenario_id, access=system_access())
     if out.suffix.lower() == ".csv":
         out.write_text(xw.crosswalk_csv(report["rows"]), encoding="utf-8")
     else:

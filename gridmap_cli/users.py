@@ -18,6 +18,7 @@ import typer
 from gis.chinatime import china_time
 from gis.errors import Invalid
 from gis.infra.settings import load_settings
+from gridmap_cli.access import system_access
 from gridmap_cli.db import transaction as _transaction
 from gridmap_cli.errors import friendly
 
@@ -33,12 +34,6 @@ SCOPE_HELP = (
     "level:code — city, city:3610, district:361002, street:361002001, community:361002001001, "
     "grid:361002001001001 (a unified grid) or grid:LAYER/CODE"
 )
-
-
-def _actor() -> str:
-    from gis.audit import process_actor
-
-    return process_actor()
 
 
 def _read_password(from_stdin: bool, username: str) -> str:
@@ -86,13 +81,13 @@ def create(
     with _transaction() as conn:
         user = create_user(
             conn,
-            _actor(),
             username=username,
             password=password,
             role=parsed_role,
             scope=parsed_scope,
             department=department,
             display_name=name,
+            access=system_access(),
         )
     typer.echo(f"created {user.username}: {user.role.value}, scope {user.scope}")
 
@@ -104,7 +99,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
     from gis.accounts import list_users
 
     with _transaction() as conn:
-        users = list_users(conn, _actor())
+        users = list_users(conn, access=system_access())
     if as_json:
         typer.echo(json.dumps([u.to_dict() for u in users], ensure_ascii=False))
         return
@@ -136,13 +131,13 @@ def update(
     with _transaction() as conn:
         user = update_user(
             conn,
-            _actor(),
             username,
             role=Role(role) if role else None,
             scope=Scope.parse(scope) if scope else None,
             display_name=name,
             active=active,
             **kwargs,
+            access=system_access(),
         )
     state = "active" if user.active else "deactivated"
     typer.echo(f"{user.username}: {user.role.value}, scope {user.scope}, {state}")
@@ -156,7 +151,7 @@ def password(username: str, password_stdin: PasswordStdin = False) -> None:
 
     new = _read_password(password_stdin, username)
     with _transaction() as conn:
-        reset_password(conn, _actor(), username, new)
+        reset_password(conn, username, new, access=system_access())
     typer.echo(f"password of {username} set; their sessions have ended")
 
 
@@ -174,7 +169,7 @@ def demo(
             "or with --force"
         )
     with _transaction() as conn:
-        users = ensure_demo_users(conn, _actor())
+        users = ensure_demo_users(conn, access=system_access())
         rows = [(u, created, describe_scope(conn, u.scope)) for u, created in users]
     typer.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for user, created, where in rows:
@@ -218,7 +213,9 @@ def audit_log(
                 with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
                     out.writelines(chunks)
             filters = {k: str(v) for k, v in vars(query).items() if v is not None}
-            audit.record(conn, _actor(), "audit.export", "audit_log", None, None, filters)
+            audit.record(
+                conn, system_access().actor, "audit.export", "audit_log", None, None, filters
+            )
             return
         page = audit.list_entries(conn, query, limit=limit)
     for row in page["items"]:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, text
 from api.app import create_app, server_config
 from api.deps import get_connection
 from api.security import SESSION_COOKIE, csrf_token
+from gis.access import Access
 from gis.accounts import Role, create_user, get_user, open_session
 from gis.infra.db import make_engine, migrate
 from gis.infra.pgcluster import Cluster
@@ -109,9 +110,9 @@ def engine(pg_url: str, settings: Settings, tiny_city_path: Path) -> Iterator[En
     """The migrated test database holding the tiny city and the sample city."""
     migrate(pg_url)
     eng = make_engine(pg_url)
-    load_city(eng, tiny_city_path, weights=settings.weights)
+    load_city(eng, tiny_city_path, weights=settings.weights, access=Access.system())
     if DEFAULT_SAMPLE.exists():  # test_sample_city.py fails loudly when it is missing
-        load_city(eng, DEFAULT_SAMPLE, weights=settings.weights)
+        load_city(eng, DEFAULT_SAMPLE, weights=settings.weights, access=Access.system())
     yield eng
     eng.dispose()
 
@@ -129,13 +130,13 @@ def users(engine: Engine) -> dict[str, str]:
                 continue  # the sample city is missing: test_sample_city.py says so loudly
             create_user(
                 connection,
-                "system:tests",
                 username=username,
                 password=TEST_PASSWORD,
                 role=role,
                 scope=scope,
                 department=department,
                 display_name="市级管理员" if username == "root" else f"测试 {username}",
+                access=Access.system("system:tests"),
             )
     return dict.fromkeys(TEST_USERS, TEST_PASSWORD)
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from gis import accounts
+from gis.access import Access
 from gis.accounts import (
     DEMO_PASSWORD,
     Permission,
@@ -57,7 +58,7 @@ def new_user(conn, username: str = "zhang.san", **overrides):
         "role": Role.PLANNER,
         "scope": Scope.district(DISTRICT),
     } | overrides
-    return create_user(conn, "system:tests", **fields)
+    return create_user(conn, **fields, access=Access.system("system:tests"))
 
 
 def test_passwords_are_argon2id_hashes() -> None:
@@ -125,41 +126,49 @@ def test_administrators_manage_users_inside_their_scope_only(conn, users) -> Non
     with pytest.raises(Forbidden, match="outside your own"):
         create_user(
             conn,
-            tiny_admin,
             username="lc.planner2",
             password=TEST_PASSWORD,
             role=Role.PLANNER,
             scope=Scope.district("361002"),
+            access=Access.of(tiny_admin),
         )
     with pytest.raises(Forbidden, match="outside your scope"):
-        update_user(conn, tiny_admin, "lc-planner", display_name="x")
-    visible = {u.username for u in list_users(conn, tiny_admin)}
+        update_user(conn, "lc-planner", display_name="x", access=Access.of(tiny_admin))
+    visible = {u.username for u in list_users(conn, access=Access.of(tiny_admin))}
     assert {"t-planner", "t-worker", "t-admin"} <= visible
     assert not visible & {"root", "lc-planner"}
     planner = get_user(conn, "t-planner")
     with pytest.raises(Forbidden, match="planner may not manage users"):
-        list_users(conn, planner)
+        list_users(conn, access=Access.of(planner))
 
 
 def test_role_and_scope_changes_are_audited_before_and_after(conn, users) -> None:
     root = get_user(conn, "root")
     update_user(
-        conn, root, "t-party", role=Role.PLANNER, scope=Scope.district(DISTRICT), department=None
+        conn,
+        "t-party",
+        role=Role.PLANNER,
+        scope=Scope.district(DISTRICT),
+        department=None,
+        access=Access.of(root),
     )
     [row] = audit_rows(conn, "user.update", "t-party")
     assert row["actor"] == "root"
     assert row["before"] == {"role": "party", "scope": f"community:{COMMUNITY_A}"}
     assert row["after"] == {"role": "planner", "scope": f"district:{DISTRICT}"}
     with pytest.raises(Invalid, match="scope of level grid"):
-        update_user(conn, root, "t-party", role=Role.FIELD_WORKER)
+        update_user(conn, "t-party", role=Role.FIELD_WORKER, access=Access.of(root))
 
 
 def test_administrators_cannot_change_their_own_rights(conn, users) -> None:
     root = get_user(conn, "root")
     for change in ({"role": Role.PLANNER}, {"active": False}, {"scope": Scope.city("3610")}):
         with pytest.raises(Forbidden, match="ask another administrator"):
-            update_user(conn, root, "root", **change)
-    assert update_user(conn, root, "root", display_name="超级管理员").display_name == "超级管理员"
+            update_user(conn, "root", **change, access=Access.of(root))
+    assert (
+        update_user(conn, "root", display_name="超级管理员", access=Access.of(root)).display_name
+        == "超级管理员"
+    )
 
 
 def test_log_in_opens_a_session_and_is_recorded(conn, users) -> None:
@@ -204,14 +213,14 @@ def test_a_deactivated_user_cannot_log_in_and_loses_sessions(conn, users) -> Non
     root = get_user(conn, "root")
     worker = get_user(conn, "t-worker")
     session = open_session(conn, worker, policy=POLICY, now=NOW)
-    update_user(conn, root, "t-worker", active=False, now=NOW)
+    update_user(conn, "t-worker", active=False, now=NOW, access=Access.of(root))
     assert resolve_session(conn, session.token, policy=POLICY, now=NOW) is None
     assert authenticate(conn, "t-worker", TEST_PASSWORD, policy=POLICY, now=NOW) is None
     assert audit_rows(conn, "auth.login_failed")[0]["after"]["reason"] == "deactivated"
     [row] = audit_rows(conn, "user.deactivate", "t-worker")
     assert (row["before"], row["after"]) == ({"active": True}, {"active": False})
     assert not get_user(conn, "t-worker").can(Permission.VIEW_MAP)
-    update_user(conn, root, "t-worker", active=True, now=NOW)
+    update_user(conn, "t-worker", active=True, now=NOW, access=Access.of(root))
     assert len(audit_rows(conn, "user.reactivate", "t-worker")) == 1
     assert resolve_session(conn, session.token, policy=POLICY, now=NOW) is None  # stays ended
 
@@ -249,7 +258,9 @@ def test_passwords_reset_and_changed(conn, users) -> None:
     )
     assert resolve_session(conn, here.token, policy=POLICY, now=NOW)
     assert resolve_session(conn, elsewhere.token, policy=POLICY, now=NOW) is None
-    reset_password(conn, "system:tests", "t-planner", "third passphrase!", now=NOW)
+    reset_password(
+        conn, "t-planner", "third passphrase!", now=NOW, access=Access.system("system:tests")
+    )
     assert resolve_session(conn, here.token, policy=POLICY, now=NOW) is None
     assert authenticate(conn, "t-planner", "third passphrase!", policy=POLICY, now=NOW)
     assert [r["actor"] for r in audit_rows(conn, "user.password_change")] == ["t-planner"]
@@ -272,7 +283,7 @@ def test_permissions_follow_the_role(conn, users) -> None:
 
 
 def test_demo_users_one_per_role_in_the_sample_city(conn, users) -> None:
-    created = ensure_demo_users(conn, "system:tests")
+    created = ensure_demo_users(conn, access=Access.system("system:tests"))
     assert [(u.role, made) for u, made in created] == [(r, True) for r in Role]
     scopes = {u.role: u.scope for u, _ in created}
     assert scopes[Role.PLANNER] == Scope.district("361002")
@@ -280,7 +291,7 @@ def test_demo_users_one_per_role_in_the_sample_city(conn, users) -> None:
     assert scopes[Role.PARTY].level == "community"
     assert scopes[Role.FIELD_WORKER].level == "grid"
     assert scopes[Role.FIELD_WORKER].code.startswith(scopes[Role.PARTY].code)
-    again = ensure_demo_users(conn, "system:tests")
+    again = ensure_demo_users(conn, access=Access.system("system:tests"))
     assert [made for _, made in again] == [False] * len(Role)
     assert authenticate(conn, "worker", DEMO_PASSWORD, policy=POLICY, now=NOW)
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from api.routers.pages import safe_next
 from api.security import SESSION_COOKIE, csrf_token, tile_source
+from gis.access import Access
 from gis.accounts.throttle import LoginThrottle
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
 
@@ -258,7 +259,7 @@ def test_change_my_password(client_as, anon) -> None:
 def test_demo_mode_lists_the_demo_logins_on_the_log_in_page(app, anon, conn) -> None:
     from gis.accounts import DEMO_PASSWORD, ensure_demo_users
 
-    ensure_demo_users(conn, "system:tests")
+    ensure_demo_users(conn, access=Access.system("system:tests"))
     assert DEMO_PASSWORD not in anon.get("/login").text
     app.state.settings = app.state.settings.model_copy(update={"demo": True})
     page = anon.get("/login").text

@@ -22,6 +22,7 @@ from shapely import union_all
 from sqlalchemy import Connection, text
 
 from gis import editing
+from gis.access import Access
 from gis.editing import EditOptions, MoveGroup
 from gis.errors import Forbidden
 from gis.infra.settings import Settings
@@ -222,12 +223,22 @@ def test_a_setting_refuses_edits_that_cut_a_grid(conn: Connection, settings: Set
     strict = settings.model_copy(update={"edit_split_grids": "refuse"})
     groups = [MoveGroup(units(6), "new")]
     preview = editing.move_units(
-        conn, "system:tests", "unified", groups, EditOptions(None, dry_run=True), strict
+        conn,
+        "unified",
+        groups,
+        EditOptions(None, dry_run=True),
+        strict,
+        access=Access.system("system:tests"),
     )
     assert preview["refused"] and not preview["needs_confirm"]
     with pytest.raises(editing.SplitsGrid, match="refuses"):
         editing.move_units(
-            conn, "system:tests", "unified", groups, EditOptions(None, confirm=True), strict
+            conn,
+            "unified",
+            groups,
+            EditOptions(None, confirm=True),
+            strict,
+            access=Access.system("system:tests"),
         )
     assert plan(conn) == ORIGINAL
 
@@ -466,7 +477,12 @@ def test_a_planner_may_not_undo_into_someone_elses_scope(conn: Connection) -> No
     user = get_user(conn, "lc-planner")
     with pytest.raises(Forbidden):
         editing.move_units(
-            conn, user, "unified", [MoveGroup(units(4), G1)], EditOptions(None), Settings()
+            conn,
+            "unified",
+            [MoveGroup(units(4), G1)],
+            EditOptions(None),
+            Settings(),
+            access=Access.of(user),
         )
 
 

@@ -10,6 +10,7 @@ import io
 import json
 import math
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ from openpyxl import load_workbook
 from shapely.geometry import box
 from sqlalchemy import Connection, text
 
+from gis.access import Access
 from gis.errors import Conflict, InvalidFile
 from gis.exchange import (
     ImportOptions,
@@ -46,6 +48,8 @@ from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, X0, Y0, cell, un
 
 ACTOR = "system:tests"
 TINY = Scope.district(DISTRICT)
+#: What an export without personal data gets (the default before Access): names masked.
+MASKED = replace(Access.system(ACTOR, scope=TINY), personal_data=False)
 D1, D2, D3 = DRAWN
 
 
@@ -97,11 +101,11 @@ def test_a_freehand_layer_is_snapped_to_units_and_what_did_not_fit_is_reported(
     options = ImportOptions(layer="test_zz", layer_name="测试综治", department="综治办")
 
     before = every_table(conn)
-    dry = import_file(conn, ACTOR, "layer", path, options, check=True)
+    dry = import_file(conn, "layer", path, options, check=True, access=Access.system(ACTOR))
     assert every_table(conn) == before  # a dry run writes nothing
     assert dry.ok and dry.check and dry.written["grid inserted"] == 3
 
-    report = import_file(conn, ACTOR, "layer", path, options)
+    report = import_file(conn, "layer", path, options, access=Access.system(ACTOR))
     f = report.findings
     assert f["units_assigned"] == 8
     assert f["gaps"] == [{"unit": unit_code(9), "community": COMMUNITY_B}]
@@ -138,13 +142,25 @@ def test_a_freehand_layer_is_snapped_to_units_and_what_did_not_fit_is_reported(
     assert audit_row == "import.layer"
 
     with pytest.raises(Conflict, match="--replace"):
-        import_file(conn, ACTOR, "layer", path, options)
-    again = import_file(conn, ACTOR, "layer", path, ImportOptions(layer="test_zz", replace=True))
+        import_file(conn, "layer", path, options, access=Access.system(ACTOR))
+    again = import_file(
+        conn,
+        "layer",
+        path,
+        ImportOptions(layer="test_zz", replace=True),
+        access=Access.system(ACTOR),
+    )
     assert again.ok
     version = conn.execute(text("SELECT version FROM grid_layer WHERE code = 'test_zz'"))
     assert version.scalar_one() == 2
     with pytest.raises(Conflict, match="unified"):
-        import_file(conn, ACTOR, "layer", path, ImportOptions(layer="unified", replace=True))
+        import_file(
+            conn,
+            "layer",
+            path,
+            ImportOptions(layer="unified", replace=True),
+            access=Access.system(ACTOR),
+        )
 
 
 @pytest.mark.parametrize(
@@ -154,7 +170,9 @@ def test_a_freehand_layer_is_snapped_to_units_and_what_did_not_fit_is_reported(
 def test_a_gbk_shapefile_keeps_its_chinese_names(
     conn: Connection, name: str, encoding_used: str, warned: bool
 ) -> None:
-    report = import_file(conn, ACTOR, "layer", DATA / name, ImportOptions(layer="test_gbk"))
+    report = import_file(
+        conn, "layer", DATA / name, ImportOptions(layer="test_gbk"), access=Access.system(ACTOR)
+    )
     assert report.fmt == "shp" and report.encoding == encoding_used
     assert any(".cpg" in w for w in report.warnings) == warned
     names = dict(
@@ -173,7 +191,11 @@ def test_an_explicit_encoding_wins_over_a_wrong_cpg(conn: Connection, tmp_path: 
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("grids.cpg", "UTF-8")  # what a careless tool writes
     report = import_file(
-        conn, ACTOR, "layer", path, ImportOptions(layer="test_enc", encoding="gbk")
+        conn,
+        "layer",
+        path,
+        ImportOptions(layer="test_enc", encoding="gbk"),
+        access=Access.system(ACTOR),
     )
     assert report.encoding == "gbk"
     assert "东片 D1" in conn.execute(text("SELECT string_agg(name, ',') FROM grid")).scalar_one()
@@ -188,7 +210,7 @@ def test_units_from_geojson_update_grids_and_bump_their_layers(
     path = tmp_path / "units.geojson"
     units_frame({1: 1234}).to_file(path, driver="GeoJSON")
     versions = dict(conn.execute(text("SELECT code, version FROM grid_layer")).all())
-    report = import_file(conn, ACTOR, "units", path)
+    report = import_file(conn, "units", path, access=Access.system(ACTOR))
     assert report.written["base_unit updated"] == 9 and report.written["base_unit inserted"] == 0
     g1 = conn.execute(
         text(
@@ -212,8 +234,10 @@ def test_projected_units_need_their_crs(conn: Connection, tmp_path: Path) -> Non
         path, index=False
     )
     with pytest.raises(InvalidFile, match="cannot be lon/lat.*EPSG:4527"):
-        import_file(conn, ACTOR, "units", path)
-    report = import_file(conn, ACTOR, "units", path, ImportOptions(crs="EPSG:4527"))
+        import_file(conn, "units", path, access=Access.system(ACTOR))
+    report = import_file(
+        conn, "units", path, ImportOptions(crs="EPSG:4527"), access=Access.system(ACTOR)
+    )
     assert report.crs.startswith("EPSG:4527")
     moved = conn.execute(
         text(
@@ -234,9 +258,11 @@ def test_gcj02_members_from_csv_land_where_they_are(conn: Connection) -> None:
     outside the city; read as GCJ-02 it lands in U5 and U1, within a millimetre."""
     path = DATA / "members_gcj02.csv"
     with pytest.raises(ImportRejected) as refused:
-        import_file(conn, ACTOR, "party_members", path)
+        import_file(conn, "party_members", path, access=Access.system(ACTOR))
     assert all("outside the city" in p.reason for p in refused.value.report.errors)
-    report = import_file(conn, ACTOR, "party_members", path, ImportOptions(crs="gcj02"))
+    report = import_file(
+        conn, "party_members", path, ImportOptions(crs="gcj02"), access=Access.system(ACTOR)
+    )
     assert report.crs == "GCJ-02" and report.written["party_member inserted"] == 2
     rows = conn.execute(
         text(
@@ -286,7 +312,7 @@ def test_xlsx_buildings_by_lon_lat_and_kml_incidents(conn: Connection, tmp_path:
             "纬度": [cell(2).centroid.y, cell(9).centroid.y],
         }
     ).to_excel(xlsx, index=False)
-    report = import_file(conn, ACTOR, "buildings", xlsx)
+    report = import_file(conn, "buildings", xlsx, access=Access.system(ACTOR))
     assert report.written["building inserted"] == 2
     assert any("placeholder footprint" in w for w in report.warnings)
     units = dict(
@@ -310,7 +336,9 @@ def test_xlsx_buildings_by_lon_lat_and_kml_incidents(conn: Connection, tmp_path:
         crs="EPSG:4326",
     )
     pyogrio.write_dataframe(frame, kml, driver="KML")
-    report = import_file(conn, ACTOR, "incidents", kml, ImportOptions(columns={"code": "Name"}))
+    report = import_file(
+        conn, "incidents", kml, ImportOptions(columns={"code": "Name"}), access=Access.system(ACTOR)
+    )
     assert report.fmt == "kml" and report.written["incident inserted"] == 1
     row = conn.execute(
         text(
@@ -340,7 +368,7 @@ def test_invalid_geometry_is_named_by_row_and_id_and_repaired_on_request(
     path = tmp_path / "units.gpkg"
     pyogrio.write_dataframe(frame, path, driver="GPKG")
     with pytest.raises(ImportRejected) as refused:
-        import_file(conn, ACTOR, "units", path)
+        import_file(conn, "units", path, access=Access.system(ACTOR))
     (problem,) = refused.value.report.errors
     assert (problem.row, problem.id) == (5, unit_code(5))
     assert "Self-intersection" in problem.reason
@@ -355,9 +383,17 @@ def test_invalid_geometry_is_named_by_row_and_id_and_repaired_on_request(
     lpath = tmp_path / "layer.gpkg"
     pyogrio.write_dataframe(layer, lpath, driver="GPKG")
     with pytest.raises(ImportRejected, match="--repair") as refused:
-        import_file(conn, ACTOR, "layer", lpath, ImportOptions(layer="test_rep"))
+        import_file(
+            conn, "layer", lpath, ImportOptions(layer="test_rep"), access=Access.system(ACTOR)
+        )
     assert refused.value.report.errors[0].repairable
-    fixed = import_file(conn, ACTOR, "layer", lpath, ImportOptions(layer="test_rep", repair=True))
+    fixed = import_file(
+        conn,
+        "layer",
+        lpath,
+        ImportOptions(layer="test_rep", repair=True),
+        access=Access.system(ACTOR),
+    )
     (repair,) = fixed.repaired
     assert repair.row == 2 and repair.id == D2 and repair.became == "MultiPolygon (2 parts)"
 
@@ -386,7 +422,7 @@ def test_each_bad_row_is_reported(conn: Connection, tmp_path: Path) -> None:
     rows.to_csv(path, index=False)
     before = every_table(conn)
     with pytest.raises(ImportRejected) as refused:
-        import_file(conn, ACTOR, "units", path)
+        import_file(conn, "units", path, access=Access.system(ACTOR))
     assert every_table(conn) == before
     by_row: dict[int | None, str] = {}
     for p in refused.value.report.errors:
@@ -410,7 +446,7 @@ def test_a_failed_import_leaves_every_table_unchanged(conn: Connection, tmp_path
     households = "SELECT sum(households) FROM base_unit WHERE code LIKE '369901%'"
     before, before_households = every_table(conn), conn.execute(text(households)).scalar_one()
     with pytest.raises(ImportRejected, match="1 problem"):
-        import_file(conn, ACTOR, "units", path)
+        import_file(conn, "units", path, access=Access.system(ACTOR))
     assert every_table(conn) == before
     assert conn.execute(text(households)).scalar_one() == before_households
 
@@ -421,21 +457,23 @@ def test_a_file_that_is_not_what_its_name_says(conn: Connection, tmp_path: Path)
     liar = tmp_path / "units.geojson"
     liar.write_bytes(gpkg.read_bytes())
     with pytest.raises(InvalidFile, match="is not GeoJSON: its content is a GeoPackage"):
-        import_file(conn, ACTOR, "units", liar)
+        import_file(conn, "units", liar, access=Access.system(ACTOR))
     text_zip = tmp_path / "units.zip"
     text_zip.write_text("code,wkt\n")
     with pytest.raises(InvalidFile, match="not a zipped Shapefile"):
-        import_file(conn, ACTOR, "units", text_zip)
+        import_file(conn, "units", text_zip, access=Access.system(ACTOR))
     with pytest.raises(InvalidFile, match="unsupported file type .dwg"):
-        import_file(conn, ACTOR, "units", tmp_path / "plan.dwg")
+        import_file(conn, "units", tmp_path / "plan.dwg", access=Access.system(ACTOR))
 
 
 def test_a_missing_id_column_says_which_option_names_it(conn: Connection, tmp_path: Path) -> None:
     path = tmp_path / "units.geojson"
     units_frame().rename(columns={"code": "单元号"}).to_file(path, driver="GeoJSON")
     with pytest.raises(InvalidFile, match="--id-column"):
-        import_file(conn, ACTOR, "units", path)
-    report = import_file(conn, ACTOR, "units", path, ImportOptions(id_column="单元号"))
+        import_file(conn, "units", path, access=Access.system(ACTOR))
+    report = import_file(
+        conn, "units", path, ImportOptions(id_column="单元号"), access=Access.system(ACTOR)
+    )
     assert report.ok
 
 
@@ -445,9 +483,13 @@ def test_imports_stay_inside_the_actors_scope(conn: Connection, tmp_path: Path, 
 
     path = tmp_path / "units.geojson"
     units_frame().to_file(path, driver="GeoJSON")
-    assert import_file(conn, get_user(conn, "t-admin"), "units", path).ok  # city:3699
+    assert import_file(
+        conn, "units", path, access=Access.of(get_user(conn, "t-admin"))
+    ).ok  # city:3699
     with pytest.raises(Forbidden):
-        import_file(conn, get_user(conn, "t-planner"), "units", path)  # no import_data
+        import_file(
+            conn, "units", path, access=Access.of(get_user(conn, "t-planner"))
+        )  # no import_data
 
 
 # ----------------------------------------------------------------------------- export
@@ -478,8 +520,8 @@ def _leader(conn: Connection) -> None:
 
 def test_xlsx_lists_grids_with_leaders_masked_unless_allowed(conn: Connection) -> None:
     _leader(conn)
-    masked = export_layer(conn, "unified", "xlsx", scope=TINY)
-    full = export_layer(conn, "unified", "xlsx", scope=TINY, personal=True)
+    masked = export_layer(conn, "unified", "xlsx", access=MASKED)
+    full = export_layer(conn, "unified", "xlsx", access=Access.system(ACTOR, scope=TINY))
     assert masked.personal_fields == ["grid_leader"]
     assert (masked.personal_data, full.personal_data) == ("masked", "full")
 
@@ -503,7 +545,7 @@ def test_xlsx_lists_grids_with_leaders_masked_unless_allowed(conn: Connection) -
 def test_export_then_import_gives_back_codes_and_geometry(
     conn: Connection, tmp_path: Path, fmt: str, crs: str
 ) -> None:
-    exported = export_layer(conn, "zongzhi", fmt, crs=crs, scope=TINY, encoding="gbk")
+    exported = export_layer(conn, "zongzhi", fmt, crs=crs, encoding="gbk", access=MASKED)
     path = tmp_path / exported.filename
     path.write_bytes(exported.data)
     source = read_source(path)
@@ -528,17 +570,22 @@ def test_export_then_import_gives_back_codes_and_geometry(
     assert "综治第1网格" in names
 
     report = import_file(
-        conn, ACTOR, "layer", path, ImportOptions(layer="roundtrip", crs=crs), check=True
+        conn,
+        "layer",
+        path,
+        ImportOptions(layer="roundtrip", crs=crs),
+        check=True,
+        access=Access.system(ACTOR),
     )
     assert report.ok and report.findings["units_assigned"] == 9
     assert report.findings["gap_units"] == 0 and report.findings["split_units"] == 0
 
 
 def test_export_files_say_what_they_hold(conn: Connection) -> None:
-    doc = json.loads(export_layer(conn, "unified", "geojson", scope=TINY).data)
+    doc = json.loads(export_layer(conn, "unified", "geojson", access=MASKED).data)
     assert doc["gridmap"]["personal_fields"] == ["grid_leader"]
     assert doc["gridmap"]["personal_data"] == "masked"
-    shp = export_layer(conn, "unified", "shp", scope=TINY, encoding="gbk")
+    shp = export_layer(conn, "unified", "shp", encoding="gbk", access=MASKED)
     with zipfile.ZipFile(io.BytesIO(shp.data)) as archive:
         names = set(archive.namelist())
         assert {
@@ -549,7 +596,7 @@ def test_export_files_say_what_they_hold(conn: Connection) -> None:
         } <= names
         assert archive.read("unified_grids.cpg") == b"GBK"
         assert "leader" in archive.read("fields.txt").decode()
-    gcj = json.loads(export_layer(conn, "unified", "geojson", crs="gcj02", scope=TINY).data)
+    gcj = json.loads(export_layer(conn, "unified", "geojson", crs="gcj02", access=MASKED).data)
     assert "GCJ-02" in gcj["gridmap"]["note"]
 
 
@@ -557,10 +604,10 @@ def test_export_files_say_what_they_hold(conn: Connection) -> None:
 
 
 def test_topology_finds_gaps_overlaps_multipart_and_crossings(conn: Connection) -> None:
-    clean = check_layer(conn, "unified", TINY).summary
+    clean = check_layer(conn, "unified", access=Access.system(scope=TINY)).summary
     assert (clean["gaps"], clean["overlaps"], clean["multipart_grids"]) == (0, 0, 0)
     assert clean["uncovered_share"] == 0
-    zz = check_layer(conn, "zongzhi", TINY)
+    zz = check_layer(conn, "zongzhi", access=Access.system(scope=TINY))
     assert zz.summary["grids_crossing_communities"] == 1
 
     # Take U5 out of the unified net (a gap), give G1 = {U1, U2} the far corner U9 (two parts)
@@ -598,7 +645,7 @@ def test_topology_finds_gaps_overlaps_multipart_and_crossings(conn: Connection) 
         ),
         {"g": grid_id(f"{COMMUNITY_A}002")},
     )
-    result = check_layer(conn, "unified", TINY)
+    result = check_layer(conn, "unified", access=Access.system(scope=TINY))
     s = result.summary
     assert s["gaps"] == 1 and s["gap_area_m2"] == pytest.approx(10_900, rel=0.02)
     assert s["overlaps"] >= 1 and s["overlap_area_m2"] == pytest.approx(2 * 10_900, rel=0.05)
@@ -623,12 +670,12 @@ def test_a_thin_gap_is_a_sliver(conn: Connection) -> None:
         ),
         {"w": box(X0 + 0.0009995, Y0, X0 + 0.001, Y0 + 0.001).wkt, "c": f"{COMMUNITY_A}001"},
     )
-    s = check_layer(conn, "unified", TINY).summary
+    s = check_layer(conn, "unified", access=Access.system(scope=TINY)).summary
     assert s["slivers"] == 1 and s["gaps"] == 0 and s["sliver_area_m2"] < 10
 
 
 def test_department_coverage_is_part_of_every_check(conn: Connection) -> None:
-    s = check_layer(conn, "zongzhi", TINY).summary
+    s = check_layer(conn, "zongzhi", access=Access.system(scope=TINY)).summary
     assert s["departments"] == [
         {
             "code": "zongzhi",
@@ -645,7 +692,7 @@ def test_department_coverage_is_part_of_every_check(conn: Connection) -> None:
         ),
         {"u": unit_code(7)},
     )
-    (zz,) = check_layer(conn, "zongzhi", TINY).summary["departments"]
+    (zz,) = check_layer(conn, "zongzhi", access=Access.system(scope=TINY)).summary["departments"]
     assert zz["uncovered_share"] == pytest.approx(1 / 9, rel=0.02)
 
 
@@ -657,4 +704,4 @@ def test_unknown_point_type_rows(conn: Connection, tmp_path: Path) -> None:
     path = tmp_path / "m.geojson"
     frame.to_file(path, driver="GeoJSON")
     with pytest.raises(ImportRejected, match="wrong geometry type: Polygon"):
-        import_file(conn, ACTOR, "party_members", path)
+        import_file(conn, "party_members", path, access=Access.system(ACTOR))

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
+from gis.access import Access
 from gis.errors import Invalid, TooLarge
 from gis.exchange import ImportOptions, import_file
 from gis.exchange.readers import read_source
@@ -89,7 +90,13 @@ def test_a_layer_export_never_writes_a_formula_and_round_trips(
         path.write_bytes(data)
         frame = read_source(path, lon_column="lon" if fmt == "xlsx" else None).frame
         assert dict(zip(frame["code"], frame["name"], strict=True)) == HOSTILE, fmt
-    report = import_file(conn, SYSTEM, "layer", tmp_path / "unified.csv", ImportOptions(layer="rt"))
+    report = import_file(
+        conn,
+        "layer",
+        tmp_path / "unified.csv",
+        ImportOptions(layer="rt"),
+        access=Access.system(SYSTEM),
+    )
     assert report.ok
     stored = conn.execute(
         text(
@@ -242,7 +249,9 @@ def test_rows_and_time_have_limits(conn: Connection, tmp_path: Path) -> None:
     path = tmp_path / "units.csv"
     frame.assign(wkt=frame.geometry.to_wkt()).drop(columns="geometry").to_csv(path, index=False)
     with pytest.raises(TooLarge, match="more than 5 rows.*GRIDMAP_IMPORT_MAX_ROWS"):
-        import_file(conn, SYSTEM, "units", path, limits=ImportLimits(max_rows=5))
+        import_file(
+            conn, "units", path, limits=ImportLimits(max_rows=5), access=Access.system(SYSTEM)
+        )
     book = openpyxl.Workbook()
     book.active.append(["code", "lon", "lat"])
     for n in range(20):
@@ -250,11 +259,17 @@ def test_rows_and_time_have_limits(conn: Connection, tmp_path: Path) -> None:
     xlsx = tmp_path / "b.xlsx"
     book.save(xlsx)
     with pytest.raises(TooLarge, match="GRIDMAP_IMPORT_MAX_ROWS"):
-        import_file(conn, SYSTEM, "buildings", xlsx, limits=ImportLimits(max_rows=10))
+        import_file(
+            conn, "buildings", xlsx, limits=ImportLimits(max_rows=10), access=Access.system(SYSTEM)
+        )
     with pytest.raises(Invalid, match="GRIDMAP_IMPORT_MAX_SECONDS") as caught:
-        import_file(conn, SYSTEM, "units", path, limits=ImportLimits(max_seconds=1e-9))
+        import_file(
+            conn, "units", path, limits=ImportLimits(max_seconds=1e-9), access=Access.system(SYSTEM)
+        )
     assert caught.value.status == 422
-    assert import_file(conn, SYSTEM, "units", path, check=True).ok  # the defaults let it in
+    assert import_file(
+        conn, "units", path, check=True, access=Access.system(SYSTEM)
+    ).ok  # the defaults let it in
 
 
 # ----------------------------------------------------------------------------- one incident import
@@ -271,7 +286,7 @@ def test_incidents_imported_as_geodata_are_written_like_every_imported_incident(
         f"XS001,环境卫生,2025-05-01 08:30,signed,{U5_LON},{U5_LAT}\n",
         encoding="utf-8",
     )
-    report = import_file(conn, SYSTEM, "incidents", path)
+    report = import_file(conn, "incidents", path, access=Access.system(SYSTEM))
     assert report.written["incident inserted"] == 1
     row = conn.execute(
         text(
@@ -286,5 +301,5 @@ def test_incidents_imported_as_geodata_are_written_like_every_imported_incident(
         f"code,category,reported_at,lon,lat\nXS002,外星人,2025-05-01 08:30,{U5_LON},{U5_LAT}\n",
         encoding="utf-8",
     )
-    report = import_file(conn, SYSTEM, "incidents", path, check=True)
+    report = import_file(conn, "incidents", path, check=True, access=Access.system(SYSTEM))
     assert [(e.row, e.reason) for e in report.errors] == [(2, "unknown category '外星人'")]

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, text
 
 from gis import editing
+from gis.access import Access
 from gis.editing import EditOptions, MoveGroup
 from gis.errors import GridmapError
 from gis.infra.settings import Settings
@@ -192,18 +193,33 @@ def _step(conn: Connection, settings: Settings, op: tuple[Any, ...], first: int)
         unit = unit_code(op[1])
         mine = _grids(conn, unit[:12])
         target = ([*mine, "new"])[op[2] % (len(mine) + 1)]
-        editing.move_units(conn, ACTOR, "unified", [MoveGroup([unit], target)], options, settings)
+        editing.move_units(
+            conn,
+            "unified",
+            [MoveGroup([unit], target)],
+            options,
+            settings,
+            access=Access.system(ACTOR),
+        )
     elif kind == "split":
         code = grids[op[1] % len(grids)]
-        editing.split_grid(conn, ACTOR, "unified", code, _line(op[2], op[3]), options, settings)
+        editing.split_grid(
+            conn,
+            "unified",
+            code,
+            _line(op[2], op[3]),
+            options,
+            settings,
+            access=Access.system(ACTOR),
+        )
     elif kind == "merge":
         a, b = grids[op[1] % len(grids)], grids[op[2] % len(grids)]
-        editing.merge_grids(conn, ACTOR, "unified", a, b, options, settings)
+        editing.merge_grids(conn, "unified", a, b, options, settings, access=Access.system(ACTOR))
     elif kind in ("undo", "redo"):
-        getattr(editing, kind)(conn, ACTOR, "unified", settings)
+        getattr(editing, kind)(conn, "unified", settings, access=Access.system(ACTOR))
     else:
         to = max(first, _version(conn) - op[1])
-        editing.revert(conn, ACTOR, "unified", to, settings)
+        editing.revert(conn, "unified", to, settings, access=Access.system(ACTOR))
 
 
 @hsettings(

@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
+from gis.access import Access
 from gis.crs import FROM_WGS84
 from gis.errors import IllegalTransition, InvalidFile
 from gis.incidents.hexagons import parent_sql, resolution_for_zoom
@@ -39,7 +40,13 @@ def centre(n: int) -> tuple[float, float]:
 def report(conn, n: int = 1, category: str = "环境卫生", **kwargs) -> str:
     lon, lat = kwargs.pop("at", centre(n))
     return create_incident(
-        conn, SYSTEM, lon=lon, lat=lat, category=category, now=kwargs.pop("now", T0), **kwargs
+        conn,
+        lon=lon,
+        lat=lat,
+        category=category,
+        now=kwargs.pop("now", T0),
+        **kwargs,
+        access=Access.system(SYSTEM),
     )["code"]
 
 
@@ -50,12 +57,12 @@ def drive(conn, code: str, *moves: str, start: dt.datetime = T0) -> None:
         satisfied = None if action != "evaluate" else mood != "no"
         transition(
             conn,
-            SYSTEM,
             code,
             action,
             note="done",
             satisfied=satisfied,
             now=start + dt.timedelta(hours=step),
+            access=Access.system(SYSTEM),
         )
 
 
@@ -255,10 +262,14 @@ def test_a_point_near_a_building_snaps_onto_it(conn) -> None:
     east = building.bounds[2]
     near = (east + 0.00003, cell(5).centroid.y)  # ~3 m east of the building
     far = (east + 0.0002, cell(5).centroid.y)  # ~20 m
-    snapped = create_incident(conn, SYSTEM, lon=near[0], lat=near[1], category="其他", now=T0)
+    snapped = create_incident(
+        conn, lon=near[0], lat=near[1], category="其他", now=T0, access=Access.system(SYSTEM)
+    )
     assert snapped["building"] == f"{unit_code(5)}B001" and snapped["snapped"]
     assert building.covers(__import__("shapely").Point(snapped["lon"], snapped["lat"]))
-    stays = create_incident(conn, SYSTEM, lon=far[0], lat=far[1], category="其他", now=T0)
+    stays = create_incident(
+        conn, lon=far[0], lat=far[1], category="其他", now=T0, access=Access.system(SYSTEM)
+    )
     assert stays["building"] is None and (stays["lon"], stays["lat"]) == far
 
 
@@ -419,11 +430,29 @@ def test_figures_count_what_happened(client_as, conn) -> None:
     on_time = report(conn, 1, category="政策咨询")
     drive(conn, on_time, "dispatch", "sign", "handle", "feed_back", "evaluate")  # 1 h steps
     late = report(conn, 2, category="政策咨询")
-    transition(conn, SYSTEM, late, "dispatch", now=T0)
-    transition(conn, SYSTEM, late, "sign", now=T0 + dt.timedelta(hours=30))  # 24 h allowed
-    transition(conn, SYSTEM, late, "handle", note="x", now=T0 + dt.timedelta(hours=31))
-    transition(conn, SYSTEM, late, "feed_back", now=T0 + dt.timedelta(hours=32))
-    transition(conn, SYSTEM, late, "evaluate", satisfied=False, now=T0 + dt.timedelta(hours=33))
+    transition(conn, late, "dispatch", now=T0, access=Access.system(SYSTEM))
+    transition(
+        conn, late, "sign", now=T0 + dt.timedelta(hours=30), access=Access.system(SYSTEM)
+    )  # 24 h allowed
+    transition(
+        conn,
+        late,
+        "handle",
+        note="x",
+        now=T0 + dt.timedelta(hours=31),
+        access=Access.system(SYSTEM),
+    )
+    transition(
+        conn, late, "feed_back", now=T0 + dt.timedelta(hours=32), access=Access.system(SYSTEM)
+    )
+    transition(
+        conn,
+        late,
+        "evaluate",
+        satisfied=False,
+        now=T0 + dt.timedelta(hours=33),
+        access=Access.system(SYSTEM),
+    )
     doc = (
         client_as("t-admin")
         .get("/incidents/figures", params={"by": "department", "category": "政策咨询"})
@@ -462,7 +491,7 @@ def test_import_a_csv_and_an_xlsx(conn, tmp_path: Path) -> None:
     ]
     csv_path = tmp_path / "incidents.csv"
     csv_path.write_text("\n".join(",".join(map(str, r)) for r in rows), encoding="utf-8-sig")
-    assert import_incidents(conn, SYSTEM, csv_path).rows == 2
+    assert import_incidents(conn, csv_path, access=Access.system(SYSTEM)).rows == 2
     got = conn.execute(
         text(
             "SELECT i.state, g.code, i.sign_due_at - i.dispatched_at, i.reported_at "
@@ -485,7 +514,7 @@ def test_import_a_csv_and_an_xlsx(conn, tmp_path: Path) -> None:
     sheet.append(["其他", "2025-06-01 08:00", *centre(9)])
     xlsx_path = tmp_path / "incidents.xlsx"
     book.save(xlsx_path)
-    assert import_incidents(conn, SYSTEM, xlsx_path).rows == 1
+    assert import_incidents(conn, xlsx_path, access=Access.system(SYSTEM)).rows == 1
 
 
 def test_a_bad_row_names_itself_and_nothing_is_written(conn, tmp_path: Path) -> None:
@@ -497,10 +526,10 @@ def test_a_bad_row_names_itself_and_nothing_is_written(conn, tmp_path: Path) -> 
         encoding="utf-8",
     )
     with pytest.raises(InvalidFile, match=r"row 3, reported_at"):
-        import_incidents(conn, SYSTEM, path)
+        import_incidents(conn, path, access=Access.system(SYSTEM))
     path.write_text("category,reported_at,lon,lat\n外星人,2025-01-01,116.0005,27.5005\n")
     with pytest.raises(InvalidFile, match=r"row 2, category"):
-        import_incidents(conn, SYSTEM, path)
+        import_incidents(conn, path, access=Access.system(SYSTEM))
     assert conn.execute(text("SELECT count(*) FROM incident")).scalar_one() == before
 
 
@@ -529,9 +558,9 @@ def test_loaded_incidents_carry_grid_cell_and_plausible_times(conn) -> None:
 def test_transition_refuses_unknown_actions(conn) -> None:
     code = report(conn, 1)
     with pytest.raises(Exception, match="unknown action"):
-        transition(conn, SYSTEM, code, "teleport")
+        transition(conn, code, "teleport", access=Access.system(SYSTEM))
     with pytest.raises(IllegalTransition):
-        transition(conn, SYSTEM, code, "sign")
+        transition(conn, code, "sign", access=Access.system(SYSTEM))
 
 
 @pytest.mark.parametrize("system", ["gcj02", "bd09"])

@@ -10,6 +10,7 @@ import pytest
 from shapely.geometry import Polygon
 from sqlalchemy import text
 
+from gis.access import Access
 from gis.errors import InvalidFile
 from gis.infra.settings import WorkloadWeights
 from gis.layers import table_counts
@@ -83,7 +84,7 @@ def test_entrances_share_out_households(conn) -> None:
 def test_loading_twice_changes_nothing(engine, tiny_city_path: Path) -> None:
     with engine.connect() as c:
         before = table_counts(c)
-    report = load_city(engine, tiny_city_path)
+    report = load_city(engine, tiny_city_path, access=Access.system())
     assert report.skipped
     with engine.connect() as c:
         assert table_counts(c) == before
@@ -94,7 +95,7 @@ def test_custom_weights_change_workload(engine, tmp_path: Path) -> None:
     path = write_tiny_city(tmp_path / "tiny.gpkg")
     weights = WorkloadWeights(households=1.0, care_people=10.0)
     try:
-        load_city(engine, path, weights=weights, replace=True)
+        load_city(engine, path, weights=weights, replace=True, access=Access.system())
         with engine.connect() as c:
             workload = scalar(
                 c,
@@ -104,7 +105,8 @@ def test_custom_weights_change_workload(engine, tmp_path: Path) -> None:
             )
         assert workload == 2400 + 10 * (4 + 5 + 7 + 8)
     finally:
-        load_city(engine, path, replace=True)  # back to default weights for other tests
+        # back to default weights for other tests
+        load_city(engine, path, replace=True, access=Access.system())
 
 
 def _broken_copy(tmp_path: Path, layer: str, mutate) -> Path:
@@ -151,7 +153,7 @@ def test_bad_package_is_refused_and_changes_nothing(
     with engine.connect() as c:
         before = table_counts(c)
     with pytest.raises(InvalidFile, match=message):
-        load_city(engine, path)
+        load_city(engine, path, access=Access.system())
     with engine.connect() as c:
         assert table_counts(c) == before
 
@@ -161,11 +163,11 @@ def test_missing_layer_is_named(tmp_path: Path, engine) -> None:
     frame = pyogrio.read_dataframe(write_tiny_city(tmp_path / "t.gpkg"), layer="districts")
     pyogrio.write_dataframe(_retarget(frame), path, layer="districts", driver="GPKG")
     with pytest.raises(InvalidFile, match="layer 'streets' is missing"):
-        load_city(engine, path)
+        load_city(engine, path, access=Access.system())
 
 
 def test_not_a_geopackage(tmp_path: Path, engine) -> None:
     path = tmp_path / "city.gpkg"
     path.write_text("this is not a GeoPackage")
     with pytest.raises(InvalidFile, match="not a readable GeoPackage"):
-        load_city(engine, path)
+        load_city(engine, path, access=Access.system())

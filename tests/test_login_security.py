@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
+from gis.access import Access
 from gis.accounts import Role, create_user
 from gis.errors import Invalid
 from gis.infra.settings import Settings
@@ -92,11 +93,11 @@ def test_guessable_passwords_are_refused_in_chinese(client_as, conn, weak: str) 
     with pytest.raises(Invalid, match="太容易被猜到"):
         create_user(
             conn,
-            "system:tests",
             username="weak.two",
             password=weak,
             role=Role.PLANNER,
             scope=Scope.district(DISTRICT),
+            access=Access.system("system:tests"),
         )
 
 

@@ -8,13 +8,14 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import text
 
+from gis.access import Access
 from gis.incidents.open311 import add_client
 from tests.tiny_city import DISTRICT, cell
 
 
 @pytest.fixture
 def key(conn) -> str:
-    return add_client(conn, "system:tests", "hotline-12345", DISTRICT)[1]
+    return add_client(conn, "hotline-12345", DISTRICT, access=Access.system("system:tests"))[1]
 
 
 def _point(n: int) -> dict[str, str]:
@@ -124,7 +125,7 @@ def test_bad_requests_get_georeport_errors(anon, key) -> None:
 
 
 def test_a_client_reports_only_inside_its_scope(anon, conn) -> None:
-    key = add_client(conn, "system:tests", "linchuan-app", "361002")[1]
+    key = add_client(conn, "linchuan-app", "361002", access=Access.system("system:tests"))[1]
     answer = anon.post(
         "/open311/v2/requests.json", data={"api_key": key, "service_code": "noise", **_point(5)}
     )

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from gis.access import Access
 from gis.incidents.reporting import create_incident
 from gis.incidents.workflow import transition
 from gis.labels import raw_codes
@@ -50,11 +51,22 @@ def story(engine: Engine, users: dict[str, str]) -> Iterator[dict[str, Any]]:
         for n, (state, steps) in enumerate(moves.items(), start=1):
             c = cell(n).centroid
             code = create_incident(
-                conn, "system:tests", lon=c.x, lat=c.y, category="环境卫生", now=T0
+                conn,
+                lon=c.x,
+                lat=c.y,
+                category="环境卫生",
+                now=T0,
+                access=Access.system("system:tests"),
             )["code"]
             for k, action in enumerate(steps, start=1):
-                transition(conn, "system:tests", code, action, note="已处理",
-                           now=T0 + dt.timedelta(hours=k))  # fmt: skip
+                transition(
+                    conn,
+                    code,
+                    action,
+                    note="已处理",
+                    now=T0 + dt.timedelta(hours=k),
+                    access=Access.system("system:tests"),
+                )
             codes[state] = code
     try:
         yield {"people": people, "incidents": codes}

@@ -18,6 +18,7 @@ from pyproj import Geod
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
+from gis.access import Access
 from gis.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from gis.party import (
     AssignmentQuery,
@@ -60,8 +61,9 @@ GEOD = Geod(ellps="WGS84")
 def _assign(conn: Connection, member: str, role: str, target: Target, **kw):
     kw.setdefault("starts_on", START)
     kw.setdefault("max_buildings", 3)
-    return assign(conn, kw.pop("actor", ACTOR), member=member, role=PartyRole(role),
-                  target=target, **kw)  # fmt: skip
+    actor = kw.pop("actor", None)
+    access = Access.of(actor) if actor is not None else Access.system(ACTOR)
+    return assign(conn, member=member, role=PartyRole(role), target=target, access=access, **kw)
 
 
 def _grid_leaders(conn: Connection, grid: str) -> list[tuple[str, dt.date, dt.date | None]]:
@@ -120,13 +122,19 @@ def test_the_database_refuses_overlaps_too(conn: Connection) -> None:
 def test_ending_keeps_history_and_hand_over(conn: Connection) -> None:
     p = {k: v.code for k, v in seed_members(conn).items()}
     first = _assign(conn, p["leader_a1"], "grid_leader", Target.grid(GRID_A1))
-    ended = end_assignment(conn, ACTOR, first["id"], dt.date(2025, 6, 30))
+    ended = end_assignment(conn, first["id"], dt.date(2025, 6, 30), access=Access.system(ACTOR))
     assert ended["ends_on"] == "2025-06-30"
     with pytest.raises(IllegalTransition, match="already ended"):
-        end_assignment(conn, ACTOR, first["id"], dt.date(2025, 7, 30))
+        end_assignment(conn, first["id"], dt.date(2025, 7, 30), access=Access.system(ACTOR))
     with pytest.raises(Invalid, match="before"):
-        _assign(conn, p["near"], "grid_leader", Target.grid(GRID_A1),
-                starts_on=dt.date(2025, 7, 1), ends_on=dt.date(2025, 6, 1))  # fmt: skip
+        _assign(
+            conn,
+            p["near"],
+            "grid_leader",
+            Target.grid(GRID_A1),
+            starts_on=dt.date(2025, 7, 1),
+            ends_on=dt.date(2025, 6, 1),
+        )
     second = _assign(conn, p["near"], "grid_leader", Target.grid(GRID_A1),
                      starts_on=dt.date(2025, 7, 1))  # fmt: skip
     # Hand-over: the open holder is ended the day before the successor starts.
@@ -138,7 +146,9 @@ def test_ending_keeps_history_and_hand_over(conn: Connection) -> None:
         (p["far"], dt.date(2026, 3, 1), None),
     ]
     history = list_assignments(
-        conn, ACTOR, AssignmentQuery(target=Target.grid(GRID_A1), history=True), scope=TINY
+        conn,
+        AssignmentQuery(target=Target.grid(GRID_A1), history=True),
+        access=Access.system(ACTOR, scope=TINY),
     )
     assert [i["id"] for i in history["items"]] == [third["id"], second["id"], first["id"]]
     ids = [str(a["id"]) for a in (first, second, third)]
@@ -205,7 +215,7 @@ def _rows(report: dict) -> dict[str, dict]:
 
 def test_coverage_counted_by_hand(conn: Connection) -> None:
     seed_coverage(conn)
-    report = coverage(conn, scope=TINY, on=ON, by="grid")
+    report = coverage(conn, on=ON, by="grid", access=Access.system(scope=TINY))
     assert report["totals"].items() >= {
         "buildings": 9, "buildings_covered": 3,  # 1号楼, 4号楼, 9号楼 (5号楼 ended, 2号楼 later)
         "entrances": 27, "entrances_covered": 1,  # entrance 2 of 1号楼
@@ -219,32 +229,36 @@ def test_coverage_counted_by_hand(conn: Connection) -> None:
         GRID_A2: (4, 1, 12, 0, False, 1),
         GRID_B1: (3, 1, 9, 0, False, 0),
     }  # fmt: skip
-    communities = _rows(coverage(conn, scope=TINY, on=ON, by="community"))
+    communities = _rows(coverage(conn, on=ON, by="community", access=Access.system(scope=TINY)))
     assert {k: (c["grids"], c["grids_with_leader"], c["buildings"], c["buildings_covered"],
                 c["entrances_covered"], c["members"], c["members_with_role"])
             for k, c in communities.items()} == {
         COMMUNITY_A: (2, 1, 6, 2, 1, 9, 5),
         COMMUNITY_B: (1, 0, 3, 1, 0, 2, 1),
     }  # fmt: skip
-    streets = _rows(coverage(conn, scope=TINY, on=ON, by="street"))
+    streets = _rows(coverage(conn, on=ON, by="street", access=Access.system(scope=TINY)))
     assert list(streets) == [STREET]
     assert streets[STREET]["buildings_covered"] == 3 and streets[STREET]["members"] == 11
     # Two years on, BUSY's three buildings have their leader; 2号楼 still waits for 2030.
-    later = coverage(conn, scope=TINY, on=dt.date(2028, 1, 1), by=None)["totals"]
+    later = coverage(conn, on=dt.date(2028, 1, 1), by=None, access=Access.system(scope=TINY))[
+        "totals"
+    ]
     assert later["buildings_covered"] == 6 and later["members_with_role"] == 7
 
 
 def test_uncovered_lists(conn: Connection) -> None:
     seed_coverage(conn)
-    buildings = uncovered(conn, ACTOR, "building", scope=Scope.community(COMMUNITY_A), on=ON)
+    buildings = uncovered(
+        conn, "building", on=ON, access=Access.system(ACTOR, scope=Scope.community(COMMUNITY_A))
+    )
     # Most households first: 8号楼 800, 7号楼 700, 5号楼 500, 2号楼 200.
     assert [b["name"] for b in buildings["items"]] == ["8号楼", "7号楼", "5号楼", "2号楼"]
     assert buildings["items"][0]["grid_code"] == GRID_A2
-    grids = uncovered(conn, ACTOR, "grid", scope=TINY, on=ON)
+    grids = uncovered(conn, "grid", on=ON, access=Access.system(ACTOR, scope=TINY))
     assert [g["code"] for g in grids["items"]] == [GRID_A2, GRID_B1]  # 2,400 then 1,800 hh
-    entrances = uncovered(conn, ACTOR, "entrance", scope=TINY, on=ON, limit=5)
+    entrances = uncovered(conn, "entrance", on=ON, limit=5, access=Access.system(ACTOR, scope=TINY))
     assert entrances["numberMatched"] == 26 and entrances["next_offset"] == 5
-    idle = uncovered(conn, ACTOR, "member", scope=TINY, on=ON)
+    idle = uncovered(conn, "member", on=ON, access=Access.system(ACTOR, scope=TINY))
     assert sorted(m["name"] for m in idle["items"]) == sorted(
         ["孙八", "周九九", "吴十", "郑十一", "冯十二"]
     )
@@ -260,9 +274,13 @@ def _metres_north(lat: float) -> float:
 def test_suggestions_ranked_by_distance(conn: Connection) -> None:
     people = seed_coverage(conn)
     answer = suggest_leaders(
-        conn, ACTOR, building(5), scope=Scope.community(COMMUNITY_A), max_buildings=3, on=ON,
+        conn,
+        building(5),
+        max_buildings=3,
+        on=ON,
         limit=3,
-    )  # fmt: skip
+        access=Access.system(ACTOR, scope=Scope.community(COMMUNITY_A)),
+    )
     items = answer["items"]
     assert [i["code"] for i in items] == [people[k].code for k in ("near", "east", "far")]
     expected = [
@@ -276,7 +294,9 @@ def test_suggestions_ranked_by_distance(conn: Connection) -> None:
     # BUSY lives nearest (~11 m) but leads three buildings (from 2027): no free capacity.
     assert people["busy"].code not in [i["code"] for i in items]
     # With room for four, BUSY comes first; community B's OTHER only for a wider scope.
-    wider = suggest_leaders(conn, ACTOR, building(5), scope=TINY, max_buildings=4, on=ON, limit=5)
+    wider = suggest_leaders(
+        conn, building(5), max_buildings=4, on=ON, limit=5, access=Access.system(ACTOR, scope=TINY)
+    )
     codes = [i["code"] for i in wider["items"]]
     assert codes[:5] == [people[k].code for k in ("busy", "near", "east", "other", "far")]
     assert wider["items"][0]["buildings_led"] == 3 and wider["items"][0]["free_capacity"] == 1
@@ -305,7 +325,7 @@ def test_field_view_of_own_grid(conn: Connection, users: dict) -> None:
     people = seed_coverage(conn)
     add_incidents(conn)
     worker = get_user(conn, "t-worker")
-    view = field_view(conn, worker, GRID_A1, scope=worker.scope, on=ON)
+    view = field_view(conn, GRID_A1, on=ON, access=Access.of(worker))
     assert view["grid"]["properties"]["code"] == GRID_A1
     names = [f["properties"]["name"] for f in view["buildings"]["features"]]
     assert names == ["1号楼", "2号楼"]
@@ -320,10 +340,14 @@ def test_field_view_of_own_grid(conn: Connection, users: dict) -> None:
     assert [f["id"] for f in view["incidents"]["features"]] == ["TI000001"]
     assert view["open_incidents"] == 1
     # Search by name or number.
-    assert [f["id"] for f in field_view(conn, worker, GRID_A1, scope=worker.scope, query="2号")[
-        "buildings"]["features"]] == [building(2)]  # fmt: skip
+    assert [
+        f["id"]
+        for f in field_view(conn, GRID_A1, query="2号", access=Access.of(worker))["buildings"][
+            "features"
+        ]
+    ] == [building(2)]
     with pytest.raises(Forbidden, match="outside your scope"):
-        field_view(conn, worker, GRID_A2, scope=worker.scope)
+        field_view(conn, GRID_A2, access=Access.of(worker))
 
 
 # ----------------------------------------------------------------------------- the API

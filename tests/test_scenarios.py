@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
+from gis.access import Access
 from gis.infra.settings import Settings
 from gis.scenarios.run import savepoint_tx
 from gis.scenarios.store import ScenarioSpec, create_scenario, delete_scenario
@@ -466,9 +467,9 @@ def _committed_scenario(engine: Engine, settings: Settings) -> tuple[int, int]:
     with engine.begin() as c:
         found = create_scenario(
             c,
-            "system:tests",
             ScenarioSpec(name="committed", area=[DISTRICT], target_count=3),
             settings,
+            access=Access.system("system:tests"),
         )
     return found["id"], found["job"]["id"]
 
@@ -476,15 +477,21 @@ def _committed_scenario(engine: Engine, settings: Settings) -> tuple[int, int]:
 def _discard(engine: Engine, scenario_id: int) -> None:
     with engine.begin() as c:
         c.execute(text("UPDATE scenario SET state = 'failed' WHERE id = :s"), {"s": scenario_id})
-        delete_scenario(c, "system:tests", scenario_id)
+        delete_scenario(c, scenario_id, access=Access.system("system:tests"))
 
 
 def test_recovery_marks_only_orphaned_running_jobs_failed(conn, engine, settings) -> None:
     orphan = create_scenario(
-        conn, "system:tests", ScenarioSpec(name="o", area=[DISTRICT], target_count=2), settings
+        conn,
+        ScenarioSpec(name="o", area=[DISTRICT], target_count=2),
+        settings,
+        access=Access.system("system:tests"),
     )
     alive = create_scenario(
-        conn, "system:tests", ScenarioSpec(name="a", area=[DISTRICT], target_count=2), settings
+        conn,
+        ScenarioSpec(name="a", area=[DISTRICT], target_count=2),
+        settings,
+        access=Access.system("system:tests"),
     )
     ids = [orphan["job"]["id"], alive["job"]["id"]]
     conn.execute(text("UPDATE scenario_job SET state = 'running' WHERE id = ANY(:i)"), {"i": ids})

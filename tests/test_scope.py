@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from gis.errors import Invalid
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, STREET, unit_code
 
 A001, A002, B001 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002", f"{COMMUNITY_B}001"
@@ -61,7 +61,7 @@ def test_bad_scopes_are_refused_by_name(text_: str, message: str) -> None:
 def test_containment() -> None:
     district, street = Scope.district(DISTRICT), Scope.street(STREET)
     community, grid = Scope.community(COMMUNITY_A), Scope.grid(A001)
-    chain = [EVERYTHING, Scope.city("3699"), district, street, community, grid]
+    chain = [Scope.city(), Scope.city("3699"), district, street, community, grid]
     for i, outer in enumerate(chain):
         for inner in chain[i:]:
             assert outer.contains(inner), (outer, inner)
@@ -98,7 +98,7 @@ AREAS = """SELECT code FROM (SELECT code FROM district UNION ALL SELECT code FRO
 
 def test_grid_filter(conn) -> None:
     every = [f"unified/{c}" for c in (A001, A002, B001)] + [f"zongzhi/{A901}", f"zongzhi/{A902}"]
-    assert _codes(conn, GRIDS, EVERYTHING.grid_sql("g")) == sorted(every)
+    assert _codes(conn, GRIDS, Scope.city().grid_sql("g")) == sorted(every)
     assert _codes(conn, GRIDS, Scope.district(DISTRICT).grid_sql("g")) == sorted(every)
     # Community B reaches its unified grid and the 综治 grid that crosses into it.
     assert _codes(conn, GRIDS, Scope.community(COMMUNITY_B).grid_sql("g")) == [

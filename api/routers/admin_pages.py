@@ -21,6 +21,7 @@ from api.routers.pages import page_response
 from api.schemas import UserCreate
 from api.security import csrf_token
 from gis import audit
+from gis.access import Access
 from gis.accounts import ROLE_LABELS, Permission, create_user, describe_scope, list_users
 from gis.errors import GridmapError
 from gis.infra.settings import Settings
@@ -53,7 +54,7 @@ def _page(
     )
     view = AdminView(
         header=header,
-        users=list_users(conn, user),
+        users=list_users(conn, access=Access.of(user)),
         audit=audit.list_entries(conn, audit.AuditQuery(), limit=AUDIT_ROWS)["items"],
         form=form or {},
         error=error,
@@ -127,13 +128,13 @@ def admin_create_user(
         )
         create_user(
             conn,
-            auth.user,
             username=body.username,
             password=body.password,
             role=body.role,
             scope=Scope.parse(body.scope),
             department=body.department,
             display_name=body.display_name,
+            access=Access.of(auth.user),
         )
     except ValidationError as error:
         reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())

@@ -15,13 +15,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.auth import OptionalAuth, PolicyDep, require_permission
+from api.auth import OptionalAuth, PolicyDep, permitted, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
 from api.routers.pages import page_response
 from api.schemas import PlainText
 from api.security import csrf_token
 from gis import editing
+from gis.access import Access
 from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
 from gis.editing.neighbours import grid_neighbours
 from gis.errors import Invalid
@@ -32,6 +33,7 @@ from maps.nav import page_links
 
 router = APIRouter(tags=["editor"])
 Editor = Annotated[User, Depends(require_permission(Permission.EDIT_LAYERS))]
+EditorAccess = Annotated[Access, Depends(permitted(Permission.EDIT_LAYERS))]
 LayerCode = Annotated[
     str, Path(max_length=64, description="unified or a scenario's layer", examples=["unified"])
 ]
@@ -143,18 +145,20 @@ def _options(body: Edit) -> editing.EditOptions:
 
 @router.post("/layers/{layer}/edits", summary="Move base units into a grid (or a new one)")
 def edit(
-    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: EditIn
+    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: EditIn
 ) -> Response:
     """Moves whole base units between grids of one community; ``to: "new"`` makes a grid with
     the next free code. ``dry_run`` previews the touched grids (workload, band, shape, pieces);
     a move that leaves a grid in pieces needs ``confirm``. Stale ``version`` → 409."""
-    return _answer(editing.move_units(conn, user, layer, body.groups(), _options(body), settings))
+    return _answer(
+        editing.move_units(conn, layer, body.groups(), _options(body), settings, access=access)
+    )
 
 
 @router.post("/layers/{layer}/grids/{code}/split", summary="Split a grid along a line")
 def split(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
@@ -162,21 +166,23 @@ def split(
 ) -> Response:
     """Units fall on one side of the line or the other, whole; the bigger side keeps the code."""
     return _answer(
-        editing.split_grid(conn, user, layer, code, body.line, _options(body), settings, body.names)
+        editing.split_grid(
+            conn, layer, code, body.line, _options(body), settings, body.names, access=access
+        )
     )
 
 
 @router.post("/layers/{layer}/grids/{code}/merge", summary="Merge a neighbour into this grid")
 def merge(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
     body: MergeIn,
 ) -> Response:
     return _answer(
-        editing.merge_grids(conn, user, layer, code, body.other, _options(body), settings)
+        editing.merge_grids(conn, layer, code, body.other, _options(body), settings, access=access)
     )
 
 
@@ -193,17 +199,19 @@ class NeighbourOut(BaseModel):
     "/layers/{layer}/grids/{code}/neighbours",
     summary="The grids a grid may be merged with (same community, shared boundary)",
 )
-def neighbours(conn: ConnDep, user: Editor, layer: LayerCode, code: GridCode) -> list[NeighbourOut]:
+def neighbours(
+    conn: ConnDep, access: EditorAccess, layer: LayerCode, code: GridCode
+) -> list[NeighbourOut]:
     return [
         NeighbourOut.model_validate(n, from_attributes=True)
-        for n in grid_neighbours(conn, user, layer, code)
+        for n in grid_neighbours(conn, layer, code, access=access)
     ]
 
 
 @router.post("/layers/{layer}/grids/{code}/lock", summary="Lock a grid")
 def lock(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
@@ -211,26 +219,26 @@ def lock(
 ) -> Response:
     """A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it."""
     options = editing.EditOptions(body.version)
-    return _answer(editing.set_locked(conn, user, layer, code, True, options, settings))
+    return _answer(editing.set_locked(conn, layer, code, True, options, settings, access=access))
 
 
 @router.post("/layers/{layer}/grids/{code}/unlock", summary="Unlock a grid")
 def unlock(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
     body: VersionIn,
 ) -> Response:
     options = editing.EditOptions(body.version)
-    return _answer(editing.set_locked(conn, user, layer, code, False, options, settings))
+    return _answer(editing.set_locked(conn, layer, code, False, options, settings, access=access))
 
 
 @router.post("/layers/{layer}/grids/{code}/rename", summary="Rename and/or re-code a grid")
 def rename(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
@@ -241,13 +249,13 @@ def rename(
     return _answer(
         editing.rename_grid(
             conn,
-            user,
             layer,
             code,
             editing.EditOptions(body.version),
             settings,
             name=body.name,
             new_code=body.code,
+            access=access,
         )
     )
 
@@ -255,54 +263,61 @@ def rename(
 @router.get("/layers/{layer}/history", summary="Every edit of a layer, newest first")
 def history(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     layer: LayerCode,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     """Who, when, what (the edits that touched the user's scope), and what undo/redo would do."""
-    return editing.list_history(conn, user, layer, limit=limit, offset=offset)
+    return editing.list_history(conn, layer, limit=limit, offset=offset, access=access)
 
 
 @router.get("/layers/{layer}/history/{version}", summary="One edit with every unit it moved")
 def history_entry(
-    conn: ConnDep, user: Editor, layer: LayerCode, version: Annotated[int, Path(ge=1, le=2**31 - 1)]
+    conn: ConnDep,
+    access: EditorAccess,
+    layer: LayerCode,
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> dict[str, Any]:
-    return editing.edit_detail(conn, user, layer, version)
+    return editing.edit_detail(conn, layer, version, access=access)
 
 
 @router.post("/layers/{layer}/undo", summary="Undo my latest edit of the layer")
 def undo(
-    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: UndoIn
+    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: UndoIn
 ) -> Response:
     return _answer(
-        editing.undo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+        editing.undo(
+            conn, layer, settings, version=body.version, dry_run=body.dry_run, access=access
+        )
     )
 
 
 @router.post("/layers/{layer}/redo", summary="Redo the edit I last undid")
 def redo(
-    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: UndoIn
+    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: UndoIn
 ) -> Response:
     return _answer(
-        editing.redo(conn, user, layer, settings, version=body.version, dry_run=body.dry_run)
+        editing.redo(
+            conn, layer, settings, version=body.version, dry_run=body.dry_run, access=access
+        )
     )
 
 
 @router.post("/layers/{layer}/revert", summary="Take the layer back to an earlier version")
 def revert(
-    conn: ConnDep, user: Editor, settings: SettingsDep, layer: LayerCode, body: RevertIn
+    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: RevertIn
 ) -> Response:
     """One new edit that makes the layer as it was at ``to_version`` (the history stays)."""
     return _answer(
         editing.revert(
             conn,
-            user,
             layer,
             body.to_version,
             settings,
             version=body.version,
             dry_run=body.dry_run,
+            access=access,
         )
     )
 
@@ -315,7 +330,7 @@ def revert(
 )
 def editor_grids(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     settings: SettingsDep,
     layer: LayerCode,
     bbox: BBoxQuery = None,
@@ -323,7 +338,7 @@ def editor_grids(
 ) -> Response:
     """With workload, band, lock, whether I may edit each, and the layer ``version``."""
     body = editing.grids_in_view(
-        conn, user, layer, settings, bbox=bbox_or_none(bbox), tolerance=tolerance
+        conn, layer, settings, bbox=bbox_or_none(bbox), tolerance=tolerance, access=access
     )
     return geojson(body)
 
@@ -336,7 +351,7 @@ def editor_grids(
 )
 def units(
     conn: ConnDep,
-    user: Editor,
+    access: EditorAccess,
     settings: SettingsDep,
     layer: LayerCode,
     bbox: Annotated[
@@ -346,14 +361,16 @@ def units(
 ) -> Response:
     """Empty with ``truncated: true`` when more than ``limit`` units are in view: zoom in."""
     return geojson(
-        editing.units_in_view(conn, user, layer, settings, bbox=BBox.parse(bbox), limit=limit)
+        editing.units_in_view(
+            conn, layer, settings, bbox=BBox.parse(bbox), limit=limit, access=access
+        )
     )
 
 
 @router.post("/layers/{layer}/select", summary="The base units a lasso covers")
-def select(conn: ConnDep, user: Editor, layer: LayerCode, body: SelectIn) -> dict[str, Any]:
+def select(conn: ConnDep, access: EditorAccess, layer: LayerCode, body: SelectIn) -> dict[str, Any]:
     """Snapped to whole units: a unit is in when more than half of it lies inside the lasso."""
-    return editing.select_units(conn, user, layer, body.polygon)
+    return editing.select_units(conn, layer, body.polygon, access=access)
 
 
 @router.get("/edit", response_class=HTMLResponse, include_in_schema=False)

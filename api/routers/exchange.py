@@ -11,11 +11,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from api.auth import CurrentUser, ScopeDep, require_permission
+from api.auth import MapAccess, permitted, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.downloads import download
 from api.geo import GEO_RESPONSE, CrsQuery, geojson
 from api.problems import problem
+from gis.access import Access
 from gis.accounts import Permission, User
 from gis.codes import SHAPES
 from gis.errors import Invalid
@@ -23,10 +24,10 @@ from gis.exchange import ImportOptions, ImportRejected, check_layer, export_laye
 from gis.exchange.export import MEDIA
 from gis.exchange.kinds import KINDS
 from gis.exchange.readers import EXTENSIONS, expected_format
-from gis.personal import sees_personal_data
 
 router = APIRouter(tags=["exchange"])
 Importer = Annotated[User, Depends(require_permission(Permission.IMPORT_DATA))]
+ImporterAccess = Annotated[Access, Depends(permitted(Permission.IMPORT_DATA))]
 # The shape is checked by gis.codes in the call (a 422 naming it), not as an OpenAPI pattern:
 # schemathesis' coverage phase crashes collecting patterned path parameters on CPython 3.11.7.
 LayerCode = Annotated[
@@ -61,7 +62,7 @@ def _options(text: str | None) -> ImportOptions:
 def post_import(
     request: Request,
     conn: ConnDep,
-    user: Importer,
+    access: ImporterAccess,
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description=", ".join(sorted(EXTENSIONS)))],
     kind: Annotated[Kind, Form(description=", ".join(KINDS))],
@@ -94,7 +95,6 @@ def post_import(
         try:
             report = import_file(
                 conn,
-                user,
                 kind,
                 path,
                 parsed,
@@ -102,6 +102,7 @@ def post_import(
                 name=name,
                 weights=settings.weights,
                 limits=settings.imports,
+                access=access,
             )
         except ImportRejected as exc:
             body = exc.report.as_dict()
@@ -143,8 +144,7 @@ def list_imports(conn: ConnDep, user: Importer, limit: int = Query(50, ge=1, le=
 )
 def get_export(
     conn: ConnDep,
-    user: CurrentUser,
-    scope: ScopeDep,
+    access: MapAccess,
     layer: LayerCode,
     format: Annotated[Literal["gpkg", "geojson", "shp", "csv", "xlsx"], Query()] = "gpkg",  # noqa: A002
     crs: Annotated[Literal["wgs84", "cgcs2000", "gcj02"], Query()] = "wgs84",
@@ -159,8 +159,7 @@ def get_export(
         format,
         crs=crs,
         encoding=encoding,
-        scope=scope,
-        personal=sees_personal_data(user),
+        access=access,
     )
     return download(exported)
 
@@ -172,9 +171,9 @@ def get_export(
     response_class=Response,
 )
 def get_check(
-    conn: ConnDep, scope: ScopeDep, layer: LayerCode, crs: CrsQuery = "wgs84"
+    conn: ConnDep, access: MapAccess, layer: LayerCode, crs: CrsQuery = "wgs84"
 ) -> Response:
     """The problem geometries as GeoJSON (``properties.problem``: gap, overlap, sliver,
     multipart, crossing) with a ``summary`` member: counts, areas in m², the share of the
     governed area left uncovered, and the same share for every departmental layer."""
-    return geojson(check_layer(conn, layer, scope).geojson, crs)
+    return geojson(check_layer(conn, layer, access=access).geojson, crs)

@@ -16,12 +16,12 @@ from fastapi import APIRouter, Depends, Path, Query, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import CurrentUser, NowDep, OptionalAuth, PolicyDep, require_permission
+from api.auth import AccessDep, MapAccess, NowDep, OptionalAuth, PolicyDep, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none
 from api.routers.pages import page_response
 from api.security import csrf_token
-from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
+from gis.accounts import ROLE_LABELS, Permission, describe_scope
 from gis.errors import Invalid
 from gis.incidents.catalogue import admission_lists, categories
 from gis.incidents.figures import GROUPS, figures
@@ -35,7 +35,6 @@ from maps.incidents_page import incidents_page_html
 from maps.nav import page_links
 
 router = APIRouter(tags=["incidents"])
-Viewing = Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]
 Code = Annotated[str, Path(max_length=16, examples=["E0000001"])]
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -143,21 +142,21 @@ def incident_admission_lists(conn: ConnDep) -> dict[str, Any]:
 )
 def incidents(
     conn: ConnDep,
-    user: Viewing,
+    access: MapAccess,
     now: NowDep,
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> Response:
-    body = list_incidents(conn, user, filters, limit=limit, offset=offset, now=now)
+    body = list_incidents(conn, filters, limit=limit, offset=offset, now=now, access=access)
     return Response(body, media_type="application/geo+json")
 
 
 @router.get("/incidents/points", summary="Every matching incident as a compact row, for the map")
 def incident_points(
-    conn: ConnDep, user: Viewing, now: NowDep, filters: FiltersDep
+    conn: ConnDep, access: MapAccess, now: NowDep, filters: FiltersDep
 ) -> dict[str, Any]:
-    return points(conn, user, filters, now=now)
+    return points(conn, filters, now=now, access=access)
 
 
 @router.get(
@@ -168,31 +167,31 @@ def incident_points(
 )
 def incident_hexagons(
     conn: ConnDep,
-    user: Viewing,
+    access: MapAccess,
     now: NowDep,
     filters: FiltersDep,
     zoom: Annotated[float | None, Query(ge=0, le=22)] = None,
     resolution: Annotated[int | None, Query(ge=4, le=12)] = None,
 ) -> Response:
-    doc = hexagons(conn, user, filters, resolution=resolution, zoom=zoom, now=now)
+    doc = hexagons(conn, filters, resolution=resolution, zoom=zoom, now=now, access=access)
     return Response(dumps(doc), media_type="application/geo+json")
 
 
 @router.get("/incidents/figures", summary="Counts, on-time rates, send-backs, satisfaction")
 def incident_figures(
     conn: ConnDep,
-    user: Viewing,
+    access: MapAccess,
     now: NowDep,
     filters: FiltersDep,
     by: Annotated[str, Query(description=", ".join(GROUPS))] = "grid",
 ) -> dict[str, Any]:
-    return figures(conn, user, by, filters, now=now)
+    return figures(conn, by, filters, now=now, access=access)
 
 
 @router.get("/incidents/queue", summary="The incidents waiting at one stage of the loop")
 def incident_queue(
     conn: ConnDep,
-    user: Viewing,
+    access: MapAccess,
     now: NowDep,
     stage: Annotated[
         Literal["handle", "dispatch", "evaluate"],
@@ -201,7 +200,7 @@ def incident_queue(
     department: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> dict[str, Any]:
-    return queue(conn, user, stage=stage, department=department, limit=limit, now=now)
+    return queue(conn, stage=stage, department=department, limit=limit, now=now, access=access)
 
 
 # ----------------------------------------------------------------------------- the page
@@ -245,13 +244,12 @@ def incident_map_page(
 
 @router.post("/incidents", status_code=201, summary="Report an incident at a point")
 def report_incident(
-    conn: ConnDep, user: CurrentUser, now: NowDep, body: IncidentIn
+    conn: ConnDep, access: AccessDep, now: NowDep, body: IncidentIn
 ) -> dict[str, Any]:
     """The grid, unit, community and building are found in PostGIS; a category on the negative
     list is dispatched to its department at once (``routing_note`` says why)."""
     return create_incident(
         conn,
-        user,
         lon=body.lon,
         lat=body.lat,
         crs=body.crs,
@@ -261,12 +259,13 @@ def report_incident(
         reporter_name=body.reporter_name,
         reporter_phone=body.reporter_phone,
         now=now,
+        access=access,
     )
 
 
 @router.get("/incidents/{code}", summary="One incident with its history and photos")
-def incident(conn: ConnDep, user: Viewing, now: NowDep, code: Code) -> dict[str, Any]:
-    item = get_incident(conn, user, code, now=now)
+def incident(conn: ConnDep, access: MapAccess, now: NowDep, code: Code) -> dict[str, Any]:
+    item = get_incident(conn, code, now=now, access=access)
     for photo in item["photos"]:
         photo["url"] = f"/incidents/{code}/photos/{photo['id']}"
     return item
@@ -278,17 +277,17 @@ def incident(conn: ConnDep, user: Viewing, now: NowDep, code: Code) -> dict[str,
     responses={409: {"description": "not allowed from the current state (names the allowed)"}},
 )
 def incident_transition(
-    conn: ConnDep, user: CurrentUser, now: NowDep, code: Code, body: TransitionIn
+    conn: ConnDep, access: AccessDep, now: NowDep, code: Code, body: TransitionIn
 ) -> dict[str, Any]:
     return transition(
         conn,
-        user,
         code,
         body.action,
         note=body.note,
         department=body.department,
         satisfied=body.satisfied,
         now=now,
+        access=access,
     )
 
 
@@ -296,21 +295,21 @@ def incident_transition(
 def incident_photo(
     conn: ConnDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    access: AccessDep,
     now: NowDep,
     code: Code,
     file: UploadFile,
 ) -> dict[str, Any]:
     """At most 1,000,000 bytes; the type is judged by the file's content, not its name."""
     data = file.file.read(MAX_PHOTO_BYTES + 1)
-    return add_photo(conn, user, code, data, data_dir=settings.data_dir, now=now)
+    return add_photo(conn, code, data, data_dir=settings.data_dir, now=now, access=access)
 
 
 @router.get("/incidents/{code}/photos/{photo_id}", summary="One photo's file")
 def incident_photo_file(
-    conn: ConnDep, settings: SettingsDep, user: Viewing, code: Code, photo_id: int
+    conn: ConnDep, settings: SettingsDep, access: MapAccess, code: Code, photo_id: int
 ) -> Response:
     if photo_id < 1:
         raise Invalid("photo ids start at 1")
-    path, media_type = photo_file(conn, user, code, photo_id, data_dir=settings.data_dir)
+    path, media_type = photo_file(conn, code, photo_id, data_dir=settings.data_dir, access=access)
     return FileResponse(path, media_type=media_type)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from api.auth import CurrentUser, ScopeDep
+from api.auth import AccessDep, MapAccess
 from api.deps import BandDep, ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from api.schemas import GridOut, GridRename
@@ -30,19 +30,19 @@ UnitCode = Annotated[str, Path(examples=["361002001001U001"])]
 
 
 @router.get("/layers", summary="Grid layers with the workload balance of my grids")
-def layers(conn: ConnDep, scope: ScopeDep, band: BandDep) -> list[dict[str, Any]]:
-    return list_layers(conn, band, scope)
+def layers(conn: ConnDep, access: MapAccess, band: BandDep) -> list[dict[str, Any]]:
+    return list_layers(conn, band, access=access)
 
 
 @router.get("/layers/{layer}", summary="One grid layer")
-def layer(conn: ConnDep, scope: ScopeDep, band: BandDep, layer: LayerCode) -> dict[str, Any]:
-    return get_layer(conn, layer, band, scope)
+def layer(conn: ConnDep, access: MapAccess, band: BandDep, layer: LayerCode) -> dict[str, Any]:
+    return get_layer(conn, layer, band, access=access)
 
 
 @router.get("/layers/{layer}/grids", responses=GEO_RESPONSE, response_class=Response)
 def grids(
     conn: ConnDep,
-    scope: ScopeDep,
+    access: MapAccess,
     settings: SettingsDep,
     layer: LayerCode,
     bbox: BBoxQuery = None,
@@ -67,7 +67,7 @@ def grids(
         community=community,
         limit=limit or settings.geojson_page_limit,
         offset=offset,
-        scope=scope,
+        access=access,
     )
     return geojson(body, crs)
 
@@ -75,7 +75,7 @@ def grids(
 @router.get("/layers/{layer}/grids/{code}", responses=GEO_RESPONSE, response_class=Response)
 def grid(
     conn: ConnDep,
-    scope: ScopeDep,
+    access: MapAccess,
     settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
@@ -83,13 +83,13 @@ def grid(
 ) -> Response:
     """One grid with its units, totals, workload and band status (by the layer's own band)."""
     band = layer_band(conn, layer, settings)
-    return geojson(grid_detail(conn, layer, code, band, scope), crs)
+    return geojson(grid_detail(conn, layer, code, band, access=access), crs)
 
 
 @router.patch("/layers/{layer}/grids/{code}", summary="Rename a grid")
 def patch_grid(
     conn: ConnDep,
-    user: CurrentUser,
+    access: AccessDep,
     settings: SettingsDep,
     layer: LayerCode,
     code: GridCode,
@@ -101,12 +101,12 @@ def patch_grid(
     the audit row ``layer.rename``), without a version check: kept for scripts written earlier.
     """
     editing.rename_grid(
-        conn, user, layer, code, editing.EditOptions(None), settings, name=body.name
+        conn, layer, code, editing.EditOptions(None), settings, name=body.name, access=access
     )
     return GridOut(layer=layer, code=code, name=body.name.strip())
 
 
 @router.get("/units/{code}", responses=GEO_RESPONSE, response_class=Response, tags=["units"])
-def unit(conn: ConnDep, scope: ScopeDep, code: UnitCode, crs: CrsQuery = "wgs84") -> Response:
+def unit(conn: ConnDep, access: MapAccess, code: UnitCode, crs: CrsQuery = "wgs84") -> Response:
     """One base unit with the grid it belongs to in every layer."""
-    return geojson(unit_detail(conn, code, scope), crs)
+    return geojson(unit_detail(conn, code, access=access), crs)

@@ -14,11 +14,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.auth import require_permission
+from api.auth import MapAccess, permitted, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.downloads import download
 from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from api.strict import IsoDate
+from gis.access import Access
 from gis.accounts import Permission, User
 from gis.errors import Invalid
 from gis.party import (
@@ -44,7 +45,7 @@ from gis.scope import DEFAULT_GRID_LAYER
 router = APIRouter(prefix="/party", tags=["party"])
 
 Viewer = Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]
-Manager = Annotated[User, Depends(require_permission(Permission.MANAGE_ASSIGNMENTS))]
+ManagerAccess = Annotated[Access, Depends(permitted(Permission.MANAGE_ASSIGNMENTS))]
 MAX_OFFSET = 2**31 - 1
 
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
@@ -135,14 +136,14 @@ class CadresIn(BaseModel):
 @router.get("/assignments", summary="Assignments in my scope (who leads what)")
 def assignments(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     query: QueryDep,
     limit: LimitQuery = 500,
     offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     """Current assignments (or, with ``history``, every one, ended or not), newest first;
     filter by role, organisation, layer, target or member."""
-    return list_assignments(conn, viewer, query, scope=viewer.scope, limit=limit, offset=offset)
+    return list_assignments(conn, query, limit=limit, offset=offset, access=access)
 
 
 @router.get(
@@ -153,7 +154,7 @@ def assignments(
 )
 def assignments_map(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     query: QueryDep,
     bbox: BBoxQuery = None,
     limit: LimitQuery = 5000,
@@ -163,12 +164,11 @@ def assignments_map(
     """One point per assignment, on its building or grid; filter by role and organisation."""
     body = assignments_geojson(
         conn,
-        viewer,
         query,
-        scope=viewer.scope,
         bbox=bbox_or_none(bbox),
         limit=limit,
         offset=offset,
+        access=access,
     )
     return geojson(body, crs)
 
@@ -190,14 +190,14 @@ def assignments_map(
 )
 def export(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     query: QueryDep,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx",
 ) -> Response:
     """The assignments the filters select. The file says which fields it holds and whether
     names and phones are in full or masked (an XLSX on its 说明 About sheet; both in the
     headers and the file name). Recorded as ``assignment.export``."""
-    out = export_assignments(conn, viewer, format, query, scope=viewer.scope)
+    out = export_assignments(conn, format, query, access=access)
     return download(out)
 
 
@@ -205,13 +205,13 @@ def export(
     "/archive/{layer}/{grid}",
     summary="Assignments of a grid that was deleted (merged away, re-imported)",
 )
-def archived(conn: ConnDep, viewer: Viewer, layer: str, grid: str) -> list[dict[str, Any]]:
-    return archived_assignments(conn, viewer, layer, grid, scope=viewer.scope)
+def archived(conn: ConnDep, access: MapAccess, layer: str, grid: str) -> list[dict[str, Any]]:
+    return archived_assignments(conn, layer, grid, access=access)
 
 
 @router.get("/assignments/{assignment_id}", summary="One assignment")
-def one_assignment(conn: ConnDep, viewer: Viewer, assignment_id: AssignmentId) -> dict[str, Any]:
-    return get_assignment(conn, assignment_id, viewer, viewer.scope)
+def one_assignment(conn: ConnDep, access: MapAccess, assignment_id: AssignmentId) -> dict[str, Any]:
+    return get_assignment(conn, assignment_id, access=access)
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -221,7 +221,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 @router.post("/assignments", status_code=201, summary="Give a member a role", responses=NOT_FOUND)
 def create_assignment(
-    conn: ConnDep, manager: Manager, settings: SettingsDep, body: AssignIn
+    conn: ConnDep, access: ManagerAccess, settings: SettingsDep, body: AssignIn
 ) -> dict[str, Any]:
     """Grid leader (网格长) or cadre (下沉干部) over a grid, building leader (楼栋长) over a
     building, unit leader (单元长) over an entrance unit. A target has one leader at a time:
@@ -229,7 +229,6 @@ def create_assignment(
     A member leads at most GRIDMAP_PARTY_MAX_BUILDINGS buildings (409 beyond)."""
     return assign(
         conn,
-        manager,
         member=body.member,
         role=body.role,
         target=Target.parse(body.target),
@@ -237,6 +236,7 @@ def create_assignment(
         ends_on=body.ends_on,
         max_buildings=settings.party_max_buildings,
         replace=body.replace,
+        access=access,
     )
 
 
@@ -246,9 +246,9 @@ def create_assignment(
     responses=NOT_FOUND,
 )
 def end(
-    conn: ConnDep, manager: Manager, assignment_id: AssignmentId, body: EndIn
+    conn: ConnDep, access: ManagerAccess, assignment_id: AssignmentId, body: EndIn
 ) -> dict[str, Any]:
-    return end_assignment(conn, manager, assignment_id, body.ends_on)
+    return end_assignment(conn, assignment_id, body.ends_on, access=access)
 
 
 @router.post(
@@ -259,7 +259,7 @@ def end(
 )
 def cadres(
     conn: ConnDep,
-    manager: Manager,
+    access: ManagerAccess,
     settings: SettingsDep,
     organisation: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,16}$")],
     body: CadresIn,
@@ -270,13 +270,13 @@ def cadres(
         raise Invalid("cadres are sent down to a grid (grid:LAYER/CODE)")
     return send_cadres(
         conn,
-        manager,
         organisation=organisation,
         grid=grid,
         members=body.members,
         starts_on=body.starts_on,
         ends_on=body.ends_on,
         max_buildings=settings.party_max_buildings,
+        access=access,
     )
 
 
@@ -286,20 +286,20 @@ def cadres(
 @router.get("/coverage", summary="Coverage counts per street, community or grid")
 def coverage_counts(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     by: Annotated[Literal["street", "community", "grid"] | None, Query()] = "community",
     layer: LayerQuery = DEFAULT_GRID_LAYER,
     on: OnQuery = None,
 ) -> dict[str, Any]:
     """Buildings and entrance units with a leader, grids with a grid leader, cadres sent down,
     members with a role — totals over my scope, and one row per ``by``."""
-    return coverage(conn, scope=viewer.scope, layer=layer, on=on, by=by)
+    return coverage(conn, layer=layer, on=on, by=by, access=access)
 
 
 @router.get("/coverage/uncovered", summary="What has no leader (or members with no role)")
 def coverage_list(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     kind: Annotated[Literal["building", "entrance", "grid", "member"], Query()] = "building",
     layer: LayerQuery = DEFAULT_GRID_LAYER,
     community: Annotated[str | None, Query(pattern=r"^[0-9]{12}$")] = None,
@@ -309,14 +309,13 @@ def coverage_list(
 ) -> dict[str, Any]:
     return uncovered(
         conn,
-        viewer,
         kind,
-        scope=viewer.scope,
         layer=layer,
         on=on,
         community=community,
         limit=limit,
         offset=offset,
+        access=access,
     )
 
 
@@ -328,7 +327,7 @@ def coverage_list(
 )
 def coverage_map(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     what: Annotated[Literal["buildings", "grids"], Query()] = "buildings",
     layer: LayerQuery = DEFAULT_GRID_LAYER,
     on: OnQuery = None,
@@ -341,13 +340,13 @@ def coverage_map(
     body = coverage_geojson(
         conn,
         what,
-        scope=viewer.scope,
         layer=layer,
         on=on,
         bbox=bbox_or_none(bbox),
         only_uncovered=uncovered_only,
         limit=limit,
         offset=offset,
+        access=access,
     )
     return geojson(body, crs)
 
@@ -355,7 +354,7 @@ def coverage_map(
 @router.get("/suggestions", summary="Nearest members with free capacity to lead a building")
 def suggestions(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     settings: SettingsDep,
     building: Annotated[str, Query(pattern=r"^[0-9A-Za-z_-]{1,32}$")],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -365,12 +364,11 @@ def suggestions(
     buildings already led. Assign one with ``POST /party/assignments``."""
     return suggest_leaders(
         conn,
-        viewer,
         building,
-        scope=viewer.scope,
         max_buildings=settings.party_max_buildings,
         limit=limit,
         on=on,
+        access=access,
     )
 
 
@@ -380,7 +378,7 @@ def suggestions(
 @router.get("/field", summary="A grid as its field worker sees it")
 def field(
     conn: ConnDep,
-    viewer: Viewer,
+    access: MapAccess,
     grid: Annotated[
         str | None,
         Query(
@@ -402,17 +400,16 @@ def field(
     """The grid's outline, its buildings with households, building and unit leaders (with
     phone numbers to call), grid leader and cadres, and the open incidents inside it. Another
     grid than one's own is 403 for a field worker."""
-    scope = viewer.scope
+    scope = access.scope
     if grid is None:
         if scope.level != "grid":
             raise Invalid("name a grid (?grid=CODE): only a field worker has a grid of their own")
         grid, layer = scope.code, layer or scope.layer
     return field_view(
         conn,
-        viewer,
         grid,
         layer=layer or DEFAULT_GRID_LAYER,
-        scope=scope,
         on=on,
         query=q,
+        access=access,
     )

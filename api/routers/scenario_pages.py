@@ -12,6 +12,7 @@ from api.auth import OptionalAuth, PolicyDep
 from api.deps import ConnDep, SettingsDep
 from api.routers.pages import page_response
 from api.security import csrf_token
+from gis.access import Access
 from gis.accounts import ROLE_LABELS, Permission, describe_scope
 from gis.scenarios.report import report_data
 from maps.compare_page import PageUser, compare_page_html
@@ -63,4 +64,6 @@ def report_page(
     """One printable page: map, metrics against today's unified layer, histogram, figures."""
     if auth is None:
         return _login(request)
-    return page_response(report_html(report_data(conn, auth.user, scenario_id, settings)), settings)
+    return page_response(
+        report_html(report_data(conn, scenario_id, settings, access=Access.of(auth.user))), settings
+    )

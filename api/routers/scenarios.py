@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Path, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from api.auth import require_permission
+from api.auth import permitted, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, geojson
 from api.strict import Band, Seed, Weight
+from gis.access import Access
 from gis.accounts import Permission, User
 from gis.scenarios import adopt as adoption
 from gis.scenarios import compare as comparing
@@ -50,6 +51,7 @@ async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(tags=["scenarios"], lifespan=worker_lifespan)
 Runner = Annotated[User, Depends(require_permission(Permission.RUN_SCENARIOS))]
+RunnerAccess = Annotated[Access, Depends(permitted(Permission.RUN_SCENARIOS))]
 ScenarioId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the scenario's id")]
 AreaCode = Annotated[str, Field(pattern=r"^\d{4}$|^\d{6}(\d{3}){0,2}$", examples=["361002"])]
 
@@ -104,13 +106,15 @@ def profile(
 @router.put("/workload-profiles/{district}", summary="Set a county's workload weights and band")
 def put_profile(
     conn: ConnDep,
-    user: Runner,
+    access: RunnerAccess,
     settings: SettingsDep,
     body: ProfileIn,
     district: Annotated[str, Path(pattern=r"^\d{6}$")],
 ) -> dict[str, Any]:
     """Scenarios made afterwards use it unless they say otherwise (audited)."""
-    return set_profile(conn, user, district, body.weights.model_dump(), body.band, settings)
+    return set_profile(
+        conn, district, body.weights.model_dump(), body.band, settings, access=access
+    )
 
 
 @router.post(
@@ -122,7 +126,7 @@ def put_profile(
 def create(
     request: Request,
     conn: ConnDep,
-    user: Runner,
+    access: RunnerAccess,
     settings: SettingsDep,
     body: ScenarioIn,
     background: BackgroundTasks,
@@ -140,7 +144,7 @@ def create(
         keep_locked=body.keep_locked,
         notes=body.notes,
     )
-    scenario = create_scenario(conn, user, spec, settings)
+    scenario = create_scenario(conn, spec, settings, access=access)
     worker: ScenarioWorker | None = getattr(request.app.state, "scenario_worker", None)
     if worker is not None:
         background.add_task(worker.wake)  # after the answer, i.e. after the commit
@@ -150,18 +154,18 @@ def create(
 @router.get("/scenarios", summary="Scenarios of my scope, newest first")
 def scenarios(
     conn: ConnDep,
-    user: Runner,
+    access: RunnerAccess,
     state: Annotated[
         Literal["queued", "running", "done", "failed", "cancelled", "adopted"] | None, Query()
     ] = None,
 ) -> list[dict[str, Any]]:
-    return list_scenarios(conn, user, state=state)
+    return list_scenarios(conn, state=state, access=access)
 
 
 @router.get("/scenarios/compare", summary="Metrics of 2–5 scenarios and today's layers")
 def compare(
     conn: ConnDep,
-    user: Runner,
+    access: RunnerAccess,
     settings: SettingsDep,
     a: Annotated[str, Query(max_length=64, description="scenario id or layer code")],
     b: Annotated[str, Query(max_length=64, examples=["unified"])],
@@ -178,7 +182,7 @@ def compare(
     all on the first scenario's weights and band, over the scenarios' areas."""
     items = [x for x in (a, b, c, d, e) if x]
     items += [x for x in (layers or "").split(",") if x.strip()]
-    return comparing.compare(conn, user, items, settings)
+    return comparing.compare(conn, items, settings, access=access)
 
 
 @router.get(
@@ -189,37 +193,37 @@ def compare(
 )
 def changes(
     conn: ConnDep,
-    user: Runner,
+    access: RunnerAccess,
     a: Annotated[str, Query(max_length=64)],
     b: Annotated[str, Query(max_length=64)],
 ) -> Response:
-    return geojson(comparing.changes_geojson(conn, user, a, b))
+    return geojson(comparing.changes_geojson(conn, a, b, access=access))
 
 
 @router.get("/scenarios/{scenario_id}", summary="A scenario with its job and report")
-def scenario(conn: ConnDep, user: Runner, scenario_id: ScenarioId) -> dict[str, Any]:
-    return get_scenario(conn, user, scenario_id)
+def scenario(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> dict[str, Any]:
+    return get_scenario(conn, scenario_id, access=access)
 
 
 @router.post("/scenarios/{scenario_id}/cancel", summary="Cancel a queued or running scenario")
-def cancel(conn: ConnDep, user: Runner, scenario_id: ScenarioId) -> dict[str, Any]:
+def cancel(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> dict[str, Any]:
     """Queued: cancelled at once. Running: stops after the community it is on; nothing kept."""
-    return cancel_scenario(conn, user, scenario_id)
+    return cancel_scenario(conn, scenario_id, access=access)
 
 
 @router.delete("/scenarios/{scenario_id}", status_code=204, summary="Discard a scenario")
-def delete(conn: ConnDep, user: Runner, scenario_id: ScenarioId) -> Response:
-    delete_scenario(conn, user, scenario_id)
+def delete(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> Response:
+    delete_scenario(conn, scenario_id, access=access)
     return Response(status_code=204)
 
 
 @router.post("/scenarios/{scenario_id}/adopt", summary="Make a scenario the unified layer")
 def adopt(
-    conn: ConnDep, user: Runner, settings: SettingsDep, scenario_id: ScenarioId
+    conn: ConnDep, access: RunnerAccess, settings: SettingsDep, scenario_id: ScenarioId
 ) -> dict[str, Any]:
     """One transaction; 409 when adopted already or when the unified layer changed since the
     scenario ran. Answers what needs follow-up (leaders without a grid …)."""
-    return adoption.adopt(conn, user, scenario_id, settings)
+    return adoption.adopt(conn, scenario_id, settings, access=access)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -238,20 +242,20 @@ CROSSWALK_RESPONSE: dict[int | str, dict[str, Any]] = {
 )
 def crosswalk(
     conn: ConnDep,
-    user: Runner,
+    access: RunnerAccess,
     scenario_id: ScenarioId,
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Any:
     """For every departmental grid, the scenario grids that take it over with the share of its
     households and area (summing to one); for every scenario grid, what it absorbs."""
     if format == "csv":
-        body = xwalk.crosswalk_csv(xwalk.crosswalk_rows(conn, user, scenario_id))
+        body = xwalk.crosswalk_csv(xwalk.crosswalk_rows(conn, scenario_id, access=access))
         return Response(
             body.encode("utf-8"),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": _attachment(scenario_id, "csv")},
         )
-    report = xwalk.crosswalk(conn, user, scenario_id)
+    report = xwalk.crosswalk(conn, scenario_id, access=access)
     if format == "xlsx":
         return Response(
             xwalk.crosswalk_xlsx(report),
@@ -266,14 +270,14 @@ def _attachment(scenario_id: int, ext: str) -> str:
 
 
 @router.get("/scenarios/{scenario_id}/figures", summary="County figures: grids before and after")
-def figures(conn: ConnDep, user: Runner, scenario_id: ScenarioId) -> dict[str, Any]:
-    return xwalk.figures(conn, user, scenario_id)
+def figures(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> dict[str, Any]:
+    return xwalk.figures(conn, scenario_id, access=access)
 
 
 @router.get("/scenarios/{scenario_id}/impact", summary="A community's buildings and leaders")
 def impact_preview(
     conn: ConnDep,
-    user: Runner,
+    access: RunnerAccess,
     settings: SettingsDep,
     scenario_id: ScenarioId,
     community: Annotated[str, Query(pattern=r"^\d{12}$", examples=["361002001001"])],
@@ -281,4 +285,4 @@ def impact_preview(
     """Which grid each building falls in before and after; which grid leaders and grid workers
     gain or lose buildings when they follow their buildings; where two led grids become one,
     which grid leader stays and whose assignment ends (网格合并)."""
-    return impact(conn, user, scenario_id, community, weights=settings.weights)
+    return impact(conn, scenario_id, community, weights=settings.weights, access=access)

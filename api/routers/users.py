@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.auth import AdminUser, NowDep, user_out
+from api.auth import AdminAccess, AdminUser, NowDep, user_out
 from api.deps import ConnDep
 from api.schemas import UserCreate, UserOut, UserPatch
 from gis.accounts import create_user as gis_create_user
@@ -20,15 +20,15 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("", summary="Users inside my scope")
-def users(conn: ConnDep, admin: AdminUser, include_inactive: bool = True) -> list[UserOut]:
-    return [user_out(u) for u in list_users(conn, admin, include_inactive=include_inactive)]
+def users(conn: ConnDep, access: AdminAccess, include_inactive: bool = True) -> list[UserOut]:
+    return [user_out(u) for u in list_users(conn, include_inactive=include_inactive, access=access)]
 
 
 @router.post("", status_code=201, summary="Create a user")
-def create_user(conn: ConnDep, admin: AdminUser, body: UserCreate) -> UserOut:
+def create_user(conn: ConnDep, access: AdminAccess, body: UserCreate) -> UserOut:
     user = gis_create_user(
         conn,
-        admin,
+        access=access,
         username=body.username,
         password=body.password,
         role=body.role,
@@ -49,7 +49,7 @@ def user(conn: ConnDep, admin: AdminUser, username: str) -> UserOut:
 
 @router.patch("/{username}", summary="Change a user's role, scope, name, password; deactivate")
 def patch_user(
-    conn: ConnDep, admin: AdminUser, now: NowDep, username: str, body: UserPatch
+    conn: ConnDep, access: AdminAccess, now: NowDep, username: str, body: UserPatch
 ) -> UserOut:
     """Only the fields sent change. ``"active": false`` deactivates the user and ends their
     sessions; ``password`` sets another user's new one: their sessions end, and they must change
@@ -61,16 +61,16 @@ def patch_user(
         kwargs["department"] = body.department
     updated = update_user(
         conn,
-        admin,
         username,
         role=body.role,
         scope=Scope.parse(body.scope) if body.scope is not None else None,
         display_name=body.display_name,
         active=body.active,
         now=now,
+        access=access,
         **kwargs,  # type: ignore[arg-type]
     )
     if body.password is not None:
-        reset_password(conn, admin, updated.username, body.password, now=now)
+        reset_password(conn, updated.username, body.password, now=now, access=access)
         updated = get_user(conn, updated.username)  # now with must_change_password
     return user_out(updated)

@@ -34,7 +34,6 @@ from gis.accounts.roles import (
     Permission,
     Role,
     User,
-    authorize,
 )
 from gis.accounts.sessions import (
     SESSION_RETENTION,
@@ -77,7 +76,6 @@ __all__ = [
     "SessionPolicy",
     "User",
     "authenticate",
-    "authorize",
     "change_password",
     "check_password",
     "check_scope",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Connection, text
 
 from gis.accounts.records import _USER_COLUMNS, _find, _user
 from gis.accounts.roles import ROLE_LABELS, Role, User
 from gis.accounts.users import create_user, describe_scope
-from gis.audit import Actor
 from gis.errors import NotFound
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
+
+if TYPE_CHECKING:
+    from gis.access import Access
 
 #: The password of every demo login (demo mode only; see ``gridmap user demo``).
 DEMO_PASSWORD = "gridmap-demo"
@@ -47,7 +51,7 @@ def demo_scopes(conn: Connection, district: str = DEMO_DISTRICT) -> dict[str, Sc
         )
     street, community, grid = row
     return {
-        "city": EVERYTHING,
+        "city": Scope.city(),
         "district": Scope.district(district),
         "street": Scope.street(street),
         "community": Scope.community(community),
@@ -55,7 +59,7 @@ def demo_scopes(conn: Connection, district: str = DEMO_DISTRICT) -> dict[str, Sc
     }
 
 
-def ensure_demo_users(conn: Connection, actor: Actor) -> list[tuple[User, bool]]:
+def ensure_demo_users(conn: Connection, *, access: Access) -> list[tuple[User, bool]]:
     """Create the demo users that are missing (idempotent); returns (user, created) per role.
 
     Existing users of those names are left as they are.
@@ -69,13 +73,13 @@ def ensure_demo_users(conn: Connection, actor: Actor) -> list[tuple[User, bool]]
             continue
         user = create_user(
             conn,
-            actor,
             username=username,
             password=DEMO_PASSWORD,
             role=role,
             scope=scopes[level],
             department=department,
             display_name=display_name,
+            access=access,
         )
         result.append((user, True))
     return result

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from gis.audit import Actor
 from gis.errors import Forbidden
 from gis.labels import USER_ROLES
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
 
 
 class Role(StrEnum):
@@ -134,16 +133,3 @@ class User:
             "last_login_at": self.last_login_at.isoformat() if self.last_login_at else None,
             "must_change_password": self.must_change_password,
         }
-
-
-def authorize(actor: Actor, permission: Permission) -> Scope:
-    """Check that ``actor`` may do ``permission``, and return the scope they may do it in.
-
-    A :class:`User` needs the permission in their role and acts within their scope; any other
-    actor (a ``system:…`` name: the CLI, a loader, a script) acts everywhere. Every gis/ function
-    that changes something starts with this.
-    """
-    if isinstance(actor, User):
-        actor.require(permission)
-        return actor.scope
-    return EVERYTHING

@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
 from gis import audit
 from gis.accounts.passwords import check_password, hash_password, verify_password
 from gis.accounts.records import _USER_COLUMNS, _check_username, _find, _user, get_user
-from gis.accounts.roles import ROLE_SCOPE_LEVELS, Permission, Role, User, authorize
+from gis.accounts.roles import ROLE_SCOPE_LEVELS, Permission, Role, User
 from gis.accounts.sessions import end_sessions
-from gis.audit import Actor
 from gis.errors import Conflict, Forbidden, Invalid, NotFound
 from gis.scope import LEVEL_NAMES, Scope
+
+if TYPE_CHECKING:
+    from gis.access import Access
 
 log = logging.getLogger(__name__)
 
 
-def _manager_scope(actor: Actor) -> Scope:
-    """The scope within which ``actor`` manages users."""
-    return authorize(actor, Permission.MANAGE_USERS)
+def _manager_scope(*, access: Access) -> Scope:
+    """The scope within which ``access`` manages users."""
+    access.require(Permission.MANAGE_USERS)
+    return access.scope
 
 
-def list_users(conn: Connection, actor: Actor, *, include_inactive: bool = True) -> list[User]:
+def list_users(conn: Connection, *, access: Access, include_inactive: bool = True) -> list[User]:
     """The users whose scope lies inside the actor's, by user name."""
-    within = _manager_scope(actor)
+    within = _manager_scope(access=access)
     condition = "starts_with(scope_code, :prefix)"
     if not include_inactive:
         condition += " AND active"
@@ -115,8 +118,8 @@ def _snapshot(user: User) -> dict[str, Any]:
 
 def create_user(
     conn: Connection,
-    actor: Actor,
     *,
+    access: Access,
     username: str,
     password: str,
     role: Role | str,
@@ -128,7 +131,7 @@ def create_user(
 
     An administrator may only create users inside their own scope; the CLI creates any.
     """
-    within = _manager_scope(actor)
+    within = _manager_scope(access=access)
     role = Role(role)
     name = _check_username(username)
     check_password(password, name)
@@ -163,7 +166,7 @@ def create_user(
         .one()
     )
     user = _user(row)
-    audit.record(conn, actor, "user.create", "user", name, None, _snapshot(user))
+    audit.record(conn, access.actor, "user.create", "user", name, None, _snapshot(user))
     log.info("user %s created (%s, %s)", name, role.value, scope)
     return user
 
@@ -173,9 +176,9 @@ _UNSET: Any = object()
 
 def update_user(
     conn: Connection,
-    actor: Actor,
     username: str,
     *,
+    access: Access,
     role: Role | str | None = None,
     scope: Scope | None = None,
     department: str | None = _UNSET,
@@ -191,7 +194,7 @@ def update_user(
     administrator must), so nobody raises their own rights and an installation always keeps an
     active administrator.
     """
-    within = _manager_scope(actor)
+    within = _manager_scope(access=access)
     before = get_user(conn, username)
     if not within.contains(before.scope):
         raise Forbidden(
@@ -202,7 +205,7 @@ def update_user(
     new_department = before.department if department is _UNSET else (department or None)
     new_name = before.display_name if display_name is None else display_name.strip()[:64]
     new_active = before.active if active is None else active
-    is_self = isinstance(actor, User) and actor.username == before.username
+    is_self = access.user is not None and access.user.username == before.username
     if is_self and (
         new_role != before.role or new_scope != before.scope or new_active != before.active
     ):
@@ -242,7 +245,7 @@ def update_user(
     if changed:
         audit.record(
             conn,
-            actor,
+            access.actor,
             "user.update",
             "user",
             after.username,
@@ -253,7 +256,7 @@ def update_user(
         action = "user.reactivate" if after.active else "user.deactivate"
         audit.record(
             conn,
-            actor,
+            access.actor,
             action,
             "user",
             after.username,
@@ -266,7 +269,12 @@ def update_user(
 
 
 def reset_password(
-    conn: Connection, actor: Actor, username: str, password: str, *, now: dt.datetime | None = None
+    conn: Connection,
+    username: str,
+    password: str,
+    *,
+    access: Access,
+    now: dt.datetime | None = None,
 ) -> None:
     """An administrator (or the CLI) sets another user's password; their sessions end.
 
@@ -276,22 +284,22 @@ def reset_password(
     their own password here: that is :func:`change_password`, which asks for the current one, so
     that a stolen session does not become a stolen account. Audited as ``user.password_reset``.
     """
-    within = _manager_scope(actor)
+    within = _manager_scope(access=access)
     user = get_user(conn, username)
     if not within.contains(user.scope):
         raise Forbidden(f"user {user.username!r} is outside your scope ({within})")
-    if isinstance(actor, User) and actor.username == user.username:
+    if access.user is not None and access.user.username == user.username:
         raise Forbidden(
             "修改自己的密码需要当前密码：请用 POST /auth/password (your own password changes "
             "only with the current one: POST /auth/password)",
             username=user.username,
         )
-    force = isinstance(actor, User)
+    force = access.user is not None
     _set_password(conn, user, password, must_change=force)
     end_sessions(conn, user.id, now=now)
     audit.record(
         conn,
-        actor,
+        access.actor,
         "user.password_reset",
         "user",
         user.username,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.editing.changeset import (
     Changeset,
     CrossesCommunity,
@@ -51,13 +51,14 @@ def _line(line: dict[str, Any] | str) -> str:
 
 def split_grid(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     code: str,
     line: dict[str, Any] | str,
     options: EditOptions,
     settings: Settings,
     names: Sequence[str] = (),
+    *,
+    access: Access,
 ) -> dict[str, Any]:
     """Split a grid along a drawn line, snapped to its units.
 
@@ -66,7 +67,7 @@ def split_grid(
     piece with the most workload keeps the grid's code; every other piece becomes a new grid.
     Parts of a grid in several pieces that the line does not cut stay with the kept piece.
     """
-    scope, layer = begin_edit(conn, actor, layer_code, options.version)
+    scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     grid = grid_row(conn, layer, code, scope)
     if grid.community_id is None:
         raise Invalid(f"grid {code} has no community: it cannot be split", grid=code)
@@ -136,12 +137,11 @@ def split_grid(
     )
     return apply_changeset(
         conn,
-        actor,
-        scope,
         layer,
         Changeset(created=tuple(created), moves=tuple(moves)),
         EditRequest("split", summary, options.version, options.dry_run, options.confirm),
         settings,
+        access=access,
     )
 
 
@@ -151,16 +151,17 @@ def _unit_workload(settings: Settings) -> str:
 
 def merge_grids(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     code: str,
     other: str,
     options: EditOptions,
     settings: Settings,
+    *,
+    access: Access,
 ) -> dict[str, Any]:
     """Merge grid ``other`` into its neighbour ``code``: ``code`` takes every unit of ``other``,
     which is then removed. Both lie in one community and share a boundary line."""
-    scope, layer = begin_edit(conn, actor, layer_code, options.version)
+    scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     if code == other:
         raise Invalid("网格不能与自身合并 (a grid cannot be merged with itself)", grid=code)
     keep = grid_row(conn, layer, code, scope)
@@ -194,8 +195,6 @@ def merge_grids(
     moves = tuple(Move(int(u), other, code) for u in unit_ids)
     return apply_changeset(
         conn,
-        actor,
-        scope,
         layer,
         Changeset(deleted=(grid_state(gone),), moves=moves),
         EditRequest(
@@ -206,20 +205,22 @@ def merge_grids(
             options.confirm,
         ),
         settings,
+        access=access,
     )
 
 
 def set_locked(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     code: str,
     locked: bool,
     options: EditOptions,
     settings: Settings,
+    *,
+    access: Access,
 ) -> dict[str, Any]:
     """Lock a grid (the editor and the optimizer then leave it as it is) or unlock it."""
-    scope, layer = begin_edit(conn, actor, layer_code, options.version)
+    scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     grid = grid_row(conn, layer, code, scope)
     if bool(grid.locked) == locked:
         raise Conflict(
@@ -232,28 +233,27 @@ def set_locked(
     kind = "lock" if locked else "unlock"
     return apply_changeset(
         conn,
-        actor,
-        scope,
         layer,
         Changeset(changed=(GridChange(before, after),)),
         EditRequest(kind, f"{kind} {code}", options.version, options.dry_run),
         settings,
+        access=access,
     )
 
 
 def rename_grid(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     code: str,
     options: EditOptions,
     settings: Settings,
     *,
+    access: Access,
     name: str | None = None,
     new_code: str | None = None,
 ) -> dict[str, Any]:
     """Give a grid a new name and/or a new code (its community's code + 3 digits, unused)."""
-    scope, layer = begin_edit(conn, actor, layer_code, options.version)
+    scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     grid = grid_row(conn, layer, code, scope)
     before = grid_state(grid)
     name = before.name if name is None else name.strip()
@@ -282,10 +282,9 @@ def rename_grid(
         changes.append(f"code → {new_code}")
     return apply_changeset(
         conn,
-        actor,
-        scope,
         layer,
         Changeset(changed=(GridChange(before, after),)),
         EditRequest("rename", f"rename {code}: " + ", ".join(changes), options.version),
         settings,
+        access=access,
     )

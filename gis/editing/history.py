@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Permission, authorize
-from gis.audit import Actor, actor_name
+from gis.access import Access
+from gis.accounts import Permission
 from gis.editing.changeset import (
     Changeset,
     EditRequest,
@@ -50,11 +50,12 @@ def _visible(scope: Scope) -> tuple[str, dict[str, Any]]:
 
 
 def list_history(
-    conn: Connection, actor: Actor, layer_code: str, *, limit: int = 50, offset: int = 0
+    conn: Connection, layer_code: str, *, access: Access, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """The layer's edits, newest first (those touching the actor's scope), with what each did,
     and what undo and redo would do for this actor now."""
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
+    scope = access.scope
     if limit < 1 or offset < 0:
         raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
     layer = find_layer(conn, layer_code)
@@ -82,8 +83,8 @@ def list_history(
         item.pop("id")
         item["at"] = item["at"].isoformat()
         items.append(item)
-    undo = _undo_target(conn, layer, actor_name(actor))
-    redo = _redo_target(conn, layer, actor_name(actor))
+    undo = _undo_target(conn, layer, access.name)
+    redo = _redo_target(conn, layer, access.name)
     page: dict[str, Any] = {
         "layer": layer.code,
         "version": layer.version,
@@ -98,9 +99,12 @@ def list_history(
     return page
 
 
-def edit_detail(conn: Connection, actor: Actor, layer_code: str, version: int) -> dict[str, Any]:
+def edit_detail(
+    conn: Connection, layer_code: str, version: int, *, access: Access
+) -> dict[str, Any]:
     """One edit with every unit it moved (code, from, to)."""
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
+    scope = access.scope
     layer = find_layer(conn, layer_code)
     where, params = _visible(scope)
     row = (
@@ -175,60 +179,59 @@ def _redo_target(conn: Connection, layer: Layer, actor: str) -> Any:
 
 def undo(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     settings: Settings,
     *,
+    access: Access,
     version: int | None = None,
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Run backwards the actor's latest edit of the layer that is not undone yet."""
-    return _step(conn, actor, layer_code, settings, "undo", version, dry_run)
+    return _step(conn, layer_code, settings, "undo", version, dry_run, access=access)
 
 
 def redo(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     settings: Settings,
     *,
+    access: Access,
     version: int | None = None,
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Run again the edit the actor's latest undo ran backwards."""
-    return _step(conn, actor, layer_code, settings, "redo", version, dry_run)
+    return _step(conn, layer_code, settings, "redo", version, dry_run, access=access)
 
 
 def _step(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     settings: Settings,
     kind: str,
     version: int | None,
     dry_run: bool,
+    *,
+    access: Access,
 ) -> dict[str, Any]:
     """An undo or a redo is an edit of its own, linked both ways to the one it reverses, so the
     history is never rewritten and each planner's stacks can be read back from it."""
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
     layer = lock_layer(conn, layer_code)
     check_version(conn, layer, version)
     if kind == "undo":
-        target = _undo_target(conn, layer, actor_name(actor))
+        target = _undo_target(conn, layer, access.name)
         if target is None:
             raise Conflict(
                 f"nothing to undo: you have no edit of layer {layer.code!r} left to undo"
             )
         changes = recorded_changeset(conn, target.id, target.grids).inverse()
     else:
-        target = _redo_target(conn, layer, actor_name(actor))
+        target = _redo_target(conn, layer, access.name)
         if target is None:
             raise Conflict(f"nothing to redo on layer {layer.code!r}")
         changes = recorded_changeset(conn, target.original_id, target.grids)
     result = apply_changeset(
         conn,
-        actor,
-        scope,
         layer,
         changes,
         EditRequest(
@@ -241,6 +244,7 @@ def _step(
             restores=((target.id, {}),) if kind == "undo" else (),
         ),
         settings,
+        access=access,
     )
     if not dry_run:
         conn.execute(

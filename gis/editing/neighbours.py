@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.editing.changeset import find_layer
 from gis.errors import NotFound
 
@@ -29,12 +29,15 @@ class Neighbour:
     editable: bool  # wholly inside the planner's scope: a merge may take it
 
 
-def grid_neighbours(conn: Connection, actor: Actor, layer_code: str, code: str) -> list[Neighbour]:
+def grid_neighbours(
+    conn: Connection, layer_code: str, code: str, *, access: Access
+) -> list[Neighbour]:
     """The neighbours of grid ``code`` in its community, longest shared boundary first.
 
     Raises :class:`~gis.errors.NotFound` when the layer has no such grid in the planner's scope.
     """
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
+    scope = access.scope
     layer = find_layer(conn, layer_code)
     reach = scope.grid_sql("g")
     whole = scope.grid_sql("n", entirely=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.editing.changeset import (
     Changeset,
     CrossesCommunity,
@@ -57,9 +57,10 @@ class EditOptions:
 
 
 def begin_edit(
-    conn: Connection, actor: Actor, layer_code: str, version: int | None
+    conn: Connection, layer_code: str, version: int | None, *, access: Access
 ) -> tuple[Scope, Layer]:
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
+    scope = access.scope
     layer = lock_layer(conn, layer_code)
     check_version(conn, layer, version)
     return scope, layer
@@ -169,11 +170,12 @@ def _units(conn: Connection, layer: Layer, codes: Sequence[str], scope: Scope) -
 
 def move_units(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     groups: Sequence[MoveGroup],
     options: EditOptions,
     settings: Settings,
+    *,
+    access: Access,
 ) -> dict[str, Any]:
     """Move base units into grids of the same layer (or into new grids), as one edit.
 
@@ -184,7 +186,7 @@ def move_units(
     GridLocked
         A unit of a locked grid, or a move into one.
     """
-    scope, layer = begin_edit(conn, actor, layer_code, options.version)
+    scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     if not groups:
         raise Invalid("an edit needs units and a target grid", layer=layer.code)
     codes = [c for g in groups for c in g.units]
@@ -243,12 +245,11 @@ def move_units(
     summary = _move_summary(moves, created)
     return apply_changeset(
         conn,
-        actor,
-        scope,
         layer,
         Changeset(created=tuple(created), moves=tuple(moves)),
         EditRequest(kind, summary, options.version, options.dry_run, options.confirm),
         settings,
+        access=access,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.audit import Actor
+from gis.access import Access
 from gis.editing.changeset import Changeset, EditRequest, Layer
 from gis.editing.checks import Touched, community_codes_of
 
@@ -19,11 +19,12 @@ log = logging.getLogger(__name__)
 
 def record_edit(
     conn: Connection,
-    actor: Actor,
     layer: Layer,
     changes: Changeset,
     request: EditRequest,
     touched: Touched,
+    *,
+    access: Access,
 ) -> tuple[int, int, list[dict[str, str]]]:
     """Version, history and audit of an edit; the new version, the edit's id and its moves."""
     version = int(
@@ -45,7 +46,7 @@ def record_edit(
                 "version": version,
                 "base": layer.version,
                 "kind": request.kind,
-                "actor": audit.actor_name(actor),
+                "actor": access.name,
                 "summary": request.summary,
                 "grids": json.dumps(changes.grids_json(), ensure_ascii=False),
                 "communities": _edit_communities(conn, changes, touched.rows),
@@ -73,7 +74,7 @@ def record_edit(
     ]
     audit.record(
         conn,
-        actor,
+        access.actor,
         f"layer.{request.kind}",
         "grid_layer",
         layer.code,
@@ -87,9 +88,7 @@ def record_edit(
         }
         | request.extra,
     )
-    log.info(
-        "layer %s: %s edit v%d by %s", layer.code, request.kind, version, audit.actor_name(actor)
-    )
+    log.info("layer %s: %s edit v%d by %s", layer.code, request.kind, version, access.name)
     return version, edit_id, moves_out
 
 

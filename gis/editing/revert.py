@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.editing.changeset import (
     Changeset,
     EditRequest,
@@ -70,16 +70,16 @@ class _Replay:
 
 def revert(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     to_version: int,
     settings: Settings,
     *,
+    access: Access,
     version: int | None = None,
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Take the layer back to how it was at ``to_version``, as one new edit."""
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
     layer = lock_layer(conn, layer_code)
     check_version(conn, layer, version)
     if not 1 <= to_version < layer.version:
@@ -141,8 +141,6 @@ def revert(
         )
     return apply_changeset(
         conn,
-        actor,
-        scope,
         layer,
         changes,
         EditRequest(
@@ -155,6 +153,7 @@ def revert(
             restores=tuple(zip([e.id for e in edits], _code_maps(changesets), strict=True)),
         ),
         settings,
+        access=access,
     )
 
 

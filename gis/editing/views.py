@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.editing.changeset import Layer, find_layer
 from gis.errors import Invalid, InvalidGeometry
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql, lonlat_points
@@ -28,10 +28,10 @@ LASSO_SHARE = 0.5
 
 def grids_in_view(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     settings: Settings,
     *,
+    access: Access,
     bbox: BBox | None = None,
     tolerance: float = 0.0,
 ) -> str:
@@ -40,7 +40,8 @@ def grids_in_view(
 
     ``tolerance`` (degrees, for a zoomed-out view) simplifies the outlines for drawing only.
     """
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
+    scope = access.scope
     if not 0 <= tolerance <= 0.01:
         raise Invalid("tolerance is 0 to 0.01 degrees", tolerance=tolerance)
     layer = find_layer(conn, layer_code)
@@ -85,10 +86,10 @@ def _band(settings: Settings) -> list[float]:
 
 def units_in_view(
     conn: Connection,
-    actor: Actor,
     layer_code: str,
     settings: Settings,
     *,
+    access: Access,
     bbox: BBox,
     limit: int = MAX_UNITS_IN_VIEW,
 ) -> str:
@@ -97,7 +98,8 @@ def units_in_view(
     When more than ``limit`` units are in view the collection is empty and says so
     (``"truncated": true``): the editor then asks the planner to zoom in.
     """
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
+    scope = access.scope
     if not 1 <= limit <= MAX_UNITS_IN_VIEW:
         raise Invalid(f"limit is 1 to {MAX_UNITS_IN_VIEW}", limit=limit)
     layer = find_layer(conn, layer_code)
@@ -152,7 +154,7 @@ def _polygon(polygon: dict[str, Any] | str) -> str:
 
 
 def select_units(
-    conn: Connection, actor: Actor, layer_code: str, polygon: dict[str, Any] | str
+    conn: Connection, layer_code: str, polygon: dict[str, Any] | str, *, access: Access
 ) -> dict[str, Any]:
     """The base units a freehand lasso covers, snapped to whole units in PostGIS.
 
@@ -160,7 +162,8 @@ def select_units(
     roughly around some units takes them whole and never a sliver of a neighbour. A lasso that
     crosses itself is repaired (``ST_MakeValid``) rather than refused.
     """
-    scope = authorize(actor, Permission.EDIT_LAYERS)
+    access.require(Permission.EDIT_LAYERS)
+    scope = access.scope
     layer: Layer = find_layer(conn, layer_code)
     shape = _polygon(polygon)
     inside = scope.unit_sql("u")

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.editing import leaders
 from gis.editing.changeset import (
     Changeset,
@@ -37,8 +37,6 @@ from gis.errors import Conflict, Invalid
 from gis.geojson import collection, feature_sql
 from gis.grids import refresh_grids
 from gis.infra.settings import Settings
-from gis.party.common import reveals
-from gis.scope import Scope
 from gis.workload import band_status
 
 # Polsby–Popper compactness (4πA/P², 1 for a circle) on the outline with its longitudes scaled
@@ -59,12 +57,12 @@ _GRID_SUMMARY = """
 
 def apply_changeset(
     conn: Connection,
-    actor: Actor,
-    scope: Scope,
     layer: Layer,
     changes: Changeset,
     request: EditRequest,
     settings: Settings,
+    *,
+    access: Access,
 ) -> dict[str, Any]:
     """Check and write one edit; answer the touched grids before and after.
 
@@ -73,7 +71,7 @@ def apply_changeset(
     Raises
     ------
     Forbidden
-        A touched grid is not wholly inside ``scope``.
+        A touched grid is not wholly inside ``access.scope``.
     GridLocked, CrossesCommunity, SplitsGrid, Conflict
         The edit breaks a rule, or the layer is no longer as the edit expects.
     """
@@ -81,7 +79,7 @@ def apply_changeset(
         raise Invalid("the edit changes nothing", layer=layer.code)
     savepoint = conn.begin_nested()
     try:
-        result = _write(conn, actor, scope, layer, changes, request, settings)
+        result = _write(conn, layer, changes, request, settings, access=access)
     except BaseException:
         savepoint.rollback()
         raise
@@ -96,13 +94,14 @@ def apply_changeset(
 
 def _write(
     conn: Connection,
-    actor: Actor,
-    scope: Scope,
     layer: Layer,
     changes: Changeset,
     request: EditRequest,
     settings: Settings,
+    *,
+    access: Access,
 ) -> dict[str, Any]:
+    scope = access.scope
     band = (settings.band_low, settings.band_high)
     touched = check_all(conn, scope, layer, changes)
     before = summaries(conn, [r.id for r in touched.rows.values()], band)
@@ -115,7 +114,7 @@ def _write(
     after_ids = sorted(set(ids_after.values()))
     after = summaries(conn, after_ids, band)
     split, needs_confirm, refused = _pieces(layer, changes, request, settings, before, after)
-    version, edit_id, moves_out = record_edit(conn, actor, layer, changes, request, touched)
+    version, edit_id, moves_out = record_edit(conn, layer, changes, request, touched, access=access)
     leaders.record(conn, edit_id, people.actions + back.actions)
     people.restored, people.not_restored = back.restored, back.not_restored
     return {
@@ -130,7 +129,7 @@ def _write(
         "moved": len(changes.moves),
         "moves": moves_out,
         "grids": grid_rows(touched, before, after),
-        "leaders": people.to_json(masked=not reveals(actor)),
+        "leaders": people.to_json(masked=not access.personal_data),
         "splits": split,
         "needs_confirm": needs_confirm and not refused,
         "preview": _outlines(conn, after_ids) if request.dry_run else None,

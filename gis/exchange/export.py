@@ -3,7 +3,7 @@
 The grids the caller's scope reaches are read from PostGIS with their totals, community and grid
 leader (网格长: the party member assigned to the grid as ``grid_leader``, current on the day).
 The leader's name is personal data: masked (张*丰) unless the caller may see it in full
-(:func:`gis.personal.sees_personal_data`). Every file says which fields it holds and which of
+(``Access.personal_data``, :mod:`gis.access`). Every file says which fields it holds and which of
 them are personal: GeoJSON in a ``gridmap`` member, GeoPackage in a ``gridmap_fields`` table,
 Shapefile and CSV in a ``fields.txt`` / the ``fields`` attribute, XLSX on a second sheet.
 
@@ -29,11 +29,12 @@ import shapely
 from sqlalchemy import Connection, text
 
 from gis import spreadsheet
+from gis.access import Access
 from gis.codes import checked, file_part
 from gis.errors import Invalid, NotFound
 from gis.exchange import crs as crsmod
 from gis.personal import ExportFile, mask_name
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
 
 FORMATS = ("gpkg", "geojson", "shp", "csv", "xlsx")
 ENCODINGS = {"utf-8": "UTF-8", "gbk": "GBK"}
@@ -97,15 +98,16 @@ def export_layer(
     layer_code: str,
     fmt: str,
     *,
+    access: Access,
     crs: str = "wgs84",
     encoding: str = "utf-8",
-    scope: Scope = EVERYTHING,
-    personal: bool = False,
 ) -> ExportFile:
-    """The grids of ``layer_code`` that ``scope`` reaches, as a file in ``fmt``.
+    """The grids of ``layer_code`` that ``access`` reaches, as a file in ``fmt``.
 
-    ``personal``: whether the caller may read grid leaders' names in full (else masked).
+    Grid leaders' names are in full when ``access.personal_data``, else masked.
     """
+    scope = access.scope
+    personal = access.personal_data
     layer_code = checked("layer", layer_code, field="layer")
     if fmt not in FORMATS:
         raise Invalid(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}", format=fmt)

@@ -28,8 +28,8 @@ import shapely
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Invalid, InvalidFile
 from gis.exchange import crs as crsmod
 from gis.exchange import writers
@@ -41,7 +41,6 @@ from gis.exchange.readers import read_source
 from gis.exchange.report import ImportRejected, ImportReport
 from gis.exchange.resolve import Ctx, rows_problems
 from gis.infra.settings import ImportLimits, WorkloadWeights
-from gis.scope import Scope
 from gis.staging import stage
 
 log = logging.getLogger(__name__)
@@ -54,11 +53,11 @@ __all__ = ["ImportOptions", "import_file"]
 
 def import_file(
     conn: Connection,
-    actor: Actor,
     kind_name: str,
     path: Path,
     options: ImportOptions | None = None,
     *,
+    access: Access,
     check: bool = False,
     name: str | None = None,
     weights: WorkloadWeights | None = None,
@@ -72,7 +71,7 @@ def import_file(
     a file over ``limits`` (size unpacked, ratio, members, rows, time) is refused before it
     costs more (:mod:`gis.exchange.limits`).
     """
-    scope = authorize(actor, Permission.IMPORT_DATA)
+    access.require(Permission.IMPORT_DATA)
     started = time.perf_counter()
     options = options or ImportOptions()
     kind = kind_of(kind_name)
@@ -88,10 +87,10 @@ def import_file(
     with deadline.in_database(conn):
         savepoint = conn.begin_nested()
         try:
-            _import_staged(conn, actor, scope, kind, staged, options, report, weights)
+            _import_staged(conn, kind, staged, options, report, weights, access=access)
             if report.ok and not check:
                 report.seconds = time.perf_counter() - started
-                report.batch_id = _log_batch(conn, actor, report, path, options)
+                report.batch_id = _log_batch(conn, report, path, options, access=access)
                 savepoint.commit()
             else:
                 savepoint.rollback()
@@ -161,7 +160,7 @@ def _checked_rows(
 
 
 def _log_batch(
-    conn: Connection, actor: Actor, report: ImportReport, path: Path, options: ImportOptions
+    conn: Connection, report: ImportReport, path: Path, options: ImportOptions, *, access: Access
 ) -> int:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     summary = {
@@ -181,7 +180,7 @@ def _log_batch(
                 " CAST(:written AS jsonb), CAST(:report AS jsonb)) RETURNING id"
             ),
             {
-                "actor": audit.actor_name(actor),
+                "actor": access.name,
                 "kind": report.kind,
                 "file": report.file[:255],
                 "sha": digest,
@@ -193,7 +192,7 @@ def _log_batch(
     )
     audit.record(
         conn,
-        actor,
+        access.actor,
         f"import.{report.kind}",
         "import_batch",
         batch_id,
@@ -205,13 +204,13 @@ def _log_batch(
 
 def _import_staged(
     conn: Connection,
-    actor: Actor,
-    scope: Scope,
     kind: Kind,
     staged: gpd.GeoDataFrame,
     options: ImportOptions,
     report: ImportReport,
     weights: WorkloadWeights | None,
+    *,
+    access: Access,
 ) -> None:
     columns = ["_row", *(f.name for f in kind.fields)]
     stage(conn, "s_import", staged, columns)
@@ -235,6 +234,4 @@ def _import_staged(
                        WHERE ST_Intersects(d.geom, ST_PointOnSurface(s.geom)))""",
             )
         )
-    writers.WRITERS[kind.name](
-        Ctx(conn, actor, scope, options, report, weights or WorkloadWeights())
-    )
+    writers.WRITERS[kind.name](Ctx(conn, access, options, report, weights or WorkloadWeights()))

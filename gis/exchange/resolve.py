@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.access import Access
 from gis.audit import Actor
 from gis.errors import Forbidden
 from gis.exchange.options import ImportOptions
@@ -27,11 +28,18 @@ class Ctx:
     """What every writer works with."""
 
     conn: Connection
-    actor: Actor
-    scope: Scope
+    access: Access
     options: ImportOptions
     report: ImportReport
     weights: WorkloadWeights
+
+    @property
+    def actor(self) -> Actor:
+        return self.access.actor
+
+    @property
+    def scope(self) -> Scope:
+        return self.access.scope
 
     def unpack(
         self,

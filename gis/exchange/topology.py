@@ -20,10 +20,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.access import Access
 from gis.codes import checked
 from gis.errors import NotFound
 from gis.geojson import collection, feature_sql
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
 
 SLIVER_THINNESS = 0.05
 SLIVER_M2 = 10.0
@@ -64,12 +65,13 @@ def _governed(scope: Scope) -> tuple[str, dict[str, Any]]:
 def check_layer(
     conn: Connection,
     layer_code: str,
-    scope: Scope = EVERYTHING,
     *,
+    access: Access,
     sliver_m2: float = SLIVER_M2,
     sliver_thinness: float = SLIVER_THINNESS,
 ) -> TopologyReport:
-    """Check the grids of ``layer_code`` that ``scope`` reaches; see the module doc."""
+    """Check the grids of ``layer_code`` that ``access.scope`` reaches; see the module doc."""
+    scope = access.scope
     layer = _layer(conn, checked("layer", layer_code, field="layer"))
     reach = scope.grid_sql("g")
     governed, governed_params = _governed(scope)
@@ -174,7 +176,7 @@ def check_layer(
         "empty_grids": int(stats["empty_grids"]),
         "governed_km2": round(governed_m2 / 1e6, 3),
         "uncovered_share": round(uncovered_m2 / governed_m2, 5) if governed_m2 else None,
-        "departments": department_coverage(conn, scope),
+        "departments": department_coverage(conn, access=access),
         "thresholds": {"sliver_m2": sliver_m2, "sliver_thinness": sliver_thinness},
     }
     props = {
@@ -195,9 +197,10 @@ def check_layer(
     return TopologyReport(layer_code, summary, body)
 
 
-def department_coverage(conn: Connection, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
+def department_coverage(conn: Connection, *, access: Access) -> list[dict[str, Any]]:
     """Per departmental layer: the share of its districts' communities (in scope) it leaves
     uncovered. Units do not overlap, so covered area = the sum of the grids' unit areas."""
+    scope = access.scope
     inside = scope.filter_sql("c.code") if scope.level != "grid" else None
     if inside is None:
         return []

@@ -94,7 +94,7 @@ def write_incidents(ctx: Ctx) -> None:
     # Written like every imported incident: unit, unified grid, building, H3 cell and deadlines
     # found in PostGIS, workflow times only as given (none here), one history row each.
     fresh = pd.DataFrame([dict(r) for r in rows], columns=list(FRAME_COLUMNS))
-    inserted = insert_incidents(conn, actor, as_checked(fresh), report.file)
+    inserted = insert_incidents(conn, as_checked(fresh), report.file, access=ctx.access)
     report.written["incident inserted"] = len(inserted)
     if skipped:
         report.warnings.append(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from gis.accounts import Permission, Role, User
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission, Role
 from gis.errors import Forbidden
-from gis.personal import mask_name, mask_phone, sees_personal_data
+from gis.personal import mask_name, mask_phone
 from gis.scope import ALL, Scope, SqlFilter
 
 
@@ -35,49 +35,48 @@ def scope_sql(scope: Scope, alias: str = "i") -> SqlFilter:
     )
 
 
-def visible_sql(viewer: Actor, alias: str = "i") -> SqlFilter:
-    """Incidents ``viewer`` may see: those in their scope, and of their department if staff.
+def visible_sql(alias: str = "i", *, access: Access) -> SqlFilter:
+    """Incidents ``access`` may see: those in its scope, and of their department if staff.
 
     Raises :class:`Forbidden` for a user whose role may not view the map.
     """
-    if not isinstance(viewer, User):
-        return ALL
-    viewer.require(Permission.VIEW_MAP)
-    where = scope_sql(viewer.scope, alias)
-    if viewer.role is Role.DEPARTMENT:
+    access.require(Permission.VIEW_MAP)
+    where = scope_sql(access.scope, alias)
+    user = access.user
+    if user is not None and user.role is Role.DEPARTMENT:
         where = where & SqlFilter(
-            f"{alias}.department = :viewer_department", {"viewer_department": viewer.department}
+            f"{alias}.department = :viewer_department", {"viewer_department": user.department}
         )
     return where
 
 
-def require_own_department(actor: Actor, department: str | None, code: str) -> None:
+def require_own_department(department: str | None, code: str, *, access: Access) -> None:
     """Department staff act only on incidents routed to their department."""
-    if isinstance(actor, User) and actor.role is Role.DEPARTMENT and actor.department != department:
+    user = access.user
+    if user is not None and user.role is Role.DEPARTMENT and user.department != department:
         raise Forbidden(
             f"incident {code} is routed to {department or 'no department'}, not to "
-            f"{actor.department}",
+            f"{user.department}",
             incident=code,
         )
 
 
-def may_act(actor: Actor, *permissions: Permission) -> bool:
-    """Whether ``actor`` holds one of ``permissions`` (a system actor holds them all)."""
-    return not isinstance(actor, User) or any(actor.can(p) for p in permissions)
+def may_act(*permissions: Permission, access: Access) -> bool:
+    """Whether ``access`` holds one of ``permissions`` (system access holds them all)."""
+    return any(access.can(p) for p in permissions)
 
 
-def require_any(actor: Actor, what: str, *permissions: Permission) -> None:
-    if not may_act(actor, *permissions):
-        assert isinstance(actor, User)
+def require_any(what: str, *permissions: Permission, access: Access) -> None:
+    if not may_act(*permissions, access=access):
+        assert access.user is not None
         names = " or ".join(p.value for p in permissions)
-        raise Forbidden(
-            f"a {actor.role.value} may not {what} (needs {names})", role=actor.role.value
-        )
+        role = access.user.role.value
+        raise Forbidden(f"a {role} may not {what} (needs {names})", role=role)
 
 
-def mask_reporter(row: dict[str, Any], viewer: Actor) -> dict[str, Any]:
+def mask_reporter(row: dict[str, Any], *, access: Access) -> dict[str, Any]:
     """The reporter's name and phone in full for those who call people back, else masked."""
-    if isinstance(viewer, User) and not sees_personal_data(viewer):
+    if not access.personal_data:
         row = dict(row)
         row["reporter_name"] = mask_name(row.get("reporter_name"))
         row["reporter_phone"] = mask_phone(row.get("reporter_phone"))

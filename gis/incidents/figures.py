@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.errors import Invalid
 from gis.incidents.queries import Filters, _where
 from gis.incidents.workflow import OVERDUE_SQL
@@ -77,10 +77,10 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
 
 def figures(
     conn: Connection,
-    viewer: Actor,
     by: str = "grid",
     filters: Filters | None = None,
     *,
+    access: Access,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Figures per ``by`` (grid, department, community or category) and in total, within the
@@ -89,7 +89,7 @@ def figures(
         raise Invalid(f"by must be one of {', '.join(GROUPS)}; got {by!r}", by=by)
     now = now or dt.datetime.now(dt.UTC)
     key, name, join = GROUPS[by]
-    where = _where(viewer, filters or Filters(), now)
+    where = _where(filters or Filters(), now, access=access)
     rows = conn.execute(
         text(
             f"SELECT {key} AS key, min({name}) AS name, {_COUNTS} FROM incident i {join} "

@@ -18,7 +18,7 @@ import h3
 import numpy as np
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.errors import Invalid
 from gis.incidents.queries import Filters, _where
 
@@ -52,9 +52,9 @@ def cells_of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 def hexagons(
     conn: Connection,
-    viewer: Actor,
     filters: Filters | None = None,
     *,
+    access: Access,
     resolution: int | None = None,
     zoom: float | None = None,
     now: dt.datetime | None = None,
@@ -70,7 +70,7 @@ def hexagons(
     if not MIN_RES <= resolution <= MAX_RES:
         raise Invalid(f"resolution must be {MIN_RES}..{MAX_RES}; got {resolution}")
     now = now or dt.datetime.now(dt.UTC)
-    where = _where(viewer, filters or Filters(), now)
+    where = _where(filters or Filters(), now, access=access)
     rows = conn.execute(
         text(
             f"""SELECT {parent_sql("i.h3_cell", resolution)} AS cell, count(*) AS n,

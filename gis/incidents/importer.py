@@ -40,8 +40,8 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.crs import TO_WGS84
 from gis.errors import Invalid, InvalidFile
 from gis.incidents.catalogue import categories
@@ -239,21 +239,21 @@ RETURNING id, code, state, base_unit_id
 
 def import_incidents(
     conn: Connection,
-    actor: Actor,
     path: Path,
     *,
+    access: Access,
     crs: str = "wgs84",
     dry_run: bool = False,
     limits: ImportLimits | None = None,
 ) -> ImportReport:
     """Check and import a file of incidents in the caller's transaction (see the module doc)."""
-    authorize(actor, Permission.IMPORT_DATA)
+    access.require(Permission.IMPORT_DATA)
     path = Path(path)
     frame = check(conn, path, read_table(path, limits), crs)
     report = ImportReport(path, len(frame), dry_run)
     if dry_run:
         return report
-    inserted = insert_incidents(conn, actor, frame, path.name)
+    inserted = insert_incidents(conn, frame, path.name, access=access)
     outside = [r.code for r in inserted if r.base_unit_id is None]
     if outside:
         index = frame.index[frame["code"] == outside[0]][0]
@@ -276,7 +276,7 @@ def as_checked(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def insert_incidents(
-    conn: Connection, actor: Actor, frame: pd.DataFrame, source_name: str
+    conn: Connection, frame: pd.DataFrame, source_name: str, *, access: Access
 ) -> list[Any]:
     """The one way imported incidents are written (this module's file import and the exchange's
     ``incidents`` kind): codes made up where missing, unit, community, unified grid and building
@@ -306,13 +306,19 @@ def insert_incidents(
         ),
         {
             "ids": [r.id for r in inserted],
-            "actor": audit.actor_name(actor),
+            "actor": access.name,
             "at": dt.datetime.now(dt.UTC),
             "note": f"imported from {source_name}",
         },
     )
     audit.record(
-        conn, actor, "incident.import", "incident_file", source_name, None, {"rows": len(inserted)}
+        conn,
+        access.actor,
+        "incident.import",
+        "incident_file",
+        source_name,
+        None,
+        {"rows": len(inserted)},
     )
     return list(inserted)
 

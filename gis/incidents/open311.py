@@ -30,9 +30,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
-from gis.errors import Conflict, Invalid, NotFound, Unauthorized
+from gis.access import Access
+from gis.accounts import Permission
+from gis.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gis.incidents.access import scope_sql
 from gis.incidents.catalogue import by_service_code, categories
 from gis.incidents.reporting import create_incident
@@ -58,6 +58,11 @@ class Client:
     def scope(self) -> Scope:
         return scope_of_code(self.scope_code)
 
+    @property
+    def access(self) -> Access:
+        """What the client's requests may do: report and read within its scope, as itself."""
+        return Access.system(self.actor, scope=self.scope)
+
 
 def scope_of_code(code: str) -> Scope:
     levels = {0: "city", 2: "city", 4: "city", 6: "district", 9: "street", 12: "community"}
@@ -73,14 +78,22 @@ def _digest(key: str) -> str:
 
 
 def add_client(
-    conn: Connection, actor: Actor, name: str, scope_code: str = ""
+    conn: Connection, name: str, scope_code: str, *, access: Access
 ) -> tuple[Client, str]:
-    """Register a client app; returns it and its API key (shown once, stored as a digest)."""
-    authorize(actor, Permission.MANAGE_USERS)
+    """Register a client app; returns it and its API key (shown once, stored as a digest).
+
+    ``scope_code`` (``''``: the whole city) must lie inside the scope of ``access``.
+    """
+    access.require(Permission.MANAGE_USERS)
     name = name.strip().lower()
     if not NAME_RE.fullmatch(name):
         raise Invalid(f"client name {name!r}: 2–64 of a-z, 0-9, '.', '_', '-'", name=name)
-    scope_of_code(scope_code)
+    within = scope_of_code(scope_code)
+    if not access.scope.contains(within):
+        raise Forbidden(
+            f"超出权限范围 (scope {within} is outside your own, {access.scope})",
+            scope=str(within),
+        )
     if conn.execute(text("SELECT 1 FROM open311_client WHERE name = :n"), {"n": name}).first():
         raise Conflict(f"an Open311 client named {name!r} exists already", name=name)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -92,23 +105,29 @@ def add_client(
         {"n": name, "d": _digest(key), "s": scope_code},
     ).scalar_one()
     audit.record(
-        conn, actor, "open311.client_add", "open311_client", name, None, {"scope": scope_code}
+        conn,
+        access.actor,
+        "open311.client_add",
+        "open311_client",
+        name,
+        None,
+        {"scope": scope_code},
     )
     return Client(client_id, name, scope_code), key
 
 
-def revoke_client(conn: Connection, actor: Actor, name: str) -> None:
-    authorize(actor, Permission.MANAGE_USERS)
+def revoke_client(conn: Connection, name: str, *, access: Access) -> None:
+    access.require(Permission.MANAGE_USERS)
     done = conn.execute(
         text("UPDATE open311_client SET active = false WHERE name = :n AND active"), {"n": name}
     ).rowcount
     if not done:
         raise NotFound(f"no active Open311 client named {name!r}", name=name)
-    audit.record(conn, actor, "open311.client_revoke", "open311_client", name)
+    audit.record(conn, access.actor, "open311.client_revoke", "open311_client", name)
 
 
-def list_clients(conn: Connection, actor: Actor) -> list[dict[str, Any]]:
-    authorize(actor, Permission.MANAGE_USERS)
+def list_clients(conn: Connection, *, access: Access) -> list[dict[str, Any]]:
+    access.require(Permission.MANAGE_USERS)
     rows = conn.execute(
         text("SELECT name, scope_code, active, created_at FROM open311_client ORDER BY name")
     ).mappings()
@@ -175,7 +194,6 @@ def post_request(
     ).strip()
     made = create_incident(
         conn,
-        client.actor,
         lon=lon,
         lat=lat,
         category=category.code,
@@ -184,8 +202,8 @@ def post_request(
         reporter_name=name[:32] or None,
         reporter_phone=(str(fields.get("phone") or "").strip()[:20] or None),
         source="open311",
-        within=client.scope,
         now=now,
+        access=client.access,
     )
     return [
         {

@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from gis import audit
+from gis.access import Access
 from gis.accounts import Permission
-from gis.audit import Actor
 from gis.errors import Invalid, InvalidFile, NotFound
 from gis.incidents.access import require_any
 from gis.incidents.workflow import _load
@@ -42,23 +42,23 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 
 def add_photo(
     conn: Connection,
-    actor: Actor,
     code: str,
     data: bytes,
     *,
+    access: Access,
     data_dir: Path,
     max_bytes: int = MAX_PHOTO_BYTES,
     now: dt.datetime | None = None,
 ) -> dict[str, object]:
     """Store a photo of incident ``code`` (audited as ``incident.photo``); returns its row."""
     require_any(
-        actor,
         "add photos to incidents",
         Permission.REPORT_INCIDENTS,
         Permission.HANDLE_INCIDENTS,
         Permission.DISPATCH_INCIDENTS,
+        access=access,
     )
-    row = _load(conn, actor, code)
+    row = _load(conn, code, access=access)
     if not data:
         raise InvalidFile("the photo is empty")
     if len(data) > max_bytes:
@@ -97,13 +97,13 @@ def add_photo(
             "type": media_type,
             "size": len(data),
             "sha": digest,
-            "by": audit.actor_name(actor),
+            "by": access.name,
             "at": now,
         },
     ).scalar_one()
     audit.record(
         conn,
-        actor,
+        access.actor,
         "incident.photo",
         "incident",
         code,
@@ -132,10 +132,10 @@ def _write_private(target: Path, data: bytes) -> None:
 
 
 def photo_file(
-    conn: Connection, viewer: Actor, code: str, photo_id: int, *, data_dir: Path
+    conn: Connection, code: str, photo_id: int, *, access: Access, data_dir: Path
 ) -> tuple[Path, str]:
     """The file and media type of one photo of an incident the viewer may see."""
-    row = _load(conn, viewer, code)
+    row = _load(conn, code, access=access)
     found = conn.execute(
         text("SELECT path, media_type FROM incident_photo WHERE id = :p AND incident_id = :i"),
         {"p": photo_id, "i": row["id"]},

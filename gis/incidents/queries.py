@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Role, User
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Role
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
 from gis.incidents.access import mask_reporter, visible_sql
@@ -90,8 +90,8 @@ class Filters:
         return SqlFilter(" AND ".join(parts) or "true", params)
 
 
-def _where(viewer: Actor, filters: Filters, now: dt.datetime) -> SqlFilter:
-    return visible_sql(viewer) & filters.sql(now)
+def _where(filters: Filters, now: dt.datetime, *, access: Access) -> SqlFilter:
+    return visible_sql(access=access) & filters.sql(now)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -100,9 +100,9 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def list_incidents(
     conn: Connection,
-    viewer: Actor,
     filters: Filters | None = None,
     *,
+    access: Access,
     limit: int = 500,
     offset: int = 0,
     now: dt.datetime | None = None,
@@ -111,7 +111,7 @@ def list_incidents(
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise Invalid(f"limit must be 1..{MAX_PAGE} and offset ≥ 0", limit=limit, offset=offset)
     now = now or dt.datetime.now(dt.UTC)
-    where = _where(viewer, filters or Filters(), now)
+    where = _where(filters or Filters(), now, access=access)
     total = conn.execute(
         text(f"SELECT count(*) FROM incident i WHERE {where.sql}"), where.params
     ).scalar_one()
@@ -150,16 +150,16 @@ def list_incidents(
 
 def points(
     conn: Connection,
-    viewer: Actor,
     filters: Filters | None = None,
     *,
+    access: Access,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Every matching incident as a compact row ``[lon, lat, code, state, category, overdue]``,
     for the clustered markers and the heat map (30,000 points are ~1 MB of JSON, gzipped ~300 kB).
     """
     now = now or dt.datetime.now(dt.UTC)
-    where = _where(viewer, filters or Filters(), now)
+    where = _where(filters or Filters(), now, access=access)
     sql = (
         "SELECT coalesce(json_agg(json_build_array(round(ST_X(i.geom)::numeric, 6), "
         "round(ST_Y(i.geom)::numeric, 6), i.code, i.state, i.category, "
@@ -188,8 +188,8 @@ _QUEUE_TIMES = ("reported_at", "dispatched_at", "sign_due_at", "due_at", "fed_ba
 
 def queue(
     conn: Connection,
-    viewer: Actor,
     *,
+    access: Access,
     stage: str = "handle",
     department: str | None = None,
     limit: int = 500,
@@ -205,9 +205,9 @@ def queue(
         raise Invalid(f"unknown queue {stage!r}: one of {', '.join(QUEUE_STAGES)}", stage=stage)
     states, order = QUEUE_STAGES[stage]
     now = now or dt.datetime.now(dt.UTC)
-    if isinstance(viewer, User) and viewer.role is Role.DEPARTMENT:
-        department = viewer.department
-    where = _where(viewer, Filters(states=states, department=department), now)
+    if access.user is not None and access.user.role is Role.DEPARTMENT:
+        department = access.user.department
+    where = _where(Filters(states=states, department=department), now, access=access)
     rows = conn.execute(
         text(
             f"""SELECT i.code, i.category, i.state, i.department, i.description, i.reported_at,
@@ -262,7 +262,7 @@ WHERE i.code = :code
 
 
 def get_incident(
-    conn: Connection, viewer: Actor, code: str, *, now: dt.datetime | None = None
+    conn: Connection, code: str, *, access: Access, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """One incident with its history (every transition), photos and the moves allowed next.
 
@@ -277,7 +277,7 @@ def get_incident(
     )
     if row is None:
         raise NotFound(f"no incident with code {code!r}", incident=code)
-    seen = visible_sql(viewer)
+    seen = visible_sql(access=access)
     if (
         conn.execute(
             text(f"SELECT 1 FROM incident i WHERE i.id = :id AND {seen.sql}"),
@@ -311,4 +311,4 @@ def get_incident(
         dict(p) | {"uploaded_at": p["uploaded_at"].isoformat(), "url": f"photos/{p['id']}"}
         for p in photos
     ]
-    return mask_reporter(item, viewer)
+    return mask_reporter(item, access=access)

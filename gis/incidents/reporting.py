@@ -27,14 +27,13 @@ import numpy as np
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.accounts import Permission, User
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.crs import TO_WGS84
 from gis.errors import Forbidden, Invalid
 from gis.incidents.access import require_any
 from gis.incidents.catalogue import get_category
 from gis.incidents.workflow import record_transition
-from gis.scope import Scope
 
 #: A point this close to a building (metres) is taken to be at the building.
 SNAP_METRES = 5.0
@@ -137,8 +136,8 @@ def _next_code(conn: Connection, now: dt.datetime) -> str:
 
 def create_incident(
     conn: Connection,
-    actor: Actor,
     *,
+    access: Access,
     lon: float,
     lat: float,
     category: str,
@@ -148,17 +147,19 @@ def create_incident(
     reporter_phone: str | None = None,
     crs: str = "wgs84",
     source: str = "app",
-    within: Scope | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Report an incident at a point; returns its code, state, place and routing.
 
-    ``within`` limits where a non-user actor (an Open311 client) may report; a user reports
-    within their own scope. Audited as ``incident.report`` (and ``incident.dispatch`` when the
+    One reports within the scope of ``access`` (an Open311 client: the scope it was given).
+    Audited as ``incident.report`` (and ``incident.dispatch`` when the
     negative list routes it at once).
     """
     require_any(
-        actor, "report incidents", Permission.REPORT_INCIDENTS, Permission.DISPATCH_INCIDENTS
+        "report incidents",
+        Permission.REPORT_INCIDENTS,
+        Permission.DISPATCH_INCIDENTS,
+        access=access,
     )
     now = now or dt.datetime.now(dt.UTC)
     if reporter_kind not in REPORTER_KINDS:
@@ -182,8 +183,8 @@ def create_incident(
             lon=lon,
             lat=lat,
         )
-    scope = actor.scope if isinstance(actor, User) else within
-    if scope is not None:
+    scope = access.scope
+    if not scope.is_everything:
         units = scope.unit_sql("su0")
         inside = conn.execute(
             text(f"SELECT 1 FROM base_unit su0 WHERE su0.id = :unit AND {units.sql}"),
@@ -219,7 +220,7 @@ def create_incident(
         "rname": (reporter_name or "").strip() or None,
         "rphone": (reporter_phone or "").strip() or None,
         "source": source[:16],
-        "client": None if isinstance(actor, User) else audit.actor_name(actor),
+        "client": None if access.user is not None else access.name,
         "note": routing_note,
         "dispatched": now if negative else None,
         "sign_due": now + dt.timedelta(hours=cat.sign_hours) if negative else None,
@@ -243,10 +244,10 @@ def create_incident(
     if place["building_id"] is not None:
         how = f"{place['metres']:.1f} m away, moved onto it" if place["moved"] else "inside"
         where = f"building {place['building_name']} ({how}); {where}"
-    record_transition(conn, actor, incident_id, "report", None, "reported", now, where)
+    record_transition(conn, incident_id, "report", None, "reported", now, where, access=access)
     audit.record(
         conn,
-        actor,
+        access.actor,
         "incident.report",
         "incident",
         code,
@@ -256,7 +257,6 @@ def create_incident(
     if negative:
         record_transition(
             conn,
-            ROUTER_ACTOR,
             incident_id,
             "dispatch",
             "reported",
@@ -264,6 +264,7 @@ def create_incident(
             now,
             routing_note,
             cat.department,
+            access=Access.system(ROUTER_ACTOR, scope=access.scope),
         )
         audit.record(
             conn,

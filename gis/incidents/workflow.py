@@ -30,8 +30,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis import audit
+from gis.access import Access
 from gis.accounts import Permission
-from gis.audit import Actor, actor_name
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.incidents.access import require_any, require_own_department, visible_sql
 from gis.incidents.catalogue import get_category
@@ -97,7 +97,7 @@ def _refuse(code: str, state: str, action: str) -> IllegalTransition:
     )
 
 
-def _load(conn: Connection, actor: Actor, code: str) -> dict[str, Any]:
+def _load(conn: Connection, code: str, *, access: Access) -> dict[str, Any]:
     row = (
         conn.execute(
             text(
@@ -111,7 +111,7 @@ def _load(conn: Connection, actor: Actor, code: str) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(f"no incident with code {code!r}", incident=code)
-    seen = visible_sql(actor)
+    seen = visible_sql(access=access)
     visible = conn.execute(
         text(f"SELECT 1 FROM incident i WHERE i.id = :id AND {seen.sql}"),
         {"id": row["id"]} | seen.params,
@@ -136,7 +136,6 @@ def _note(note: str | None, *, required: str | None = None) -> str:
 
 def record_transition(
     conn: Connection,
-    actor: Actor,
     incident_id: int,
     action: str,
     from_state: str | None,
@@ -144,6 +143,8 @@ def record_transition(
     at: dt.datetime,
     note: str = "",
     department: str | None = None,
+    *,
+    access: Access,
 ) -> None:
     conn.execute(
         text(
@@ -155,7 +156,7 @@ def record_transition(
             "action": action,
             "src": from_state,
             "dst": to_state,
-            "actor": actor_name(actor),
+            "actor": access.name,
             "at": at,
             "note": note,
             "dept": department,
@@ -165,10 +166,10 @@ def record_transition(
 
 def transition(
     conn: Connection,
-    actor: Actor,
     code: str,
     action: str,
     *,
+    access: Access,
     note: str | None = None,
     department: str | None = None,
     satisfied: bool | None = None,
@@ -189,7 +190,7 @@ def transition(
     if action not in ACTIONS:
         raise Invalid(f"unknown action {action!r}: one of {', '.join(ACTIONS)}", action=action)
     now = now or dt.datetime.now(dt.UTC)
-    row = _load(conn, actor, code)
+    row = _load(conn, code, access=access)
     state = row["state"]
     if state not in ACTIONS[action]:
         raise _refuse(code, state, action)
@@ -199,7 +200,7 @@ def transition(
     recorded_action = action
 
     if action == "dispatch":
-        require_any(actor, "dispatch incidents", Permission.DISPATCH_INCIDENTS)
+        require_any("dispatch incidents", Permission.DISPATCH_INCIDENTS, access=access)
         category = get_category(conn, row["category"])
         dept = (department or "").strip() or category.department
         if len(dept) > 64:
@@ -215,8 +216,8 @@ def transition(
             "fed_back_at": None,
         }
     elif action in ("sign", "reject", "handle"):
-        require_any(actor, f"{action} incidents", Permission.HANDLE_INCIDENTS)
-        require_own_department(actor, dept, code)
+        require_any(f"{action} incidents", Permission.HANDLE_INCIDENTS, access=access)
+        require_own_department(dept, code, access=access)
         if action == "sign":
             note = _note(note)
             changes["signed_at"] = now
@@ -231,13 +232,18 @@ def transition(
             )
             changes["handled_at"] = now
     elif action == "feed_back":
-        require_any(actor, "feed back", Permission.HANDLE_INCIDENTS, Permission.DISPATCH_INCIDENTS)
-        require_own_department(actor, dept, code)
+        require_any(
+            "feed back", Permission.HANDLE_INCIDENTS, Permission.DISPATCH_INCIDENTS, access=access
+        )
+        require_own_department(dept, code, access=access)
         note = _note(note)
         changes["fed_back_at"] = now
     else:  # evaluate
         require_any(
-            actor, "evaluate incidents", Permission.DISPATCH_INCIDENTS, Permission.REPORT_INCIDENTS
+            "evaluate incidents",
+            Permission.DISPATCH_INCIDENTS,
+            Permission.REPORT_INCIDENTS,
+            access=access,
         )
         if satisfied is None:
             raise Invalid(
@@ -269,10 +275,12 @@ def transition(
     conn.execute(
         text(f"UPDATE incident SET {assignments} WHERE id = :id"), changes | {"id": row["id"]}
     )
-    record_transition(conn, actor, row["id"], recorded_action, state, target, now, note, dept)
+    record_transition(
+        conn, row["id"], recorded_action, state, target, now, note, dept, access=access
+    )
     audit.record(
         conn,
-        actor,
+        access.actor,
         f"incident.{recorded_action}",
         "incident",
         code,

@@ -11,29 +11,25 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
-from gis.party.common import ROLE_LABELS, PartyRole, reveals
+from gis.access import Access
+from gis.accounts import Permission
+from gis.party.common import ROLE_LABELS, PartyRole
 from gis.personal import mask_name, mask_phone
-from gis.scope import EVERYTHING, Scope
 
 
 def archived_assignments(
     conn: Connection,
-    viewer: Actor,
     layer: str,
     grid_code: str,
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
 ) -> list[dict[str, Any]]:
     """Who held a role over the grid ``layer/grid_code`` before it was deleted, newest first.
 
     A grid's code starts with its community's, so the scope is checked on the code itself.
     """
-    if isinstance(viewer, str):
-        scope = EVERYTHING
-    else:
-        authorize(viewer, Permission.VIEW_MAP)
+    access.require(Permission.VIEW_MAP)
+    scope = access.scope
     reach = scope.filter_sql("x.grid_code")  # a grid scope reaches no archived grid
     rows = conn.execute(
         text(
@@ -45,7 +41,7 @@ def archived_assignments(
         ),
         {"layer": layer, "code": grid_code} | reach.params,
     ).all()
-    full = reveals(viewer)
+    full = access.personal_data
     return [
         {
             "id": r.id,

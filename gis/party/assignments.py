@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
 from gis.party.common import (
@@ -24,11 +24,10 @@ from gis.party.common import (
     Target,
     current,
     person,
-    reveals,
     target_scope_sql,
     today,
 )
-from gis.scope import EVERYTHING, Scope
+from gis.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +80,8 @@ def _shape(row: Any, full: bool, on: dt.date) -> dict[str, Any]:
     }
 
 
-def get_assignment(
-    conn: Connection, assignment_id: int, viewer: Actor, scope: Scope = EVERYTHING
-) -> dict[str, Any]:
+def get_assignment(conn: Connection, assignment_id: int, *, access: Access) -> dict[str, Any]:
+    scope = access.scope
     where = target_scope_sql(scope)
     row = conn.execute(
         text(
@@ -96,7 +94,7 @@ def get_assignment(
         raise NotFound(f"no assignment {assignment_id}", assignment=assignment_id)
     if not row.reached:
         raise Forbidden(f"assignment {assignment_id} is outside your scope ({scope})")
-    return _shape(row, reveals(viewer), today())
+    return _shape(row, access.personal_data, today())
 
 
 # ----------------------------------------------------------------------------- reading
@@ -148,15 +146,15 @@ class AssignmentQuery:
 
 def list_assignments(
     conn: Connection,
-    viewer: Actor,
     query: AssignmentQuery | None = None,
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
     limit: int = 500,
     offset: int = 0,
 ) -> dict[str, Any]:
     """A page of assignments in the scope, newest start first (history: a target's whole
     record, ended ones too)."""
+    scope = access.scope
     if limit < 1 or offset < 0:
         raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
     where, params = (query or AssignmentQuery()).where(scope)
@@ -169,7 +167,7 @@ def list_assignments(
         ),
         params | {"limit": limit, "offset": offset},
     ).all()
-    full = reveals(viewer)
+    full = access.personal_data
     on = params["on"]
     items = [_shape(r, full, on) for r in rows]
     page: dict[str, Any] = {
@@ -185,10 +183,9 @@ def list_assignments(
 
 def assignments_geojson(
     conn: Connection,
-    viewer: Actor,
     query: AssignmentQuery | None = None,
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
     bbox: BBox | None = None,
     limit: int = 5000,
     offset: int = 0,
@@ -198,6 +195,7 @@ def assignments_geojson(
     Names and phones are masked in PostGIS-built JSON afterwards, so the masking is the one of
     :mod:`gis.personal`; the collection says ``personal_data: full | masked``.
     """
+    scope = access.scope
     if limit < 1 or offset < 0:
         raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
     where, params = (query or AssignmentQuery()).where(scope)
@@ -230,7 +228,7 @@ def assignments_geojson(
         {ASSIGNMENT_FROM} WHERE {where}
         ORDER BY a.id LIMIT :limit OFFSET :offset
     """
-    full = reveals(viewer)
+    full = access.personal_data
     returned = max(0, min(limit, matched - offset))
     extra: dict[str, Any] = {
         "numberMatched": matched,

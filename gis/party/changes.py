@@ -22,8 +22,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from gis.party.assignments import get_assignment
 from gis.party.common import (
@@ -45,15 +45,14 @@ from gis.party.targets import (
     overlapping,
     resolve_target,
 )
-from gis.scope import Scope
 
 log = logging.getLogger(__name__)
 
 
 def assign(
     conn: Connection,
-    actor: Actor,
     *,
+    access: Access,
     member: str,
     role: PartyRole,
     target: Target,
@@ -69,7 +68,8 @@ def assign(
     transaction: the usual hand-over. Otherwise a holder in an overlapping period is a
     :class:`Conflict` naming them.
     """
-    scope = authorize(actor, Permission.MANAGE_ASSIGNMENTS)
+    access.require(Permission.MANAGE_ASSIGNMENTS)
+    scope = access.scope
     role = PartyRole(role)
     if ROLE_TARGET[role] != target.kind:
         raise Invalid(
@@ -82,12 +82,12 @@ def assign(
     who = member_row(conn, member, scope)
     period = Period(starts_on, ends_on)
     if role in EXCLUSIVE_ROLES:
-        _hand_over(conn, actor, scope, role, target, resolved, who, period, replace)
+        _hand_over(conn, role, target, resolved, who, period, replace, access=access)
     _check_member(conn, role, target, resolved, who, period, max_buildings)
     new_id = _insert(conn, role, target, resolved, who, period)
     audit.record(
         conn,
-        actor,
+        access.actor,
         "assignment.create",
         "assignment",
         new_id,
@@ -101,7 +101,7 @@ def assign(
         },
     )
     log.info("assignment %s: %s %s over %s", new_id, who.code, role.value, target)
-    return get_assignment(conn, new_id, actor)
+    return get_assignment(conn, new_id, access=access)
 
 
 @dataclass(frozen=True)
@@ -112,14 +112,14 @@ class Period:
 
 def _hand_over(
     conn: Connection,
-    actor: Actor,
-    scope: Scope,
     role: PartyRole,
     target: Target,
     resolved: Resolved,
     who: Any,
     period: Period,
     replace: bool,
+    *,
+    access: Access,
 ) -> None:
     """An exclusive role's holder in the period ends the day before (``replace``) or refuses."""
     starts_on, ends_on = period.starts_on, period.ends_on
@@ -129,7 +129,7 @@ def _hand_over(
     if holder is not None and replace and holder.starts_on < starts_on and holder.ends_on is None:
         if holder.member_code == who.code:
             raise Conflict(f"{who.code} already holds this role in that period")
-        _end(conn, actor, holder.id, starts_on - dt.timedelta(days=1), scope)
+        _end(conn, holder.id, starts_on - dt.timedelta(days=1), access=access)
         holder = overlapping(conn, cond, params, starts_on, ends_on)
     if holder is not None:
         raise Conflict(
@@ -224,8 +224,9 @@ def _insert(
 
 
 def _end(
-    conn: Connection, actor: Actor, assignment_id: int, ends_on: dt.date, scope: Scope
+    conn: Connection, assignment_id: int, ends_on: dt.date, *, access: Access
 ) -> dict[str, Any]:
+    scope = access.scope
     where = target_scope_sql(scope, entirely=True)
     row = conn.execute(
         text(
@@ -254,28 +255,28 @@ def _end(
         {"e": ends_on, "id": assignment_id},
     )
     audit.record(
-        conn, actor, "assignment.end", "assignment", assignment_id, {"ends_on": None},
+        conn, access.actor, "assignment.end", "assignment", assignment_id, {"ends_on": None},
         {"ends_on": ends_on},
     )  # fmt: skip
     return {"id": assignment_id, "ends_on": ends_on.isoformat()}
 
 
 def end_assignment(
-    conn: Connection, actor: Actor, assignment_id: int, ends_on: dt.date
+    conn: Connection, assignment_id: int, ends_on: dt.date, *, access: Access
 ) -> dict[str, Any]:
     """End an assignment on ``ends_on`` (its last day; audited as ``assignment.end``).
 
     The row stays: the history of a target is its assignments, ended or not.
     """
-    scope = authorize(actor, Permission.MANAGE_ASSIGNMENTS)
-    _end(conn, actor, assignment_id, ends_on, scope)
-    return get_assignment(conn, assignment_id, actor)
+    access.require(Permission.MANAGE_ASSIGNMENTS)
+    _end(conn, assignment_id, ends_on, access=access)
+    return get_assignment(conn, assignment_id, access=access)
 
 
 def send_cadres(
     conn: Connection,
-    actor: Actor,
     *,
+    access: Access,
     organisation: str,
     grid: Target,
     members: Iterable[str],
@@ -287,7 +288,7 @@ def send_cadres(
 
     Every member must belong to ``organisation``.
     """
-    authorize(actor, Permission.MANAGE_ASSIGNMENTS)
+    access.require(Permission.MANAGE_ASSIGNMENTS)
     codes = list(dict.fromkeys(members))
     if not codes:
         raise Invalid("name at least one member to send down")
@@ -313,13 +314,13 @@ def send_cadres(
     return [
         assign(
             conn,
-            actor,
             member=code,
             role=PartyRole.CADRE,
             target=grid,
             starts_on=starts_on,
             ends_on=ends_on,
             max_buildings=max_buildings,
+            access=access,
         )
         for code in codes
     ]

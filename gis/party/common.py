@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from gis.accounts import User
-from gis.audit import Actor
 from gis.chinatime import china_today
 from gis.errors import Invalid
 from gis.labels import ASSIGNMENT_ROLES
-from gis.personal import mask_name, mask_phone, sees_personal_data
+from gis.personal import mask_name, mask_phone
 from gis.scope import ALL, DEFAULT_GRID_LAYER, Scope, SqlFilter
 
 
@@ -174,12 +172,6 @@ def member_scope_sql(scope: Scope, alias: str = "m") -> SqlFilter:
 
 
 # ----------------------------------------------------------------------------- people
-
-
-def reveals(viewer: Actor) -> bool:
-    """Whether ``viewer`` gets names and phones in full: users whose role needs them, and the
-    operator at the command line (who owns the database anyway)."""
-    return sees_personal_data(viewer) if isinstance(viewer, User) else True
 
 
 def person(row: dict[str, Any] | None, full: bool) -> dict[str, Any] | None:

@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.errors import Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
-from gis.party.common import current, member_scope_sql, person, reveals, today
-from gis.scope import DEFAULT_GRID_LAYER, EVERYTHING, Scope
+from gis.party.common import current, member_scope_sql, person, today
+from gis.scope import DEFAULT_GRID_LAYER, Scope
 
 Level = Literal["street", "community", "grid"]
 LEVELS: tuple[Level, ...] = ("street", "community", "grid")
@@ -149,7 +149,7 @@ def _share(part: int, whole: int) -> float | None:
 def coverage(
     conn: Connection,
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
     layer: str = DEFAULT_GRID_LAYER,
     on: dt.date | None = None,
     by: Level | None = "community",
@@ -159,6 +159,7 @@ def coverage(
     Grids are those of ``layer`` (the unified net by default) that the scope reaches; a grid is
     counted under the community holding most of its households.
     """
+    scope = access.scope
     if by is not None and by not in LEVELS:
         raise Invalid(f"coverage is counted by {', '.join(LEVELS)}, not {by!r}", by=by)
     on = on or today()
@@ -185,10 +186,9 @@ def coverage(
 
 def uncovered(
     conn: Connection,
-    viewer: Actor,
     kind: UncoveredKind,
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
     layer: str = DEFAULT_GRID_LAYER,
     on: dt.date | None = None,
     community: str | None = None,
@@ -197,6 +197,7 @@ def uncovered(
 ) -> dict[str, Any]:
     """A page of what has no leader (buildings, entrances, grids) or no role (members), the
     most households first; ``community`` narrows it to one community (12-digit code)."""
+    scope = access.scope
     if kind not in UNCOVERED_KINDS:
         raise Invalid(f"uncovered lists are of {', '.join(UNCOVERED_KINDS)}, not {kind!r}")
     if limit < 1 or offset < 0:
@@ -245,7 +246,7 @@ def uncovered(
             params | {"limit": limit, "offset": offset},
         ).mappings()
     ]
-    full = reveals(viewer)
+    full = access.personal_data
     if kind == "member":
         rows = [
             r | (person({"code": r["code"], "name": r["name"], "phone": r["phone"]}, full) or {})
@@ -271,7 +272,7 @@ def coverage_geojson(
     conn: Connection,
     what: Literal["buildings", "grids"],
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
     layer: str = DEFAULT_GRID_LAYER,
     on: dt.date | None = None,
     bbox: BBox | None = None,
@@ -281,6 +282,7 @@ def coverage_geojson(
 ) -> str:
     """The coverage map: buildings (covered by a building leader or not) or the layer's grids
     (with a grid leader or not), as a GeoJSON page built in PostGIS."""
+    scope = access.scope
     if what not in ("buildings", "grids"):
         raise Invalid(f"the coverage map shows buildings or grids, not {what!r}")
     if limit < 1 or offset < 0:

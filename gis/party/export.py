@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gis import audit, spreadsheet
-from gis.audit import Actor, actor_name
+from gis.access import Access
 from gis.chinatime import china_time
 from gis.errors import Invalid
 from gis.party.assignments import AssignmentQuery, list_assignments
 from gis.personal import PERSONAL_FIELDS, ExportFile
-from gis.scope import EVERYTHING, Scope
 
 FORMATS = {"csv": spreadsheet.CSV_MEDIA, "xlsx": spreadsheet.XLSX_MEDIA}
 #: (column, Chinese heading, what it holds)
@@ -70,16 +69,16 @@ def _flat(item: dict[str, Any]) -> dict[str, Any]:
 
 def export_assignments(
     conn: Connection,
-    viewer: Actor,
     fmt: str,
     query: AssignmentQuery | None = None,
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
 ) -> ExportFile:
     """The assignments ``query`` selects in the scope, as CSV (UTF-8 with BOM) or XLSX."""
+    scope = access.scope
     if fmt not in FORMATS:
         raise Invalid(f"export format is one of {', '.join(FORMATS)}, not {fmt!r}", format=fmt)
-    page = list_assignments(conn, viewer, query, scope=scope, limit=MAX_ROWS)
+    page = list_assignments(conn, query, limit=MAX_ROWS, access=access)
     if page["numberMatched"] > MAX_ROWS:
         raise Invalid(f"more than {MAX_ROWS:,} assignments: narrow the export (role, history…)")
     rows = [_flat(item) for item in page["items"]]
@@ -90,10 +89,10 @@ def export_assignments(
     if fmt == "csv":
         data = spreadsheet.csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
     else:
-        data = _xlsx(rows, personal, personal_fields, viewer, scope)
+        data = _xlsx(rows, personal, personal_fields, access=access)
     audit.record(
         conn,
-        viewer,
+        access.actor,
         "assignment.export",
         "assignment",
         None,
@@ -104,12 +103,9 @@ def export_assignments(
 
 
 def _xlsx(
-    rows: list[dict[str, Any]],
-    personal: str,
-    personal_fields: list[str],
-    viewer: Actor,
-    scope: Scope,
+    rows: list[dict[str, Any]], personal: str, personal_fields: list[str], *, access: Access
 ) -> bytes:
+    scope = access.scope
     shown = "完整 full" if personal == "full" else "已脱敏 masked"
     about: list[list[Any]] = [
         [name, zh, holds, shown if name in personal_fields else ""] for name, zh, holds in FIELDS
@@ -118,7 +114,7 @@ def _xlsx(
         [],
         ["personal fields", ", ".join(personal_fields)],
         ["personal data", personal],
-        ["exported by", actor_name(viewer)],
+        ["exported by", access.name],
         ["scope", str(scope)],
         ["exported at (北京时间 China time)", china_time(dt.datetime.now(dt.UTC))],
         ["rows", len(rows)],

@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.errors import Forbidden, NotFound
 from gis.geojson import PRECISION
-from gis.party.common import current, person, reveals, today
-from gis.scope import DEFAULT_GRID_LAYER, EVERYTHING, Scope
+from gis.party.common import current, person, today
+from gis.scope import DEFAULT_GRID_LAYER, Scope
 
 MAX_INCIDENTS = 500
 
@@ -128,22 +128,22 @@ def reachable_grid(conn: Connection, layer: str, code: str, scope: Scope) -> int
 
 def field_view(
     conn: Connection,
-    viewer: Actor,
     grid: str,
     *,
+    access: Access,
     layer: str = DEFAULT_GRID_LAYER,
-    scope: Scope = EVERYTHING,
     on: dt.date | None = None,
     query: str | None = None,
 ) -> dict[str, Any]:
     """The grid, its buildings (``query`` keeps those whose name or code contains it), its
     leaders and its open incidents; names and phones in full only for roles that need them."""
+    scope = access.scope
     grid_id = reachable_grid(conn, layer, grid, scope)
     raw = conn.execute(
         text(FIELD_SQL),
         {"grid_id": grid_id, "layer": layer, "on": on or today(), "max_incidents": MAX_INCIDENTS},
     ).scalar_one()
-    full = reveals(viewer)
+    full = access.personal_data
     view: dict[str, Any] = _shown(json.loads(raw), full)
     buildings = view.pop("buildings")
     if query:

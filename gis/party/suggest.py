@@ -15,10 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.errors import Forbidden, Invalid, NotFound
-from gis.party.common import BUILDING_ROLES, member_scope_sql, person, reveals, today
-from gis.scope import EVERYTHING, Scope
+from gis.party.common import BUILDING_ROLES, member_scope_sql, person, today
 
 #: Candidates read from the index per suggestion wanted (re-ranked on the exact distance).
 POOL_FACTOR = 4
@@ -32,16 +31,16 @@ _LOAD = """(SELECT count(DISTINCT coalesce(a.building_id, e.building_id))
 
 def suggest_leaders(
     conn: Connection,
-    viewer: Actor,
     building: str,
     *,
-    scope: Scope = EVERYTHING,
+    access: Access,
     max_buildings: int,
     limit: int = 5,
     on: dt.date | None = None,
 ) -> dict[str, Any]:
     """The ``limit`` nearest members in the scope who lead fewer than ``max_buildings``
     buildings from ``on`` onwards and do not already lead this one, ranked by distance."""
+    scope = access.scope
     if not 1 <= limit <= MAX_SUGGESTIONS:
         raise Invalid(f"ask for 1 to {MAX_SUGGESTIONS} suggestions, not {limit}", limit=limit)
     units = scope.unit_sql("u")
@@ -99,7 +98,7 @@ def suggest_leaders(
         }
         | members.params,
     ).mappings()
-    full = reveals(viewer)
+    full = access.personal_data
     items = []
     for rank, r in enumerate(rows, start=1):
         shown = person({"code": r["code"], "name": r["name"], "phone": r["phone"]}, full)

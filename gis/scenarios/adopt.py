@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Conflict, IllegalTransition
 from gis.grids import refresh_grids
 from gis.infra.settings import Settings
@@ -42,9 +42,11 @@ _IN_AREA = (
 )
 
 
-def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) -> dict[str, Any]:
-    authorize(actor, Permission.RUN_SCENARIOS)
-    scenario = get_scenario(conn, actor, scenario_id, lock=True)
+def adopt(
+    conn: Connection, scenario_id: int, settings: Settings, *, access: Access
+) -> dict[str, Any]:
+    access.require(Permission.RUN_SCENARIOS)
+    scenario = get_scenario(conn, scenario_id, lock=True, access=access)
     new_id, old = _check_adoptable(conn, scenario, scenario_id)
     scenario_grids = list(
         conn.execute(text("SELECT id FROM grid WHERE layer_id = :l"), {"l": new_id}).scalars()
@@ -81,8 +83,8 @@ def adopt(conn: Connection, actor: Actor, scenario_id: int, settings: Settings) 
         "leaders": leaders,
         "follow_up": follow_up,
     }
-    _record(conn, actor, scenario, old, result)
-    return get_scenario(conn, actor, scenario_id) | {"adoption": result}
+    _record(conn, scenario, old, result, access=access)
+    return get_scenario(conn, scenario_id, access=access) | {"adoption": result}
 
 
 def _check_adoptable(conn: Connection, scenario: dict[str, Any], scenario_id: int) -> Any:
@@ -150,19 +152,19 @@ def _take_over(
 
 
 def _record(
-    conn: Connection, actor: Actor, scenario: dict[str, Any], old: Any, result: dict[str, Any]
+    conn: Connection, scenario: dict[str, Any], old: Any, result: dict[str, Any], *, access: Access
 ) -> None:
     conn.execute(
         text(
             "UPDATE scenario SET state = 'adopted', adopted_by = :who, adopted_at = now(), "
             "adoption = CAST(:adoption AS jsonb) WHERE id = :id"
         ),
-        {"who": audit.actor_name(actor), "adoption": _json(result), "id": scenario["id"]},
+        {"who": access.name, "adoption": _json(result), "id": scenario["id"]},
     )
     follow_up = result["follow_up"]
     audit.record(
         conn,
-        actor,
+        access.actor,
         "scenario.adopt",
         "grid_layer",
         "unified",

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Conflict, Invalid, NotFound
 from gis.geojson import collection, feature_sql
 from gis.infra.settings import Settings
@@ -209,13 +209,13 @@ def layer_metrics(
     return out
 
 
-def _resolve(conn: Connection, actor: Actor, item: str) -> dict[str, Any]:
+def _resolve(conn: Connection, item: str, *, access: Access) -> dict[str, Any]:
     """An item to compare: a scenario id (or its layer code) or a layer code."""
     item = item.strip()
     if item.startswith("scenario-") and item.removeprefix("scenario-").isdigit():
         item = item.removeprefix("scenario-")
     if item.isdigit():
-        scenario = get_scenario(conn, actor, int(item))
+        scenario = get_scenario(conn, int(item), access=access)
         if not scenario["layer"]:
             raise Conflict(
                 f"方案 {item} {label(SCENARIO_STATES, scenario['state'])}，还没有可比较的网格 "
@@ -242,15 +242,18 @@ def _resolve(conn: Connection, actor: Actor, item: str) -> dict[str, Any]:
     return {"kind": row.kind, "code": row.code, "label": row.name, "scenario": None}
 
 
-def compare(conn: Connection, actor: Actor, items: list[str], settings: Settings) -> dict[str, Any]:
+def compare(
+    conn: Connection, items: list[str], settings: Settings, *, access: Access
+) -> dict[str, Any]:
     """Metrics of 2–5 scenarios and any of today's layers, side by side (module doc)."""
-    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    access.require(Permission.RUN_SCENARIOS)
+    scope = access.scope
     items = [i for i in items if i and i.strip()]
     if len(items) < 2:
         raise Invalid("请至少选择两个方案或图层 (compare needs at least two: a=…&b=…)")
     if len(items) > MAX_ITEMS:
         raise Invalid(f"一次最多比较 {MAX_ITEMS} 项 (compare at most {MAX_ITEMS} at once)")
-    resolved = [_resolve(conn, actor, i) for i in items]
+    resolved = [_resolve(conn, i, access=access) for i in items]
     codes = [r["code"] for r in resolved]
     if len(set(codes)) != len(codes):
         raise Invalid("每个方案或图层只能选一次 (each may be compared once)")
@@ -273,14 +276,14 @@ def compare(conn: Connection, actor: Actor, items: list[str], settings: Settings
     return {"area": area, "basis": "own", "basis_label": BASIS, "items": metrics}
 
 
-def changes_geojson(conn: Connection, actor: Actor, a: str, b: str) -> str:
+def changes_geojson(conn: Connection, a: str, b: str, *, access: Access) -> str:
     """The units that change grid between ``a`` and ``b`` (scenarios or layers), as GeoJSON.
 
     Each grid of ``b`` is matched to the grid of ``a`` it shares most units with; a unit moved
     when its grid in ``a`` is not the match of its grid in ``b``. Properties: the unit, its
     grid in a and in b, and its households.
     """
-    found = compare_items(conn, actor, [a, b])
+    found = compare_items(conn, [a, b], access=access)
     area = found["area"]
     where = area_filter("c.code") if area is not None else "true"
     sql = f"""
@@ -323,10 +326,11 @@ def changes_geojson(conn: Connection, actor: Actor, a: str, b: str) -> str:
     )
 
 
-def compare_items(conn: Connection, actor: Actor, items: list[str]) -> dict[str, Any]:
+def compare_items(conn: Connection, items: list[str], *, access: Access) -> dict[str, Any]:
     """Resolve items to layer codes and the area they are compared over."""
-    scope = authorize(actor, Permission.RUN_SCENARIOS)
-    resolved = [_resolve(conn, actor, i) for i in items]
+    access.require(Permission.RUN_SCENARIOS)
+    scope = access.scope
+    resolved = [_resolve(conn, i, access=access) for i in items]
     scenarios = [r["scenario"] for r in resolved if r["scenario"]]
     if scenarios:
         area: list[str] | None = sorted({a for s in scenarios for a in s["area"]})

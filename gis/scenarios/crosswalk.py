@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis import spreadsheet
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Conflict
 from gis.scenarios.store import area_filter, get_scenario
 
@@ -112,9 +112,9 @@ HEADERS = {
 }
 
 
-def _scenario_layer(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any]:
-    authorize(actor, Permission.RUN_SCENARIOS)
-    scenario = get_scenario(conn, actor, scenario_id)
+def _scenario_layer(conn: Connection, scenario_id: int, *, access: Access) -> dict[str, Any]:
+    access.require(Permission.RUN_SCENARIOS)
+    scenario = get_scenario(conn, scenario_id, access=access)
     if not scenario["layer"]:
         raise Conflict(
             f"scenario {scenario_id} is {scenario['state']}: it has no proposed layer yet",
@@ -126,9 +126,9 @@ def _scenario_layer(conn: Connection, actor: Actor, scenario_id: int) -> dict[st
     return scenario | {"layer_id": layer_id}
 
 
-def crosswalk_rows(conn: Connection, actor: Actor, scenario_id: int) -> list[dict[str, Any]]:
+def crosswalk_rows(conn: Connection, scenario_id: int, *, access: Access) -> list[dict[str, Any]]:
     """One row per (departmental grid, scenario grid) piece, with shares (module doc)."""
-    scenario = _scenario_layer(conn, actor, scenario_id)
+    scenario = _scenario_layer(conn, scenario_id, access=access)
     rows = conn.execute(
         text(_PIECES.format(area=area_filter("c.code"))),
         {"area": scenario["area"], "layer_id": scenario["layer_id"]},
@@ -154,9 +154,9 @@ def absorbs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [by_grid[k] for k in sorted(by_grid)]
 
 
-def figures(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any]:
+def figures(conn: Connection, scenario_id: int, *, access: Access) -> dict[str, Any]:
     """Grids before (per department, total) and after, households per grid, workers needed."""
-    scenario = _scenario_layer(conn, actor, scenario_id)
+    scenario = _scenario_layer(conn, scenario_id, access=access)
     rows = [
         dict(r)
         for r in conn.execute(
@@ -202,11 +202,11 @@ def figures(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any]:
     }
 
 
-def crosswalk(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any]:
-    rows = crosswalk_rows(conn, actor, scenario_id)
+def crosswalk(conn: Connection, scenario_id: int, *, access: Access) -> dict[str, Any]:
+    rows = crosswalk_rows(conn, scenario_id, access=access)
     return {
         "scenario": scenario_id,
-        "figures": figures(conn, actor, scenario_id),
+        "figures": figures(conn, scenario_id, access=access),
         "rows": rows,
         "absorbs": absorbs(rows),
     }

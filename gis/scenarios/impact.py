@@ -14,13 +14,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.accounts import User
-from gis.audit import Actor
+from gis.access import Access
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.infra.settings import WorkloadWeights
 from gis.party import succession
 from gis.party.common import today
-from gis.personal import mask_name, sees_personal_data
+from gis.personal import mask_name
 from gis.scenarios.crosswalk import _scenario_layer
 from gis.workload import workload_sql
 
@@ -64,13 +63,13 @@ def succession_sql(weights: WorkloadWeights, where: str = "true") -> str:
 
 def impact(
     conn: Connection,
-    actor: Actor,
     scenario_id: int,
     community: str,
     *,
+    access: Access,
     weights: WorkloadWeights | None = None,
 ) -> dict[str, Any]:
-    scenario = _scenario_layer(conn, actor, scenario_id)
+    scenario = _scenario_layer(conn, scenario_id, access=access)
     if not (community.isdigit() and len(community) == 12):
         raise Invalid(f"a community code has 12 digits; got {community!r}", community=community)
     found = conn.execute(
@@ -142,7 +141,7 @@ def impact(
         ),
         params,
     ).mappings()
-    mask = isinstance(actor, User) and not sees_personal_data(actor)
+    mask = not access.personal_data
     leaders = succession.plan(
         conn, succession_sql(weights or WorkloadWeights(), "ng.community_id = :c"), params, today()
     )

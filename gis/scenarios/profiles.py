@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.workload import ATTRIBUTES
@@ -68,14 +68,16 @@ def get_profile(conn: Connection, district: str, settings: Settings) -> dict[str
 
 def set_profile(
     conn: Connection,
-    actor: Actor,
     district: str,
     weights: dict[str, float],
     band: list[float],
     settings: Settings,
+    *,
+    access: Access,
 ) -> dict[str, Any]:
     """Save a district's profile (audited as ``workload_profile.set``)."""
-    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    access.require(Permission.RUN_SCENARIOS)
+    scope = access.scope
     if not conn.execute(text("SELECT 1 FROM district WHERE code = :d"), {"d": district}).first():
         raise NotFound(f"no district with code {district!r}", district=district)
     if not scope.reaches(district):
@@ -92,13 +94,12 @@ def set_profile(
                 band_low = EXCLUDED.band_low, band_high = EXCLUDED.band_high,
                 updated_by = EXCLUDED.updated_by, updated_at = now()"""
         ),
-        clean
-        | {"d": district, "low": limits[0], "high": limits[1], "who": audit.actor_name(actor)},
+        clean | {"d": district, "low": limits[0], "high": limits[1], "who": access.name},
     )
     after = {"weights": clean, "band": limits}
     audit.record(
         conn,
-        actor,
+        access.actor,
         "workload_profile.set",
         "workload_profile",
         district,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from gis.audit import Actor
+from gis.access import Access
 from gis.infra.settings import Settings
 from gis.scenarios.compare import BASIS, layer_definitions, layer_metrics
 from gis.scenarios.crosswalk import _scenario_layer, figures
@@ -47,12 +47,12 @@ def map_svg_paths(
 
 
 def report_data(
-    conn: Connection, actor: Actor, scenario_id: int, settings: Settings
+    conn: Connection, scenario_id: int, settings: Settings, *, access: Access
 ) -> dict[str, Any]:
     """Everything on the printed page: the scenario, its metrics beside today's unified layer
     (each by its own workload definition, as on the comparison page), the county figures and
     the map coloured by the scenario's own band."""
-    scenario = _scenario_layer(conn, actor, scenario_id)
+    scenario = _scenario_layer(conn, scenario_id, access=access)
     codes = [scenario["layer"]]
     if (
         scenario["layer"] != "unified"
@@ -65,6 +65,6 @@ def report_data(
         "scenario": scenario,
         "metrics": layer_metrics(conn, definitions, scenario["area"]),
         "basis": BASIS,
-        "figures": figures(conn, actor, scenario_id),
+        "figures": figures(conn, scenario_id, access=access),
         "map": map_svg_paths(conn, scenario["layer_id"], band),
     }

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis import audit
-from gis.accounts import Permission, authorize
-from gis.audit import Actor
+from gis.access import Access
+from gis.accounts import Permission
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.optimizer.io import area_filter as area_filter  # its home before; others import it here
@@ -87,10 +87,11 @@ def unified_version(conn: Connection) -> int | None:
 
 
 def create_scenario(
-    conn: Connection, actor: Actor, spec: ScenarioSpec, settings: Settings
+    conn: Connection, spec: ScenarioSpec, settings: Settings, *, access: Access
 ) -> dict[str, Any]:
     """Store a scenario and queue its job; the worker runs it (``scenario.create`` audited)."""
-    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    access.require(Permission.RUN_SCENARIOS)
+    scope = access.scope
     name = spec.name.strip()
     if not name or len(name) > 128:
         raise Invalid("a scenario name has 1 to 128 characters")
@@ -115,7 +116,7 @@ def create_scenario(
         "profile_district": profile["district"],
         "notes": spec.notes[:2000],
     }
-    who = audit.actor_name(actor)
+    who = access.name
     row = conn.execute(
         text(
             "INSERT INTO scenario (name, area_codes, params, state, base_version, created_by) "
@@ -135,14 +136,14 @@ def create_scenario(
     )
     audit.record(
         conn,
-        actor,
+        access.actor,
         "scenario.create",
         "scenario",
         row.id,
         None,
         {"name": name, "area": area} | params,
     )
-    return get_scenario(conn, actor, row.id)
+    return get_scenario(conn, row.id, access=access)
 
 
 def _defaults(settings: Settings) -> dict[str, Any]:
@@ -205,10 +206,11 @@ def _in_scope(scope: Scope, area: list[str]) -> bool:
 
 
 def get_scenario(
-    conn: Connection, actor: Actor, scenario_id: int, *, lock: bool = False
+    conn: Connection, scenario_id: int, *, access: Access, lock: bool = False
 ) -> dict[str, Any]:
     """One scenario; outside the actor's scope it is :class:`Forbidden`."""
-    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    access.require(Permission.RUN_SCENARIOS)
+    scope = access.scope
     sql = SCENARIO_SQL + " WHERE s.id = :id" + (" FOR UPDATE OF s" if lock else "")
     row = conn.execute(text(sql), {"id": scenario_id}).mappings().first()
     if row is None:
@@ -223,11 +225,12 @@ def get_scenario(
 
 
 def list_scenarios(
-    conn: Connection, actor: Actor, *, state: str | None = None, limit: int = 200
+    conn: Connection, *, access: Access, state: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """The scenarios whose whole area lies in the actor's scope, newest first (no reports: they
     can be long; ask for one scenario to read its report)."""
-    scope = authorize(actor, Permission.RUN_SCENARIOS)
+    access.require(Permission.RUN_SCENARIOS)
+    scope = access.scope
     where = "NOT EXISTS (SELECT 1 FROM unnest(s.area_codes) a WHERE NOT starts_with(a, :prefix))"
     params: dict[str, Any] = {"prefix": scope.code, "limit": limit}
     if scope.level == "grid":
@@ -250,10 +253,10 @@ def list_scenarios(
     return out
 
 
-def cancel_scenario(conn: Connection, actor: Actor, scenario_id: int) -> dict[str, Any]:
+def cancel_scenario(conn: Connection, scenario_id: int, *, access: Access) -> dict[str, Any]:
     """A queued job is cancelled at once; a running one is asked to stop (the optimizer checks
     between communities, and nothing of a cancelled run is kept)."""
-    found = get_scenario(conn, actor, scenario_id, lock=True)
+    found = get_scenario(conn, scenario_id, lock=True, access=access)
     job = found["job"]
     if job is None or job["state"] not in ("queued", "running"):
         raise IllegalTransition(
@@ -277,15 +280,21 @@ def cancel_scenario(conn: Connection, actor: Actor, scenario_id: int) -> dict[st
             text("UPDATE scenario_job SET cancel_requested = true WHERE id = :j"), {"j": job["id"]}
         )
     audit.record(
-        conn, actor, "scenario.cancel", "scenario", scenario_id, {"state": job["state"]}, None
+        conn,
+        access.actor,
+        "scenario.cancel",
+        "scenario",
+        scenario_id,
+        {"state": job["state"]},
+        None,
     )
-    return get_scenario(conn, actor, scenario_id)
+    return get_scenario(conn, scenario_id, access=access)
 
 
-def delete_scenario(conn: Connection, actor: Actor, scenario_id: int) -> None:
+def delete_scenario(conn: Connection, scenario_id: int, *, access: Access) -> None:
     """Discard a scenario and its proposed layer. A running one must be cancelled first; an
     adopted one is history (its layer is the unified net)."""
-    found = get_scenario(conn, actor, scenario_id, lock=True)
+    found = get_scenario(conn, scenario_id, lock=True, access=access)
     if found["state"] in ("running", "adopted") or (
         found["state"] == "queued" and found["job"] and found["job"]["state"] == "running"
     ):
@@ -304,7 +313,7 @@ def delete_scenario(conn: Connection, actor: Actor, scenario_id: int) -> None:
     conn.execute(text("DELETE FROM scenario WHERE id = :s"), {"s": scenario_id})
     audit.record(
         conn,
-        actor,
+        access.actor,
         "scenario.delete",
         "scenario",
         scenario_id,
