@@ -29,6 +29,7 @@ import httpx
 import pytest
 from sqlalchemy import Connection, Engine, text
 
+from gis.access import Access
 from gis.accounts import Role, create_user
 from gis.infra.db import make_engine, migrate
 from gis.infra.pgcluster import Cluster
@@ -41,6 +42,7 @@ from tests.tiny_city import COMMUNITY_A, DISTRICT, unit_code
 G1, G2 = f"{COMMUNITY_A}001", f"{COMMUNITY_A}002"
 PASSWORD = "crash-test-horse-battery"
 SECRET = "crash-test-secret-0123456789abcdefghijkl"
+SYSTEM = Access.system("system:tests")
 
 
 @dataclass
@@ -128,7 +130,7 @@ def crash(
     cluster.start()
     migrate(cluster.url())
     engine = make_engine(cluster.url())
-    load_city(engine, tiny_city_path, weights=settings.weights)
+    load_city(engine, tiny_city_path, access=SYSTEM, weights=settings.weights)
     with engine.begin() as conn:
         for name, role, scope in (
             ("c-planner", Role.PLANNER, Scope.district(DISTRICT)),
@@ -136,7 +138,7 @@ def crash(
             ("c-admin", Role.ADMIN, Scope.city()),
         ):
             create_user(
-                conn, "system:tests", username=name, password=PASSWORD, role=role, scope=scope
+                conn, access=SYSTEM, username=name, password=PASSWORD, role=role, scope=scope
             )
     data_dir = root / "data"
     data_dir.mkdir()

@@ -212,8 +212,8 @@ def test_parallel_guesses_cannot_slip_past_the_limit_together(
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": name})
         create_user(
-            conn, "system:tests", username=name, password=TEST_PASSWORD,
-            role=Role.COUNTY, scope=Scope.district(DISTRICT),
+            conn, access=Access.system("system:tests"), username=name,
+            password=TEST_PASSWORD, role=Role.COUNTY, scope=Scope.district(DISTRICT),
         )  # fmt: skip
         conn.execute(text("DELETE FROM login_failure WHERE username = :u"), {"u": name})
     # Room for every guess at once (the admission gate would otherwise turn some away with 503).

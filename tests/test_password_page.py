@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from gis.access import Access
 from gis.accounts import Role, create_user, get_user, reset_password
 from gis.scope import Scope
 from tests.browser import session
@@ -27,10 +28,10 @@ def reset_user(engine: Engine, users: dict[str, str]) -> str:
     name = f"pw-{uuid.uuid4().hex[:8]}"
     with engine.begin() as conn:
         create_user(
-            conn, "system:tests", username=name, password=TEST_PASSWORD,
+            conn, access=Access.system("system:tests"), username=name, password=TEST_PASSWORD,
             role=Role.COUNTY, scope=Scope.district(DISTRICT), display_name="测试 改密码",
         )  # fmt: skip
-        reset_password(conn, get_user(conn, "root"), name, RESET)
+        reset_password(conn, name, RESET, access=Access.of(get_user(conn, "root")))
     return name
 
 
