@@ -6,7 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk
+# python3-qgis + qgis-providers: QGIS 3.22 itself, headless, opens the OGC API in tests/test_ogc_clients.py.
+APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk python3-qgis qgis-providers
 
 .PHONY: demo test screenshots lint bench setup system-packages stop clean-db help
 
@@ -83,6 +84,8 @@ system-packages:
 	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgresql-15-postgis-3"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
+	/usr/bin/python3 -c "import qgis.core" 2>/dev/null || missing="$$missing python3-qgis"; \
+	[ -e /usr/lib/qgis/plugins/libprovider_wfs.so ] || missing="$$missing qgis-providers"; \
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

@@ -200,6 +200,7 @@ def _queryables_doc(request: Request, collection: Collection) -> dict[str, Any]:
 
 
 @router.get("", summary="OGC API landing page", response_class=Response)
+@router.get("/", include_in_schema=False, response_class=Response)  # a base URL with its slash
 def landing(request: Request) -> Response:
     root = _root(request)
     doc = {
