@@ -17,6 +17,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy on gis/"
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
+	@echo "make bench-ogc - a whole layer through OGC API items vs the GeoJSON endpoint vs TiPg"
 	@echo "make stop   - stop Gridmap's own PostGIS"
 
 # Demo mode (GRIDMAP_DEMO=1): a generated secret key is allowed, and the demo logins (one user
@@ -62,6 +63,19 @@ bench: setup
 # live in their own venv, so the project's .venv and CI never see them.
 BENCH_VENV  ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
+
+# OGC API items against Gridmap's GeoJSON and TiPg (bench/ogc_items.py); TiPg in its own venv.
+TIPG_VENV  ?= .venv-tipg
+TIPG_STAMP := $(TIPG_VENV)/.installed
+
+.PHONY: bench-ogc
+bench-ogc: setup $(TIPG_STAMP)
+	$(BIN)/python bench/ogc_items.py --tipg $(TIPG_VENV)/bin/python
+
+$(TIPG_STAMP): bench/requirements-tipg.txt
+	[ -x $(TIPG_VENV)/bin/python ] || $(PYTHON) -m venv $(TIPG_VENV)
+	$(TIPG_VENV)/bin/python -m pip install -q -r bench/requirements-tipg.txt
+	touch $@
 
 .PHONY: bench-peers
 bench-peers: $(BENCH_STAMP)
