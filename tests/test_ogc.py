@@ -189,6 +189,16 @@ def test_paging_small_pages_keep_the_other_parameters(client) -> None:
     assert len(walked) == 9
 
 
+def test_items_as_html_for_a_person(client) -> None:
+    page = client.get("/ogc/collections/units/items", params={"bbox": TINY_BBOX, "f": "html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "共 9 个要素" in page.text and unit_code(1) in page.text
+    one = client.get(
+        f"/ogc/collections/units/items/{unit_code(1)}", headers={"Accept": "text/html"}
+    )
+    assert one.headers["content-type"].startswith("text/html") and "households" in one.text
+
+
 def test_limit_above_the_maximum_is_served_as_the_maximum(client) -> None:
     doc = items(client, "units", bbox=TINY_BBOX, limit=10**9)
     assert doc["numberReturned"] == 9
