@@ -374,6 +374,17 @@ def test_reporters_are_masked_for_roles_without_personal_data(client_as, conn) -
     assert (props["reporter_name"], props["reporter_phone"]) == ("张三丰", "13812345678")
 
 
+def test_department_staff_see_only_their_departments_incidents(client_as, conn) -> None:
+    sanitation = report(conn, 4, category="环境卫生")  # 城管局
+    police = report(conn, 5, category="违规停车")  # 公安分局
+    staff = items(client_as("t-department"), "incidents", limit=1000)
+    departments = {f["properties"]["department"] for f in staff["features"]}
+    assert departments <= {"城管局"}
+    everyone = items(client_as("t-county"), "incidents", bbox=TINY_BBOX, limit=1000)
+    assert police in ids(everyone) and police not in ids(staff)
+    assert sanitation in ids(staff)
+
+
 def test_incidents_by_datetime(client, conn) -> None:
     code = report(conn, 2)  # reported at 2026-03-02 09:00 UTC
     inside = items(client, "incidents", datetime="2026-03-02T08:00:00Z/2026-03-02T10:00:00Z")
