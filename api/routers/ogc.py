@@ -20,6 +20,16 @@ from api.auth import NowDep
 from api.basic_auth import OgcAccess
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEOJSON
+from api.ogc_documents import (
+    CONFORMANCE,
+    HTML,
+    JSON,
+    SCHEMA_JSON,
+    collection_doc,
+    link,
+    queryables_doc,
+    self_links,
+)
 from api.ogc_openapi import OPENAPI_MEDIA, ogc_openapi
 from gis.ogc import (
     SUPPORTED_CRS,
@@ -36,35 +46,11 @@ from gis.ogc import (
     parse_crs,
     parse_datetime,
 )
-from gis.ogc.crs import CRS84
 from gis.ogc.items import DEFAULT_LIMIT, MAX_LIMIT
 from maps import ogc_page
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
-JSON = "application/json"
-HTML = "text/html"
-SCHEMA_JSON = "application/schema+json"
 MAX_OFFSET = 2**31 - 1
-CONFORMANCE = [
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
-    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
-    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
-    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
-    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
-    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
-    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
-]
 #: Parameters of ``/items`` besides the collection's queryables (Part 3: queryables as parameters).
 ITEM_PARAMS = frozenset(
     {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang"}
@@ -99,20 +85,6 @@ def _html(request: Request) -> bool:
     return "json" not in accept or accept.index(HTML) < accept.index("json")
 
 
-def _link(href: str, rel: str, media: str, title: str | None = None) -> dict[str, Any]:
-    link = {"href": href, "rel": rel, "type": media}
-    if title:
-        link["title"] = title
-    return link
-
-
-def _self_links(url: str, media: str) -> list[dict[str, Any]]:
-    return [
-        _link(f"{url}?f=json" if media == JSON else url, "self", media, "本页 (this document)"),
-        _link(f"{url}?f=html", "alternate", HTML, "HTML"),
-    ]
-
-
 def _json(doc: dict[str, Any], media: str = JSON, **headers: str) -> Response:
     return JSONResponse(doc, media_type=media, headers=headers or None)
 
@@ -131,71 +103,6 @@ def _int(value: str | None, name: str, default: int, low: int, high: int | None)
     return min(number, high) if high is not None else number
 
 
-# ----------------------------------------------------------------------------- documents
-
-
-def _collection_doc(request: Request, collection: Collection, conn: ConnDep) -> dict[str, Any]:
-    url = f"{_root(request)}/collections/{collection.id}"
-    extent = collection_extent(conn, collection)
-    doc: dict[str, Any] = {
-        "id": collection.id,
-        "title": collection.title,
-        "description": collection.description,
-        "itemType": "feature",
-        "crs": [c.uri for c in SUPPORTED_CRS],
-        "storageCrs": CRS84,
-        "extent": {
-            "spatial": {
-                "bbox": [list(extent.bbox) if extent.bbox else [-180, -90, 180, 90]],
-                "crs": CRS84,
-            }
-        },
-        "links": [
-            _link(url, "self", JSON, collection.title),
-            _link(f"{url}?f=html", "alternate", HTML, "HTML"),
-            _link(f"{url}/items", "items", GEOJSON, "要素 (features)"),
-            _link(f"{url}/items?f=html", "items", HTML, "要素 (HTML)"),
-            _link(
-                f"{url}/queryables",
-                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                SCHEMA_JSON,
-                "可查询属性 (queryables)",
-            ),
-        ],
-    }
-    if extent.interval is not None:
-        doc["extent"]["temporal"] = {
-            "interval": [list(extent.interval)],
-            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
-        }
-    return doc
-
-
-def _queryables_doc(request: Request, collection: Collection) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "geometry": {
-            "title": "几何 (geometry)",
-            "format": f"geometry-{collection.geometry_type.lower()}",
-            "x-ogc-role": "primary-geometry",
-        }
-    }
-    for name, prop in collection.queryables().items():
-        spec: dict[str, Any] = {"title": prop.title}
-        if prop.type == "datetime":
-            spec |= {"type": "string", "format": "date-time"}
-        else:
-            spec["type"] = prop.type
-        props[name] = spec
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"{_root(request)}/collections/{collection.id}/queryables",
-        "type": "object",
-        "title": collection.title,
-        "properties": props,
-        "additionalProperties": False,
-    }
-
-
 # ----------------------------------------------------------------------------- routes
 
 
@@ -208,11 +115,11 @@ def landing(request: Request) -> Response:
         "description": "网格化管理的网格、社区、基础单元、楼栋与事件，按用户的权限范围提供 "
         "(grids, areas, units, buildings and incidents, within the user's scope)",
         "links": [
-            *_self_links(root, JSON),
-            _link(f"{root}/api", "service-desc", OPENAPI_MEDIA, "OpenAPI 3.0"),
-            _link(f"{_app_root(request)}docs", "service-doc", HTML, "API 说明"),
-            _link(f"{root}/conformance", "conformance", JSON, "符合的标准 (conformance)"),
-            _link(f"{root}/collections", "data", JSON, "要素集合 (collections)"),
+            *self_links(root, JSON),
+            link(f"{root}/api", "service-desc", OPENAPI_MEDIA, "OpenAPI 3.0"),
+            link(f"{_app_root(request)}docs", "service-doc", HTML, "API 说明"),
+            link(f"{root}/conformance", "conformance", JSON, "符合的标准 (conformance)"),
+            link(f"{root}/collections", "data", JSON, "要素集合 (collections)"),
         ],
     }
     if _html(request):
@@ -240,8 +147,10 @@ def collections(
     found = list_collections(conn, access=access, settings=settings, now=now)
     url = f"{_root(request)}/collections"
     doc = {
-        "links": _self_links(url, JSON),
-        "collections": [_collection_doc(request, c, conn) for c in found],
+        "links": self_links(url, JSON),
+        "collections": [
+            collection_doc(_root(request), c, collection_extent(conn, c)) for c in found
+        ],
         "crs": [c.uri for c in SUPPORTED_CRS],
     }
     if _html(request):
@@ -259,9 +168,11 @@ def collection(
     collection_id: CollectionId,
 ) -> Response:
     found = get_collection(conn, collection_id, access=access, settings=settings, now=now)
-    doc = _collection_doc(request, found, conn)
+    doc = collection_doc(_root(request), found, collection_extent(conn, found))
     if _html(request):
-        html = ogc_page.collection_html(doc, _queryables_doc(request, found), _app_root(request))
+        html = ogc_page.collection_html(
+            doc, queryables_doc(_root(request), found), _app_root(request)
+        )
         return HTMLResponse(html)
     return _json(doc)
 
@@ -280,10 +191,12 @@ def queryables(
     collection_id: CollectionId,
 ) -> Response:
     found = get_collection(conn, collection_id, access=access, settings=settings, now=now)
-    doc = _queryables_doc(request, found)
+    doc = queryables_doc(_root(request), found)
     if _html(request):
         html = ogc_page.collection_html(
-            _collection_doc(request, found, conn), doc, _app_root(request)
+            collection_doc(_root(request), found, collection_extent(conn, found)),
+            doc,
+            _app_root(request),
         )
         return HTMLResponse(html)
     return _json(doc, SCHEMA_JSON)
@@ -337,17 +250,17 @@ def items(
     page = get_items(conn, found, query)
     url = request.url
     links = [
-        _link(str(url), "self", HTML if html else GEOJSON, "本页 (this page)"),
-        _link(
+        link(str(url), "self", HTML if html else GEOJSON, "本页 (this page)"),
+        link(
             str(url.include_query_params(f="html" if not html else "json")),
             "alternate",
             GEOJSON if html else HTML,
         ),
-        _link(f"{_root(request)}/collections/{found.id}", "collection", JSON, found.title),
+        link(f"{_root(request)}/collections/{found.id}", "collection", JSON, found.title),
     ]
     if query.offset + page.returned < page.matched:
         links.append(
-            _link(
+            link(
                 str(
                     url.include_query_params(offset=query.offset + page.returned, limit=query.limit)
                 ),
@@ -358,7 +271,7 @@ def items(
         )
     if query.offset > 0:
         links.append(
-            _link(
+            link(
                 str(
                     url.include_query_params(
                         offset=max(0, query.offset - query.limit), limit=query.limit
@@ -408,13 +321,13 @@ def item(
     feature: dict[str, Any] = json.loads(get_item(conn, found, feature_id, crs))
     url = f"{_root(request)}/collections/{found.id}"
     feature["links"] = [
-        _link(str(request.url), "self", HTML if html else GEOJSON),
-        _link(
+        link(str(request.url), "self", HTML if html else GEOJSON),
+        link(
             f"{url}/items/{feature_id}?f={'json' if html else 'html'}",
             "alternate",
             GEOJSON if html else HTML,
         ),
-        _link(url, "collection", JSON, found.title),
+        link(url, "collection", JSON, found.title),
     ]
     if html:
         return HTMLResponse(ogc_page.item_html(feature, _app_root(request)))

@@ -61,7 +61,6 @@ class Collection:
     time_sql: str | None = None  # the temporal property, for ``datetime``
     time_property: str | None = None
     masked: frozenset[str] = field(default_factory=frozenset)  # personal fields to mask
-    kind: str = "area"  # 'grid' | 'area' | 'unit' | 'building' | 'incident'
 
     def queryables(self) -> dict[str, Prop]:
         """The properties a filter may name: all but the personal data the caller may not see."""
@@ -124,7 +123,6 @@ def _grid_collection(
         )
         & reach,
         order_sql="g.code",
-        kind="grid",
     )
 
 
@@ -234,7 +232,6 @@ def _units_and_buildings(access: Access) -> list[Collection]:
             properties=_UNIT_PROPS,
             where=units,
             order_sql="u.code",
-            kind="unit",
         ),
         Collection(
             id="buildings",
@@ -248,7 +245,6 @@ def _units_and_buildings(access: Access) -> list[Collection]:
             properties=_BUILDING_PROPS,
             where=units,
             order_sql="b.code",
-            kind="building",
         ),
     ]
 
@@ -271,9 +267,8 @@ def _incidents(access: Access, now: dt.datetime | None) -> Collection:
         & SqlFilter("true", {"now": now or dt.datetime.now(dt.UTC)}),
         order_sql="i.code",
         time_sql="i.reported_at",
-        time_property="reported_at",
+        time_property="reported_at",  # what ``datetime`` filters
         masked=personal,
-        kind="incident",
     )
 
 
