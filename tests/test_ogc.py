@@ -314,6 +314,20 @@ def test_bad_parameters_are_400_problems_naming_them(client, params, named) -> N
     assert named in answer.json()["detail"]
 
 
+def test_hostile_filters_are_answered_not_crashed(client) -> None:
+    huge = items(client, "units", filter="households = 99999999999999999999999999")
+    assert huge["numberMatched"] == 0
+    deep = "NOT (" * 3000 + "households = 1" + ")" * 3000
+    answer = client.get("/ogc/collections/units/items", params={"filter": deep})
+    assert answer.status_code == 400 and "filter" in answer.json()["detail"]
+    base = '{"op":"=","args":[{"property":"households"},1]}'
+    nested = '{"op":"not","args":[' * 800 + base + "]}" * 800
+    answer = client.get(
+        "/ogc/collections/units/items", params={"filter": nested, "filter-lang": "cql2-json"}
+    )
+    assert answer.status_code == 400
+
+
 def test_unknown_collection_is_404(client) -> None:
     for path in ("/ogc/collections/nope", "/ogc/collections/grids-nope/items"):
         answer = client.get(path)

@@ -25,7 +25,6 @@ from typing import Any
 
 import shapely
 import shapely.geometry
-from lark.exceptions import LarkError
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
@@ -42,7 +41,7 @@ _NUMERIC = {"integer", "number"}
 _TIME = {"datetime", "date"}
 _PG_TYPES = {
     "string": "text",
-    "integer": "bigint",
+    "integer": "numeric",  # not bigint: a literal past 2^63 compares, it does not overflow
     "number": "numeric",
     "boolean": "boolean",
     "datetime": "timestamptz",
@@ -107,15 +106,15 @@ def parse_filter(text: str, lang: str) -> ast.Node:
             node = parse_json(_standard_json(json.loads(text)))
         else:
             node = parse_text(text)
-    except (LarkError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+    except RecursionError as exc:
+        raise BadQuery("filter is nested too deeply", parameter="filter") from exc
+    except Exception as exc:  # a pure parse of client text: any failure means "does not parse"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BadQuery(
             f"过滤条件无法解析 (the {lang} filter does not parse: {first[:200]})",
             parameter="filter",
             filter=text[:200],
         ) from exc
-    except RecursionError as exc:
-        raise BadQuery("filter is nested too deeply", parameter="filter") from exc
     if not isinstance(node, ast.Node):
         raise BadQuery(f"the {lang} filter is not a condition", parameter="filter")
     return node
@@ -124,7 +123,11 @@ def parse_filter(text: str, lang: str) -> ast.Node:
 def compile_filter(text: str, lang: str, collection: Collection, crs: OgcCrs) -> SqlFilter:
     """A CQL2 filter as a SQL condition over ``collection``'s queryables, with bound values."""
     compiler = _Compiler(collection, crs)
-    sql = compiler.condition(parse_filter(text, lang))
+    node = parse_filter(text, lang)
+    try:
+        sql = compiler.condition(node)
+    except RecursionError as exc:
+        raise BadQuery("filter is nested too deeply", parameter="filter") from exc
     return SqlFilter(sql, compiler.params)
 
 

@@ -98,7 +98,7 @@ def _typed(collection: Collection, name: str, value: str) -> tuple[str, Any]:
     prop = collection.queryables()[name]
     try:
         if prop.type == "integer":
-            return "bigint", int(value)
+            return "numeric", int(value)
         if prop.type == "number":
             return "numeric", float(value)
         if prop.type == "boolean":
