@@ -367,6 +367,17 @@ def test_a_district_user_sees_only_its_district(client_as, conn) -> None:
     assert other["numberMatched"] == 0
 
 
+def test_one_collection_answers_exactly_for_the_listed_layers(client_as, conn) -> None:
+    copy_tiny_unified(conn, "s-ogc-other", "测试区 另一方案")
+    every = [r[0] for r in conn.execute(text("SELECT code FROM grid_layer"))]
+    for username in ("root", "t-planner", "t-worker", "lc-planner"):
+        user = client_as(username)
+        listed = {c["id"] for c in user.get("/ogc/collections").json()["collections"]}
+        for code in every:
+            answer = user.get(f"/ogc/collections/grids-{code}")
+            assert (answer.status_code == 200) == (f"grids-{code}" in listed), (username, code)
+
+
 def test_reporters_are_masked_for_roles_without_personal_data(client_as, conn) -> None:
     code = report(conn, 1, reporter_name="张三丰", reporter_phone="13812345678")
     planner = client_as("t-planner")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.accounts import Permission
@@ -286,6 +286,27 @@ def list_collections(
     return found
 
 
+def _visible_layer(conn: Connection, code: str, access: Access) -> dict[str, object] | None:
+    """The layer ``code`` if :func:`~gis.layers.list_layers` would list it for ``access`` (the
+    same rule: a scenario's layer only where the scope reaches one of its grids), without the
+    workload statistics of every layer that the listing computes — items are paged through
+    many times, and a province has hundreds of thousands of grids."""
+    reach = access.scope.grid_sql("g")
+    row = (
+        conn.execute(
+            text(
+                "SELECT l.code, l.name, l.kind, l.version FROM grid_layer l WHERE l.code = :code "
+                "AND (l.kind <> 'scenario' OR EXISTS (SELECT 1 FROM grid g "
+                f"WHERE g.layer_id = l.id AND ({reach.sql})))"
+            ),
+            {"code": code} | reach.params,
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
 def get_collection(
     conn: Connection,
     collection_id: str,
@@ -297,12 +318,11 @@ def get_collection(
     """One collection by id; one the caller may not see is reported as unknown (404), as a
     scenario outside one's scope is nobody else's news."""
     if collection_id.startswith(GRID_PREFIX):
-        code = collection_id.removeprefix(GRID_PREFIX)
-        band = (settings.band_low, settings.band_high)
-        for layer in list_layers(conn, band, scope=access.scope):
-            if layer["code"] == code:
-                # A scenario's grids are banded by its own definition, as on its report.
-                return _grid_collection(layer, access, layer_band(conn, code, settings))
+        layer = _visible_layer(conn, collection_id.removeprefix(GRID_PREFIX), access)
+        if layer is not None:
+            # A scenario's grids are banded by its own definition, as on its report.
+            band = layer_band(conn, str(layer["code"]), settings)
+            return _grid_collection(layer, access, band)
     else:
         fixed = _areas(access) + _units_and_buildings(access)
         if access.can(Permission.VIEW_MAP):
