@@ -164,8 +164,8 @@ def ogc_user(
         )
     if user.must_change_password:
         raise Forbidden(
-            "请先修改密码 (an administrator reset your password: change it on the /login page "
-            "first)",
+            "请先修改密码 (an administrator reset your password: choose your own on the /password "
+            "page first)",
             must_change_password=True,
         )
     user.require(Permission.VIEW_MAP)

@@ -5,7 +5,8 @@ A scratch PostGIS with the sample city (or ``--database-url``), ``gridmap serve`
 process as deployed, and TiPg (developmentseed's OGC API server for PostGIS, from PyPI, in its
 own venv: ``make bench-ogc`` builds ``.venv-tipg``) under uvicorn on the same database, serving a
 view of the unified layer with the same columns. Each request asks for the whole layer in one
-page, uncompressed and gzipped; p50 and min over ``--repeat`` runs, after one warm-up each.
+page, uncompressed and gzipped; p50 and min over ``--repeat`` rounds, the requests of a round
+in turn (after one warm-up each), so a shared machine's load falls on every row alike.
 
     make bench-ogc
     .venv/bin/python bench/ogc_items.py [--repeat 7] [--tipg .venv-tipg/bin/python]
@@ -93,16 +94,22 @@ def _prepare(url: str) -> str:
     return token
 
 
-def _timed(fetch: Callable[[], httpx.Response], repeat: int) -> tuple[float, float, httpx.Response]:
-    answer = fetch()  # warm-up (connections, the Basic check, plans)
-    answer.raise_for_status()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        answer = fetch()
-        times.append(time.perf_counter() - start)
+def _interleaved(
+    fetches: list[Callable[[], httpx.Response]], repeat: int
+) -> list[tuple[float, float, httpx.Response]]:
+    """p50, min and the last answer of each fetch, run round-robin (one warm-up each first), so
+    that the load of a shared machine falls on every row alike."""
+    answers = [fetch() for fetch in fetches]
+    for answer in answers:
         answer.raise_for_status()
-    return statistics.median(times), min(times), answer
+    times: list[list[float]] = [[] for _ in fetches]
+    for _ in range(repeat):
+        for n, fetch in enumerate(fetches):
+            start = time.perf_counter()
+            answers[n] = fetch()
+            times[n].append(time.perf_counter() - start)
+            answers[n].raise_for_status()
+    return [(statistics.median(t), min(t), a) for t, a in zip(times, answers, strict=True)]
 
 
 def main() -> None:
@@ -187,14 +194,19 @@ def main() -> None:
             f"{'server / request':44} {'auth':6} {'grids':>6} | {'p50 s':>6} {'min s':>6} "
             f"{'MB':>5} | {'gzip p50 s':>10} {'wire MB':>7}"
         )
-        for name, auth, fetch in rows:
-            p50, low, answer = _timed(
-                lambda f=fetch: f({"Accept-Encoding": "identity"}), args.repeat
-            )
+        plain = _interleaved(
+            [lambda f=fetch: f({"Accept-Encoding": "identity"}) for _, _, fetch in rows],
+            args.repeat,
+        )
+        zipped = _interleaved(
+            [lambda f=fetch: f({"Accept-Encoding": "gzip"}) for _, _, fetch in rows], args.repeat
+        )
+        for (name, auth, _), (p50, low, answer), (zp50, _, zanswer) in zip(
+            rows, plain, zipped, strict=True
+        ):
             doc = answer.json()
             count = doc.get("numberReturned", len(doc["features"]))
-            zp50, _, zipped = _timed(lambda f=fetch: f({"Accept-Encoding": "gzip"}), args.repeat)
-            wire = int(zipped.headers.get("content-length") or len(zipped.content))
+            wire = int(zanswer.headers.get("content-length") or len(zanswer.content))
             print(
                 f"{name:44} {auth:6} {count:>6} | {p50:>6.3f} {low:>6.3f} "
                 f"{len(answer.content) / 1e6:>5.2f} | {zp50:>10.3f} {wire / 1e6:>7.2f}"
