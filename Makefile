@@ -6,7 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk
+# python3-qgis + qgis-providers: QGIS 3.22 itself, headless, opens the OGC API in tests/test_ogc_clients.py.
+APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk python3-qgis qgis-providers
 
 .PHONY: demo test screenshots lint bench setup system-packages stop clean-db help
 
@@ -16,6 +17,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy on gis/, layer contracts, docs/architecture.md"
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
+	@echo "make bench-ogc - a whole layer through OGC API items vs the GeoJSON endpoint vs TiPg"
 	@echo "make stop   - stop Gridmap's own PostGIS"
 
 # Demo mode (GRIDMAP_DEMO=1): a generated secret key is allowed, and the demo logins (one user
@@ -64,6 +66,19 @@ bench: setup
 BENCH_VENV  ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
+# OGC API items against Gridmap's GeoJSON and TiPg (bench/ogc_items.py); TiPg in its own venv.
+TIPG_VENV  ?= .venv-tipg
+TIPG_STAMP := $(TIPG_VENV)/.installed
+
+.PHONY: bench-ogc
+bench-ogc: setup $(TIPG_STAMP)
+	$(BIN)/python bench/ogc_items.py --tipg $(TIPG_VENV)/bin/python
+
+$(TIPG_STAMP): bench/requirements-tipg.txt
+	[ -x $(TIPG_VENV)/bin/python ] || $(PYTHON) -m venv $(TIPG_VENV)
+	$(TIPG_VENV)/bin/python -m pip install -q -r bench/requirements-tipg.txt
+	touch $@
+
 .PHONY: bench-peers
 bench-peers: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python bench/optimizer_peers.py
@@ -85,6 +100,8 @@ system-packages:
 	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgresql-15-postgis-3"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
+	/usr/bin/python3 -c "import qgis.core" 2>/dev/null || missing="$$missing python3-qgis"; \
+	[ -e /usr/lib/qgis/plugins/libprovider_wfs.so ] || missing="$$missing qgis-providers"; \
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

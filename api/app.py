@@ -25,6 +25,7 @@ from api.routers import (
     health,
     incidents,
     layers,
+    ogc,
     open311,
     optimizer,
     pages,
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(party_pages_api.router)
     app.include_router(incidents.router)
     app.include_router(open311.router)
+    app.include_router(ogc.router)  # OGC API — Features for GIS clients (QGIS, OWSLib)
     app.include_router(editor_router)
     app.include_router(scenarios_router)
     app.include_router(scenario_pages_router)
