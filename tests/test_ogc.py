@@ -198,6 +198,9 @@ def test_items_as_html_for_a_person(client) -> None:
         f"/ogc/collections/units/items/{unit_code(1)}", headers={"Accept": "text/html"}
     )
     assert one.headers["content-type"].startswith("text/html") and "households" in one.text
+    # A page's policy, not the API's "default-src 'none'" (which left the page unstyled).
+    for answer in (page, one):
+        assert "style-src 'self'" in answer.headers["content-security-policy"]
 
 
 def test_limit_above_the_maximum_is_served_as_the_maximum(client) -> None:

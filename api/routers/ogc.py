@@ -14,7 +14,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from api.auth import NowDep
 from api.basic_auth import OgcAccess
@@ -31,6 +31,7 @@ from api.ogc_documents import (
     self_links,
 )
 from api.ogc_openapi import OPENAPI_MEDIA, ogc_openapi
+from api.routers.pages import page_response
 from gis.ogc import (
     SUPPORTED_CRS,
     BadQuery,
@@ -108,7 +109,7 @@ def _int(value: str | None, name: str, default: int, low: int, high: int | None)
 
 @router.get("", summary="OGC API landing page", response_class=Response)
 @router.get("/", include_in_schema=False, response_class=Response)  # a base URL with its slash
-def landing(request: Request) -> Response:
+def landing(request: Request, settings: SettingsDep) -> Response:
     root = _root(request)
     doc = {
         "title": "Gridmap OGC API — Features",
@@ -123,15 +124,15 @@ def landing(request: Request) -> Response:
         ],
     }
     if _html(request):
-        return HTMLResponse(ogc_page.landing_html(doc, _app_root(request), root))
+        return page_response(ogc_page.landing_html(doc, _app_root(request), root), settings)
     return _json(doc)
 
 
 @router.get("/conformance", summary="Conformance classes", response_class=Response)
-def conformance(request: Request) -> Response:
+def conformance(request: Request, settings: SettingsDep) -> Response:
     doc = {"conformsTo": CONFORMANCE}
     if _html(request):
-        return HTMLResponse(ogc_page.conformance_html(doc, _app_root(request)))
+        return page_response(ogc_page.conformance_html(doc, _app_root(request)), settings)
     return _json(doc)
 
 
@@ -154,7 +155,7 @@ def collections(
         "crs": [c.uri for c in SUPPORTED_CRS],
     }
     if _html(request):
-        return HTMLResponse(ogc_page.collections_html(doc, _app_root(request)))
+        return page_response(ogc_page.collections_html(doc, _app_root(request)), settings)
     return _json(doc)
 
 
@@ -173,7 +174,7 @@ def collection(
         html = ogc_page.collection_html(
             doc, queryables_doc(_root(request), found), _app_root(request)
         )
-        return HTMLResponse(html)
+        return page_response(html, settings)
     return _json(doc)
 
 
@@ -198,7 +199,7 @@ def queryables(
             doc,
             _app_root(request),
         )
-        return HTMLResponse(html)
+        return page_response(html, settings)
     return _json(doc, SCHEMA_JSON)
 
 
@@ -292,7 +293,8 @@ def items(
     head_text = json.dumps(head, ensure_ascii=False)
     body = f'{head_text[:-1]}, "features": {page.features}}}'
     if html:
-        return HTMLResponse(ogc_page.items_html(json.loads(body), found.title, _app_root(request)))
+        page_html = ogc_page.items_html(json.loads(body), found.title, _app_root(request))
+        return page_response(page_html, settings)
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": query.crs.header})
 
 
@@ -330,5 +332,5 @@ def item(
         link(url, "collection", JSON, found.title),
     ]
     if html:
-        return HTMLResponse(ogc_page.item_html(feature, _app_root(request)))
+        return page_response(ogc_page.item_html(feature, _app_root(request)), settings)
     return _json(feature, GEOJSON, **{"Content-Crs": crs.header})

@@ -108,7 +108,10 @@ def _grid_collection(
     )
     return Collection(
         id=GRID_PREFIX + code,
-        title=f"{layer['name']}（{kind_zh}）",
+        # "统一网格（统一网格）" says nothing twice: the kind only where the name lacks it.
+        title=str(layer["name"])
+        if kind_zh in str(layer["name"])
+        else f"{layer['name']}（{kind_zh}）",
         description=f"网格图层 {code} (grid layer, version {layer['version']}): "
         "每个网格的户数、人口、工作量 (households, population, workload per grid)",
         source="grid g LEFT JOIN community c ON c.id = g.community_id",
