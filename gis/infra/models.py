@@ -19,12 +19,15 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -44,6 +47,20 @@ def geom(kind: str) -> Geometry:
 
 def gist(table: str) -> Index:
     return Index(f"ix_{table}_geom", "geom", postgresql_using="gist")
+
+
+def mercator(kind: str) -> Any:
+    """``geom`` in Web Mercator, kept by PostgreSQL (a stored generated column, migration 0010):
+    what vector tiles clip and filter by (gis.tiles)."""
+    return mapped_column(
+        Geometry(kind, srid=3857, spatial_index=False),
+        Computed("ST_Transform(geom, 3857)", persisted=True),
+        nullable=True,
+    )
+
+
+def gist_3857(table: str) -> Index:
+    return Index(f"ix_{table}_geom_3857", "geom_3857", postgresql_using="gist")
 
 
 class Base(DeclarativeBase):
@@ -100,7 +117,7 @@ class BaseUnit(Base):
     """
 
     __tablename__ = "base_unit"
-    __table_args__ = (gist("base_unit"),)
+    __table_args__ = (gist("base_unit"), gist_3857("base_unit"))
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     community_id: Mapped[int] = mapped_column(
@@ -113,13 +130,14 @@ class BaseUnit(Base):
     care_people: Mapped[int] = mapped_column(Integer, default=0)
     area_m2: Mapped[float] = mapped_column(Float, default=0.0)
     geom: Mapped[Any] = mapped_column(geom("POLYGON"))
+    geom_3857: Mapped[Any] = mercator("POLYGON")
 
 
 class Building(Base):
     """A building (楼栋) with its households; entrance units (单元) are rows of their own."""
 
     __tablename__ = "building"
-    __table_args__ = (gist("building"),)
+    __table_args__ = (gist("building"), gist_3857("building"))
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -131,6 +149,7 @@ class Building(Base):
     floors: Mapped[int] = mapped_column(Integer, default=1)
     entrance_units: Mapped[int] = mapped_column(Integer, default=1)
     geom: Mapped[Any] = mapped_column(geom("POLYGON"))
+    geom_3857: Mapped[Any] = mercator("POLYGON")
 
 
 class BuildingEntrance(Base):
@@ -253,7 +272,7 @@ class Grid(Base):
     """A grid of one layer. Geometry and totals are derived from its units in PostGIS."""
 
     __tablename__ = "grid"
-    __table_args__ = (UniqueConstraint("layer_id", "code"), gist("grid"))
+    __table_args__ = (UniqueConstraint("layer_id", "code"), gist("grid"), gist_3857("grid"))
     id: Mapped[int] = mapped_column(primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("grid_layer.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(15))
@@ -274,6 +293,7 @@ class Grid(Base):
     # A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it whole.
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"), nullable=True)
+    geom_3857: Mapped[Any] = mercator("MULTIPOLYGON")
 
 
 class GridUnit(Base):
@@ -760,3 +780,22 @@ class ImportBatch(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSONB)
     written: Mapped[dict[str, Any]] = mapped_column(JSONB)
     report: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class TileCache(Base):
+    """A vector tile made once (gis.tiles.cache), keyed by source, version, scope and z/x/y.
+
+    The version is in the key, so a tile of an edited layer is never served again; an empty
+    tile is kept as zero bytes (the cheap 204 is cached too)."""
+
+    __tablename__ = "tile_cache"
+    source: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
+    z: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    x: Mapped[int] = mapped_column(Integer, primary_key=True)
+    y: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tile: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
