@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 
 from api.auth import MapAccess
 from api.deps import ConnDep, SettingsDep
+from api.geo import CrsQuery
 from gis.tiles import TILE_MEDIA_TYPE, get_tile, tilejson
 
 router = APIRouter(tags=["tiles"])
@@ -53,12 +54,15 @@ def tile(
     z: Annotated[str, Path(description="zoom, 0..22")],
     x: Annotated[str, Path(description="column, 0..2^z-1")],
     y: Annotated[str, Path(description="row, 0..2^z-1 (XYZ: 0 is north)")],
+    crs: CrsQuery = "wgs84",
 ) -> Response:
-    found = get_tile(conn, settings, source, version, z, x, y, access=access)
+    found = get_tile(conn, settings, source, version, z, x, y, access=access, crs=crs)
     if found.stale:
         current = str(request.url_for("tile", source=found.source, version=found.current,
                                       z=str(found.coord.z), x=str(found.coord.x),
                                       y=str(found.coord.y)))  # fmt: skip
+        if crs != "wgs84":
+            current += f"?crs={crs}"
         return RedirectResponse(
             current, status_code=302, headers={"Cache-Control": "no-cache", "Vary": VARY}
         )
@@ -78,8 +82,9 @@ def source_tilejson(
     settings: SettingsDep,
     access: MapAccess,
     source: SourceName,
+    crs: CrsQuery = "wgs84",
 ) -> dict[str, Any]:
     """The tile URL template with the current version, the bounds of the caller's scope, the
     zooms and every layer's fields. Not cached: it is how a page learns the current version."""
     response.headers["Cache-Control"] = "no-cache"
-    return tilejson(conn, settings, source, access=access, base_url=str(request.base_url))
+    return tilejson(conn, settings, source, access=access, base_url=str(request.base_url), crs=crs)

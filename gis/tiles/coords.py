@@ -63,8 +63,23 @@ class TileCoord:
         """Size of one MVT grid unit (1/4096 of the tile) in Web Mercator metres."""
         return 2 * HALF_WORLD / (1 << self.z) / EXTENT
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        """Longitude and latitude of the tile's centre."""
+        n = 1 << self.z
+        lon = (self.x + 0.5) / n * 360.0 - 180.0
+        lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (self.y + 0.5) / n))))
+        return lon, lat
+
     def __str__(self) -> str:
         return f"{self.z}/{self.x}/{self.y}"
+
+
+def mercator(lon: float, lat: float) -> tuple[float, float]:
+    """A lon/lat point in Web Mercator metres (EPSG:3857)."""
+    x = HALF_WORLD * lon / 180.0
+    y = HALF_WORLD * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi
+    return x, y
 
 
 def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:

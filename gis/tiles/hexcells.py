@@ -17,12 +17,12 @@ from gis.access import Access
 from gis.incidents.access import visible_sql
 from gis.incidents.hexagons import parent_sql, resolution_for_zoom
 from gis.tiles.coords import BUFFER, EXTENT, TileCoord
-from gis.tiles.layers import ENVELOPE
+from gis.tiles.layers import ENVELOPE, base_params
 
 MARGIN = 0.25
 
 
-def hexagon_layer(conn: Connection, access: Access, coord: TileCoord) -> bytes:
+def hexagon_layer(conn: Connection, access: Access, coord: TileCoord, crs: str = "wgs84") -> bytes:
     """The ``hexagons`` MVT layer of one tile (empty bytes when no incident is near)."""
     seen = visible_sql(access.actor, "i")
     resolution = resolution_for_zoom(coord.z)
@@ -61,14 +61,7 @@ def hexagon_layer(conn: Connection, access: Access, coord: TileCoord) -> bytes:
                        AS q(h3, count, open, wkt)) t
                 WHERE t.geom IS NOT NULL"""
         ),
-        {
-            "z": coord.z,
-            "x": coord.x,
-            "y": coord.y,
-            "cells": cells,
-            "counts": counts,
-            "opens": opens,
-            "wkts": outlines,
-        },  # fmt: skip
+        base_params(coord, crs)
+        | {"cells": cells, "counts": counts, "opens": opens, "wkts": outlines},
     ).scalar_one()
     return bytes(tile or b"")

@@ -13,17 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from gis.access import Access
+from gis.crs import FROM_WGS84, check_display_crs
 from gis.incidents.access import visible_sql
 from gis.party.common import current
 from gis.scope import SqlFilter
-from gis.tiles.coords import BUFFER, EXTENT, TileCoord
+from gis.tiles.coords import BUFFER, EXTENT, TileCoord, mercator
 from gis.tiles.sources import PARTY_BUILDINGS_FROM
 from gis.workload import band_sql
 
-ENVELOPE = "ST_TileEnvelope(:z, :x, :y)"
+#: The tile in Web Mercator. ``:dx``/``:dy`` are 0, or the GCJ-02 shift at the tile's centre
+#: (see :func:`base_params`): moving the envelope the other way moves every geometry at no cost.
+ENVELOPE = "ST_Translate(ST_TileEnvelope(:z, :x, :y), -:dx, -:dy)"
 #: The tile with its buffer, in Web Mercator and in WGS84 (for the tables kept in 4326 only).
-BUFFERED = f"ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT!r})"
+BUFFERED = f"ST_Translate(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT!r}), -:dx, -:dy)"
 BUFFERED_4326 = f"ST_Transform({BUFFERED}, 4326)"
 
 
@@ -44,9 +49,27 @@ class TileQuery:
         return "SELECT " + " || ".join(f"coalesce({p}, ''::bytea)" for p in self.parts)
 
 
-def base_params(coord: TileCoord) -> dict[str, Any]:
-    # Half an MVT unit: what the simplification may move a vertex by.
-    return {"z": coord.z, "x": coord.x, "y": coord.y, "tolerance": coord.metres_per_unit / 2}
+def base_params(coord: TileCoord, crs: str = "wgs84") -> dict[str, Any]:
+    """The tile's parameters; ``tolerance`` is half an MVT unit (what simplification may move a
+    vertex by). For ``crs='gcj02'`` (to sit on AMap/Tencent-style base maps) the tile is moved
+    by the GCJ-02 offset at its centre: the offset varies by a few metres a kilometre, so the
+    error is under a pixel at every zoom."""
+    dx = dy = 0.0
+    if crs != "wgs84":
+        lon, lat = coord.centre
+        shifted = FROM_WGS84[check_display_crs(crs)](np.array([[lon, lat]]))[0]
+        dx, dy = (
+            mercator(*shifted)[0] - mercator(lon, lat)[0],
+            (mercator(*shifted)[1] - mercator(lon, lat)[1]),
+        )
+    return {
+        "z": coord.z,
+        "x": coord.x,
+        "y": coord.y,
+        "dx": dx,
+        "dy": dy,
+        "tolerance": coord.metres_per_unit / 2,
+    }
 
 
 def mvt_layer(
@@ -57,7 +80,7 @@ def mvt_layer(
     geom = f"ST_Simplify({geom_3857}, :tolerance, true)" if simplify else geom_3857
     return f"""(SELECT ST_AsMVT(t, '{name}', {EXTENT}, 'geom') FROM (
         SELECT {columns}, ST_AsMVTGeom({geom}, {ENVELOPE}, {EXTENT}, {BUFFER}, true) AS geom
-        FROM {source}) t WHERE t.geom IS NOT NULL)"""
+        FROM {source}) t)"""
 
 
 GRID_PROPS = {

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis.access import Access
+from gis.crs import check_display_crs
 from gis.infra.settings import Settings
 from gis.tiles import cache, layers
 from gis.tiles.coords import TileCoord
@@ -42,12 +43,17 @@ class Tile:
 
 
 def render(
-    conn: Connection, src: Source, state: SourceState, coord: TileCoord, access: Access
+    conn: Connection,
+    src: Source,
+    state: SourceState,
+    coord: TileCoord,
+    access: Access,
+    crs: str = "wgs84",
 ) -> bytes:
     """Make one tile in PostGIS (no cache): the layers of ``src`` that exist at this zoom."""
     if not src.minzoom <= coord.z <= src.maxzoom:
         return b""
-    query = layers.TileQuery(params=layers.base_params(coord))
+    query = layers.TileQuery(params=layers.base_params(coord, crs))
     body = b""
     if src.kind == "grids":
         assert state.layer_id is not None
@@ -63,7 +69,7 @@ def render(
         layers.party(query, access, state.layer_id, coord, state.on)
     elif src.kind == "incidents":
         if coord.z < POINTS_FROM:
-            return hexagon_layer(conn, access, coord)
+            return hexagon_layer(conn, access, coord, crs)
         layers.incident_points(query, access)
     body = conn.execute(text(query.sql()), query.params).scalar_one()
     return bytes(body or b"")
@@ -79,6 +85,7 @@ def get_tile(
     y: str | int,
     *,
     access: Access,
+    crs: str = "wgs84",
     use_cache: bool = True,
 ) -> Tile:
     """The tile ``source_name/version/z/x/y`` as ``access`` may see it.
@@ -89,15 +96,16 @@ def get_tile(
     """
     src = source(source_name)
     coord = TileCoord.parse(z, x, y)
+    check_display_crs(crs)
     state = source_state(conn, settings, src, access=access)
     if version != state.version:
         return Tile(src.name, version, state.version, coord, None)
-    scope = cache_scope(access, src)
+    scope = cache_scope(access, src) + ("" if crs == "wgs84" else f"|{crs}")
     if use_cache:
         found = cache.get(conn, src.name, state.version, scope, coord)
         if found is not None:
             return Tile(src.name, version, state.version, coord, found, cached=True)
-    body = render(conn, src, state, coord, access)
+    body = render(conn, src, state, coord, access, crs)
     if use_cache:
         cache.put(conn, src.name, state.version, scope, coord, body)
     return Tile(src.name, version, state.version, coord, body)
@@ -132,7 +140,13 @@ def scope_bounds(conn: Connection, src: Source, state: SourceState, access: Acce
 
 
 def tilejson(
-    conn: Connection, settings: Settings, source_name: str, *, access: Access, base_url: str
+    conn: Connection,
+    settings: Settings,
+    source_name: str,
+    *,
+    access: Access,
+    base_url: str,
+    crs: str = "wgs84",
 ) -> dict[str, Any]:
     """TileJSON 3.0.0 of a source for this caller: the URL template with the current version,
     the bounds of what their scope reaches, the zooms and every layer's fields.
@@ -144,6 +158,8 @@ def tilejson(
     cache.prune(conn, src.name, state.version)
     bounds = scope_bounds(conn, src, state, access)
     template = f"{base_url.rstrip('/')}/tiles/{src.name}/{state.version}/{{z}}/{{x}}/{{y}}.mvt"
+    if check_display_crs(crs) != "wgs84":
+        template += f"?crs={crs}"  # bounds stay in WGS84, as TileJSON says
     return {
         "tilejson": "3.0.0",
         "name": src.name,
