@@ -2,9 +2,12 @@
 
 In the database rather than on disk because the data are there: the cache shares their
 transactions and backups, every server process sees the same tiles, and a test's rolled-back
-transaction leaves nothing behind. Empty tiles are kept too (zero bytes), so the 204 of a tile
-outside the city costs one index lookup. What the cache buys is measured by bench/tiles.py
-(cold against warm).
+transaction leaves nothing behind. What the cache buys is measured by bench/tiles.py (cold
+against warm).
+
+Only tiles with content up to zoom :data:`MAX_ZOOM` are kept. An empty tile costs one index
+lookup to make, and so does a deep one (a few features); keeping them would let anyone walking
+z22 fill the table with rows that buy nothing.
 
 Rows of a version that is no longer current are never read again; :func:`prune` deletes them
 (called when a page asks for a source's TileJSON, i.e. once per map opened).
@@ -16,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from gis.tiles.coords import TileCoord
 
+MAX_ZOOM = 16
 KEY = "source = :source AND version = :version AND scope = :scope AND z = :z AND x = :x AND y = :y"
 
 

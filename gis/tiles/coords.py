@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gis.errors import Invalid
@@ -91,9 +92,17 @@ def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
     return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
 
 
-def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[TileCoord]:
+def tiles_covering(bounds: Sequence[float], z: int) -> list[TileCoord]:
     """Every tile at zoom ``z`` that a lon/lat box (west, south, east, north) touches."""
     west, south, east, north = bounds
     x0, y0 = lonlat_to_tile(west, north, z)
     x1, y1 = lonlat_to_tile(east, south, z)
     return [TileCoord(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def count_covering(bounds: Sequence[float], z: int) -> int:
+    """How many tiles :func:`tiles_covering` would list (without listing them)."""
+    west, south, east, north = bounds
+    x0, y0 = lonlat_to_tile(west, north, z)
+    x1, y1 = lonlat_to_tile(east, south, z)
+    return (x1 - x0 + 1) * (y1 - y0 + 1)

@@ -18,6 +18,8 @@ from gis.tiles.sources import POINTS_FROM, Source, source
 from gis.tiles.versions import SourceState, cache_scope, source_state
 
 TILE_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+#: The bounds of a source of which the caller reaches nothing (TileJSON's default).
+WORLD = [-180.0, -85.0511, 180.0, 85.0511]
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def get_tile(
         if found is not None:
             return Tile(src.name, version, state.version, coord, found, cached=True)
     body = render(conn, src, state, coord, access, crs)
-    if use_cache:
+    if use_cache and body and coord.z <= cache.MAX_ZOOM:
         cache.put(conn, src.name, state.version, scope, coord, body)
     return Tile(src.name, version, state.version, coord, body)
 
@@ -135,7 +137,7 @@ def scope_bounds(conn: Connection, src: Source, state: SourceState, access: Acce
         text(f"SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM ({sql}) q(b)"), params
     ).one()
     if box[0] is None:
-        return [-180.0, -85.0511, 180.0, 85.0511]
+        return list(WORLD)
     return [round(float(v), 6) for v in box]
 
 
