@@ -262,3 +262,14 @@ def test_bad_tile_requests_name_the_problem(
 def test_tiles_need_a_log_in(anon: TestClient) -> None:
     assert anon.get("/tiles/grids.unified.json").status_code == 401
     assert anon.get("/tiles/grids.unified/1/0/0/0.mvt").status_code == 401
+
+
+def test_tiles_are_sent_gzipped_or_plain(client: TestClient) -> None:
+    """Made and cached gzipped once; a client that does not take gzip gets the plain tile."""
+    path = url(client, "grids.unified", *tile_of(*TINY_CENTRE))
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == zipped.content  # httpx unzipped the first
+    assert G1 in by_code(decode(plain.content)["grids"]["features"])

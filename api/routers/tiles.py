@@ -66,12 +66,16 @@ def tile(
         return RedirectResponse(
             current, status_code=302, headers={"Cache-Control": "no-cache", "Vary": VARY}
         )
-    headers = {"Cache-Control": IMMUTABLE, "ETag": found.etag, "Vary": VARY}
+    headers = {"Cache-Control": IMMUTABLE, "ETag": found.etag, "Vary": VARY + ", Accept-Encoding"}
     if found.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    if not found.body:
+    if found.empty:
         return Response(status_code=204, headers=headers)
-    return Response(found.body, media_type=TILE_MEDIA_TYPE, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        # Gzipped once when made (and so cached); the GZip middleware lets it through as is.
+        headers["Content-Encoding"] = "gzip"
+        return Response(found.gzipped, media_type=TILE_MEDIA_TYPE, headers=headers)
+    return Response(found.raw(), media_type=TILE_MEDIA_TYPE, headers=headers)
 
 
 @router.get("/tiles/{source}.json", summary="TileJSON 3.0 of a source, for the caller's scope")

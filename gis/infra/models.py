@@ -789,6 +789,7 @@ class TileCache(Base):
     tile is kept as zero bytes (the cheap 204 is cached too)."""
 
     __tablename__ = "tile_cache"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}  # a cache: no WAL, emptied after a crash
     source: Mapped[str] = mapped_column(String(80), primary_key=True)
     version: Mapped[str] = mapped_column(String(40), primary_key=True)
     scope: Mapped[str] = mapped_column(String(120), primary_key=True)

@@ -1,4 +1,5 @@
-"""The tile cache: a table of made tiles keyed by (source, version, scope, z, x, y).
+"""The tile cache: a table of made tiles (gzipped, as sent) keyed by (source, version, scope,
+z, x, y). Reading goes with the version query (gis.tiles.versions.PROBE); this module writes.
 
 In the database rather than on disk because the data are there: the cache shares their
 transactions and backups, every server process sees the same tiles, and a test's rolled-back
@@ -32,13 +33,6 @@ def _key(source: str, version: str, scope: str, coord: TileCoord) -> dict[str, o
         "x": coord.x,
         "y": coord.y,
     }
-
-
-def get(conn: Connection, source: str, version: str, scope: str, coord: TileCoord) -> bytes | None:
-    found = conn.execute(
-        text(f"SELECT tile FROM tile_cache WHERE {KEY}"), _key(source, version, scope, coord)
-    ).scalar()
-    return None if found is None else bytes(found)
 
 
 def put(

@@ -9,7 +9,6 @@ left out: a reader treats a missing tile as empty.
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from gis.access import Access
 from gis.errors import Invalid
 from gis.infra.settings import Settings
 from gis.tiles.coords import MAX_ZOOM, TileCoord, count_covering, tiles_covering
-from gis.tiles.service import WORLD, render, scope_bounds, tilejson
+from gis.tiles.service import WORLD, compress, render, scope_bounds, tilejson
 from gis.tiles.sources import Source, source
 from gis.tiles.versions import SourceState, source_state
 
@@ -99,9 +98,9 @@ def _write(
     written = 0
     with write(str(path)) as writer:
         for coord in coords:
-            body = render(conn, src, state, coord, access)
+            body = compress(render(conn, src, state, coord, access))
             if body:
-                writer.write_tile(zxy_to_tileid(coord.z, coord.x, coord.y), gzip.compress(body))
+                writer.write_tile(zxy_to_tileid(coord.z, coord.x, coord.y), body)
                 written += 1
         if not written:
             return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -24,24 +25,38 @@ WORLD = [-180.0, -85.0511, 180.0, 85.0511]
 
 @dataclass(frozen=True)
 class Tile:
-    """One answer: the tile's bytes (empty for an empty tile), or ``None`` when the version
-    asked for is not the current one (``current`` names it)."""
+    """One answer: the tile gzipped as it is sent (``b""`` for an empty tile), or ``None`` when
+    the version asked for is not the current one (``current`` names it)."""
 
     source: str
     asked: str
     current: str
     coord: TileCoord
-    body: bytes | None
+    gzipped: bytes | None
     cached: bool = False
 
     @property
     def stale(self) -> bool:
-        return self.body is None
+        return self.gzipped is None
+
+    @property
+    def empty(self) -> bool:
+        return not self.gzipped
+
+    def raw(self) -> bytes:
+        """The MVT bytes (for a client that does not take gzip)."""
+        return gzip.decompress(self.gzipped) if self.gzipped else b""
 
     @property
     def etag(self) -> str:
         """Strong validator: a digest of the bytes (equal tiles of two scopes share it)."""
-        return '"' + hashlib.sha256(self.body or b"").hexdigest()[:32] + '"'
+        return '"' + hashlib.sha256(self.gzipped or b"").hexdigest()[:32] + '"'
+
+
+def compress(body: bytes) -> bytes:
+    """Gzip once, when the tile is made (same bytes every time: mtime 0): the cache keeps it
+    so, the API sends it so, and so does a PMTiles archive."""
+    return gzip.compress(body, compresslevel=6, mtime=0) if body else b""
 
 
 def render(
@@ -99,15 +114,21 @@ def get_tile(
     src = source(source_name)
     coord = TileCoord.parse(z, x, y)
     check_display_crs(crs)
-    state = source_state(conn, settings, src, access=access)
+    scope = cache_scope(access, src) + ("" if crs == "wgs84" else f"|{crs}")
+    probe = {
+        "probe_source": src.name,
+        "probe_version": version,
+        "probe_scope": scope,
+        "probe_z": coord.z,
+        "probe_x": coord.x,
+        "probe_y": coord.y,
+    }
+    state = source_state(conn, settings, src, access=access, probe=probe if use_cache else None)
     if version != state.version:
         return Tile(src.name, version, state.version, coord, None)
-    scope = cache_scope(access, src) + ("" if crs == "wgs84" else f"|{crs}")
-    if use_cache:
-        found = cache.get(conn, src.name, state.version, scope, coord)
-        if found is not None:
-            return Tile(src.name, version, state.version, coord, found, cached=True)
-    body = render(conn, src, state, coord, access, crs)
+    if state.cached is not None:
+        return Tile(src.name, version, state.version, coord, state.cached, cached=True)
+    body = compress(render(conn, src, state, coord, access, crs))
     if use_cache and body and coord.z <= cache.MAX_ZOOM:
         cache.put(conn, src.name, state.version, scope, coord, body)
     return Tile(src.name, version, state.version, coord, body)

@@ -11,6 +11,10 @@
 
 The scope of the caller is not part of the version (a URL is the same for everyone) but it is
 part of the cache key (:func:`cache_scope`), so a district planner never gets a city tile.
+
+Serving a tile is one round trip when it is cached: the version query also probes the cache
+for the version the URL asks for (:data:`PROBE`); the tile is used only if that version is the
+current one.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -25,7 +30,9 @@ from gis.access import Access
 from gis.accounts.roles import Role
 from gis.errors import NotFound
 from gis.infra.settings import Settings
+from gis.party.common import today
 from gis.scenarios.compare import layer_band
+from gis.scenarios.profiles import default_profile
 from gis.tiles.sources import Source
 
 
@@ -37,18 +44,44 @@ class SourceState:
     layer_id: int | None = None
     band: tuple[float, float] = (0.0, 0.0)
     on: dt.date | None = None
+    #: the cached tile of the probe (gzipped; b"" never: empty tiles are not cached)
+    cached: bytes | None = None
 
 
 def digest(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:10]
 
 
-def _layer(conn: Connection, src: Source, access: Access) -> tuple[int, int]:
-    """The layer's id and version; a scenario the scope does not reach is not found (its name
-    is no one else's news, as in gis.layers.list_layers)."""
-    row = conn.execute(
-        text("SELECT id, kind, version FROM grid_layer WHERE code = :c"), {"c": src.layer}
-    ).first()
+#: The cached tile for the version asked (``:probe_*`` parameters; NULL without a probe).
+PROBE = """(SELECT c.tile FROM tile_cache c WHERE c.source = :probe_source
+    AND c.version = :probe_version AND c.scope = :probe_scope
+    AND c.z = :probe_z AND c.x = :probe_x AND c.y = :probe_y) AS cached"""
+LAYER_SQL = f"""SELECT l.id, l.kind, l.version,
+    EXISTS (SELECT 1 FROM scenario s WHERE s.layer_id = l.id) AS own_band, {PROBE}
+    FROM grid_layer l WHERE l.code = :code"""
+PLACES_SQL = f"""SELECT (SELECT coalesce(max(id), 0) FROM district),
+    (SELECT coalesce(max(id), 0) FROM street), (SELECT coalesce(max(id), 0) FROM community),
+    (SELECT coalesce(max(id), 0) FROM base_unit), (SELECT coalesce(max(id), 0) FROM building),
+    (SELECT coalesce(max(id), 0) FROM import_batch), {PROBE}"""
+INCIDENTS_SQL = f"""SELECT (SELECT coalesce(max(id), 0) FROM incident),
+    (SELECT coalesce(max(id), 0) FROM incident_transition), {PROBE}"""
+PARTY_SQL = """SELECT (SELECT coalesce(max(id), 0) FROM assignment),
+    (SELECT coalesce(max(id), 0) FROM assignment_archive),
+    (SELECT coalesce(max(id), 0) FROM audit_log)"""
+NO_PROBE = {
+    "probe_source": None,
+    "probe_version": None,
+    "probe_scope": None,
+    "probe_z": None,
+    "probe_x": None,
+    "probe_y": None,
+}
+
+
+def _layer(conn: Connection, src: Source, access: Access, probe: dict[str, Any]) -> Any:
+    """The layer's row (with the probe); a scenario the scope does not reach is not found (its
+    name is no one else's news, as in gis.layers.list_layers)."""
+    row = conn.execute(text(LAYER_SQL), {"code": src.layer} | probe).first()
     if row is not None and row.kind == "scenario" and not access.scope.is_everything:
         reach = access.scope.grid_sql("g")
         reached = conn.execute(
@@ -62,37 +95,42 @@ def _layer(conn: Connection, src: Source, access: Access) -> tuple[int, int]:
             layer=src.layer,
             source=src.name,
         )
-    return int(row.id), int(row.version)
-
-
-PLACES_SQL = """SELECT (SELECT coalesce(max(id), 0) FROM district),
-    (SELECT coalesce(max(id), 0) FROM street), (SELECT coalesce(max(id), 0) FROM community),
-    (SELECT coalesce(max(id), 0) FROM base_unit), (SELECT coalesce(max(id), 0) FROM building),
-    (SELECT coalesce(max(id), 0) FROM import_batch)"""
-INCIDENTS_SQL = """SELECT (SELECT coalesce(max(id), 0) FROM incident),
-    (SELECT coalesce(max(id), 0) FROM incident_transition)"""
-PARTY_SQL = """SELECT (SELECT coalesce(max(id), 0) FROM assignment),
-    (SELECT coalesce(max(id), 0) FROM assignment_archive),
-    (SELECT coalesce(max(id), 0) FROM audit_log)"""
+    return row
 
 
 def source_state(
-    conn: Connection, settings: Settings, src: Source, *, access: Access
+    conn: Connection,
+    settings: Settings,
+    src: Source,
+    *,
+    access: Access,
+    probe: dict[str, Any] | None = None,
 ) -> SourceState:
-    """The current version of ``src`` and what its tiles are made with."""
+    """The current version of ``src`` and what its tiles are made with; with ``probe``
+    (``probe_source``, ``probe_version``, ``probe_scope``, ``probe_z/x/y``), the cached tile of
+    that key if there is one."""
+    probe = probe or NO_PROBE
     if src.kind == "grids":
-        layer_id, version = _layer(conn, src, access)
-        band = layer_band(conn, str(src.layer), settings)
-        return SourceState(f"{version}-{digest(*band)[:6]}", layer_id, band)
+        row = _layer(conn, src, access, probe)
+        if row.own_band:  # a scenario's layer is coloured by its own run's band
+            band = layer_band(conn, str(src.layer), settings)
+        else:
+            low, high = default_profile(settings)["band"]
+            band = (float(low), float(high))
+        version = f"{row.version}-{digest(*band)[:6]}"
+        return SourceState(version, int(row.id), band, cached=_bytes(row.cached))
     if src.kind == "party":
-        from gis.party.common import today
-
-        layer_id, version = _layer(conn, src, access)
+        row = _layer(conn, src, access, NO_PROBE)
         on = today()
         newest = conn.execute(text(PARTY_SQL)).one()
-        return SourceState(f"{version}-{digest(on, *newest)}", layer_id, on=on)
+        return SourceState(f"{row.version}-{digest(on, *newest)}", int(row.id), on=on)
     sql = INCIDENTS_SQL if src.kind == "incidents" else PLACES_SQL
-    return SourceState(digest(*conn.execute(text(sql)).one()))
+    *numbers, cached = conn.execute(text(sql), probe).one()
+    return SourceState(digest(*numbers), cached=_bytes(cached))
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
 
 
 def cache_scope(access: Access, src: Source) -> str:

@@ -9,7 +9,9 @@ unified layer (bench/tiles.py, and the note in gis/tiles/README.md): p50 at z11 
 
 ``tile_cache`` keeps made tiles keyed by (source, version, scope, z, x, y). The version is part of
 the key, so an edit or an adoption never serves an old tile: it changes the version, and the old
-rows are pruned (gis.tiles.cache).
+rows are pruned (gis.tiles.cache). The table is UNLOGGED: a cache needs no write-ahead log (a
+tile written costs no WAL flush at commit), and after a crash PostgreSQL empties it, which for a
+cache is right.
 
 Revision ID: 0010
 Revises: 0009
@@ -48,6 +50,7 @@ def upgrade() -> None:
         sa.Column(
             "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
+        prefixes=["UNLOGGED"],
     )
 
 
