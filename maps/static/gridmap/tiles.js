@@ -5,7 +5,8 @@
  *     source   'grids.unified', 'areas', 'incidents', 'party.unified', …
  *     options  {styles: {mvtLayer: style or function(properties, zoom)}, pane, interactive,
  *               idField: 'code' (the feature id across tiles: highlight, count, data-code),
- *               crs: null | 'gcj02' (tiles moved onto AMap/Tencent-style base maps)}
+ *               crs: null | 'gcj02' (tiles moved onto AMap/Tencent-style base maps),
+ *               root: '' | '../' (the app's root relative to the page, for pages one level down)}
  *   GridmapTiles.features(layer) → one {id, properties} per distinct feature in loaded tiles
  *
  * The TileJSON (/tiles/{source}.json) names the current version of the source, so the tile URLs
@@ -20,15 +21,15 @@
 
   var L = window.L;
 
-  function fetchTileJson(source, crs) {
+  function fetchTileJson(source, crs, root) {
     var query = crs ? '?crs=' + encodeURIComponent(crs) : '';
-    return fetch('tiles/' + encodeURIComponent(source) + '.json' + query, {
+    return fetch((root || '') + 'tiles/' + encodeURIComponent(source) + '.json' + query, {
       credentials: 'same-origin',
       headers: {Accept: 'application/json'}
     }).then(function (response) {
       if (response.status === 401) {
         var here = window.location.pathname + window.location.search;
-        window.location.assign('login?next=' + encodeURIComponent(here));
+        window.location.assign((root || '') + 'login?next=' + encodeURIComponent(here));
       }
       if (!response.ok) throw new Error('tiles/' + source + '.json → HTTP ' + response.status);
       return response.json();
@@ -48,7 +49,7 @@
 
   function open(source, options) {
     var idField = options.idField || 'code';
-    return fetchTileJson(source, options.crs).then(function (tilejson) {
+    return fetchTileJson(source, options.crs, options.root).then(function (tilejson) {
       var layer = L.vectorGrid.protobuf(tilejson.tiles[0], {
         rendererFactory: L.svg.tile,
         vectorTileLayerStyles: options.styles,
