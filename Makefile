@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy on gis/"
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
+	@echo "make bench-tiles - vector tiles against TiPg (own venv .venv-tipg)"
 	@echo "make stop   - stop Gridmap's own PostGIS"
 
 # Demo mode (GRIDMAP_DEMO=1): a generated secret key is allowed, and the demo logins (one user
@@ -70,6 +71,23 @@ $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
 	[ -x $(BENCH_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
 	$(BENCH_VENV)/bin/python -m pip install -q -e . -r bench/requirements-peers.txt
+	touch $@
+
+# Vector tiles against TiPg (bench/README.md): TiPg lives in its own venv (it pins its own
+# FastAPI), serving the same PostGIS as Gridmap.
+TIPG_VENV  ?= .venv-tipg
+TIPG_STAMP := $(TIPG_VENV)/.installed
+
+.PHONY: bench-tiles
+bench-tiles: setup $(TIPG_STAMP)
+	$(BIN)/gridmap db start
+	$(BIN)/gridmap migrate
+	$(BIN)/gridmap load-sample
+	$(BIN)/python bench/tiles.py --tipg $(TIPG_VENV)/bin/uvicorn
+
+$(TIPG_STAMP): bench/requirements-tipg.txt
+	[ -x $(TIPG_VENV)/bin/python ] || $(PYTHON) -m venv $(TIPG_VENV)
+	$(TIPG_VENV)/bin/python -m pip install -q -r bench/requirements-tipg.txt
 	touch $@
 
 stop:

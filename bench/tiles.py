@@ -15,6 +15,12 @@ the tiled page does (districts, two TileJSONs, the grid and community tiles in v
 
     make bench-tiles
     .venv/bin/python bench/tiles.py [--tipg .venv-tipg/bin/uvicorn] [--zooms 11,13,15]
+    .venv/bin/python bench/tiles.py --mercator   # SQL only: does the stored geom_3857 pay?
+
+``--mercator`` answers whether migration 0010's stored Web Mercator geometry pays: the unified
+layer's tiles made in SQL alone (no HTTP, no cache), from ``ST_Transform(geom, 3857)`` filtered
+through the envelope in WGS84 (what the tiles would do without it) against the stored, indexed
+``geom_3857`` (what gis.tiles does); both simplified the same way.
 """
 
 from __future__ import annotations
@@ -142,15 +148,73 @@ def wire_bytes(client: httpx.Client, urls: list[str]) -> int:
     return total
 
 
+MERCATOR_SQL = """SELECT ST_AsMVT(t, 'grids', 4096, 'geom') FROM (
+    SELECT g.code, g.name, g.workload, g.households,
+           ST_AsMVTGeom(ST_Simplify({geom}, :tolerance, true), ST_TileEnvelope(:z, :x, :y),
+                        4096, 64, true) AS geom
+    FROM grid g WHERE g.layer_id = :layer_id AND {filter}) t"""
+ON_THE_FLY = MERCATOR_SQL.format(
+    geom="ST_Transform(g.geom, 3857)",
+    filter="g.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => 0.015625), 4326)",
+)
+STORED = MERCATOR_SQL.format(
+    geom="g.geom_3857", filter="g.geom_3857 && ST_TileEnvelope(:z, :x, :y, margin => 0.015625)"
+)
+
+
+def mercator(engine, zooms: list[int]) -> None:  # noqa: ANN001
+    """SQL-only tile times: geometry transformed per request against the stored geom_3857."""
+    with engine.connect() as conn:
+        conn.execute(
+            text(
+                "ALTER TABLE grid ADD COLUMN geom_3857 geometry(MultiPolygon, 3857) "
+                "GENERATED ALWAYS AS (ST_Transform(geom, 3857)) STORED"
+            )  # fmt: skip
+        )
+        conn.execute(text("CREATE INDEX bench_grid_geom_3857 ON grid USING gist (geom_3857)"))
+        conn.execute(text("ANALYZE grid"))
+        layer_id = conn.execute(text("SELECT id FROM grid_layer WHERE code = 'unified'")).scalar()
+        box = conn.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                "(SELECT ST_Extent(geom) e FROM grid WHERE layer_id = :l) q"
+            ),  # fmt: skip
+            {"l": layer_id},
+        ).one()
+        print(f"{'zoom':>4} {'tiles':>5} | {'on the fly p50':>14} {'p95':>6} | "
+              f"{'geom_3857 p50':>13} {'p95':>6}")  # fmt: skip
+        for z in zooms:
+            tiles = tiles_covering(list(box), z)
+            runs: dict[str, list[float]] = {"fly": [], "stored": []}
+            for _ in range(2):  # the second pass is kept: both read warm buffers
+                for name, sql in (("fly", ON_THE_FLY), ("stored", STORED)):
+                    runs[name] = []
+                    for t in tiles:
+                        params = {"z": t.z, "x": t.x, "y": t.y, "layer_id": layer_id,
+                                  "tolerance": t.metres_per_unit / 2}  # fmt: skip
+                        start = time.perf_counter()
+                        conn.execute(text(sql), params).scalar()
+                        runs[name].append((time.perf_counter() - start) * 1000)
+            fly, stored = runs["fly"], runs["stored"]
+            print(f"{z:>4} {len(tiles):>5} | {statistics.median(fly):>14.1f} "
+                  f"{pct(fly, .95):>6.1f} | {statistics.median(stored):>13.1f} "
+                  f"{pct(stored, .95):>6.1f}")  # fmt: skip
+    print("(ms per tile, SQL only, second of two passes)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tipg", default=str(REPO / ".venv-tipg" / "bin" / "uvicorn"))
     parser.add_argument("--zooms", default="11,13,15")
+    parser.add_argument("--mercator", action="store_true", help="SQL only: geom_3857 or not")
     args = parser.parse_args()
     zooms = [int(z) for z in args.zooms.split(",")]
     settings = load_settings()
     url = resolve_url(settings)
     engine = make_engine(url)
+    if args.mercator:
+        mercator(engine, zooms)
+        return
     password = secrets.token_urlsafe(24)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": USER})
