@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
 	@echo "make bench-ogc - a whole layer through OGC API items vs the GeoJSON endpoint vs TiPg"
+	@echo "make bench-tiles - vector tiles against TiPg (own venv .venv-tipg)"
 	@echo "make stop   - stop Gridmap's own PostGIS"
 
 # Demo mode (GRIDMAP_DEMO=1): a generated secret key is allowed, and the demo logins (one user
@@ -66,7 +67,7 @@ bench: setup
 BENCH_VENV  ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-# OGC API items against Gridmap's GeoJSON and TiPg (bench/ogc_items.py); TiPg in its own venv.
+# The TiPg peer of bench/ogc_items.py and bench/tiles.py, in its own venv (it pins its own FastAPI).
 TIPG_VENV  ?= .venv-tipg
 TIPG_STAMP := $(TIPG_VENV)/.installed
 
@@ -88,6 +89,14 @@ $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
 	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
 	$(BENCH_VENV)/bin/python -m pip install -q -e . -r bench/requirements-peers.txt
 	touch $@
+
+# Vector tiles against TiPg (bench/README.md), serving the same PostGIS as Gridmap.
+.PHONY: bench-tiles
+bench-tiles: setup $(TIPG_STAMP)
+	$(BIN)/gridmap db start
+	$(BIN)/gridmap migrate
+	$(BIN)/gridmap load-sample
+	$(BIN)/python bench/tiles.py --tipg $(TIPG_VENV)/bin/uvicorn
 
 stop:
 	$(BIN)/gridmap db stop

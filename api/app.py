@@ -29,6 +29,7 @@ from api.routers import (
     open311,
     optimizer,
     pages,
+    tiles,
     users,
 )
 from api.routers import party as party_api
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(areas.router)
     app.include_router(layers.router)
+    app.include_router(tiles.router)
     app.include_router(users.router)
     app.include_router(audit.router)
     app.include_router(optimizer.router)

@@ -167,18 +167,26 @@ def export_command(
     out: Annotated[
         Path, typer.Option(help="file to write (default: a name in this folder)")
     ] = Path(),
-    fmt: Annotated[str, typer.Option("--format", help="gpkg, geojson, shp, csv or xlsx")] = "gpkg",
+    fmt: Annotated[
+        str, typer.Option("--format", help="gpkg, geojson, shp, csv, xlsx or pmtiles")
+    ] = "gpkg",
     crs: Annotated[str, typer.Option(help="wgs84, cgcs2000 or gcj02")] = "wgs84",
     encoding: Annotated[str, typer.Option(help="shp/csv attributes: utf-8 or gbk")] = "utf-8",
     personal_data: Annotated[
         bool, typer.Option("--personal-data", help="grid leaders' names in full, not masked")
     ] = False,
+    minzoom: Annotated[int, typer.Option(help="pmtiles: lowest zoom")] = 8,
+    maxzoom: Annotated[int, typer.Option(help="pmtiles: highest zoom")] = 15,
 ) -> None:
-    """Export a grid layer as a file (the grids with codes, community, workload, grid leader)."""
+    """Export a grid layer as a file (the grids with codes, community, workload, grid leader),
+    or as a PMTiles archive of its vector tiles (no personal data) from --minzoom to --maxzoom."""
     from gis.codes import checked
     from gis.exchange import export_layer
 
     checked("layer", layer)  # before anything is opened or written (exit 2)
+    if fmt == "pmtiles":
+        _export_pmtiles(layer, out, minzoom, maxzoom)
+        return
     engine = _engine()
     try:
         with engine.connect() as conn:
@@ -199,6 +207,30 @@ def export_command(
         f"wrote {target} ({exported.rows:,} grids, {len(exported.data):,} bytes); fields: "
         f"{', '.join(exported.fields)}; personal data ({', '.join(exported.personal_fields)}) "
         f"{masked}"
+    )
+
+
+def _export_pmtiles(layer: str, out: Path, minzoom: int, maxzoom: int) -> None:
+    from gis.tiles.pmtiles import export_pmtiles
+
+    target = out / f"{layer}.pmtiles" if out.is_dir() else out
+    engine = _engine()
+    try:
+        with engine.begin() as conn:
+            archive = export_pmtiles(
+                conn,
+                load_settings(),
+                layer,
+                target,
+                minzoom=minzoom,
+                maxzoom=maxzoom,
+                access=system_access(),
+            )
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"wrote {archive.path} ({archive.tiles:,} tiles of {archive.addressed:,} looked at, "
+        f"z{minzoom}–z{maxzoom}, {archive.bytes:,} bytes, layer version {archive.version})"
     )
 
 

@@ -14,6 +14,9 @@ LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 #: Loaded right after Leaflet on every map page: zoom bounds and a plain "Leaflet" credit.
 LEAFLET_DEFAULTS_JS = "gridmap/leaflet_defaults.js"
 CITY_MAP_JS = "gridmap/city_map.js"
+#: Vector tiles on a Leaflet map: the plugin (vendored) and the pages' shared helper.
+VECTORGRID_JS = "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+TILES_JS = "gridmap/tiles.js"
 CITY_MAP_CSS = "gridmap/city_map.css"
 LOGIN_CSS = "gridmap/login.css"
 FAVICON = "gridmap/favicon.svg"

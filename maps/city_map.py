@@ -23,6 +23,8 @@ from maps.assets import (
     LEAFLET_CSS,
     LEAFLET_DEFAULTS_JS,
     LEAFLET_JS,
+    TILES_JS,
+    VECTORGRID_JS,
     static_url,
 )
 from maps.nav import HeaderUser, PageLink, site_header
@@ -113,7 +115,7 @@ def build_city_map(settings: Settings, viewer: Viewer | None = None) -> OfflineM
     fmap.add_child(
         PageApp(
             "GridmapCityMap",
-            js=[DOM_JS, CITY_MAP_JS],
+            js=[DOM_JS, VECTORGRID_JS, TILES_JS, CITY_MAP_JS],
             css=[CITY_MAP_CSS],
             config=page_config(settings),
         )
@@ -122,7 +124,8 @@ def build_city_map(settings: Settings, viewer: Viewer | None = None) -> OfflineM
 
 
 def city_map_html(settings: Settings, viewer: Viewer | None = None) -> str:
-    """The whole page as HTML; its data comes later from the JSON API, so it renders instantly."""
+    """The whole page as HTML; its data comes later from the API (grids and community outlines
+    as vector tiles, the rest as JSON), so it renders instantly."""
     html = build_city_map(settings, viewer).get_root().render()
     # branca's page template has no lang; without it browsers may pick Japanese glyphs for 汉字.
     return html.replace("<html>", '<html lang="zh-CN">', 1)

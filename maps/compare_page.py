@@ -20,6 +20,8 @@ from maps.assets import (
     LEAFLET_CSS,
     LEAFLET_DEFAULTS_JS,
     LEAFLET_JS,
+    TILES_JS,
+    VECTORGRID_JS,
     static_url,
 )
 from maps.nav import HeaderUser, PageLink, site_header
@@ -71,6 +73,8 @@ def compare_page_html(user: PageUser, config: dict[str, Any]) -> str:
 <script src="{static_url(LEAFLET_JS)}"></script>
 <script src="{static_url(LEAFLET_DEFAULTS_JS)}"></script>
 <script src="{static_url(DOM_JS)}"></script>
+<script src="{static_url(VECTORGRID_JS)}"></script>
+<script src="{static_url(TILES_JS)}"></script>
 <script src="{static_url(COMPARE_JS)}"></script>
 </head>
 <body>

@@ -16,6 +16,7 @@ from markupsafe import escape
 
 from gis.infra.settings import Settings
 from gis.labels import INCIDENT_STATES
+from maps.assets import TILES_JS, VECTORGRID_JS
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer, header_user
 from maps.nav import site_header
 from maps.page_app import DOM_JS, PageApp
@@ -136,7 +137,7 @@ def incidents_page_html(
     fmap.add_child(
         PageApp(
             "GridmapIncidents",
-            js=[DOM_JS, CLUSTER_JS, HEAT_JS, INCIDENTS_JS],
+            js=[DOM_JS, CLUSTER_JS, HEAT_JS, VECTORGRID_JS, TILES_JS, INCIDENTS_JS],
             css=[CLUSTER_CSS, CLUSTER_DEFAULT_CSS, INCIDENTS_CSS],
             config=config,
         )

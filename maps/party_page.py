@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from branca.element import Element, Figure
 
+from maps.assets import TILES_JS, VECTORGRID_JS
 from maps.city_map import OfflineMap
 from maps.nav import HeaderUser, PageLink, site_header
 from maps.page_app import DOM_JS, PageApp
@@ -92,7 +93,7 @@ def party_page_html(viewer: PartyViewer) -> str:
     fmap.add_child(
         PageApp(
             "GridmapParty",
-            js=[DOM_JS, PARTY_JS],
+            js=[DOM_JS, VECTORGRID_JS, TILES_JS, PARTY_JS],
             css=[PARTY_CSS],
             config={
                 "canAssign": viewer.can_assign,

@@ -74,6 +74,7 @@ def test_incident_map_in_browser(browser: Any, live_server: str) -> None:
         page.get_by_test_id("modes").locator("input[value=grids]").check()
         _ready(page, "grids")
         assert page.evaluate("() => gridmapIncidents.counts.grids") > 0
+        assert any("/tiles/grids.unified/" in url for url in traffic.requests)  # grids as tiles
         page.locator(".gi-tabs button[data-tab=figures]").click()
         assert page.locator("[data-testid=figures] table tr").count() > 2
 

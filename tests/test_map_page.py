@@ -139,6 +139,12 @@ _CLICKABLE_GRID = """
 }
 """
 
+# Grids drawn, each once: a grid that spans several tiles is one path in each of them.
+_GRIDS_DRAWN = """
+() => new Set([...document.querySelectorAll('.leaflet-overlay-pane path.gm-grid[data-code]')]
+  .map((path) => path.dataset.code)).size
+"""
+
 _BANDS_DISAGREE = """
 () => gridmap.features().filter((f) => {
   const mine = gridmap.classify(f.properties.workload).replace('far-', '');
@@ -173,7 +179,7 @@ def test_city_map_in_browser(browser: Any, live_server: str) -> None:
         unified = layers["unified"]["grid_count"]
         assert unified > 0
         assert page.evaluate("() => gridmap.featureCount()") == unified
-        assert page.locator(".leaflet-overlay-pane path.gm-grid").count() == unified
+        assert page.evaluate(_GRIDS_DRAWN) == unified
         assert page.get_by_test_id("layer-unified").is_checked()
         legend = page.locator(".gm-legend .gm-count").all_inner_texts()
         assert sum(int(count.replace(",", "")) for count in legend) == unified
@@ -190,7 +196,7 @@ def test_city_map_in_browser(browser: Any, live_server: str) -> None:
         zongzhi = layers["zongzhi"]["grid_count"]
         assert zongzhi != unified
         assert page.evaluate("() => gridmap.featureCount()") == zongzhi
-        assert page.locator(".leaflet-overlay-pane path.gm-grid").count() == zongzhi
+        assert page.evaluate(_GRIDS_DRAWN) == zongzhi
         assert not page.get_by_test_id("layer-unified").is_checked()
 
         # A click on a grid opens its card.
@@ -208,24 +214,29 @@ def test_city_map_in_browser(browser: Any, live_server: str) -> None:
     assert traffic.failed == []
     assert traffic.bad_status == []
     assert traffic.outside() == [], f"requests left localhost: {traffic.outside()}"
+    # The grids and community outlines came as vector tiles, not as whole GeoJSON layers.
+    urls = traffic.requests
+    assert any("/tiles/grids.unified/" in url and url.endswith(".mvt") for url in urls)
+    assert any("/tiles/areas/" in url for url in urls)
+    assert not any("/grids?" in url or url.endswith("/grids") for url in urls)
 
 
 def _screenshot(page: Any) -> None:
     """Save the unified layer as the README shows it: the city centre, where most grids are.
 
-    The view is fitted to the grids of the district that has the most of them: with the sample
-    city loaded that is its urban core (not the tiny test city, nor the empty countryside).
+    The view is fitted to the district that has the most grids: with the sample city loaded
+    that is its urban core (not the tiny test city).
     """
     page.evaluate(
         """() => new Promise((resolve) => {
              const byDistrict = {};
              for (const f of gridmap.features()) {
                const district = f.properties.code.slice(0, 6);
-               (byDistrict[district] = byDistrict[district] || []).push(f);
+               byDistrict[district] = (byDistrict[district] || 0) + 1;
              }
-             const most = Object.values(byDistrict).sort((a, b) => b.length - a.length)[0];
+             const most = Object.keys(byDistrict).sort((a, b) => byDistrict[b] - byDistrict[a])[0];
              gridmap.map.once('moveend', resolve);
-             gridmap.fitBounds(L.geoJSON(most).getBounds());
+             gridmap.zoomToDistricts([most]);
            })"""
     )
     if not os.environ.get("GRIDMAP_SCREENSHOTS"):
@@ -240,7 +251,7 @@ def test_city_map_says_when_grids_fail(browser: Any, live_server: str) -> None:
     """A failing API leaves a message on the map, not a silently empty one."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
-    page.route("**/layers/unified/grids*", lambda route: route.fulfill(status=503, body="down"))
+    page.route("**/tiles/grids.unified.json*", lambda route: route.fulfill(status=503, body="down"))
     try:
         log_in(page, live_server)
         page.wait_for_function("() => window.gridmap && gridmap.state === 'error'")

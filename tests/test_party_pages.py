@@ -122,6 +122,13 @@ def test_party_page_assigns_a_suggested_member(
         log_in(page, live_server, "t-party", "/party")
         page.wait_for_function("() => window.gridmapParty && gridmapParty.state !== 'loading'")
         assert page.evaluate("window.gridmapParty.state") == "ready"
+        # The grids' coverage comes as vector tiles: the party worker's grids, drawn once each.
+        assert any("/tiles/party.unified/" in url for url in traffic.requests)
+        drawn = page.evaluate(
+            "() => new Set([...document.querySelectorAll('.leaflet-overlay-pane path[data-code]')]"
+            ".map((p) => p.dataset.code)).size"
+        )
+        assert drawn >= 1
         totals = page.get_by_test_id("totals").inner_text()
         assert "2 / 6" in totals  # building leaders in community A today: 1号楼 and 4号楼
         item = page.locator(f'[data-testid="uncovered-building"][data-code="{target}"]')

@@ -44,6 +44,7 @@ from gis.infra.models.scenarios import (
     ScenarioJob,
     WorkloadProfile,
 )
+from gis.infra.models.tiles import TileCache
 
 __all__ = [
     "ASSIGNMENT_PERIOD",
@@ -82,6 +83,7 @@ __all__ = [
     "Scenario",
     "ScenarioJob",
     "Street",
+    "TileCache",
     "UserSession",
     "WorkloadProfile",
 ]

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gis.infra.models.base import Base, geom, gist
+from gis.infra.models.base import Base, geom, gist, gist_3857, mercator
 
 
 class GridLayer(Base):
@@ -46,7 +46,7 @@ class Grid(Base):
     """A grid of one layer. Geometry and totals are derived from its units in PostGIS."""
 
     __tablename__ = "grid"
-    __table_args__ = (UniqueConstraint("layer_id", "code"), gist("grid"))
+    __table_args__ = (UniqueConstraint("layer_id", "code"), gist("grid"), gist_3857("grid"))
     id: Mapped[int] = mapped_column(primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("grid_layer.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(15))
@@ -67,6 +67,7 @@ class Grid(Base):
     # A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it whole.
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"), nullable=True)
+    geom_3857: Mapped[Any] = mercator("MULTIPOLYGON")
 
 
 class GridUnit(Base):

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gis.infra.models.base import Base, geom, gist
+from gis.infra.models.base import Base, geom, gist, gist_3857, mercator
 
 
 class District(Base):
@@ -67,7 +67,7 @@ class BaseUnit(Base):
     """
 
     __tablename__ = "base_unit"
-    __table_args__ = (gist("base_unit"),)
+    __table_args__ = (gist("base_unit"), gist_3857("base_unit"))
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     community_id: Mapped[int] = mapped_column(
@@ -80,13 +80,14 @@ class BaseUnit(Base):
     care_people: Mapped[int] = mapped_column(Integer, default=0)
     area_m2: Mapped[float] = mapped_column(Float, default=0.0)
     geom: Mapped[Any] = mapped_column(geom("POLYGON"))
+    geom_3857: Mapped[Any] = mercator("POLYGON")
 
 
 class Building(Base):
     """A building (楼栋) with its households; entrance units (单元) are rows of their own."""
 
     __tablename__ = "building"
-    __table_args__ = (gist("building"),)
+    __table_args__ = (gist("building"), gist_3857("building"))
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -98,6 +99,7 @@ class Building(Base):
     floors: Mapped[int] = mapped_column(Integer, default=1)
     entrance_units: Mapped[int] = mapped_column(Integer, default=1)
     geom: Mapped[Any] = mapped_column(geom("POLYGON"))
+    geom_3857: Mapped[Any] = mercator("POLYGON")
 
 
 class BuildingEntrance(Base):

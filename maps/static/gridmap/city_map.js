@@ -4,14 +4,16 @@
  *
  * Started by the page (maps/city_map.py) as GridmapCityMap.start(leafletMap, config), where
  * config = {band: [low, high], crs: 'gcj02' | null, hasTiles: bool, defaultLayer: 'unified'}.
- * All data comes from the app's own JSON API (same origin, relative URLs): /layers,
- * /layers/{code}/grids, /districts, /communities.
+ * All data comes from the app's own API (same origin, relative URLs): /layers and /districts
+ * as JSON; the grids and the community outlines as vector tiles (tiles.js: /tiles/grids.{code}
+ * and /tiles/areas, drawn with Leaflet.VectorGrid), so only the tiles in view are sent.
  *
  * For tests and for debugging from the console it publishes window.gridmap:
  *   currentLayer        code of the layer shown (or being loaded)
  *   state               'loading' | 'ready' | 'error'
  *   ready               Promise resolving to the layer code once it is fully drawn
- *   featureCount()      grids drawn for the current layer; features() their GeoJSON features
+ *   featureCount()      grids drawn for the current layer (each once, whatever tiles it spans);
+ *                       features() their {id, properties}
  *   loaded              Promise resolving once layers, districts and communities are drawn
  *   showLayer(code)     switch layers, returns the new ready Promise
  *   zoomToDistricts([codes])  fit the view to some districts (all when empty)
@@ -292,8 +294,8 @@
   function start(map, config) {
     var band = config.band;
     var layersByCode = {};
-    var cache = {}; // layer code → {geo: L.GeoJSON, counts: [5], promise}
-    var shown = null; // the L.GeoJSON on the map
+    var cache = {}; // layer code → {layer: L.VectorGrid, counts: [5], tilejson, opened}
+    var shown = null; // the L.VectorGrid of the grids on the map
     var districtBounds = {};
     var viewFitted = false; // the first grids fit the view once; later switches keep it
     var api = {
@@ -302,10 +304,10 @@
       ready: null,
       map: map,
       featureCount: function () {
-        return shown ? shown.getLayers().length : 0;
+        return shown ? window.GridmapTiles.features(shown).length : 0;
       },
       features: function () {
-        return shown ? shown.getLayers().map(function (layer) { return layer.feature; }) : [];
+        return shown ? window.GridmapTiles.features(shown) : [];
       },
       showLayer: showLayer,
       zoomToDistricts: zoomToDistricts,
@@ -340,15 +342,15 @@
         fillOpacity: config.hasTiles ? 0 : 1
       }
     }).addTo(map);
-    var communities = L.geoJSON(null, {
-      pane: 'gmCommunities',
-      interactive: false,
-      style: function () { return communityStyle(); }
-    }).addTo(map);
+    // Community outlines come from the 'areas' tiles (districts and streets there are not drawn).
+    var communities = null;
+    var communitiesOn = true;
     switcher.addOverlay('区县', 'Districts', 'overlay-districts', true, function (on) {
       if (on) districts.addTo(map); else districts.remove();
     });
     switcher.addOverlay('社区边界', 'Communities', 'overlay-communities', true, function (on) {
+      communitiesOn = on;
+      if (!communities) return;
       if (on) communities.addTo(map); else communities.remove();
     });
 
@@ -420,23 +422,24 @@
      * Lines thin out as the map zooms out: at city scale a thousand grid and community
      * outlines would otherwise bury the colours under white and grey.
      */
-    function lineScale() {
-      var zoom = map.getZoom();
+    function lineScale(tileZoom) {
+      var zoom = tileZoom === undefined ? map.getZoom() : tileZoom;
       return zoom >= 14 ? 1 : zoom >= 12 ? 0.7 : 0;
     }
 
-    function communityStyle() {
-      var k = lineScale();
+    function communityStyle(properties, zoom) {
+      var k = lineScale(zoom);
       return {color: '#2f3b48', weight: 0.5 + 0.8 * k, opacity: 0.3 + 0.5 * k, fill: false};
     }
 
-    function gridStyle(feature) {
-      var cls = CLASSES[classify(feature.properties.workload, band)];
+    function gridStyle(properties, zoom) {
+      var cls = CLASSES[classify(properties.workload, band)];
       return {
         className: 'gm-grid gm-' + cls.key,
-        stroke: lineScale() > 0,
+        stroke: lineScale(zoom) > 0,
         color: '#ffffff',
-        weight: lineScale(),
+        weight: lineScale(zoom),
+        fill: true,
         opacity: 1,
         fillColor: cls.color,
         fillOpacity: 0.88
@@ -469,46 +472,58 @@
       return box;
     }
 
-    function onEachGrid(feature, layer, geo) {
-      var p = feature.properties;
-      layer.on('add', function () {
-        var node = layer.getElement();
-        if (node) node.setAttribute('data-code', p.code);
+    var tooltip = L.tooltip({sticky: true, className: 'gm-tooltip', direction: 'top'});
+
+    /** Hover, tooltip and popup of the grids drawn from one layer's tiles. */
+    function wireGrids(layer) {
+      layer.on('mouseover', function (e) {
+        var p = e.layer.properties;
+        layer.setFeatureStyle(p.code, function (props, zoom) {
+          return L.extend(gridStyle(props, zoom),
+            {stroke: true, weight: 2.5, color: '#14202e', fillOpacity: 0.97});
+        });
+        tooltip.setLatLng(e.latlng).setContent(p.name + ' · ' + fmt(p.workload, 0));
+        map.openTooltip(tooltip);
       });
-      layer.bindTooltip(p.name + ' · ' + fmt(p.workload, 0), {sticky: true, className: 'gm-tooltip'});
-      layer.bindPopup(function () { return popupContent(p); }, {maxWidth: 320, minWidth: 240});
-      layer.on('mouseover', function () {
-        layer.setStyle({stroke: true, weight: 2.5, color: '#14202e', fillOpacity: 0.97});
-        layer.bringToFront();
+      layer.on('mousemove', function (e) { tooltip.setLatLng(e.latlng); });
+      layer.on('mouseout', function (e) {
+        layer.resetFeatureStyle(e.layer.properties.code);
+        map.closeTooltip(tooltip);
       });
-      layer.on('mouseout', function () { geo.resetStyle(layer); });
+      layer.on('click', function (e) {
+        L.popup({maxWidth: 320, minWidth: 240})
+          .setLatLng(e.latlng)
+          .setContent(popupContent(e.layer.properties))
+          .openOn(map);
+      });
     }
 
-    function load(code) {
+    /** Legend counts of the grids drawn now (each grid once, however many tiles it spans). */
+    function countClasses(layer) {
       var counts = [0, 0, 0, 0, 0];
-      var geo = L.geoJSON(null, {
-        style: gridStyle,
-        onEachFeature: function (feature, layer) { onEachGrid(feature, layer, geo); }
+      window.GridmapTiles.features(layer).forEach(function (f) {
+        counts[classify(f.properties.workload, band)] += 1;
       });
-      var entry = {geo: geo, counts: counts, loaded: 0, matched: null};
-      entry.promise = fetchAllPages('layers/' + encodeURIComponent(code) + '/grids', config,
-        function (page) {
-          page.features.forEach(function (f) {
-            counts[classify(f.properties.workload, band)] += 1;
-          });
-          geo.addData(page);
-          if (!viewFitted && page.features.length) {
-            // Where the grids are is what users came for; districts also hold empty countryside.
-            viewFitted = true;
-            fitBounds(geo.getBounds());
-          }
-          entry.loaded += page.features.length;
-          entry.matched = page.numberMatched;
-          if (api.currentLayer === code) {
-            info.status('加载中 Loading ' + fmt(entry.loaded) + ' / ' + fmt(entry.matched));
-            legend.setCounts(counts);
-          }
-        }).then(function () { return code; });
+      return counts;
+    }
+
+    /** A layer's grids from its vector tiles (TileJSON first: the current version's URLs). */
+    function load(code) {
+      var entry = {layer: null, counts: [0, 0, 0, 0, 0], tilejson: null};
+      entry.opened = window.GridmapTiles.open('grids.' + code, {
+        styles: {grids: gridStyle},
+        pane: 'overlayPane',
+        crs: config.crs
+      }).then(function (opened) {
+        entry.layer = opened.layer;
+        entry.tilejson = opened.tilejson;
+        wireGrids(opened.layer);
+        opened.layer.on('load', function () {
+          entry.counts = countClasses(opened.layer);
+          if (api.currentLayer === code) legend.setCounts(entry.counts);
+        });
+        return entry;
+      });
       return entry;
     }
 
@@ -517,9 +532,6 @@
         return Promise.reject(new Error('no grid layer ' + code));
       }
       var entry = cache[code] || (cache[code] = load(code));
-      if (shown && shown !== entry.geo) shown.remove();
-      shown = entry.geo.addTo(map);
-      shown.resetStyle(); // line widths follow the zoom, which may have changed since
       api.currentLayer = code;
       api.state = 'loading';
       info.show(layersByCode[code]);
@@ -527,7 +539,19 @@
       legend.setCounts(entry.counts);
       var radio = document.querySelector('input[data-testid="layer-' + code + '"]');
       if (radio) radio.checked = true;
-      api.ready = entry.promise.then(function () {
+      api.ready = entry.opened.then(function () {
+        if (api.currentLayer !== code) return code;
+        if (shown && shown !== entry.layer) shown.remove();
+        if (!viewFitted) {
+          // Where the grids are (of the caller's scope) is what users came for.
+          viewFitted = true;
+          var b = entry.tilejson.bounds;
+          fitBounds(L.latLngBounds([b[1], b[0]], [b[3], b[2]]));
+        }
+        var drawn = new Promise(function (resolve) { entry.layer.once('load', resolve); });
+        shown = entry.layer.addTo(map);
+        return drawn;
+      }).then(function () {
         if (api.currentLayer === code) {
           api.state = 'ready';
           info.status('');
@@ -545,14 +569,6 @@
       });
       return api.ready;
     }
-
-    var lastScale = null;
-    map.on('zoomend', function () {
-      if (lineScale() === lastScale) return;
-      lastScale = lineScale();
-      communities.resetStyle();
-      if (shown) shown.resetStyle();
-    });
 
     /** Fit the view to bounds, leaving room for the panels that float over a wide map. */
     function fitBounds(bounds, options) {
@@ -610,9 +626,18 @@
       if (!viewFitted) zoomToDistricts([]);
     }, fail('区县加载失败 Could not load districts'));
 
-    var communitiesLoaded = fetchJson(apiUrl('communities', null, config)).then(function (fc) {
-      communities.addData(fc);
-    }, fail('社区加载失败 Could not load communities'));
+    var communitiesLoaded = window.GridmapTiles.open('areas', {
+      styles: {communities: communityStyle, districts: [], streets: []},
+      pane: 'gmCommunities',
+      interactive: false,
+      crs: config.crs
+    }).then(function (opened) {
+      communities = opened.layer;
+      var drawn = new Promise(function (resolve) { communities.once('load', resolve); });
+      if (!communitiesOn) return null;
+      communities.addTo(map);
+      return drawn;
+    }).catch(fail('社区加载失败 Could not load communities'));
 
     // Until the grids are drawn, `ready` is the whole start-up.
     if (!api.ready) api.ready = layersLoaded;

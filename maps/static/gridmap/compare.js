@@ -5,12 +5,13 @@
  *
  * Started by the page (maps/compare_page.py) as GridmapCompare.start(config), where
  * config = {band: [low, high], csrf: token, scopeCode: '361002', selected: ['12', 'unified']}.
- * Data comes from the app's JSON API only: /scenarios…, /layers….
+ * Data comes from the app's own API: /scenarios… and /layers… as JSON, the two maps' grids as
+ * vector tiles (/tiles/grids.{code}, through tiles.js and Leaflet.VectorGrid).
  *
  * For tests it publishes window.gridmapCompare:
  *   maps          {left, right}: the two Leaflet maps (once a comparison is shown)
  *   ready         Promise resolving when both maps have drawn their grids
- *   counts        {left, right, changes}: features drawn
+ *   counts        {left, right, changes}: grids drawn (each once, whatever tiles it spans)
  *   compare(items) run a comparison, returns the ready Promise
  *
  * Plain ES2017 without optional chaining: county offices run old Chromium-based browsers.
@@ -353,20 +354,37 @@
     drawMaps();
   }
 
-  function gridStyle(feature) {
-    return {color: '#ffffff', weight: 1, fillOpacity: 0.75,
-      fillColor: BAND_COLORS[feature.properties.band] || '#cccccc'};
+  function gridStyle(properties) {
+    return {color: '#ffffff', weight: 1, fill: true, fillOpacity: 0.75,
+      fillColor: BAND_COLORS[properties.band] || '#cccccc'};
   }
 
-  function loadLayer(map, code, old) {
+  /** A layer's grids as vector tiles (TileJSON first: the URLs of its current version). */
+  function openLayer(map, code, old) {
     if (old) { map.removeLayer(old); }
-    return request('GET', '/layers/' + encodeURIComponent(code) + '/grids?limit=20000')
-      .then(function (fc) {
-        var layer = L.geoJSON(fc, {style: gridStyle, onEachFeature: function (f, l) {
-          l.bindTooltip(f.properties.code + ' · ' + fmt(f.properties.workload, 0));
-        }}).addTo(map);
-        return {layer: layer, count: fc.features.length};
+    return window.GridmapTiles.open('grids.' + code, {styles: {grids: gridStyle}})
+      .then(function (opened) {
+        var tooltip = L.tooltip({sticky: true});
+        opened.layer.on('mouseover', function (e) {
+          var p = e.layer.properties;
+          map.openTooltip(tooltip.setLatLng(e.latlng).setContent(
+            p.code + ' · ' + fmt(p.workload, 0)));
+        });
+        opened.layer.on('mouseout', function () { map.closeTooltip(tooltip); });
+        return opened;
       });
+  }
+
+  /** Add a layer to its map and resolve, once its tiles in view are drawn, with the count of
+   * grids drawn (each once, whatever tiles it spans). */
+  function draw(map, opened) {
+    return new Promise(function (resolve) {
+      opened.layer.once('load', function () {
+        resolve({layer: opened.layer,
+          count: window.GridmapTiles.features(opened.layer).length});
+      });
+      opened.layer.addTo(map);
+    });
   }
 
   function drawMaps() {
@@ -376,16 +394,19 @@
     mapsState.changes = [];
     var first = !mapsState.leftLayer;
     api.ready = Promise.all([
-      loadLayer(mapsState.left, left.code, mapsState.leftLayer),
-      loadLayer(mapsState.right, right.code, mapsState.rightLayer)
-    ]).then(function (drawn) {
+      openLayer(mapsState.left, left.code, mapsState.leftLayer),
+      openLayer(mapsState.right, right.code, mapsState.rightLayer)
+    ]).then(function (opened) {
+      var b = opened[0].tilejson.bounds;
+      if (first && b[0] > -180) {
+        mapsState.left.fitBounds(L.latLngBounds([b[1], b[0]], [b[3], b[2]]), {animate: false});
+      }
+      return Promise.all([draw(mapsState.left, opened[0]), draw(mapsState.right, opened[1])]);
+    }).then(function (drawn) {
       mapsState.leftLayer = drawn[0].layer;
       mapsState.rightLayer = drawn[1].layer;
       api.counts.left = drawn[0].count;
       api.counts.right = drawn[1].count;
-      if (first && drawn[0].count) {
-        mapsState.left.fitBounds(drawn[0].layer.getBounds(), {animate: false});
-      }
       if (!$('#changes-toggle').checked || left.code === right.code) {
         api.counts.changes = 0;
         $('#changes-count').textContent = '';

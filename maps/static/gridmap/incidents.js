@@ -5,7 +5,8 @@
  * Started by maps/incidents_page.py as GridmapIncidents.start(map, config), config = {csrf,
  * abilities: {report, dispatch, handle, evaluate}, department, states: {code: label}, crs}.
  * Data from the app's API: /incidents/points, /incidents/hexagons, /incidents/figures,
- * /incidents/queue, /incidents/{code}, /incidents/{code}/transitions, /layers/unified/grids.
+ * /incidents/queue, /incidents/{code}, /incidents/{code}/transitions; the grid choropleth's grids
+ * as vector tiles (tiles/grids.unified, through tiles.js and Leaflet.VectorGrid).
  *
  * For tests it publishes window.gridmapIncidents: mode, state ('loading' | 'ready' | 'error'),
  * ready (Promise of the current view), counts {points, clusters, hexagons, grids, queue,
@@ -197,46 +198,55 @@
       });
     }
 
-    function fetchGrids() {
-      var features = [];
-      function page(offset) {
-        var url = '/layers/unified/grids?bbox=' + viewBbox() + '&limit=2000' +
-          (offset ? '&offset=' + offset : '');
-        return fetchJson(url).then(function (fc) {
-          features = features.concat(fc.features);
-          return fc.next_offset ? page(fc.next_offset) : features;
-        });
-      }
-      return page(0);
-    }
-
+    /** The grid choropleth: the unified grids as vector tiles (the large layer), coloured by
+     * the figures of each grid under the current filters (one small JSON table). */
     function drawGrids() {
-      return Promise.all([fetchJson('/incidents/figures?' + filterQuery({by: 'grid'})), fetchGrids()])
-        .then(function (both) {
-          clear();
-          var byCode = {};
-          both[0].rows.forEach(function (r) { byCode[r.key] = r; });
-          var max = 1;
-          both[0].rows.forEach(function (r) { if (r.key) max = Math.max(max, r.total); });
-          overlay = L.geoJSON({type: 'FeatureCollection', features: both[1]}, {
-            style: function (f) {
-              var r = byCode[f.properties.code];
-              var k = r ? Math.min(4, Math.floor(4 * r.total / max)) : 0;
-              return {color: '#555', weight: 0.6, fillColor: RAMP[k], fillOpacity: r ? 0.7 : 0.15};
-            },
-            onEachFeature: function (f, layer) {
-              var r = byCode[f.properties.code];
-              layer.bindTooltip(f.properties.name + '<br>' + (r ? ('事件 ' + r.total + ' · 按时签收 ' +
-                pct(r.on_time_sign_rate) + ' · 按时办结 ' + pct(r.on_time_completion_rate) +
-                ' · 满意 ' + pct(r.satisfaction)) : '无事件 No incidents'));
-            }
-          }).addTo(map);
-          api.counts.grids = both[1].length;
-          setLegend(RAMP.map(function (c, i) {
-            return [c, Math.round(i * max / 4) + '–' + Math.round((i + 1) * max / 4) + ' 事件'];
-          }));
+      return Promise.all([
+        fetchJson('/incidents/figures?' + filterQuery({by: 'grid'})),
+        window.GridmapTiles.open('grids.unified', {
+          styles: {grids: function (p) { return gridStyle(p); }},
+          crs: config.crs,
+          root: '../'  // this page is /incidents/map
+        })
+      ]).then(function (both) {
+        clear();
+        var byCode = {};
+        var max = 1;
+        both[0].rows.forEach(function (r) {
+          byCode[r.key] = r;
+          if (r.key) max = Math.max(max, r.total);
         });
+        gridStyle = function (p) {
+          var r = byCode[p.code];
+          var k = r ? Math.min(4, Math.floor(4 * r.total / max)) : 0;
+          return {color: '#555', weight: 0.6, fill: true, fillColor: RAMP[k],
+            fillOpacity: r ? 0.7 : 0.15};
+        };
+        var layer = both[1].layer;
+        var tooltip = L.tooltip({sticky: true});
+        layer.on('mouseover', function (e) {
+          var p = e.layer.properties;
+          var r = byCode[p.code];
+          map.openTooltip(tooltip.setLatLng(e.latlng).setContent(p.name + '<br>' + (r
+            ? ('事件 ' + r.total + ' · 按时签收 ' + pct(r.on_time_sign_rate) + ' · 按时办结 ' +
+              pct(r.on_time_completion_rate) + ' · 满意 ' + pct(r.satisfaction))
+            : '无事件 No incidents')));
+        });
+        layer.on('mouseout', function () { map.closeTooltip(tooltip); });
+        overlay = layer;
+        setLegend(RAMP.map(function (c, i) {
+          return [c, Math.round(i * max / 4) + '–' + Math.round((i + 1) * max / 4) + ' 事件'];
+        }));
+        return new Promise(function (resolve) {
+          layer.once('load', function () {
+            api.counts.grids = window.GridmapTiles.features(layer).length;
+            resolve();
+          });
+          layer.addTo(map);
+        });
+      });
     }
+    var gridStyle = function () { return {}; };
 
     var DRAW = {points: drawPoints, heat: drawHeat, hexagons: drawHexagons, grids: drawGrids};
 

@@ -4,7 +4,8 @@
  *
  * Started by maps/party_page.py as GridmapParty.start(leafletMap, config), where
  * config = {canAssign, csrfToken, maxBuildings}. Data: party/coverage, party/coverage/uncovered,
- * party/coverage/map, party/suggestions; changes: POST party/assignments (same origin).
+ * party/coverage/map (buildings in view), party/suggestions; the grids' coverage as vector
+ * tiles (tiles/party.unified, through tiles.js); changes: POST party/assignments (same origin).
  *
  * For tests it publishes window.gridmapParty: state, ready (Promise), suggest(code), and
  * assign(memberCode, buildingCode) (a Promise of the new assignment, once the list of
@@ -199,20 +200,31 @@
       });
     }
 
+    /** Grid-leader coverage of the unified grids, as vector tiles (party.unified: yes/no and
+     * counts, never who): the map's large layer. Buildings stay GeoJSON, by the view's bbox. */
     function loadGrids() {
-      return request('party/coverage/map' + q({what: 'grids'})).then(function (fc) {
-        gridLayer = L.geoJSON(fc, {
-          style: function (f) {
-            var c = f.properties.covered ? COVERED : UNCOVERED;
-            return {color: '#ffffff', weight: 1, fillColor: c, fillOpacity: 0.45};
+      return window.GridmapTiles.open('party.unified', {
+        styles: {
+          grids: function (p) {
+            var c = p.has_grid_leader ? COVERED : UNCOVERED;
+            return {color: '#ffffff', weight: 1, fill: true, fillColor: c, fillOpacity: 0.45};
           },
-          onEachFeature: function (f, layer) {
-            layer.bindTooltip(f.properties.name + (f.properties.covered ? ' · 有网格长' : ' · 无网格长'));
-          }
-        }).addTo(map);
-        var bounds = gridLayer.getBounds();
-        if (bounds.isValid()) map.fitBounds(bounds);
-        return fc;
+          buildings: []  // drawn from party/coverage/map, with names, when zoomed in
+        }
+      }).then(function (opened) {
+        gridLayer = opened.layer;
+        var tooltip = L.tooltip({sticky: true});
+        gridLayer.on('mouseover', function (e) {
+          var p = e.layer.properties;
+          map.openTooltip(tooltip.setLatLng(e.latlng).setContent(
+            p.name + (p.has_grid_leader ? ' · 有网格长' : ' · 无网格长')));
+        });
+        gridLayer.on('mouseout', function () { map.closeTooltip(tooltip); });
+        var b = opened.tilejson.bounds;
+        if (b[0] > -180) map.fitBounds(L.latLngBounds([b[1], b[0]], [b[3], b[2]]));
+        var drawn = new Promise(function (resolve) { gridLayer.once('load', resolve); });
+        gridLayer.addTo(map);
+        return drawn;
       });
     }
 
