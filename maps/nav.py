@@ -91,7 +91,7 @@ def _user(user: HeaderUser, base: str) -> str:
           <div class="gm-user-text">
             <span class="gm-user-name">{escape(user.name)}</span>
             <span class="gm-user-role">{escape(role_zh)}{where}</span>
-            <a class="gm-user-password" href="{escape(base)}password" data-testid="nav-password"
+            <a class="gm-user-password" href="{escape(base)}password" data-testid="user-password"
                title="Change password">修改密码</a>
           </div>
           <form method="post" action="{escape(base)}logout" class="gm-logout">

@@ -72,7 +72,7 @@ def test_a_reset_password_must_be_changed_before_anything_else(
 
         _change(page, RESET, MINE)
         page.wait_for_url(re.compile(r"/compare(\?.*)?$"))  # the county's home page
-        assert page.get_by_test_id("nav-password").is_visible()
+        assert page.get_by_test_id("user-password").is_visible()
         traffic.assert_clean(expected_errors=("403", "422", "status of 4"))
 
     with engine.connect() as conn:
@@ -99,7 +99,7 @@ def test_a_reset_password_must_be_changed_before_anything_else(
 def test_everyone_reaches_the_password_page_from_the_header(browser: Any, live_server: str) -> None:
     with session(browser) as (page, traffic):
         _log_in(page, live_server, "t-planner", TEST_PASSWORD)
-        page.get_by_test_id("nav-password").click()
+        page.get_by_test_id("user-password").click()
         page.wait_for_url(re.compile(r"/password$"))
         assert page.get_by_test_id("password-forced").count() == 0
         assert page.get_by_test_id("password-back").is_visible()
