@@ -58,7 +58,14 @@ class Traffic:
     def watch(cls, page: Any) -> Traffic:
         traffic = cls()
         page.on("request", lambda request: traffic.requests.append(request.url))
-        page.on("requestfailed", lambda request: traffic.failed.append(request.url))
+        # A request the page itself gave up (it navigated away while a map reload was in
+        # flight) is not a failure a user sees; any other network error is.
+        page.on(
+            "requestfailed",
+            lambda request: (
+                request.failure != "net::ERR_ABORTED" and traffic.failed.append(request.url)
+            ),
+        )
         page.on("pageerror", lambda error: traffic.errors.append(f"page error: {error}"))
         page.on(
             "console",

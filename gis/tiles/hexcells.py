@@ -22,7 +22,9 @@ from gis.tiles.layers import ENVELOPE, base_params
 MARGIN = 0.25
 
 
-def hexagon_layer(conn: Connection, access: Access, coord: TileCoord, crs: str = "wgs84") -> bytes:
+def hexagon_layer(
+    conn: Connection, coord: TileCoord, crs: str = "wgs84", *, access: Access
+) -> bytes:
     """The ``hexagons`` MVT layer of one tile (empty bytes when no incident is near)."""
     seen = visible_sql("i", access=access)
     resolution = resolution_for_zoom(coord.z)

@@ -101,7 +101,7 @@ GRID_PROPS = {
 }
 
 
-def grids(query: TileQuery, access: Access, layer_id: int, band: tuple[float, float]) -> None:
+def grids(query: TileQuery, layer_id: int, band: tuple[float, float], *, access: Access) -> None:
     reach = access.scope.grid_sql("g")
     props = GRID_PROPS | {"band": band_sql("g.workload", *band)}
     source = f"""grid g LEFT JOIN community c ON c.id = g.community_id
@@ -109,7 +109,7 @@ def grids(query: TileQuery, access: Access, layer_id: int, band: tuple[float, fl
     query.add(mvt_layer("grids", props, "g.geom_3857", source), reach, layer_id=layer_id)
 
 
-def units(query: TileQuery, access: Access) -> None:
+def units(query: TileQuery, *, access: Access) -> None:
     inside = access.scope.unit_sql("u")
     props = {
         "code": "u.code",
@@ -125,7 +125,7 @@ def units(query: TileQuery, access: Access) -> None:
     query.add(mvt_layer("units", props, "u.geom_3857", source), inside)
 
 
-def areas(query: TileQuery, access: Access) -> None:
+def areas(query: TileQuery, *, access: Access) -> None:
     for table, layer, level in (
         ("district", "districts", "district"),
         ("street", "streets", "street"),
@@ -137,7 +137,7 @@ def areas(query: TileQuery, access: Access) -> None:
         query.add(mvt_layer(layer, props, "ST_Transform(a.geom, 3857)", source), seen)
 
 
-def buildings(query: TileQuery, access: Access) -> None:
+def buildings(query: TileQuery, *, access: Access) -> None:
     inside = access.scope.unit_sql("u")
     props = {
         "code": "b.code",
@@ -151,7 +151,7 @@ def buildings(query: TileQuery, access: Access) -> None:
     query.add(mvt_layer("buildings", props, "b.geom_3857", source), inside)
 
 
-def incident_points(query: TileQuery, access: Access) -> None:
+def incident_points(query: TileQuery, *, access: Access) -> None:
     """Incidents as points: category and state, never the reporter or the description."""
     seen = visible_sql("i", access=access)
     props = {
@@ -166,7 +166,7 @@ def incident_points(query: TileQuery, access: Access) -> None:
     )
 
 
-def party(query: TileQuery, access: Access, layer_id: int, coord: TileCoord, on: Any) -> None:
+def party(query: TileQuery, layer_id: int, coord: TileCoord, on: Any, *, access: Access) -> None:
     """Who leads what (yes/no and counts; never who): grids, and buildings when zoomed in."""
     reach = access.scope.grid_sql("g")
     inside = access.scope.unit_sql("u")

@@ -58,7 +58,7 @@ def export_pmtiles(
         )
     src = source(f"grids.{layer}")
     state = source_state(conn, settings, src, access=access)
-    bounds = scope_bounds(conn, src, state, access)
+    bounds = scope_bounds(conn, src, state, access=access)
     if bounds == WORLD:  # no grid of the layer is reached
         raise Invalid(f"图层没有可导出的网格 (layer {layer!r} has no grids to export)", layer=layer)
     count = sum(count_covering(bounds, z) for z in range(minzoom, maxzoom + 1))
@@ -98,7 +98,7 @@ def _write(
     written = 0
     with write(str(path)) as writer:
         for coord in coords:
-            body = compress(render(conn, src, state, coord, access))
+            body = compress(render(conn, src, state, coord, access=access))
             if body:
                 writer.write_tile(zxy_to_tileid(coord.z, coord.x, coord.y), body)
                 written += 1

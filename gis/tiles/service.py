@@ -64,8 +64,9 @@ def render(
     src: Source,
     state: SourceState,
     coord: TileCoord,
-    access: Access,
     crs: str = "wgs84",
+    *,
+    access: Access,
 ) -> bytes:
     """Make one tile in PostGIS (no cache): the layers of ``src`` that exist at this zoom."""
     if not src.minzoom <= coord.z <= src.maxzoom:
@@ -74,20 +75,20 @@ def render(
     body = b""
     if src.kind == "grids":
         assert state.layer_id is not None
-        layers.grids(query, access, state.layer_id, state.band)
+        layers.grids(query, state.layer_id, state.band, access=access)
     elif src.kind == "units":
-        layers.units(query, access)
+        layers.units(query, access=access)
     elif src.kind == "areas":
-        layers.areas(query, access)
+        layers.areas(query, access=access)
     elif src.kind == "buildings":
-        layers.buildings(query, access)
+        layers.buildings(query, access=access)
     elif src.kind == "party":
         assert state.layer_id is not None
-        layers.party(query, access, state.layer_id, coord, state.on)
+        layers.party(query, state.layer_id, coord, state.on, access=access)
     elif src.kind == "incidents":
         if coord.z < POINTS_FROM:
-            return hexagon_layer(conn, access, coord, crs)
-        layers.incident_points(query, access)
+            return hexagon_layer(conn, coord, crs, access=access)
+        layers.incident_points(query, access=access)
     body = conn.execute(text(query.sql()), query.params).scalar_one()
     return bytes(body or b"")
 
@@ -114,7 +115,7 @@ def get_tile(
     src = source(source_name)
     coord = TileCoord.parse(z, x, y)
     check_display_crs(crs)
-    scope = cache_scope(access, src) + ("" if crs == "wgs84" else f"|{crs}")
+    scope = cache_scope(src, access=access) + ("" if crs == "wgs84" else f"|{crs}")
     probe = {
         "probe_source": src.name,
         "probe_version": version,
@@ -128,7 +129,7 @@ def get_tile(
         return Tile(src.name, version, state.version, coord, None)
     if state.cached is not None:
         return Tile(src.name, version, state.version, coord, state.cached, cached=True)
-    body = compress(render(conn, src, state, coord, access, crs))
+    body = compress(render(conn, src, state, coord, crs, access=access))
     if use_cache and body and coord.z <= cache.MAX_ZOOM:
         cache.put(conn, src.name, state.version, scope, coord, body)
     return Tile(src.name, version, state.version, coord, body)
@@ -140,7 +141,9 @@ def current_version(
     return source_state(conn, settings, source(source_name), access=access).version
 
 
-def scope_bounds(conn: Connection, src: Source, state: SourceState, access: Access) -> list[float]:
+def scope_bounds(
+    conn: Connection, src: Source, state: SourceState, *, access: Access
+) -> list[float]:
     """West, south, east, north (WGS84) of what the caller may see of the source."""
     if src.kind in ("grids", "party"):
         reach = access.scope.grid_sql("g")
@@ -179,7 +182,7 @@ def tilejson(
     src = source(source_name)
     state = source_state(conn, settings, src, access=access)
     cache.prune(conn, src.name, state.version)
-    bounds = scope_bounds(conn, src, state, access)
+    bounds = scope_bounds(conn, src, state, access=access)
     template = f"{base_url.rstrip('/')}/tiles/{src.name}/{state.version}/{{z}}/{{x}}/{{y}}.mvt"
     if check_display_crs(crs) != "wgs84":
         template += f"?crs={crs}"  # bounds stay in WGS84, as TileJSON says

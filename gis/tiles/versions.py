@@ -133,7 +133,7 @@ def _bytes(value: Any) -> bytes | None:
     return None if value is None else bytes(value)
 
 
-def cache_scope(access: Access, src: Source) -> str:
+def cache_scope(src: Source, *, access: Access) -> str:
     """What, besides the version, decides a tile's content for this caller: the scope, and for
     incidents the department of department staff (they see their department's only)."""
     key = str(access.scope)
