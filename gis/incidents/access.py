@@ -55,8 +55,10 @@ def require_own_department(department: str | None, code: str, *, access: Access)
     user = access.user
     if user is not None and user.role is Role.DEPARTMENT and user.department != department:
         raise Forbidden(
+            f"事件 {code} 已派给{department or '（无部门）'}，不是 "
+            f"{user.department} ("
             f"incident {code} is routed to {department or 'no department'}, not to "
-            f"{user.department}",
+            f"{user.department})",
             incident=code,
         )
 
@@ -71,7 +73,10 @@ def require_any(what: str, *permissions: Permission, access: Access) -> None:
         assert access.user is not None
         names = " or ".join(p.value for p in permissions)
         role = access.user.role.value
-        raise Forbidden(f"a {role} may not {what} (needs {names})", role=role)
+        raise Forbidden(
+            f"{role} 角色无权{what}（需要 {names}） (a {role} may not {what} (needs {names}))",
+            role=role,
+        )
 
 
 def mask_reporter(row: dict[str, Any], *, access: Access) -> dict[str, Any]:
