@@ -39,7 +39,9 @@ class ImportOptions:
         unknown = sorted(set(values) - known)
         if unknown:
             raise Invalid(
-                f"unknown import option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                f"未知的导入选项 {', '.join(unknown)}；可用选项："
+                f"{', '.join(sorted(known))} ("
+                f"unknown import option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))})"
             )
         return cls(**values)
 
@@ -59,5 +61,9 @@ class ImportOptions:
 
 def kind_of(name: str) -> Kind:
     if name not in KINDS:
-        raise Invalid(f"unknown import kind {name!r}: one of {', '.join(KINDS)}", kind=name)
+        raise Invalid(
+            f"未知的导入类型 {name!r}：可选 {', '.join(KINDS)} ("
+            f"unknown import kind {name!r}: one of {', '.join(KINDS)})",
+            kind=name,
+        )
     return KINDS[name]
