@@ -106,7 +106,9 @@ class User:
         """Raise :class:`Forbidden` unless the user's role carries ``permission``."""
         if not self.can(permission):
             raise Forbidden(
-                f"a {self.role.value} may not {permission.value.replace('_', ' ')}",
+                f"{self.role.value} 角色无权执行此操作（{permission.value}"
+                "） ("
+                f"a {self.role.value} may not {permission.value.replace('_', ' ')})",
                 role=self.role.value,
                 permission=permission.value,
             )
