@@ -115,7 +115,7 @@ class Scope:
             length = CODE_LENGTHS[self.level]
             if not _DIGITS.fullmatch(self.code) or len(self.code) != length:
                 raise Invalid(
-                    f"{self.level} 级范围需要 {length} 位代码，而不是 "
+                    f"{LEVEL_NAMES.get(self.level, self.level)}级范围需要 {length} 位代码，而不是 "
                     f"{self.code!r} ("
                     f"a {self.level} scope needs a {length}-digit {self.level} code, "
                     f"not {self.code!r})",

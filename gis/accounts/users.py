@@ -14,6 +14,7 @@ from gis.accounts.records import _USER_COLUMNS, _check_username, _find, _user, g
 from gis.accounts.roles import ROLE_SCOPE_LEVELS, Permission, Role, User
 from gis.accounts.sessions import end_sessions
 from gis.errors import Conflict, Forbidden, Invalid, NotFound
+from gis.labels import USER_ROLES, chinese
 from gis.scope import LEVEL_NAMES, Scope
 
 if TYPE_CHECKING:
@@ -46,14 +47,19 @@ def check_scope(conn: Connection, role: Role, scope: Scope, department: str | No
     allowed = ROLE_SCOPE_LEVELS[role]
     if scope.level not in allowed:
         raise Invalid(
-            f"{role.value} 角色的权限范围应为 {' 或 '.join(allowed)} "
-            f"级，而不是 {scope.level} ("
+            f"{chinese(USER_ROLES, role.value)}的权限范围应为"
+            f"{'或'.join(LEVEL_NAMES[level] for level in allowed)}级，"
+            f"而不是{LEVEL_NAMES.get(scope.level, scope.level)}级 ("
             f"a {role.value} has a scope of level {' or '.join(allowed)}, not {scope.level})",
             role=role.value,
             scope=str(scope),
         )
     if role is Role.DEPARTMENT and not (department and department.strip()):
-        raise Invalid("department staff need a department (e.g. 城管局)", role=role.value)
+        raise Invalid(
+            "部门工作人员须填写所属部门（例如 城管局） ("
+            "department staff need a department (e.g. 城管局))",
+            role=role.value,
+        )
     if scope.level == "city":
         found = conn.execute(
             text("SELECT 1 FROM district WHERE starts_with(code, :p) LIMIT 1"), {"p": scope.code}
@@ -93,7 +99,7 @@ def check_scope(conn: Connection, role: Role, scope: Scope, department: str | No
         ).first()
         if not found:
             raise NotFound(
-                f"没有代码为 {scope.code!r} 的 {scope.level} ("
+                f"没有代码为 {scope.code!r} 的{LEVEL_NAMES.get(scope.level, scope.level)} ("
                 f"no {scope.level} with code {scope.code!r})",
                 scope=str(scope),
             )

@@ -53,7 +53,10 @@ class ImportOptions:
         if not isinstance(self.columns, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in self.columns.items()
         ):
-            raise Invalid('columns maps fields to column names, e.g. {"households": "户数"}')
+            raise Invalid(
+                "columns 须把字段对应到列名 ("
+                'columns maps fields to column names, e.g. {"households": "户数"})'
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, False, {}, "")}

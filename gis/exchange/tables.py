@@ -206,9 +206,12 @@ def table_geometry(
     lat = _column(frame, lat_column, LAT_COLUMNS)
     if lon is None or lat is None:
         raise InvalidFile(
+            f"{shown}：没有几何列：请提供 WKT 列（wkt、geometry）或经"
+            "度、纬度列（lon/lng/经度、lat/纬度），或用 --wkt-column"
+            "、--lon-column、--lat-column 指定 ("
             f"{shown}: no geometry column — give a WKT column (wkt, geometry) or longitude "
             "and latitude columns (lon/lng/经度, lat/纬度), or name them with --wkt-column, "
-            "--lon-column and --lat-column",
+            "--lon-column and --lat-column)",
             reason="no_geometry",
         )
     x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float)

@@ -34,8 +34,8 @@ def write_layer(ctx: Ctx) -> None:
     ).first()
     if layer is not None and layer.kind != "department":
         raise Conflict(
-            f"图层 {code!r} 是{layer.kind}图层：导入只能新建或替换部门"
-            "图层 ("
+            f"图层 {code!r} 是{'统一网格' if layer.kind == 'unified' else '方案'}图层："
+            "导入只能新建或替换部门图层 ("
             f"layer {code!r} is the {layer.kind} layer; an import creates or replaces "
             "departmental layers only)",
             layer=code,

@@ -13,6 +13,7 @@ from typing import Any
 from gis.access import Access
 from gis.accounts import Permission, Role
 from gis.errors import Forbidden
+from gis.labels import USER_ROLES, chinese
 from gis.personal import mask_name, mask_phone
 from gis.scope import ALL, Scope, SqlFilter
 
@@ -74,7 +75,8 @@ def require_any(what: str, *permissions: Permission, access: Access) -> None:
         names = " or ".join(p.value for p in permissions)
         role = access.user.role.value
         raise Forbidden(
-            f"{role} 角色无权{what}（需要 {names}） (a {role} may not {what} (needs {names}))",
+            f"{chinese(USER_ROLES, role)}无权执行此操作（{what}） "
+            f"(a {role} may not {what} (needs {names}))",
             role=role,
         )
 

@@ -30,6 +30,7 @@ from gis.accounts import Permission
 from gis.errors import Conflict, IllegalTransition
 from gis.grids import refresh_grids
 from gis.infra.settings import Settings
+from gis.labels import SCENARIO_STATES, chinese
 from gis.party import succession
 from gis.party.common import today
 from gis.scenarios.impact import SUCCESSOR_SQL, succession_sql
@@ -100,7 +101,7 @@ def _check_adoptable(conn: Connection, scenario: dict[str, Any], scenario_id: in
         )
     if scenario["state"] != "done":
         raise IllegalTransition(
-            f"方案 {scenario_id} 的状态为 {scenario['state']}：只有已"
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, scenario['state'])}：只有已"
             "完成的方案才能采纳 ("
             f"scenario {scenario_id} is {scenario['state']}: only a finished scenario can be "
             "adopted)",

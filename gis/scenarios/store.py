@@ -18,6 +18,7 @@ from gis.access import Access
 from gis.accounts import Permission
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import Settings
+from gis.labels import SCENARIO_STATES, chinese
 from gis.optimizer.io import area_filter as area_filter  # its home before; others import it here
 from gis.scenarios.profiles import check_band, check_weights, get_profile
 from gis.scope import Scope
@@ -274,7 +275,7 @@ def cancel_scenario(conn: Connection, scenario_id: int, *, access: Access) -> di
     job = found["job"]
     if job is None or job["state"] not in ("queued", "running"):
         raise IllegalTransition(
-            f"方案 {scenario_id} 的状态为 {found['state']}：只有排队中"
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found['state'])}：只有排队中"
             "或运行中的方案才能取消 ("
             f"scenario {scenario_id} is {found['state']}: only a queued or running scenario can "
             "be cancelled)",
@@ -315,7 +316,7 @@ def delete_scenario(conn: Connection, scenario_id: int, *, access: Access) -> No
         found["state"] == "queued" and found["job"] and found["job"]["state"] == "running"
     ):
         raise IllegalTransition(
-            f"方案 {scenario_id} 的状态为 {found['state']}："
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found['state'])}："
             + ("请先取消" if found["state"] == "running" else "已采纳的方案不能删除")
             + f" (scenario {scenario_id} is {found['state']}: "
             + ("cancel it first" if found["state"] == "running" else "an adopted scenario stays")
