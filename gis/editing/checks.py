@@ -79,7 +79,7 @@ def check_expected(t: Touched, changes: Changeset, layer: Layer) -> None:
         row = rows[c.before.code]
         if (row.name, row.locked) != (c.before.name, c.before.locked):
             raise Conflict(
-                f"网格 {c.before.code} 已被他人修改：请重新加载图层 ("
+                f"网格 {c.before.code} 在此之后已被修改：请重新加载图层 ("
                 f"grid {c.before.code} was changed since (name {row.name!r}, "
                 f"{'locked' if row.locked else 'unlocked'}): reload the layer)",
                 layer=layer.code,
