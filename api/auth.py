@@ -118,7 +118,9 @@ OptionalAuth = Annotated[Auth | None, Depends(optional_auth)]
 def current_auth(auth: OptionalAuth) -> Auth:
     if auth is None:
         raise Unauthorized(
-            "log in first: POST /auth/login, or the /login page (the session may have expired)"
+            "请先登录：POST /auth/login 或打开 /login 页面（会话可能"
+            "已过期） ("
+            "log in first: POST /auth/login, or the /login page (the session may have expired))"
         )
     return auth
 
@@ -149,7 +151,10 @@ def require(*roles: Role) -> Callable[[User], User]:
         if user.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(
-                f"only {names} may do this; you are {user.role.value}", role=user.role.value
+                f"只有 {names} 可以执行此操作；您的角色是 "
+                f"{user.role.value} ("
+                f"only {names} may do this; you are {user.role.value})",
+                role=user.role.value,
             )
         return user
 
@@ -269,13 +274,19 @@ def refused(request: Request, attempt: LoginAttempt) -> JSONResponse:
     if attempt.retry_after is not None:
         answer = problem(
             429,
-            "Too many requests",
-            f"too many failed log-ins: try again in {attempt.retry_after} s",
+            "请求过于频繁 Too many requests",
+            f"登录失败次数过多：请 {attempt.retry_after} 秒后再试 "
+            f"(too many failed log-ins: try again in {attempt.retry_after} s)",
             request.url.path,
         )
         answer.headers["Retry-After"] = str(attempt.retry_after)
         return answer
-    answer = problem(401, "Unauthorized", "wrong user name or password", request.url.path)
+    answer = problem(
+        401,
+        "未登录 Unauthorized",
+        "用户名或密码错误 (wrong user name or password)",
+        request.url.path,
+    )
     answer.headers["WWW-Authenticate"] = 'Bearer realm="gridmap"'
     return answer
 

@@ -37,6 +37,23 @@ DESCRIPTIONS = {
     "429": "Too many failed log-ins",
     "503": "Busy, or the database is unavailable: retry after Retry-After seconds",
 }
+#: Problem titles for HTTP errors raised outside the domain (routing, methods, limits):
+#: Chinese first, like the domain errors' titles in gis/errors.py.
+TITLES = {
+    400: "请求有误 Bad request",
+    401: "未登录 Unauthorized",
+    403: "无权访问 Forbidden",
+    404: "未找到 Not found",
+    405: "不支持此请求方法 Method not allowed",
+    406: "无法提供所需格式 Not acceptable",
+    409: "冲突 Conflict",
+    413: "请求内容过大 Request body too large",
+    415: "不支持的内容类型 Unsupported media type",
+    422: "输入有误 Invalid input",
+    429: "请求过于频繁 Too many requests",
+    500: "服务器内部错误 Internal server error",
+    503: "服务暂不可用 Service unavailable",
+}
 #: Seconds a client is told to wait when the database is away.
 DATABASE_RETRY_AFTER = 5
 
@@ -74,7 +91,7 @@ def database_unavailable(path: str, exc: BaseException) -> JSONResponse:
     extra: dict[str, Any] = {"problems": [trouble], "database": None} if path == "/health" else {}
     answer = problem(
         503,
-        "Service unavailable",
+        TITLES[503],
         trouble,
         path,
         retry_after_ms=DATABASE_RETRY_AFTER * 1000,
@@ -107,21 +124,20 @@ def install(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
-        return problem(
-            422, "Invalid input", f"{where}: {first['msg']}", request.url.path, errors=errors
-        )
+        detail = f"请求参数有误 {where} ({where}: {first['msg']})"
+        return problem(422, TITLES[422], detail, request.url.path, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"no resource at {request.url.path}"
+            detail = f"此地址没有资源 (no resource at {request.url.path})"
+        elif exc.status_code == 405 and detail == "Method Not Allowed":
+            detail = f"此地址不支持 {request.method} 请求 (method not allowed)"
         try:
-            title = HTTPStatus(exc.status_code).phrase
+            title = TITLES.get(exc.status_code) or HTTPStatus(exc.status_code).phrase
         except ValueError:
             title = detail
-        if exc.status_code == 404:
-            title = "Not found"
         answer = problem(exc.status_code, title, detail, request.url.path)
         for name, value in (exc.headers or {}).items():
             answer.headers[name] = value

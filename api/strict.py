@@ -36,7 +36,9 @@ def _iso_date(value: Any) -> Any:
         return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return value
-    raise ValueError("a date is written YYYY-MM-DD, e.g. 2026-03-01")
+    raise ValueError(
+        "日期写作 YYYY-MM-DD，例如 2026-03-01 (a date is written YYYY-MM-DD, e.g. 2026-03-01)"
+    )
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]

@@ -76,7 +76,7 @@ class Access:
         if self.user is not None:
             self.user.require(permission)
         elif not self.can(permission):  # pragma: no cover - system access carries everything
-            raise Forbidden(f"may not {permission.value}")
+            raise Forbidden(f"无权执行 {permission.value} (may not {permission.value})")
 
     def narrowed(self, scope: Scope) -> Access:
         """The same access limited to ``scope``, which must lie inside the current one."""

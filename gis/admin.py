@@ -52,6 +52,7 @@ _LEVELS: dict[str, dict[str, Any]] = {
 }
 
 _LABEL = {"district": "district", "street": "street", "community": "community"}
+_ZH = {"district": "区县", "street": "街道", "community": "社区"}
 
 
 def _features(level: str) -> str:
@@ -95,7 +96,9 @@ def get_area(conn: Connection, level: str, code: str, *, access: Access) -> str:
         {"code": code},
     ).first()
     if row is None:
-        raise NotFound(f"no {_LABEL[level]} with code {code!r}", code=code)
+        raise NotFound(
+            f"没有代码为 {code!r} 的{_ZH[level]} (no {_LABEL[level]} with code {code!r})", code=code
+        )
     _check_sees(scope, level, code)
     return str(row[0])
 
@@ -103,11 +106,16 @@ def get_area(conn: Connection, level: str, code: str, *, access: Access) -> str:
 def _check_sees(scope: Scope, level: str, code: str) -> None:
     if not scope.sees_area(code):
         raise Forbidden(
-            f"{_LABEL[level]} {code} is outside your scope ({scope})", code=code, scope=str(scope)
+            f"{_ZH[level]} {code} 不在您的权限范围（{scope}）内 ("
+            f"{_LABEL[level]} {code} is outside your scope ({scope}))",
+            code=code,
+            scope=str(scope),
         )
 
 
 def _require(conn: Connection, level: str, code: str) -> None:
     found = conn.execute(text(f"SELECT 1 FROM {level} WHERE code = :c"), {"c": code}).first()
     if not found:
-        raise NotFound(f"no {_LABEL[level]} with code {code!r}", code=code)
+        raise NotFound(
+            f"没有代码为 {code!r} 的{_ZH[level]} (no {_LABEL[level]} with code {code!r})", code=code
+        )

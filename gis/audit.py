@@ -130,7 +130,9 @@ class AuditQuery:
             conditions.append("at < :until")
             params["until"] = self.until
         if self.since and self.until and self.since >= self.until:
-            raise Invalid("since must be earlier than until", since=str(self.since))
+            raise Invalid(
+                "开始时间须早于结束时间 (since must be earlier than until)", since=str(self.since)
+            )
         return " AND ".join(conditions), params
 
 
@@ -145,7 +147,11 @@ def list_entries(
 ) -> dict[str, Any]:
     """A page of audit rows, newest first, with OGC-style paging counts."""
     if limit < 1 or offset < 0:
-        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     where, params = query.where()
     matched = conn.execute(text(f"SELECT count(*) FROM audit_log WHERE {where}"), params)
     total = int(matched.scalar_one())

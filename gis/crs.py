@@ -79,7 +79,11 @@ def wgs84_to_gcj02(coords: np.ndarray) -> np.ndarray:
 
 def check_display_crs(crs: str) -> str:
     if crs not in DISPLAY_CRS:
-        raise Invalid(f"crs must be one of {', '.join(DISPLAY_CRS)}; got {crs!r}", crs=crs)
+        raise Invalid(
+            f"坐标系须为 {', '.join(DISPLAY_CRS)} 之一，收到 {crs!r} ("
+            f"crs must be one of {', '.join(DISPLAY_CRS)}; got {crs!r})",
+            crs=crs,
+        )
     return crs
 
 

@@ -12,7 +12,7 @@ class GridmapError(Exception):
     """Base of every error a user can cause; ``status`` is the HTTP code it deserves."""
 
     status = 400
-    title = "Bad request"
+    title = "请求有误 Bad request"
 
     def __init__(self, message: str, **detail: object) -> None:
         super().__init__(message)
@@ -22,65 +22,65 @@ class GridmapError(Exception):
 
 class NotFound(GridmapError):
     status = 404
-    title = "Not found"
+    title = "未找到 Not found"
 
 
 class Invalid(GridmapError):
     """Input that is well-formed but wrong (a bbox with west > east, an unknown option)."""
 
     status = 422
-    title = "Invalid input"
+    title = "输入有误 Invalid input"
 
 
 class InvalidGeometry(Invalid):
-    title = "Invalid geometry"
+    title = "几何无效 Invalid geometry"
 
 
 class InvalidFile(Invalid):
-    title = "Invalid file"
+    title = "文件有误 Invalid file"
 
 
 class TooLarge(InvalidFile):
     """A file over one of the import limits (unpacked size, compression ratio, members, rows)."""
 
     status = 413
-    title = "File too large"
+    title = "文件过大 File too large"
 
 
 class Conflict(GridmapError):
     status = 409
-    title = "Conflict"
+    title = "冲突 Conflict"
 
 
 class IllegalTransition(Conflict):
-    title = "Illegal transition"
+    title = "当前状态不允许此操作 Illegal transition"
 
 
 class Unauthorized(GridmapError):
     """No valid log-in: a missing, expired or revoked session, or a wrong password."""
 
     status = 401
-    title = "Unauthorized"
+    title = "未登录 Unauthorized"
 
 
 class Forbidden(GridmapError):
     """Logged in, but the role or the scope does not reach this."""
 
     status = 403
-    title = "Forbidden"
+    title = "无权访问 Forbidden"
 
 
 class Infeasible(Invalid):
-    title = "Infeasible"
+    title = "无法实现 Infeasible"
 
 
 class Misconfigured(GridmapError):
     """A setting that production needs is missing or unsafe; the service refuses to start."""
 
     status = 500
-    title = "Misconfigured"
+    title = "配置有误 Misconfigured"
 
 
 class DatabaseUnavailable(GridmapError):
     status = 503
-    title = "Database unavailable"
+    title = "数据库不可用 Database unavailable"

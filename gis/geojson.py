@@ -32,15 +32,20 @@ class BBox:
         parts = [p.strip() for p in value.split(",")]
         if len(parts) != 4:
             raise Invalid(
-                f"bbox must be four numbers west,south,east,north; got {len(parts)} value(s)",
+                f"bbox 须为 4 个数：西,南,东,北；收到 {len(parts)} 个值 ("
+                f"bbox must be four numbers west,south,east,north; got {len(parts)} value(s))",
                 bbox=value,
             )
         try:
             west, south, east, north = (float(p) for p in parts)
         except ValueError as exc:
-            raise Invalid(f"bbox has a value that is not a number: {value!r}", bbox=value) from exc
+            raise Invalid(
+                f"bbox 中有一个值不是数字：{value!r} ("
+                f"bbox has a value that is not a number: {value!r})",
+                bbox=value,
+            ) from exc
         if not all(math.isfinite(v) for v in (west, south, east, north)):
-            raise Invalid("bbox values must be finite numbers", bbox=value)
+            raise Invalid("bbox 的值须为有限数 (bbox values must be finite numbers)", bbox=value)
         if not (
             -180 <= west <= 180
             and -180 <= east <= 180
@@ -48,11 +53,16 @@ class BBox:
             and -90 <= north <= 90
         ):
             raise Invalid(
-                "bbox is outside lon/lat range (-180..180, -90..90): is it in a projected CRS?",
+                "bbox 超出经纬度范围（-180..180，-90..90）：是否为投影坐"
+                "标？ ("
+                "bbox is outside lon/lat range (-180..180, -90..90): is it in a projected CRS?)",
                 bbox=value,
             )
         if west >= east or south >= north:
-            raise Invalid("bbox must have west < east and south < north", bbox=value)
+            raise Invalid(
+                "bbox 须满足 西 < 东 且 南 < 北 (bbox must have west < east and south < north)",
+                bbox=value,
+            )
         return cls(west, south, east, north)
 
     def params(self) -> dict[str, float]:
@@ -101,6 +111,7 @@ def lonlat_points(points: list[Any], what: str) -> list[list[float]]:
             or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)
         ):
             raise InvalidGeometry(
-                f"{what} has a point that is not lon/lat in degrees (WGS84): {point!r}"
+                f"{what} 中有一个点不是经纬度（WGS84）：{point!r} ("
+                f"{what} has a point that is not lon/lat in degrees (WGS84): {point!r})"
             )
     return [point[:2] for point in points]

@@ -98,6 +98,11 @@ def label(vocabulary: Mapping[str, str], code: str | None, empty: str = "") -> s
     return vocabulary.get(code, code)
 
 
+def chinese(vocabulary: Mapping[str, str], code: str) -> str:
+    """The Chinese half of ``code``'s label, for a message whose English half names the code."""
+    return label(vocabulary, code).split(" ", 1)[0]
+
+
 #: Codes that are also the plain English word the pages' English halves use ("start from
 #: today's unified layer"): not a leak when they appear in prose.
 PROSE_WORDS = frozenset({"unified"})

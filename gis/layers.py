@@ -60,13 +60,15 @@ def get_layer(
     for layer in list_layers(conn, band, access=access):
         if layer["code"] == code:
             return layer
-    raise NotFound(f"no grid layer with code {code!r}", layer=code)
+    raise NotFound(f"没有代码为 {code!r} 的网格图层 (no grid layer with code {code!r})", layer=code)
 
 
 def _layer_id(conn: Connection, code: str) -> int:
     row = conn.execute(text("SELECT id FROM grid_layer WHERE code = :c"), {"c": code}).first()
     if row is None:
-        raise NotFound(f"no grid layer with code {code!r}", layer=code)
+        raise NotFound(
+            f"没有代码为 {code!r} 的网格图层 (no grid layer with code {code!r})", layer=code
+        )
     return int(row[0])
 
 
@@ -106,7 +108,11 @@ def grids_geojson(
     """
     scope = access.scope
     if limit < 1 or offset < 0:
-        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     layer_id = _layer_id(conn, layer)
     reach = scope.grid_sql("g")
     where = ["g.layer_id = :layer_id", "g.geom IS NOT NULL", reach.sql]
@@ -119,10 +125,15 @@ def grids_geojson(
             text("SELECT id FROM community WHERE code = :c"), {"c": community}
         ).first()
         if not found:
-            raise NotFound(f"no community with code {community!r}", community=community)
+            raise NotFound(
+                f"没有代码为 {community!r} 的社区 (no community with code {community!r})",
+                community=community,
+            )
         if not scope.sees_area(community):
             raise Forbidden(
-                f"community {community} is outside your scope ({scope})", community=community
+                f"社区 {community} 不在您的权限范围（{scope}）内 ("
+                f"community {community} is outside your scope ({scope}))",
+                community=community,
             )
         where.append(
             "EXISTS (SELECT 1 FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id "
@@ -189,10 +200,17 @@ def grid_detail(
         {"layer_id": layer_id, "code": code, "layer": layer} | reach.params | units.params,
     ).first()
     if row is None:
-        raise NotFound(f"layer {layer!r} has no grid with code {code!r}", layer=layer, grid=code)
+        raise NotFound(
+            f"图层 {layer!r} 中没有代码为 {code!r} 的网格 ("
+            f"layer {layer!r} has no grid with code {code!r})",
+            layer=layer,
+            grid=code,
+        )
     if not row[1]:
         raise Forbidden(
-            f"grid {code} of layer {layer!r} is outside your scope ({scope})",
+            f"图层 {layer!r} 的网格 {code} 不在您的权限范围（{scope}）"
+            "内 ("
+            f"grid {code} of layer {layer!r} is outside your scope ({scope}))",
             layer=layer,
             grid=code,
         )
@@ -232,9 +250,15 @@ def unit_detail(conn: Connection, code: str, *, access: Access) -> str:
         {"code": code} | reach.params | inside.params,
     ).first()
     if row is None:
-        raise NotFound(f"no base unit with code {code!r}", unit=code)
+        raise NotFound(
+            f"没有代码为 {code!r} 的基础单元 (no base unit with code {code!r})", unit=code
+        )
     if not row[1]:
-        raise Forbidden(f"base unit {code} is outside your scope ({scope})", unit=code)
+        raise Forbidden(
+            f"基础单元 {code} 不在您的权限范围（{scope}）内 ("
+            f"base unit {code} is outside your scope ({scope}))",
+            unit=code,
+        )
     return str(row[0])
 
 

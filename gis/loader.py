@@ -100,11 +100,13 @@ class LoadReport:
 def read_package(path: Path, only: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Read the layers of a city package (all, or ``only`` these), checking their columns."""
     if not path.exists():
-        raise InvalidFile(f"{path}: no such file")
+        raise InvalidFile(f"{path}：文件不存在 ({path}: no such file)")
     try:
         present = {name for name, _ in pyogrio.list_layers(path)}
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InvalidFile(f"{path}: not a readable GeoPackage ({exc})") from exc
+        raise InvalidFile(
+            f"{path}：不是可读取的 GeoPackage ({path}: not a readable GeoPackage ({exc}))"
+        ) from exc
     frames: dict[str, pd.DataFrame] = {}
     for layer, columns in LAYERS.items():
         if only is not None and layer not in only:
@@ -112,11 +114,17 @@ def read_package(path: Path, only: Sequence[str] | None = None) -> dict[str, pd.
         if layer not in present:
             if layer in OPTIONAL:
                 continue
-            raise InvalidFile(f"{path}: layer '{layer}' is missing (a city package needs it)")
+            raise InvalidFile(
+                f"{path}：缺少图层 '{layer}'（城市数据包必须有此图层） ("
+                f"{path}: layer '{layer}' is missing (a city package needs it))"
+            )
         frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=layer in SPATIAL)
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise InvalidFile(f"{path}: layer '{layer}' lacks column(s) {', '.join(missing)}")
+            raise InvalidFile(
+                f"{path}：图层 '{layer}' 缺少列 {', '.join(missing)} ("
+                f"{path}: layer '{layer}' lacks column(s) {', '.join(missing)})"
+            )
         if layer in SPATIAL:
             frame = _checked_geometry(path, layer, frame)
         frames[layer] = frame
@@ -134,8 +142,10 @@ def _checked_geometry(path: Path, layer: str, frame: gpd.GeoDataFrame) -> gpd.Ge
         first = frame.loc[bad].iloc[0]
         reason = shapely.is_valid_reason(first.geometry)
         raise InvalidFile(
+            f"{path}：图层 '{layer}' 有 {int(bad.sum())} 个无效几何；"
+            f"第一个是 {first['code']} ("
             f"{path}: layer '{layer}' has {int(bad.sum())} invalid geometr(ies); "
-            f"first is {first['code']}: {reason}"
+            f"first is {first['code']}: {reason})"
         )
     return frame
 
@@ -271,12 +281,19 @@ def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path)
             f"SELECT {column} FROM s_{layer} WHERE {column} NOT IN ({known}) LIMIT 1"
         ).first()
         if row:
-            raise InvalidFile(f"{path}: layer '{layer}' refers to unknown {column} '{row[0]}'")
+            raise InvalidFile(
+                f"{path}：图层 '{layer}' 引用了未知的 {column} '{row[0]}' "
+                "("
+                f"{path}: layer '{layer}' refers to unknown {column} '{row[0]}')"
+            )
     dup = conn.exec_driver_sql(
         "SELECT layer_code, unit_code FROM s_memberships GROUP BY 1, 2 HAVING count(*) > 1 LIMIT 1"
     ).first()
     if dup:
-        raise InvalidFile(f"{path}: unit {dup[1]} is in two grids of layer '{dup[0]}'")
+        raise InvalidFile(
+            f"{path}：单元 {dup[1]} 属于图层 '{dup[0]}' 的两个网格 ("
+            f"{path}: unit {dup[1]} is in two grids of layer '{dup[0]}')"
+        )
 
 
 def already_loaded(conn: Connection, district_codes: Sequence[str]) -> list[str]:
@@ -314,8 +331,10 @@ def load_city(
     if present and not replace:
         if len(present) != len(codes):
             raise Conflict(
+                f"{path}：区县 {', '.join(present)} 已加载，但本数据包的其"
+                "他区县未加载：请加 --replace 重新加载 ("
                 f"{path}: districts {', '.join(present)} are loaded but others of this "
-                "package are not; reload with --replace"
+                "package are not; reload with --replace)"
             )
         report.skipped = True  # decided from one small layer, so a second run is quick
         with engine.begin() as conn:  # a database loaded before migration 0004 gets its

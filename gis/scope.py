@@ -83,35 +83,48 @@ class Scope:
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise Invalid(
-                f"unknown scope level {self.level!r}: one of {', '.join(LEVELS)}",
+                f"未知的范围级别 {self.level!r}：可选 {', '.join(LEVELS)} "
+                "("
+                f"unknown scope level {self.level!r}: one of {', '.join(LEVELS)})",
                 level=self.level,
             )
         if self.level == "city":
             if not _DIGITS.fullmatch(self.code) or len(self.code) not in CITY_PREFIX_LENGTHS:
                 raise Invalid(
+                    "城市级范围为空（全市）或 2 位、4 位代码前缀，而不是 "
+                    f"{self.code!r} ("
                     f"a city scope is empty (the whole city) or a 2- or 4-digit code prefix, "
-                    f"not {self.code!r}",
+                    f"not {self.code!r})",
                     code=self.code,
                 )
         elif self.level == "grid":
             if not _GRID_CODE.fullmatch(self.code):
                 raise Invalid(
+                    "网格级范围需要网格代码（12 位社区代码加网格序号），而不"
+                    f"是 {self.code!r} ("
                     f"a grid scope needs a grid code (a 12-digit community code and the grid's "
-                    f"number), not {self.code!r}",
+                    f"number), not {self.code!r})",
                     code=self.code,
                 )
             if self.layer is None or not _LAYER_CODE.fullmatch(self.layer):
-                raise Invalid(f"a grid scope needs a layer code, not {self.layer!r}")
+                raise Invalid(
+                    f"网格级范围需要图层代码，而不是 {self.layer!r} ("
+                    f"a grid scope needs a layer code, not {self.layer!r})"
+                )
         else:
             length = CODE_LENGTHS[self.level]
             if not _DIGITS.fullmatch(self.code) or len(self.code) != length:
                 raise Invalid(
+                    f"{LEVEL_NAMES.get(self.level, self.level)}级范围需要 {length} 位代码，而不是 "
+                    f"{self.code!r} ("
                     f"a {self.level} scope needs a {length}-digit {self.level} code, "
-                    f"not {self.code!r}",
+                    f"not {self.code!r})",
                     code=self.code,
                 )
         if self.level != "grid" and self.layer is not None:
-            raise Invalid("only a grid scope names a layer", layer=self.layer)
+            raise Invalid(
+                "只有网格级范围才指定图层 (only a grid scope names a layer)", layer=self.layer
+            )
 
     # ------------------------------------------------------------------ construction, text
 
@@ -145,7 +158,10 @@ class Scope:
             return cls("grid", grid, layer if slash else DEFAULT_GRID_LAYER)
         if level not in LEVELS:
             raise Invalid(
-                f"a scope is written level:code (e.g. district:361002), not {text!r}", scope=text
+                "范围的写法为 级别:代码（例如 district:361002），而不是 "
+                f"{text!r} ("
+                f"a scope is written level:code (e.g. district:361002), not {text!r})",
+                scope=text,
             )
         return cls(level, code)  # checked just above
 

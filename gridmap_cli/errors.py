@@ -21,7 +21,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except GridmapError as exc:
-            typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+            typer.secho(f"错误 error: {exc.message}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
 
     return wrapper  # type: ignore[return-value]

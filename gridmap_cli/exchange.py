@@ -39,7 +39,11 @@ def _columns(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, column = pair.partition("=")
         if not sep or not name or not column:
-            raise Invalid(f"--column takes FIELD=COLUMN (e.g. households=户数), not {pair!r}")
+            raise Invalid(
+                "--column 的写法为 字段=列名（例如 households=户数），而"
+                f"不是 {pair!r} ("
+                f"--column takes FIELD=COLUMN (e.g. households=户数), not {pair!r})"
+            )
         out[name.strip()] = column.strip()
     return out
 

@@ -90,7 +90,7 @@ def db_status() -> None:
             with make_engine(resolve_url(settings)).connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:
-            typer.echo(f"external database unreachable: {type(exc).__name__}")
+            typer.echo(f"外部数据库无法连接 external database unreachable: {type(exc).__name__}")
             raise typer.Exit(1) from exc
         typer.echo("external database (GRIDMAP_DATABASE_URL): reachable")
         return
@@ -181,10 +181,15 @@ def _parse_band(value: str | None) -> tuple[float, float] | None:
         low, high = (float(p) for p in parts)
     except ValueError as exc:
         raise Invalid(
-            f"--band must be LOW:HIGH with two numbers, e.g. 300:500; got {value!r}"
+            "--band 须为 LOW:HIGH 两个数，例如 300:500；收到 "
+            f"{value!r} ("
+            f"--band must be LOW:HIGH with two numbers, e.g. 300:500; got {value!r})"
         ) from exc
     if not 0 <= low < high:
-        raise Invalid(f"the band {value} is empty: LOW must be below HIGH (and not negative)")
+        raise Invalid(
+            f"工作量区间 {value} 为空：LOW 须小于 HIGH（且不能为负） ("
+            f"the band {value} is empty: LOW must be below HIGH (and not negative))"
+        )
     return low, high
 
 
@@ -218,9 +223,16 @@ def optimize(
     from gis.optimizer.io import read_units, write_plan
 
     if target_count is None and band is None:
-        raise Invalid("give --target-count K or --band LOW:HIGH (or both)")
+        raise Invalid(
+            "请给出 --target-count K 或 --band LOW:HIGH（或两者都给）"
+            " ("
+            "give --target-count K or --band LOW:HIGH (or both))"
+        )
     if target_count is not None and target_count < 1:
-        raise Invalid(f"--target-count must be at least 1; got {target_count}")
+        raise Invalid(
+            f"--target-count 至少为 1；收到 {target_count} ("
+            f"--target-count must be at least 1; got {target_count})"
+        )
     band_range = _parse_band(band)
     engine = None
     settings = _settings()
@@ -271,7 +283,7 @@ def optimize(
         typer.echo("wrote " + ", ".join(str(p) for p in written))
     if not report.valid:
         failed = "; ".join(c["name"] + ": " + c["reason"] for c in report.checks if not c["ok"])
-        typer.secho(f"constraint violated: {failed}", fg=typer.colors.RED, err=True)
+        typer.secho(f"违反约束 constraint violated: {failed}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
 
 

@@ -46,7 +46,9 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise Invalid(
+            f"不是日期（YYYY-MM-DD）：{value!r} (not a date (YYYY-MM-DD): {value!r})"
+        ) from None
 
 
 def _pct(part: int, whole: int) -> str:
@@ -67,7 +69,10 @@ def coverage_cmd(
     from gis.party import coverage
 
     if by not in ("street", "community", "grid"):
-        raise Invalid(f"--by is street, community or grid, not {by!r}")
+        raise Invalid(
+            f"--by 须为 street、community 或 grid，而不是 {by!r} ("
+            f"--by is street, community or grid, not {by!r})"
+        )
     with _transaction() as conn:
         report = coverage(conn, layer=layer, on=_date(on), by=by, access=system_access(scope))  # type: ignore[arg-type]
     if as_json:

@@ -49,7 +49,11 @@ def _weights(values: list[str]) -> dict[str, float] | None:
         try:
             out[name.strip()] = float(number)
         except ValueError as exc:
-            raise Invalid(f"--weight must be NAME=NUMBER, e.g. households=1; got {item!r}") from exc
+            raise Invalid(
+                "--weight 须为 名称=数值，例如 households=1；收到 "
+                f"{item!r} ("
+                f"--weight must be NAME=NUMBER, e.g. households=1; got {item!r})"
+            ) from exc
     return out
 
 
@@ -59,7 +63,10 @@ def _band(value: str | None) -> list[float] | None:
     try:
         low, high = (float(x) for x in value.split(":"))
     except ValueError as exc:
-        raise Invalid(f"--band must be LOW:HIGH, e.g. 300:500; got {value!r}") from exc
+        raise Invalid(
+            f"--band 须为 LOW:HIGH，例如 300:500；收到 {value!r} ("
+            f"--band must be LOW:HIGH, e.g. 300:500; got {value!r})"
+        ) from exc
     return [low, high]
 
 
@@ -258,7 +265,10 @@ def crosswalk(
     from gis.scenarios import crosswalk as xw
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
-        raise Invalid(f"--out must end in .csv or .xlsx; got {out.name!r}")
+        raise Invalid(
+            f"--out 须以 .csv 或 .xlsx 结尾；收到 {out.name!r} ("
+            f"--out must end in .csv or .xlsx; got {out.name!r})"
+        )
     with _tx(load_settings()) as conn:
         report = xw.crosswalk(conn, scenario_id, access=system_access())
     if out.suffix.lower() == ".csv":

@@ -40,7 +40,7 @@ def _read_password(from_stdin: bool, username: str) -> str:
     if from_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
-            raise Invalid("no password on standard input")
+            raise Invalid("标准输入中没有密码 (no password on standard input)")
         return line
     value: str = typer.prompt(f"Password for {username}", hide_input=True, confirmation_prompt=True)
     return value
@@ -68,14 +68,16 @@ def create(
 
     if admin:
         if role not in (None, Role.ADMIN.value):
-            raise Invalid("--admin and --role do not go together")
+            raise Invalid("--admin 和 --role 不能同时使用 (--admin and --role do not go together)")
         role = Role.ADMIN.value
         scope = scope or "city"
     if role is None or scope is None:
-        raise Invalid("give --role and --scope (or --admin)")
+        raise Invalid(
+            "请给出 --role 和 --scope（或 --admin） (give --role and --scope (or --admin))"
+        )
     parsed_role = Role(role) if role in set(Role) else None
     if parsed_role is None:
-        raise Invalid(f"unknown role {role!r}: {ROLE_HELP}")
+        raise Invalid(f"未知的角色 {role!r}：{ROLE_HELP} (unknown role {role!r}: {ROLE_HELP})")
     parsed_scope = Scope.parse(scope)
     password = _read_password(password_stdin, username)
     with _transaction() as conn:
@@ -165,8 +167,10 @@ def demo(
 
     if not (load_settings().demo or force):
         raise Invalid(
+            "演示用户的密码是公开的：只能在演示模式（GRIDMAP_DEMO=1）"
+            "下或加 --force 创建 ("
             "demo users have a published password: only in demo mode (GRIDMAP_DEMO=1) "
-            "or with --force"
+            "or with --force)"
         )
     with _transaction() as conn:
         users = ensure_demo_users(conn, access=system_access())
@@ -183,7 +187,11 @@ def _when(value: str | None) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise Invalid(f"not an ISO date or time: {value!r} (e.g. 2026-11-25T08:00)") from exc
+        raise Invalid(
+            f"不是 ISO 日期或时间：{value!r}（例如 2026-11-25T08:00） "
+            "("
+            f"not an ISO date or time: {value!r} (e.g. 2026-11-25T08:00))"
+        ) from exc
 
 
 @users_app.command("audit")

@@ -70,7 +70,7 @@ def test_a_failed_log_in_says_nothing_more_and_is_recorded(
     before = failed_logins(conn)
     r = log_in(anon, username, password)
     assert r.status_code == 401 and r.headers["content-type"] == PROBLEM
-    assert r.json()["detail"] == "wrong user name or password"
+    assert r.json()["detail"] == "用户名或密码错误 (wrong user name or password)"
     assert "set-cookie" not in r.headers
     assert failed_logins(conn) == before + 1
 

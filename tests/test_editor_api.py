@@ -150,7 +150,7 @@ def test_a_unit_never_joins_a_grid_of_another_community(
     answer = post(
         planner, "/layers/unified/edits", {"units": units(3), "to": G1, "version": v0}, 409
     )
-    assert answer["title"] == "Crosses a community boundary"
+    assert answer["title"] == "跨越社区边界 Crosses a community boundary"
     for name in (COMMUNITY_A, COMMUNITY_B, "甲社区", "乙村", unit_code(3)):
         assert name in answer["detail"]
     # A new grid from units of two communities is refused too.
@@ -171,7 +171,7 @@ def test_locked_grids_keep_their_units(planner: TestClient, conn: Connection) ->
     out = post(
         planner, "/layers/unified/edits", {"units": units(1), "to": G2, "version": v0 + 1}, 409
     )
-    assert out["title"] == "Grid is locked" and G1 in out["detail"]
+    assert out["title"] == "网格已锁定 Grid is locked" and G1 in out["detail"]
     into = post(
         planner, "/layers/unified/edits", {"units": units(4), "to": G1, "version": v0 + 1}, 409
     )
@@ -207,7 +207,9 @@ def test_a_move_that_cuts_a_grid_in_two_needs_a_confirm(
     after = {g["code"]: g for g in preview["grids"]}[G3]["after"]
     assert after["pieces"] == 2
     refused = post(planner, "/layers/unified/edits", body, 409)
-    assert refused["title"] == "Edit splits a grid" and "confirm" in refused["detail"]
+    assert (
+        refused["title"] == "编辑会拆分网格 Edit splits a grid" and "confirm" in refused["detail"]
+    )
     assert plan(conn) == ORIGINAL
     post(planner, "/layers/unified/edits", body | {"confirm": True})
     assert plan(conn)[G3] == {3, 9}
@@ -333,7 +335,7 @@ def test_an_edit_on_a_stale_version_is_refused_with_what_changed(
     answer = post(
         second, "/layers/unified/edits", {"units": units(5), "to": G1, "version": v0}, 409
     )
-    assert answer["title"] == "Stale layer version"
+    assert answer["title"] == "图层版本已过期 Stale layer version"
     assert answer["current_version"] == v0 + 1 and answer["your_version"] == v0
     assert f"v{v0 + 1} move by t-planner" in answer["detail"] and G1 in answer["detail"]
     assert plan(conn)[G1] == {1, 2, 4}  # the second edit changed nothing
@@ -362,7 +364,9 @@ def test_undo_and_redo(planner: TestClient, conn: Connection) -> None:
     post(planner, "/layers/unified/redo", {})
     assert plan(conn) == {G1: {1, 2, 4}, G2: {5}, new: {7, 8}, G3: {3, 6, 9}}
     assert same_shape(conn, new, {7, 8})
-    assert post(planner, "/layers/unified/redo", {}, 409)["detail"].startswith("nothing to redo")
+    assert post(planner, "/layers/unified/redo", {}, 409)["detail"].startswith(
+        "图层 'unified' 没有可重做的操作 (nothing to redo"
+    )
     # Undo of the redo, then a new edit: the redo stack is gone.
     post(planner, "/layers/unified/undo", {})
     post(planner, "/layers/unified/edits", {"units": units(2), "to": G2})

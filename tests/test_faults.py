@@ -99,7 +99,7 @@ def test_non_finite_and_absurd_numbers_are_refused_naming_the_field(
     )
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == PROBLEM
-    assert answer.json()["detail"].startswith(f"body.{where}")
+    assert answer.json()["detail"].startswith(f"请求参数有误 body.{where}")
 
 
 @pytest.mark.parametrize(

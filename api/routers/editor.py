@@ -78,9 +78,11 @@ class EditIn(Edit):
     @model_validator(mode="after")
     def _one_form(self) -> EditIn:
         if (self.units is None) == (self.moves is None):
-            raise ValueError("give units and to, or moves (a list of {units, to})")
+            raise ValueError(
+                "请给出 units 和 to，或 moves (give units and to, or moves (a list of {units, to}))"
+            )
         if self.units is not None and not self.to:
-            raise ValueError("to is the target grid's code, or 'new'")
+            raise ValueError("to 须为目标网格代码或 'new' (to is the target grid's code, or 'new')")
         return self
 
     def groups(self) -> list[editing.MoveGroup]:
@@ -245,7 +247,7 @@ def rename(
     body: RenameIn,
 ) -> Response:
     if body.name is None and body.code is None:
-        raise Invalid("give a new name, a new code, or both")
+        raise Invalid("请给出新名称、新代码，或两者都给 (give a new name, a new code, or both)")
     return _answer(
         editing.rename_grid(
             conn,

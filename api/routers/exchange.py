@@ -52,9 +52,11 @@ def _options(text: str | None) -> ImportOptions:
     try:
         values = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Invalid(f"options must be a JSON object: {exc}") from exc
+        raise Invalid(f"options 须为 JSON 对象 (options must be a JSON object: {exc})") from exc
     if not isinstance(values, dict):
-        raise Invalid('options must be a JSON object, e.g. {"crs": "gcj02"}')
+        raise Invalid(
+            'options 须为 JSON 对象 (options must be a JSON object, e.g. {"crs": "gcj02"})'
+        )
     return ImportOptions.from_dict(values)
 
 

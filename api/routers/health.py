@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import ConnDep, SettingsDep
-from api.problems import DATABASE_RETRY_AFTER, problem
+from api.problems import DATABASE_RETRY_AFTER, TITLES, problem
 from gis import __version__
 from gis.infra.health import check_health
 
@@ -34,7 +34,7 @@ def health(request: Request, settings: SettingsDep, conn: ConnDep) -> Any:
         }
     answer: JSONResponse = problem(
         503,
-        "Service unavailable",
+        TITLES[503],
         "; ".join(report.problems),
         request.url.path,
         status_text="unavailable",

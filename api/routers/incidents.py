@@ -310,6 +310,6 @@ def incident_photo_file(
     conn: ConnDep, settings: SettingsDep, access: MapAccess, code: Code, photo_id: int
 ) -> Response:
     if photo_id < 1:
-        raise Invalid("photo ids start at 1")
+        raise Invalid("照片编号从 1 开始 (photo ids start at 1)")
     path, media_type = photo_file(conn, code, photo_id, data_dir=settings.data_dir, access=access)
     return FileResponse(path, media_type=media_type)

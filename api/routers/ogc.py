@@ -77,7 +77,10 @@ def _html(request: Request) -> bool:
     f = request.query_params.get("f")
     if f is not None:
         if f not in ("json", "html", "geojson"):
-            raise BadQuery(f"f must be json or html, not {f!r}", parameter="f")
+            raise BadQuery(
+                f"f 须为 json 或 html，而不是 {f!r} (f must be json or html, not {f!r})",
+                parameter="f",
+            )
         return f == "html"
     accept = request.headers.get("accept", "").lower()
     if HTML not in accept:
@@ -100,7 +103,11 @@ def _int(value: str | None, name: str, default: int, low: int, high: int | None)
             f"{name} 须为整数 ({name} must be an integer, not {value!r})", parameter=name
         ) from exc
     if number < low:
-        raise BadQuery(f"{name} must be ≥ {low}, not {number}", parameter=name, value=number)
+        raise BadQuery(
+            f"{name} 须 ≥ {low}，而不是 {number} ({name} must be ≥ {low}, not {number})",
+            parameter=name,
+            value=number,
+        )
     return min(number, high) if high is not None else number
 
 
@@ -317,7 +324,10 @@ def item(
     q = request.query_params
     unknown = [k for k in q if k not in ("f", "crs")]
     if unknown:
-        raise BadQuery(f"unknown query parameter {unknown[0]!r}", parameter=unknown[0])
+        raise BadQuery(
+            f"未知的查询参数 {unknown[0]!r} (unknown query parameter {unknown[0]!r})",
+            parameter=unknown[0],
+        )
     crs = parse_crs(q.get("crs"), "crs")
     html = _html(request)
     feature: dict[str, Any] = json.loads(get_item(conn, found, feature_id, crs))

@@ -27,4 +27,4 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 @router.api_route("/optimizer/jobs", methods=METHODS)
 @router.api_route("/optimizer/jobs/{rest:path}", methods=METHODS)
 def retired(request: Request) -> JSONResponse:
-    return problem(410, "Gone", RETIRED, request.url.path, use="/scenarios")
+    return problem(410, "已停用 Gone", RETIRED, request.url.path, use="/scenarios")

@@ -267,7 +267,10 @@ def cadres(
     """Every member named must belong to the organisation; all are assigned or none."""
     grid = Target.parse(body.grid)
     if grid.kind != "grid":
-        raise Invalid("cadres are sent down to a grid (grid:LAYER/CODE)")
+        raise Invalid(
+            "下沉干部只能下沉到网格（grid:图层/代码） ("
+            "cadres are sent down to a grid (grid:LAYER/CODE))"
+        )
     return send_cadres(
         conn,
         organisation=organisation,
@@ -403,7 +406,10 @@ def field(
     scope = access.scope
     if grid is None:
         if scope.level != "grid":
-            raise Invalid("name a grid (?grid=CODE): only a field worker has a grid of their own")
+            raise Invalid(
+                "请指定网格（?grid=CODE）：只有网格员有自己的网格 ("
+                "name a grid (?grid=CODE): only a field worker has a grid of their own)"
+            )
         grid, layer = scope.code, layer or scope.layer
     return field_view(
         conn,

@@ -80,7 +80,10 @@ class ScenarioIn(BaseModel):
     @model_validator(mode="after")
     def _band(self) -> ScenarioIn:
         if self.band is not None and not 0 <= self.band[0] < self.band[1]:
-            raise ValueError("band must be [low, high] with 0 ≤ low < high")
+            raise ValueError(
+                "工作量区间须为 [下限, 上限]，且 0 ≤ 下限 < 上限 "
+                "(band must be [low, high] with 0 ≤ low < high)"
+            )
         return self
 
 
@@ -99,7 +102,10 @@ def profile(
     from gis.errors import Forbidden
 
     if not user.scope.reaches(district) and not user.scope.code.startswith(district):
-        raise Forbidden(f"district {district} is outside your scope ({user.scope})")
+        raise Forbidden(
+            f"区县 {district} 不在您的权限范围（{user.scope}）内 ("
+            f"district {district} is outside your scope ({user.scope}))"
+        )
     return get_profile(conn, district, settings)
 
 

@@ -43,7 +43,11 @@ def create_user(conn: ConnDep, access: AdminAccess, body: UserCreate) -> UserOut
 def user(conn: ConnDep, admin: AdminUser, username: str) -> UserOut:
     found = get_user(conn, username)
     if not admin.scope.contains(found.scope):
-        raise Forbidden(f"user {found.username!r} is outside your scope ({admin.scope})")
+        raise Forbidden(
+            f"用户 {found.username!r} 不在您的权限范围（{admin.scope}"
+            "）内 ("
+            f"user {found.username!r} is outside your scope ({admin.scope}))"
+        )
     return user_out(found)
 
 

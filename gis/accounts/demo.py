@@ -45,8 +45,10 @@ def demo_scopes(conn: Connection, district: str = DEMO_DISTRICT) -> dict[str, Sc
     ).first()
     if row is None:
         raise NotFound(
+            f"区县 {district} 的统一网格图层尚未加载：请先运行 `gridma"
+            "p load-sample` ("
             f"district {district} with a unified grid layer is not loaded: "
-            "run `gridmap load-sample` first",
+            "run `gridmap load-sample` first)",
             district=district,
         )
     street, community, grid = row

@@ -25,7 +25,11 @@ def normalize_username(username: str) -> str:
 def _check_username(username: str) -> str:
     name = normalize_username(username)
     if not USERNAME_RE.fullmatch(name):
-        raise Invalid(f"user name {username!r} is not valid: {USERNAME_RULE}", username=username)
+        raise Invalid(
+            f"用户名 {username!r} 不符合规则：{USERNAME_RULE} ("
+            f"user name {username!r} is not valid: {USERNAME_RULE})",
+            username=username,
+        )
     return name
 
 
@@ -63,5 +67,7 @@ def _find(conn: Connection, username: str) -> RowMapping | None:
 def get_user(conn: Connection, username: str) -> User:
     row = _find(conn, username)
     if row is None:
-        raise NotFound(f"no user named {username!r}", username=username)
+        raise NotFound(
+            f"没有名为 {username!r} 的用户 (no user named {username!r})", username=username
+        )
     return _user(row)

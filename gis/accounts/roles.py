@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from gis.errors import Forbidden
-from gis.labels import USER_ROLES
+from gis.labels import USER_ROLES, chinese
 from gis.scope import Scope
 
 
@@ -106,7 +106,9 @@ class User:
         """Raise :class:`Forbidden` unless the user's role carries ``permission``."""
         if not self.can(permission):
             raise Forbidden(
-                f"a {self.role.value} may not {permission.value.replace('_', ' ')}",
+                f"{chinese(USER_ROLES, self.role.value)}无权执行此操作（{permission.value}"
+                "） ("
+                f"a {self.role.value} may not {permission.value.replace('_', ' ')})",
                 role=self.role.value,
                 permission=permission.value,
             )

@@ -14,6 +14,7 @@ from gis.accounts.records import _USER_COLUMNS, _check_username, _find, _user, g
 from gis.accounts.roles import ROLE_SCOPE_LEVELS, Permission, Role, User
 from gis.accounts.sessions import end_sessions
 from gis.errors import Conflict, Forbidden, Invalid, NotFound
+from gis.labels import USER_ROLES, chinese
 from gis.scope import LEVEL_NAMES, Scope
 
 if TYPE_CHECKING:
@@ -46,18 +47,28 @@ def check_scope(conn: Connection, role: Role, scope: Scope, department: str | No
     allowed = ROLE_SCOPE_LEVELS[role]
     if scope.level not in allowed:
         raise Invalid(
-            f"a {role.value} has a scope of level {' or '.join(allowed)}, not {scope.level}",
+            f"{chinese(USER_ROLES, role.value)}的权限范围应为"
+            f"{'或'.join(LEVEL_NAMES[level] for level in allowed)}级，"
+            f"而不是{LEVEL_NAMES.get(scope.level, scope.level)}级 ("
+            f"a {role.value} has a scope of level {' or '.join(allowed)}, not {scope.level})",
             role=role.value,
             scope=str(scope),
         )
     if role is Role.DEPARTMENT and not (department and department.strip()):
-        raise Invalid("department staff need a department (e.g. 城管局)", role=role.value)
+        raise Invalid(
+            "部门工作人员须填写所属部门（例如 城管局） ("
+            "department staff need a department (e.g. 城管局))",
+            role=role.value,
+        )
     if scope.level == "city":
         found = conn.execute(
             text("SELECT 1 FROM district WHERE starts_with(code, :p) LIMIT 1"), {"p": scope.code}
         ).first()
         if scope.code and not found:
-            raise NotFound(f"no district under city code {scope.code!r}", scope=str(scope))
+            raise NotFound(
+                f"城市代码 {scope.code!r} 下没有区县 (no district under city code {scope.code!r})",
+                scope=str(scope),
+            )
     elif scope.level == "grid":
         row = conn.execute(
             text(
@@ -69,11 +80,17 @@ def check_scope(conn: Connection, role: Role, scope: Scope, department: str | No
             {"layer": scope.layer, "code": scope.code},
         ).first()
         if row is None:
-            raise NotFound(f"layer {scope.layer!r} has no grid {scope.code!r}", scope=str(scope))
+            raise NotFound(
+                f"图层 {scope.layer!r} 中没有网格 {scope.code!r} ("
+                f"layer {scope.layer!r} has no grid {scope.code!r})",
+                scope=str(scope),
+            )
         if row[0] != scope.area_code or row[1] > 1:
             raise Invalid(
+                f"图层 {scope.layer!r} 的网格 {scope.code} 不在社区 "
+                f"{scope.area_code} 内：网格员的网格必须位于同一社区 ("
                 f"grid {scope.code} of layer {scope.layer!r} is not inside community "
-                f"{scope.area_code}: a field worker's grid must lie in one community",
+                f"{scope.area_code}: a field worker's grid must lie in one community)",
                 scope=str(scope),
             )
     else:
@@ -81,7 +98,11 @@ def check_scope(conn: Connection, role: Role, scope: Scope, department: str | No
             text(f"SELECT 1 FROM {scope.level} WHERE code = :c"), {"c": scope.code}
         ).first()
         if not found:
-            raise NotFound(f"no {scope.level} with code {scope.code!r}", scope=str(scope))
+            raise NotFound(
+                f"没有代码为 {scope.code!r} 的{LEVEL_NAMES.get(scope.level, scope.level)} ("
+                f"no {scope.level} with code {scope.code!r})",
+                scope=str(scope),
+            )
 
 
 def describe_scope(conn: Connection, scope: Scope) -> str:
@@ -138,11 +159,15 @@ def create_user(
     check_scope(conn, role, scope, department)
     if not within.contains(scope):
         raise Forbidden(
-            f"scope {scope} is outside your own ({within}): you may only create users inside it",
+            f"权限范围 {scope} 超出您自己的范围（{within}）：只能在该"
+            "范围内创建用户 ("
+            f"scope {scope} is outside your own ({within}): you may only create users inside it)",
             scope=str(scope),
         )
     if _find(conn, name) is not None:
-        raise Conflict(f"a user named {name!r} exists already", username=name)
+        raise Conflict(
+            f"用户名 {name!r} 已存在 (a user named {name!r} exists already)", username=name
+        )
     row = (
         conn.execute(
             text(
@@ -198,7 +223,10 @@ def update_user(
     before = get_user(conn, username)
     if not within.contains(before.scope):
         raise Forbidden(
-            f"user {before.username!r} is outside your scope ({within})", username=username
+            f"用户 {before.username!r} 不在您的权限范围（{within}）内 "
+            "("
+            f"user {before.username!r} is outside your scope ({within}))",
+            username=username,
         )
     new_role = Role(role) if role is not None else before.role
     new_scope = scope if scope is not None else before.scope
@@ -210,13 +238,18 @@ def update_user(
         new_role != before.role or new_scope != before.scope or new_active != before.active
     ):
         raise Forbidden(
-            "you cannot change your own role, scope or active flag: ask another administrator",
+            "不能修改自己的角色、权限范围或启用状态：请联系其他管理员"
+            " ("
+            "you cannot change your own role, scope or active flag: ask another administrator)",
             username=before.username,
         )
     if new_role != before.role or new_scope != before.scope or new_department != before.department:
         check_scope(conn, new_role, new_scope, new_department)
         if not within.contains(new_scope):
-            raise Forbidden(f"scope {new_scope} is outside your own ({within})")
+            raise Forbidden(
+                f"权限范围 {new_scope} 超出您自己的范围（{within}） ("
+                f"scope {new_scope} is outside your own ({within}))"
+            )
     row = (
         conn.execute(
             text(
@@ -287,7 +320,10 @@ def reset_password(
     within = _manager_scope(access=access)
     user = get_user(conn, username)
     if not within.contains(user.scope):
-        raise Forbidden(f"user {user.username!r} is outside your scope ({within})")
+        raise Forbidden(
+            f"用户 {user.username!r} 不在您的权限范围（{within}）内 ("
+            f"user {user.username!r} is outside your scope ({within}))"
+        )
     if access.user is not None and access.user.username == user.username:
         raise Forbidden(
             "修改自己的密码需要当前密码：请用 POST /auth/password (your own password changes "

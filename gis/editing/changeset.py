@@ -33,21 +33,21 @@ EDITABLE_KINDS = ("unified", "scenario")
 class CrossesCommunity(Conflict):
     """A unit would join a grid of another community (a grid never crosses that line)."""
 
-    title = "Crosses a community boundary"
+    title = "跨越社区边界 Crosses a community boundary"
 
 
 class GridLocked(Conflict):
-    title = "Grid is locked"
+    title = "网格已锁定 Grid is locked"
 
 
 class StaleVersion(Conflict):
-    title = "Stale layer version"
+    title = "图层版本已过期 Stale layer version"
 
 
 class SplitsGrid(Conflict):
     """The edit leaves a grid in pieces and the planner has not confirmed it (or may not)."""
 
-    title = "Edit splits a grid"
+    title = "编辑会拆分网格 Edit splits a grid"
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,9 @@ def find_layer(conn: Connection, code: str) -> Layer:
         text("SELECT id, code, kind, version FROM grid_layer WHERE code = :c"), {"c": code}
     ).first()
     if row is None:
-        raise NotFound(f"no grid layer with code {code!r}", layer=code)
+        raise NotFound(
+            f"没有代码为 {code!r} 的网格图层 (no grid layer with code {code!r})", layer=code
+        )
     return Layer(int(row.id), row.code, row.kind, int(row.version))
 
 
@@ -173,12 +175,16 @@ def lock_layer(conn: Connection, code: str, *, editable: bool = True) -> Layer:
         {"c": code},
     ).first()
     if row is None:
-        raise NotFound(f"no grid layer with code {code!r}", layer=code)
+        raise NotFound(
+            f"没有代码为 {code!r} 的网格图层 (no grid layer with code {code!r})", layer=code
+        )
     layer = Layer(int(row.id), row.code, row.kind, int(row.version))
     if editable and layer.kind not in EDITABLE_KINDS:
         raise Invalid(
+            f"图层 {code!r} 是部门图层（{layer.kind}）：由部门导入，不"
+            "在此编辑；请编辑统一网格图层或方案 ("
             f"layer {code!r} is a departmental layer ({layer.kind}): it is imported from its "
-            "department and not edited here; edit the unified layer or a scenario",
+            "department and not edited here; edit the unified layer or a scenario)",
             layer=code,
         )
     return layer
@@ -190,7 +196,9 @@ def check_version(conn: Connection, layer: Layer, version: int | None) -> None:
         return
     if version > layer.version:
         raise StaleVersion(
-            f"layer {layer.code!r} is at version {layer.version}, not {version}: reload it",
+            f"图层 {layer.code!r} 当前为第 {layer.version} 版，不是第 "
+            f"{version} 版：请重新加载 ("
+            f"layer {layer.code!r} is at version {layer.version}, not {version}: reload it)",
             layer=layer.code,
             current_version=layer.version,
             your_version=version,
@@ -209,9 +217,11 @@ def check_version(conn: Connection, layer: Layer, version: int | None) -> None:
     if outside > 0:
         lines.append(f"{outside} change(s) made outside the editor (an import or an adoption)")
     raise StaleVersion(
+        f"图层 {layer.code!r} 自第 {version} 版后已被修改（现为第 {layer.version} 版）："
+        "请重新加载图层后再编辑 ("
         f"layer {layer.code!r} changed since version {version} (now {layer.version}): "
         + "; ".join(lines)
-        + ". Reload the layer and make the edit again.",
+        + ". Reload the layer and make the edit again.)",
         layer=layer.code,
         current_version=layer.version,
         your_version=version,

@@ -69,7 +69,9 @@ def check_expected(t: Touched, changes: Changeset, layer: Layer) -> None:
     for code in sorted(t.from_codes | t.deleted | set(t.changed_before)):
         if code not in rows:
             raise Conflict(
-                f"grid {code} is no longer in layer {layer.code!r}: reload the layer",
+                f"网格 {code} 已不在图层 {layer.code!r} 中：请重新加载图层"
+                " ("
+                f"grid {code} is no longer in layer {layer.code!r}: reload the layer)",
                 layer=layer.code,
                 grid=code,
             )
@@ -77,19 +79,27 @@ def check_expected(t: Touched, changes: Changeset, layer: Layer) -> None:
         row = rows[c.before.code]
         if (row.name, row.locked) != (c.before.name, c.before.locked):
             raise Conflict(
+                f"网格 {c.before.code} 在此之后已被修改：请重新加载图层 ("
                 f"grid {c.before.code} was changed since (name {row.name!r}, "
-                f"{'locked' if row.locked else 'unlocked'}): reload the layer",
+                f"{'locked' if row.locked else 'unlocked'}): reload the layer)",
                 layer=layer.code,
                 grid=c.before.code,
             )
     for code in sorted(t.created | set(t.changed_after)):
         if code in rows and code not in t.deleted and code not in t.changed_before:
             raise Conflict(
-                f"layer {layer.code!r} already has a grid {code}", layer=layer.code, grid=code
+                f"图层 {layer.code!r} 已有网格 {code} ("
+                f"layer {layer.code!r} already has a grid {code})",
+                layer=layer.code,
+                grid=code,
             )
     for code in sorted(t.to_codes - t.created - set(t.changed_after)):
         if code not in rows or code in t.deleted:
-            raise NotFound(f"layer {layer.code!r} has no grid {code}", layer=layer.code, grid=code)
+            raise NotFound(
+                f"图层 {layer.code!r} 中没有网格 {code} (layer {layer.code!r} has no grid {code})",
+                layer=layer.code,
+                grid=code,
+            )
 
 
 def check_scope(
@@ -99,8 +109,10 @@ def check_scope(
     for code in sorted(t.rows):
         if not t.rows[code].inside:
             raise Forbidden(
+                f"图层 {layer.code!r} 的网格 {code} 不完全在您的权限范围（"
+                f"{scope}）内：只能编辑范围内的网格 ("
                 f"grid {code} of layer {layer.code!r} is not wholly inside your scope ({scope}): "
-                "you may only edit grids inside it",
+                "you may only edit grids inside it)",
                 layer=layer.code,
                 grid=code,
             )
@@ -110,7 +122,8 @@ def check_scope(
             scope.is_everything
         ):
             raise Forbidden(
-                f"new grid {g.code} would lie outside your scope ({scope})",
+                f"新网格 {g.code} 将超出您的权限范围（{scope}） ("
+                f"new grid {g.code} would lie outside your scope ({scope}))",
                 layer=layer.code,
                 grid=g.code,
             )
@@ -134,7 +147,8 @@ def check_locks(t: Touched, changes: Changeset, layer: Layer) -> None:
     for code in sorted(t.deleted):
         if t.rows[code].locked:
             raise GridLocked(
-                f"grid {code} is locked: unlock it before it can be merged away or removed",
+                f"网格 {code} 已锁定：请先解锁，才能合并或删除 ("
+                f"grid {code} is locked: unlock it before it can be merged away or removed)",
                 layer=layer.code,
                 grid=code,
             )
@@ -142,8 +156,10 @@ def check_locks(t: Touched, changes: Changeset, layer: Layer) -> None:
     frozen |= {c for c in t.to_codes if locked_before(c) and locked_after(c)}
     for code in sorted(frozen):
         raise GridLocked(
+            f"网格 {code} 已锁定：其单元不能移出，也不能移入单元（请先"
+            "解锁） ("
             f"grid {code} is locked: its units cannot be moved, nor units moved into it "
-            "(unlock it first)",
+            "(unlock it first))",
             layer=layer.code,
             grid=code,
         )
@@ -169,12 +185,17 @@ def check_units(conn: Connection, t: Touched, changes: Changeset, layer: Layer) 
     for m in changes.moves:
         unit = t.units.get(m.unit_id)
         if unit is None:
-            raise NotFound(f"base unit {m.unit_id} no longer exists", unit=m.unit_id)
+            raise NotFound(
+                f"基础单元 {m.unit_id} 已不存在 (base unit {m.unit_id} no longer exists)",
+                unit=m.unit_id,
+            )
         if unit.grid_code != m.from_code:
             where = f"grid {unit.grid_code}" if unit.grid_code else "no grid of the layer"
             raise Conflict(
+                f"单元 {unit.code} 现属 {where}，不在网格 {m.from_code} 中"
+                "：已被移动，请重新加载图层 ("
                 f"unit {unit.code} is now in {where}, not in grid {m.from_code}: "
-                "it was moved since; reload the layer",
+                "it was moved since; reload the layer)",
                 layer=layer.code,
                 unit=unit.code,
             )
@@ -185,9 +206,13 @@ def check_units(conn: Connection, t: Touched, changes: Changeset, layer: Layer) 
         if community is not None and unit.community_id != community:
             labels = _community_label(conn, [unit.community_id, community])
             raise CrossesCommunity(
+                f"单元 {unit.code} 属于社区 "
+                f"{labels.get(unit.community_id, '?')}，网格 {m.to_code} "
+                f"属于社区 {labels.get(community, '?')}：网格不能跨社区，"
+                "该单元不能并入 ("
                 f"unit {unit.code} lies in community {labels.get(unit.community_id, '?')}, "
                 f"grid {m.to_code} belongs to community {labels.get(community, '?')}: "
-                "a grid never crosses a community boundary, so the unit cannot join it",
+                "a grid never crosses a community boundary, so the unit cannot join it)",
                 layer=layer.code,
                 unit=unit.code,
                 grid=m.to_code,

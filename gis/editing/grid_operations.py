@@ -40,10 +40,15 @@ def _line(line: dict[str, Any] | str) -> str:
     """A GeoJSON LineString (WGS84) as text for ST_GeomFromGeoJSON, checked for sense."""
     data = json.loads(line) if isinstance(line, str) else line
     if not isinstance(data, dict) or data.get("type") != "LineString":
-        raise InvalidGeometry("the split line must be a GeoJSON LineString")
+        raise InvalidGeometry(
+            "分割线须为 GeoJSON LineString (the split line must be a GeoJSON LineString)"
+        )
     coords = data.get("coordinates")
     if not isinstance(coords, list) or not 2 <= len(coords) <= MAX_LINE_POINTS:
-        raise InvalidGeometry(f"the split line needs 2 to {MAX_LINE_POINTS} points")
+        raise InvalidGeometry(
+            f"分割线须有 2 至 {MAX_LINE_POINTS} 个点 ("
+            f"the split line needs 2 to {MAX_LINE_POINTS} points)"
+        )
     return json.dumps(
         {"type": "LineString", "coordinates": lonlat_points(coords, "the split line")}
     )
@@ -70,7 +75,11 @@ def split_grid(
     scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     grid = grid_row(conn, layer, code, scope)
     if grid.community_id is None:
-        raise Invalid(f"grid {code} has no community: it cannot be split", grid=code)
+        raise Invalid(
+            f"网格 {code} 不属于任何社区：无法分割 ("
+            f"grid {code} has no community: it cannot be split)",
+            grid=code,
+        )
     blade = _line(line)
     rows = conn.execute(
         text(
@@ -94,7 +103,11 @@ def split_grid(
         {"gid": grid.id, "line": blade},
     ).all()
     if not rows:
-        raise Invalid(f"grid {code} has no units to split", layer=layer.code, grid=code)
+        raise Invalid(
+            f"网格 {code} 没有可分割的单元 (grid {code} has no units to split)",
+            layer=layer.code,
+            grid=code,
+        )
     workload: dict[int, float] = {
         int(r[0]): float(r[1])
         for r in conn.execute(
@@ -112,8 +125,10 @@ def split_grid(
     cut = {n: members for n, members in pieces.items() if n != -1}
     if len(cut) < 2:
         raise Invalid(
+            f"分割线使网格 {code} 的所有单元都在同一侧：请从网格一边画"
+            "到另一边，使两侧都有单元 ("
             f"the line leaves every unit of grid {code} on one side: draw it across the grid, "
-            "from one edge to the other, so that units lie on both sides",
+            "from one edge to the other, so that units lie on both sides)",
             layer=layer.code,
             grid=code,
         )
@@ -224,7 +239,8 @@ def set_locked(
     grid = grid_row(conn, layer, code, scope)
     if bool(grid.locked) == locked:
         raise Conflict(
-            f"grid {code} is already {'locked' if locked else 'unlocked'}",
+            f"网格 {code} 已经{'锁定' if locked else '解锁'} ("
+            f"grid {code} is already {'locked' if locked else 'unlocked'})",
             layer=layer.code,
             grid=code,
         )
@@ -259,21 +275,32 @@ def rename_grid(
     name = before.name if name is None else name.strip()
     new_code = before.code if new_code is None else new_code.strip()
     if not name or len(name) > 128 or any(ord(ch) < 32 for ch in name):
-        raise Invalid("a grid name has 1 to 128 characters and no control characters")
+        raise Invalid(
+            "网格名称须为 1 至 128 个字符，且不含控制字符 ("
+            "a grid name has 1 to 128 characters and no control characters)"
+        )
     if new_code != before.code:
         if not GRID_CODE_RE.fullmatch(new_code):
             raise Invalid(
-                f"a grid code is 15 digits: its community's 12 and 3 more, not {new_code!r}",
+                "网格代码为 15 位：社区代码 12 位加 3 位序号，"
+                f"{new_code!r} 不符合 ("
+                f"a grid code is 15 digits: its community's 12 and 3 more, not {new_code!r})",
                 code=new_code,
             )
         if grid.community_code and not new_code.startswith(grid.community_code):
             raise Invalid(
+                f"网格 {code} 位于社区 {grid.community_code}：代码须以社区"
+                f"代码开头，{new_code} 不符合（例如 {grid.community_code}0"
+                "07） ("
                 f"grid {code} lies in community {grid.community_code}: its code starts with "
-                f"that code, so {new_code} does not fit (e.g. {grid.community_code}007)",
+                f"that code, so {new_code} does not fit (e.g. {grid.community_code}007))",
                 code=new_code,
             )
     if (name, new_code) == (before.name, before.code):
-        raise Invalid(f"grid {code} already has that name and code", grid=code)
+        raise Invalid(
+            f"网格 {code} 的名称和代码没有变化 (grid {code} already has that name and code)",
+            grid=code,
+        )
     after = GridState(new_code, name, before.community_id, before.locked)
     changes = []
     if name != before.name:

@@ -57,7 +57,11 @@ def list_history(
     access.require(Permission.EDIT_LAYERS)
     scope = access.scope
     if limit < 1 or offset < 0:
-        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     layer = find_layer(conn, layer_code)
     where, params = _visible(scope)
     params |= {"layer": layer.id}
@@ -120,7 +124,11 @@ def edit_detail(
         .first()
     )
     if row is None or not row["visible"]:
-        raise NotFound(f"layer {layer.code!r} has no edit at version {version}", version=version)
+        raise NotFound(
+            f"图层 {layer.code!r} 没有第 {version} 版的编辑记录 ("
+            f"layer {layer.code!r} has no edit at version {version})",
+            version=version,
+        )
     moves = conn.execute(
         text(
             "SELECT u.code AS unit, m.from_code AS from, m.to_code AS to FROM grid_edit_move m "
@@ -222,13 +230,17 @@ def _step(
         target = _undo_target(conn, layer, access.name)
         if target is None:
             raise Conflict(
-                f"nothing to undo: you have no edit of layer {layer.code!r} left to undo"
+                f"没有可撤销的操作：您在图层 {layer.code!r} 上已无可撤销的"
+                "编辑 ("
+                f"nothing to undo: you have no edit of layer {layer.code!r} left to undo)"
             )
         changes = recorded_changeset(conn, target.id, target.grids).inverse()
     else:
         target = _redo_target(conn, layer, access.name)
         if target is None:
-            raise Conflict(f"nothing to redo on layer {layer.code!r}")
+            raise Conflict(
+                f"图层 {layer.code!r} 没有可重做的操作 (nothing to redo on layer {layer.code!r})"
+            )
         changes = recorded_changeset(conn, target.original_id, target.grids)
     result = apply_changeset(
         conn,

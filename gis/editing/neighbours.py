@@ -48,7 +48,11 @@ def grid_neighbours(
         {"layer": layer.id, "code": code} | reach.params,
     ).first()
     if found is None:
-        raise NotFound(f"layer {layer.code!r} has no grid {code}", layer=layer.code, grid=code)
+        raise NotFound(
+            f"图层 {layer.code!r} 中没有网格 {code} (layer {layer.code!r} has no grid {code})",
+            layer=layer.code,
+            grid=code,
+        )
     rows = conn.execute(
         text(
             f"""

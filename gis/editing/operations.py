@@ -81,11 +81,17 @@ def grid_row(conn: Connection, layer: Layer, code: str, scope: Scope) -> Any:
         {"layer": layer.id, "code": code} | inside.params,
     ).first()
     if row is None:
-        raise NotFound(f"layer {layer.code!r} has no grid {code}", layer=layer.code, grid=code)
+        raise NotFound(
+            f"图层 {layer.code!r} 中没有网格 {code} (layer {layer.code!r} has no grid {code})",
+            layer=layer.code,
+            grid=code,
+        )
     if not row.inside:
         raise Forbidden(
+            f"图层 {layer.code!r} 的网格 {code} 不完全在您的权限范围（"
+            f"{scope}）内：只能编辑范围内的网格 ("
             f"grid {code} of layer {layer.code!r} is not wholly inside your scope ({scope}): "
-            "you may only edit grids inside it",
+            "you may only edit grids inside it)",
             layer=layer.code,
             grid=code,
         )
@@ -115,7 +121,11 @@ def next_codes(conn: Connection, layer: Layer, community_id: int, count: int = 1
     candidates = [*range(start, 900), *range(1, start)]
     free = [n for n in candidates if n not in used][:count]
     if len(free) < count:
-        raise Conflict(f"community {community} has no free grid number left", community=community)
+        raise Conflict(
+            f"社区 {community} 已没有可用的网格序号 ("
+            f"community {community} has no free grid number left)",
+            community=community,
+        )
     return [f"{community}{n:03d}" for n in free]
 
 
@@ -129,9 +139,12 @@ def default_name(conn: Connection, community_id: int, code: str) -> str:
 def _units(conn: Connection, layer: Layer, codes: Sequence[str], scope: Scope) -> dict[str, Any]:
     """The units by code with their community and current grid; unknown codes are named."""
     if not codes:
-        raise Invalid("select at least one base unit", layer=layer.code)
+        raise Invalid("请至少选择一个基础单元 (select at least one base unit)", layer=layer.code)
     if len(codes) > MAX_UNITS:
-        raise Invalid(f"one edit moves at most {MAX_UNITS} units", layer=layer.code)
+        raise Invalid(
+            f"一次编辑最多移动 {MAX_UNITS} 个单元 (one edit moves at most {MAX_UNITS} units)",
+            layer=layer.code,
+        )
     within = scope.unit_sql("u")
     rows = {
         r.code: r
@@ -150,18 +163,25 @@ def _units(conn: Connection, layer: Layer, codes: Sequence[str], scope: Scope) -
     missing = [c for c in codes if c not in rows]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise NotFound(f"no base unit {', '.join(missing[:3])}{more}", unit=missing[0])
+        raise NotFound(
+            f"没有基础单元 {', '.join(missing[:3])}{more} ("
+            f"no base unit {', '.join(missing[:3])}{more})",
+            unit=missing[0],
+        )
     foreign = [c for c in codes if not rows[c].inside]
     if foreign:
         raise Forbidden(
-            f"unit {foreign[0]} is outside your scope ({scope}): you may only edit inside it",
+            f"单元 {foreign[0]} 不在您的权限范围（{scope}）内：只能编"
+            "辑范围内的单元 ("
+            f"unit {foreign[0]} is outside your scope ({scope}): you may only edit inside it)",
             layer=layer.code,
             unit=foreign[0],
         )
     outside = [c for c in codes if rows[c].grid_code is None]
     if outside:
         raise Invalid(
-            f"unit {outside[0]} belongs to no grid of layer {layer.code!r}",
+            f"单元 {outside[0]} 不属于图层 {layer.code!r} 的任何网格 ("
+            f"unit {outside[0]} belongs to no grid of layer {layer.code!r})",
             layer=layer.code,
             unit=outside[0],
         )
@@ -188,11 +208,15 @@ def move_units(
     """
     scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     if not groups:
-        raise Invalid("an edit needs units and a target grid", layer=layer.code)
+        raise Invalid(
+            "编辑需要指定单元和目标网格 (an edit needs units and a target grid)", layer=layer.code
+        )
     codes = [c for g in groups for c in g.units]
     if len(set(codes)) != len(codes):
         dup = next(c for c in codes if codes.count(c) > 1)
-        raise Invalid(f"unit {dup} is named twice in one edit", unit=dup)
+        raise Invalid(
+            f"单元 {dup} 在一次编辑中出现了两次 (unit {dup} is named twice in one edit)", unit=dup
+        )
     for target in sorted({g.to for g in groups if g.to != NEW}):
         grid_row(conn, layer, target, scope)  # the targets are the actor's to edit, before all else
     units = _units(conn, layer, codes, scope)
@@ -206,9 +230,12 @@ def move_units(
             if len(communities) > 1:
                 a, b = list(communities.values())[:2]
                 raise CrossesCommunity(
+                    f"所选单元分属两个社区 {a.community_name} 和 "
+                    f"{b.community_name}：新网格只能位于一个社区内，请选择同一"
+                    "社区的单元 ("
                     f"the units lie in two communities, {a.community_name} ({a.community_code}) "
                     f"and {b.community_name} ({b.community_code}): a new grid lies inside one "
-                    "community; select units of one community",
+                    "community; select units of one community)",
                     layer=layer.code,
                 )
             community_id = members[0].community_id
@@ -226,10 +253,13 @@ def move_units(
             if foreign and grid.community_id is not None:
                 u = foreign[0]
                 raise CrossesCommunity(
+                    f"单元 {u.code} 属于社区 {u.community_name}，网格 {target}"
+                    f" 属于社区 {grid.community_name}：网格不能跨社区，该单元"
+                    "不能并入 ("
                     f"unit {u.code} lies in community {u.community_name} ({u.community_code}), "
                     f"grid {target} belongs to community {grid.community_name} "
                     f"({grid.community_code}): a grid never crosses a community boundary, so "
-                    "the unit cannot join it",
+                    "the unit cannot join it)",
                     layer=layer.code,
                     unit=u.code,
                     grid=target,
@@ -238,7 +268,8 @@ def move_units(
         moves += [Move(u.id, u.grid_code, target) for u in members if u.grid_code != target]
     if not moves:
         raise Invalid(
-            f"nothing to move: the units are already in grid {', '.join(targets)}",
+            f"无需移动：这些单元已在网格 {', '.join(targets)} 中 ("
+            f"nothing to move: the units are already in grid {', '.join(targets)})",
             layer=layer.code,
         )
     kind = "new" if created else "move"

@@ -44,8 +44,10 @@ class _Replay:
             if grid.code == code:
                 return key
         raise Conflict(
+            f"历史记录中的网格 {code} 在该版本的图层中不存在：图层曾在"
+            "编辑器外被修改，无法回退到该修改之前 ("
             f"the history names grid {code}, which the layer does not have at that point: "
-            "it was changed outside the editor; revert is not possible past that change",
+            "it was changed outside the editor; revert is not possible past that change)",
             grid=code,
         )
 
@@ -54,8 +56,10 @@ class _Replay:
         for m in changes.moves:
             if self.units.get(m.unit_id) != sources[m.from_code]:
                 raise Conflict(
+                    f"单元 {m.unit_id} 的历史记录与图层不符：无法回退到编辑器"
+                    "外所作修改之前 ("
                     f"the history of unit {m.unit_id} does not match the layer: "
-                    "revert is not possible past a change made outside the editor",
+                    "revert is not possible past a change made outside the editor)",
                     unit=m.unit_id,
                 )
         for g in changes.created:
@@ -84,8 +88,10 @@ def revert(
     check_version(conn, layer, version)
     if not 1 <= to_version < layer.version:
         raise Invalid(
+            f"只能回退到图层 {layer.code!r} 的较早版本：1 至 "
+            f"{layer.version - 1}，而不是 {to_version} ("
             f"revert goes back to an earlier version of layer {layer.code!r}: "
-            f"1 to {layer.version - 1}, not {to_version}",
+            f"1 to {layer.version - 1}, not {to_version})",
             to_version=to_version,
         )
     edits = conn.execute(
@@ -99,8 +105,10 @@ def revert(
     gaps = sorted(set(range(to_version + 1, layer.version + 1)) - recorded)
     if gaps:
         raise Conflict(
+            f"图层 {layer.code!r} 的第 {gaps[-1]} 版是在编辑器外生成的"
+            f"（导入或采纳方案）：历史记录只能回退到第 {gaps[-1]} 版 ("
             f"version {gaps[-1]} of layer {layer.code!r} was made outside the editor (an import "
-            f"or an adoption): the history goes back to version {gaps[-1]} only",
+            f"or an adoption): the history goes back to version {gaps[-1]} only)",
             layer=layer.code,
             oldest=gaps[-1],
         )
@@ -136,7 +144,8 @@ def revert(
     changes = Changeset(created, deleted, changed, moves)
     if changes.empty:
         raise Conflict(
-            f"layer {layer.code!r} is already as it was at version {to_version}",
+            f"图层 {layer.code!r} 已与第 {to_version} 版相同 ("
+            f"layer {layer.code!r} is already as it was at version {to_version})",
             layer=layer.code,
         )
     return apply_changeset(

@@ -43,7 +43,9 @@ def grids_in_view(
     access.require(Permission.EDIT_LAYERS)
     scope = access.scope
     if not 0 <= tolerance <= 0.01:
-        raise Invalid("tolerance is 0 to 0.01 degrees", tolerance=tolerance)
+        raise Invalid(
+            "容差须在 0 至 0.01 度之间 (tolerance is 0 to 0.01 degrees)", tolerance=tolerance
+        )
     layer = find_layer(conn, layer_code)
     reach = scope.grid_sql("g")
     whole = scope.grid_sql("g", entirely=True)
@@ -101,7 +103,10 @@ def units_in_view(
     access.require(Permission.EDIT_LAYERS)
     scope = access.scope
     if not 1 <= limit <= MAX_UNITS_IN_VIEW:
-        raise Invalid(f"limit is 1 to {MAX_UNITS_IN_VIEW}", limit=limit)
+        raise Invalid(
+            f"limit 须在 1 至 {MAX_UNITS_IN_VIEW} 之间 (limit is 1 to {MAX_UNITS_IN_VIEW})",
+            limit=limit,
+        )
     layer = find_layer(conn, layer_code)
     inside = scope.unit_sql("u")
     condition = f"u.geom && {BBOX_SQL} AND ({inside.sql})"
@@ -140,13 +145,16 @@ def units_in_view(
 def _polygon(polygon: dict[str, Any] | str) -> str:
     data = json.loads(polygon) if isinstance(polygon, str) else polygon
     if not isinstance(data, dict) or data.get("type") != "Polygon":
-        raise InvalidGeometry("the lasso must be a GeoJSON Polygon")
+        raise InvalidGeometry("套索须为 GeoJSON Polygon (the lasso must be a GeoJSON Polygon)")
     rings = data.get("coordinates")
     if not isinstance(rings, list) or not rings or not isinstance(rings[0], list):
-        raise InvalidGeometry("the lasso polygon has no ring")
+        raise InvalidGeometry("套索多边形没有边界环 (the lasso polygon has no ring)")
     ring = rings[0]
     if not 3 <= len(ring) <= MAX_LASSO_POINTS:
-        raise InvalidGeometry(f"the lasso needs 3 to {MAX_LASSO_POINTS} points")
+        raise InvalidGeometry(
+            f"套索须有 3 至 {MAX_LASSO_POINTS} 个点 ("
+            f"the lasso needs 3 to {MAX_LASSO_POINTS} points)"
+        )
     closed = lonlat_points(ring, "the lasso")
     if closed[0] != closed[-1]:
         closed.append(closed[0])
@@ -191,7 +199,8 @@ def select_units(
     units = [dict(r) for r in rows]
     if len(units) > MAX_UNITS_IN_VIEW:
         raise Invalid(
-            f"the lasso covers more than {MAX_UNITS_IN_VIEW} units: draw a smaller one",
+            f"套索范围超过 {MAX_UNITS_IN_VIEW} 个单元：请画小一些 ("
+            f"the lasso covers more than {MAX_UNITS_IN_VIEW} units: draw a smaller one)",
             layer=layer.code,
         )
     return {"layer": layer.code, "version": layer.version, "units": units}

@@ -76,7 +76,7 @@ def apply_changeset(
         The edit breaks a rule, or the layer is no longer as the edit expects.
     """
     if changes.empty:
-        raise Invalid("the edit changes nothing", layer=layer.code)
+        raise Invalid("此次编辑没有任何改变 (the edit changes nothing)", layer=layer.code)
     savepoint = conn.begin_nested()
     try:
         result = _write(conn, layer, changes, request, settings, access=access)
@@ -235,8 +235,10 @@ def _delete_grids(conn: Connection, layer: Layer, t: Touched) -> None:
     ).scalar_one()
     if left:
         raise Conflict(
+            f"网格 {', '.join(sorted(t.deleted))} 仍有 {left} 个单元未"
+            "被移动：请重新加载图层 ("
             f"grid(s) {', '.join(sorted(t.deleted))} still hold {left} unit(s) that the "
-            "edit does not move: reload the layer",
+            "edit does not move: reload the layer)",
             layer=layer.code,
         )
     # Give a parked grid its code back unless another grid took it, so that the trigger
@@ -284,13 +286,17 @@ def _pieces(
         pieces = ", ".join(f"{c} into {after[c]['pieces']} pieces" for c in split)
         if refused:
             raise SplitsGrid(
+                f"此次编辑会把网格 {pieces} 分成几块；本系统设置为拒绝此类"
+                "编辑 ("
                 f"the edit would split grid {pieces}; this installation refuses edits that "
-                "leave a grid in pieces (GRIDMAP_EDIT_SPLIT_GRIDS=refuse)",
+                "leave a grid in pieces (GRIDMAP_EDIT_SPLIT_GRIDS=refuse))",
                 layer=layer.code,
             )
         raise SplitsGrid(
+            f"此次编辑会把网格 {pieces} 分成几块：请查看预览，确认后发"
+            "送 confirm=true 执行 ("
             f"the edit would split grid {pieces}: look at the preview and send confirm=true "
-            "to apply it anyway",
+            "to apply it anyway)",
             layer=layer.code,
         )
     return split, needs_confirm, refused

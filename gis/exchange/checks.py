@@ -35,7 +35,9 @@ def map_columns(frame: pd.DataFrame, kind: Kind, options: ImportOptions) -> dict
     stray = sorted(set(given) - names)
     if stray:
         raise Invalid(
-            f"{kind.name} has no field {', '.join(stray)}; its fields: {', '.join(sorted(names))}"
+            f"{kind.name} 没有字段 {', '.join(stray)}；可用字段："
+            f"{', '.join(sorted(names))} ("
+            f"{kind.name} has no field {', '.join(stray)}; its fields: {', '.join(sorted(names))})"
         )
     present = [c for c in frame.columns if c != "geometry"]
     lower = {c.lower(): c for c in present}
@@ -44,8 +46,9 @@ def map_columns(frame: pd.DataFrame, kind: Kind, options: ImportOptions) -> dict
         if f.name in given:
             if given[f.name] not in present:
                 raise InvalidFile(
+                    f"没有列 {given[f.name]!r}（用于 {f.name}） ("
                     f"no column {given[f.name]!r} (for {f.name}); the file has "
-                    f"{', '.join(present) or 'no columns'}",
+                    f"{', '.join(present) or 'no columns'})",
                     reason="no_column",
                 )
             mapping[f.name] = given[f.name]
@@ -58,8 +61,10 @@ def map_columns(frame: pd.DataFrame, kind: Kind, options: ImportOptions) -> dict
                 f.name, f"--column {f.name}=COLUMN"
             )
             raise InvalidFile(
+                f"找不到 {f.name} 对应的列（查找了 "
+                f"{', '.join(f.candidates)}）：请用 {option} 指定 ("
                 f"no column for {f.name} (looked for {', '.join(f.candidates)}); the file has "
-                f"{', '.join(present) or 'no columns'}: name it with {option}",
+                f"{', '.join(present) or 'no columns'}: name it with {option})",
                 reason="no_column",
             )
     return mapping

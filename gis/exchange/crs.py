@@ -75,15 +75,21 @@ def parse_crs(text: str) -> SourceCrs:
         return SourceCrs(CRS.from_user_input(name))
     except CRSError as exc:
         raise Invalid(
+            f"未知的坐标系 {text!r}：请填写 wgs84、cgcs2000、gcj02、bd"
+            "09 或 EPSG 代码（如 EPSG:4527） ("
             f"unknown coordinate system {text!r}: give wgs84, cgcs2000, gcj02, bd09 or an EPSG "
-            "code such as EPSG:4527 (CGCS2000 3-degree Gauss–Krüger zone 39)",
+            "code such as EPSG:4527 (CGCS2000 3-degree Gauss–Krüger zone 39))",
             crs=text,
         ) from exc
 
 
 def export_crs(name: str) -> SourceCrs:
     if name not in EXPORT_CRS:
-        raise Invalid(f"crs must be one of {', '.join(EXPORT_CRS)}; got {name!r}", crs=name)
+        raise Invalid(
+            f"坐标系须为 {', '.join(EXPORT_CRS)} 之一，收到 {name!r} ("
+            f"crs must be one of {', '.join(EXPORT_CRS)}; got {name!r})",
+            crs=name,
+        )
     return parse_crs(name)
 
 
@@ -166,9 +172,11 @@ def resolve(
     else:
         if not fits_lonlat(geoms):
             raise InvalidFile(
+                f"{where}：文件没有坐标系（无 .prj 或 CRS 元数据），坐标也"
+                "不是经纬度：请用 --crs 指定 ("
                 f"{where}: the file has no coordinate system (no .prj or CRS metadata) and its "
                 f"coordinates cannot be lon/lat — {suggest_projected(geoms)}; give it with --crs "
-                "(API: options.crs)",
+                "(API: options.crs))",
                 reason="no_crs",
             )
         warnings.append(
@@ -179,9 +187,11 @@ def resolve(
     geographic = source.shifted is not None or (source.crs is not None and source.crs.is_geographic)
     if geographic and not fits_lonlat(geoms):
         raise InvalidFile(
+            f"{where}：按 {source.label}（经纬度）读取，但坐标超出经纬"
+            "度范围，数据是投影坐标：请用 --crs 指定正确的坐标系 ("
             f"{where}: read as {source.label} (lon/lat), but the coordinates reach beyond "
             f"−180…180 / −90…90 — the data is projected: {suggest_projected(geoms)}; give the "
-            "right one with --crs",
+            "right one with --crs)",
             reason="wrong_crs",
         )
     return source, warnings

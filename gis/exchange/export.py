@@ -70,7 +70,10 @@ def _grids(conn: Connection, layer_code: str, scope: Scope) -> tuple[pd.DataFram
         text("SELECT id, version FROM grid_layer WHERE code = :c"), {"c": layer_code}
     ).first()
     if layer is None:
-        raise NotFound(f"no grid layer with code {layer_code!r}", layer=layer_code)
+        raise NotFound(
+            f"没有代码为 {layer_code!r} 的网格图层 (no grid layer with code {layer_code!r})",
+            layer=layer_code,
+        )
     reach = scope.grid_sql("g")
     rows = conn.execute(
         text(
@@ -110,9 +113,17 @@ def export_layer(
     personal = access.personal_data
     layer_code = checked("layer", layer_code, field="layer")
     if fmt not in FORMATS:
-        raise Invalid(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}", format=fmt)
+        raise Invalid(
+            f"格式须为 {', '.join(FORMATS)} 之一，收到 {fmt!r} ("
+            f"format must be one of {', '.join(FORMATS)}; got {fmt!r})",
+            format=fmt,
+        )
     if encoding.lower() not in ENCODINGS:
-        raise Invalid(f"encoding must be utf-8 or gbk; got {encoding!r}", encoding=encoding)
+        raise Invalid(
+            f"编码须为 utf-8 或 gbk，收到 {encoding!r} ("
+            f"encoding must be utf-8 or gbk; got {encoding!r})",
+            encoding=encoding,
+        )
     target = crsmod.export_crs(crs)
     frame, version = _grids(conn, layer_code, scope)
     if not personal:

@@ -78,7 +78,11 @@ def import_file(
     path = Path(path)
     shown = name or path.name
     if kind.name == "layer" and not options.layer:
-        raise Invalid("a departmental layer needs its code: --layer CODE (e.g. chengguan)")
+        raise Invalid(
+            "部门图层需要指定图层代码：--layer CODE（例如 chengguan）"
+            " ("
+            "a departmental layer needs its code: --layer CODE (e.g. chengguan))"
+        )
     limits = limits or ImportLimits()
     deadline = Deadline.of(limits, shown)
     report = ImportReport(kind.name, shown, check=check)
@@ -132,7 +136,7 @@ def _checked_rows(
     frame = source.frame.reset_index(drop=True)
     report.rows_read = len(frame)
     if frame.empty:
-        raise InvalidFile(f"{shown} holds no rows", reason="empty")
+        raise InvalidFile(f"{shown} 没有数据行 ({shown} holds no rows)", reason="empty")
     mapping = map_columns(frame, kind, options)
     # Row numbers as the user sees them: a header line or feature numbering from 1.
     rows = np.arange(len(frame)) + (2 if source.fmt in ("csv", "xlsx") else 1)

@@ -38,26 +38,35 @@ def check_archive(path: Path, shown: str, limits: ImportLimits) -> list[zipfile.
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise Invalid(f"{shown}: not a readable zip archive ({exc})", reason="unreadable") from exc
+        raise Invalid(
+            f"{shown}：不是可读取的 zip 压缩包 ({shown}: not a readable zip archive ({exc}))",
+            reason="unreadable",
+        ) from exc
     if len(members) > limits.max_members:
         raise TooLarge(
+            f"{shown} 含 {len(members):,} 个文件，一次导入最多 "
+            f"{limits.max_members:,} 个 ("
             f"{shown} holds {len(members):,} files; an import takes at most "
-            f"{limits.max_members:,} ({ENV}MAX_MEMBERS)",
+            f"{limits.max_members:,} ({ENV}MAX_MEMBERS))",
             limit="max_members",
         )
     total = sum(m.file_size for m in members)
     if total > limits.max_uncompressed_bytes:
         raise TooLarge(
+            f"{shown} 解压后为 {_mb(total)}，超过导入上限 "
+            f"{_mb(limits.max_uncompressed_bytes)}：请拆分文件 ("
             f"{shown} unpacks to {_mb(total)}; an import may unpack to at most "
-            f"{_mb(limits.max_uncompressed_bytes)} ({ENV}MAX_UNCOMPRESSED_BYTES): split the file",
+            f"{_mb(limits.max_uncompressed_bytes)} ({ENV}MAX_UNCOMPRESSED_BYTES): split the file)",
             limit="max_uncompressed_bytes",
         )
     for m in members:
         if m.file_size > RATIO_FLOOR and m.file_size > limits.max_ratio * max(m.compress_size, 1):
             ratio = m.file_size / max(m.compress_size, 1)
             raise TooLarge(
+                f"{shown}：{m.filename} 压缩比为 {ratio:,.0f}:1，超过导入"
+                f"上限 {limits.max_ratio:,.0f}:1 ("
                 f"{shown}: {m.filename} is compressed {ratio:,.0f} to 1; an import takes at most "
-                f"{limits.max_ratio:,.0f} to 1 ({ENV}MAX_RATIO), which real data stay well under",
+                f"{limits.max_ratio:,.0f} to 1 ({ENV}MAX_RATIO), which real data stay well under)",
                 limit="max_ratio",
             )
     return members
@@ -67,7 +76,8 @@ def check_rows(rows: int, shown: str, limits: ImportLimits) -> None:
     """:class:`TooLarge` if ``rows`` is over the row limit."""
     if rows > limits.max_rows:
         raise TooLarge(
-            f"{shown} holds more than {limits.max_rows:,} rows ({ENV}MAX_ROWS): split the file",
+            f"{shown} 超过 {limits.max_rows:,} 行：请拆分文件 ("
+            f"{shown} holds more than {limits.max_rows:,} rows ({ENV}MAX_ROWS): split the file)",
             limit="max_rows",
         )
 

@@ -39,7 +39,9 @@ class ImportOptions:
         unknown = sorted(set(values) - known)
         if unknown:
             raise Invalid(
-                f"unknown import option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                f"未知的导入选项 {', '.join(unknown)}；可用选项："
+                f"{', '.join(sorted(known))} ("
+                f"unknown import option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))})"
             )
         return cls(**values)
 
@@ -51,7 +53,10 @@ class ImportOptions:
         if not isinstance(self.columns, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in self.columns.items()
         ):
-            raise Invalid('columns maps fields to column names, e.g. {"households": "户数"}')
+            raise Invalid(
+                "columns 须把字段对应到列名 ("
+                'columns maps fields to column names, e.g. {"households": "户数"})'
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, False, {}, "")}
@@ -59,5 +64,9 @@ class ImportOptions:
 
 def kind_of(name: str) -> Kind:
     if name not in KINDS:
-        raise Invalid(f"unknown import kind {name!r}: one of {', '.join(KINDS)}", kind=name)
+        raise Invalid(
+            f"未知的导入类型 {name!r}：可选 {', '.join(KINDS)} ("
+            f"unknown import kind {name!r}: one of {', '.join(KINDS)})",
+            kind=name,
+        )
     return KINDS[name]

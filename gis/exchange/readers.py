@@ -106,9 +106,11 @@ def expected_format(path: Path, name: str | None = None) -> str:
     fmt = EXTENSIONS.get(suffix)
     if fmt is None:
         raise InvalidFile(
+            f"{name or path.name}：不支持的文件类型 "
+            f"{suffix or '(无扩展名)'} ("
             f"{name or path.name}: unsupported file type {suffix or '(no extension)'}; Gridmap "
             "reads .gpkg, .geojson/.json, .zip (Shapefile with .shp/.shx/.dbf/.prj/.cpg), .csv, "
-            ".kml/.kmz and .xlsx",
+            ".kml/.kmz and .xlsx)",
             reason="unsupported_type",
         )
     return fmt
@@ -135,14 +137,19 @@ def read_source(
     actual = sniff(path)
     if actual != expected and not (expected == "shp" and path.suffix.lower() == ".shp"):
         raise InvalidFile(
-            f"{shown} is not {FORMAT_NAMES[expected]}: its content is {FORMAT_NAMES[actual]}",
+            f"{shown} 不是 {FORMAT_NAMES[expected]} 文件：其内容是 "
+            f"{FORMAT_NAMES[actual]} ("
+            f"{shown} is not {FORMAT_NAMES[expected]}: its content is {FORMAT_NAMES[actual]})",
             reason="wrong_type",
         )
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError as exc:
-            raise Invalid(f"unknown encoding {encoding!r} (try utf-8 or gbk)") from exc
+            raise Invalid(
+                f"未知的编码 {encoding!r}（可试 utf-8 或 gbk） ("
+                f"unknown encoding {encoding!r} (try utf-8 or gbk))"
+            ) from exc
     if expected in ("csv", "xlsx"):
         table = read_table(path, shown, expected, limits, deadline, encoding=encoding, sheet=layer)
         attributes, geoms, unreadable = table_geometry(
@@ -183,22 +190,28 @@ def _pick_layer(path: Path, shown: str, layer: str | None) -> str | None:
     try:
         layers = [str(n) for n, kind in pyogrio.list_layers(path) if kind is not None]
     except Exception as exc:  # DataSourceError and friends
-        raise InvalidFile(f"{shown}: cannot be read ({exc})", reason="unreadable") from exc
+        raise InvalidFile(
+            f"{shown}：无法读取 ({shown}: cannot be read ({exc}))", reason="unreadable"
+        ) from exc
     if layer is not None:
         if layer not in layers:
             raise InvalidFile(
-                f"{shown} has no layer {layer!r}; it has {', '.join(layers) or 'none'}",
+                f"{shown} 中没有图层 {layer!r} ("
+                f"{shown} has no layer {layer!r}; it has {', '.join(layers) or 'none'})",
                 reason="no_layer",
             )
         return layer
     if not layers:
-        raise InvalidFile(f"{shown} holds no layer with geometry", reason="no_layer")
+        raise InvalidFile(
+            f"{shown} 中没有带几何的图层 ({shown} holds no layer with geometry)", reason="no_layer"
+        )
     if len(layers) > 1:
         counts = {n: pyogrio.read_info(path, layer=n)["features"] for n in layers}
         filled = [n for n in layers if counts[n]]
         if len(filled) > 1:
             raise Invalid(
-                f"{shown} has several layers ({', '.join(filled)}): name one with --layer",
+                f"{shown} 含多个图层：请用 --layer 指定一个 ("
+                f"{shown} has several layers ({', '.join(filled)}): name one with --layer)",
                 reason="several_layers",
             )
         return filled[0] if filled else layers[0]
@@ -221,9 +234,15 @@ def _read_ogr(
     try:
         frame = pyogrio.read_dataframe(path, layer=chosen, encoding=encoding)
     except Exception as exc:
-        raise InvalidFile(f"{shown}: cannot be read as {FORMAT_NAMES[fmt]} ({exc})") from exc
+        raise InvalidFile(
+            f"{shown}：无法按 {FORMAT_NAMES[fmt]} 读取 ("
+            f"{shown}: cannot be read as {FORMAT_NAMES[fmt]} ({exc}))"
+        ) from exc
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise InvalidFile(f"{shown}: layer {chosen!r} has no geometry", reason="no_geometry")
+        raise InvalidFile(
+            f"{shown}：图层 {chosen!r} 没有几何 ({shown}: layer {chosen!r} has no geometry)",
+            reason="no_geometry",
+        )
     return Source(_as_text(frame), fmt, chosen, encoding, frame.crs)
 
 
@@ -254,8 +273,10 @@ def _read_shapefile(path: Path, shown: str, encoding: str | None, limits: Import
                 shps = [m for m in members if m.filename.lower().endswith(".shp")]
                 if len(shps) > 1:
                     raise Invalid(
+                        f"{shown} 含 {len(shps)} 个 Shapefile：每次导入只打包一个 "
+                        "("
                         f"{shown} holds {len(shps)} Shapefiles "
-                        f"({', '.join(m.filename for m in shps)}): zip one per import",
+                        f"({', '.join(m.filename for m in shps)}): zip one per import)",
                         reason="several_layers",
                     )
                 for member in members:
@@ -267,8 +288,10 @@ def _read_shapefile(path: Path, shown: str, encoding: str | None, limits: Import
         missing = [s for s in (".shx", ".dbf") if s not in siblings]
         if missing:
             raise InvalidFile(
+                f"{shown}：Shapefile 缺少 {' 和 '.join(missing)}（请把 .sh"
+                "p 与 .shx、.dbf、.prj、.cpg 一起打包） ("
                 f"{shown}: the Shapefile lacks {' and '.join(missing)} (zip the .shp with its "
-                ".shx, .dbf, .prj and .cpg)",
+                ".shx, .dbf, .prj and .cpg))",
                 reason="incomplete_shapefile",
             )
         warnings: list[str] = []
@@ -295,5 +318,7 @@ def _read_shapefile(path: Path, shown: str, encoding: str | None, limits: Import
         try:
             frame = pyogrio.read_dataframe(shp, encoding=used)
         except Exception as exc:
-            raise InvalidFile(f"{shown}: cannot be read as a Shapefile ({exc})") from exc
+            raise InvalidFile(
+                f"{shown}：无法按 Shapefile 读取 ({shown}: cannot be read as a Shapefile ({exc}))"
+            ) from exc
     return Source(_as_text(frame), "shp", stem.name, used, frame.crs, warnings)

@@ -90,9 +90,12 @@ class ImportRejected(InvalidFile):
             if repairable
             else ""
         )
+        where_zh = f"第 {first.row} 行" if first.row is not None else "文件"
         super().__init__(
+            f"{report.file}：发现 {len(report.errors)} 个问题，未导入任何数据；"
+            f"第一个在{where_zh}{ident} ("
             f"{report.file}: {len(report.errors)} problem(s), nothing was imported; "
-            f"first: {where}{ident}: {first.reason}{hint}",
+            f"first: {where}{ident}: {first.reason}{hint})",
             problems=len(report.errors),
         )
         self.report = report

@@ -67,7 +67,9 @@ def scope_column(conn: Connection, scope: Scope, sql: str, what: str) -> None:
         return
     codes = [str(r[0]) for r in conn.execute(text(sql)) if r[0] is not None]
     if scope.level == "grid":
-        raise Forbidden(f"a grid-level user may not import {what}", scope=str(scope))
+        raise Forbidden(
+            f"网格级用户无权导入{what} (a grid-level user may not import {what})", scope=str(scope)
+        )
     check_scope_codes(scope, codes, what)
 
 
@@ -133,7 +135,9 @@ def check_scope_codes(scope: Scope, codes: list[str], what: str) -> None:
     outside = sorted({c for c in codes if c and not scope.reaches(c)})
     if outside and not scope.is_everything:
         raise Forbidden(
+            f"有 {len(outside)} 个{what}不在您的权限范围（{scope}）内"
+            "：未导入任何数据 ("
             f"{len(outside)} {what} lie outside your scope ({scope}), "
-            f"e.g. {', '.join(outside[:5])}: nothing was imported",
+            f"e.g. {', '.join(outside[:5])}: nothing was imported)",
             scope=str(scope),
         )

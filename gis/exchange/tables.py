@@ -59,7 +59,9 @@ def _decode(raw: bytes, shown: str, encoding: str | None) -> tuple[str, str, lis
         try:
             return raw.decode(encoding), encoding, []
         except UnicodeDecodeError as exc:
-            raise InvalidFile(f"{shown} is not valid {encoding} text ({exc})") from exc
+            raise InvalidFile(
+                f"{shown} 不是有效的 {encoding} 文本 ({shown} is not valid {encoding} text ({exc}))"
+            ) from exc
     try:
         return raw.decode("utf-8-sig"), "UTF-8", []
     except UnicodeDecodeError:
@@ -68,7 +70,10 @@ def _decode(raw: bytes, shown: str, encoding: str | None) -> tuple[str, str, lis
         text = raw.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise InvalidFile(
-            f"{shown} is neither UTF-8 nor GBK text; give --encoding", reason="encoding"
+            f"{shown} 既不是 UTF-8 也不是 GBK 文本：请用 --encoding 指"
+            "定编码 ("
+            f"{shown} is neither UTF-8 nor GBK text; give --encoding)",
+            reason="encoding",
         ) from exc
     return text, "GB18030", [f"{shown} is not UTF-8: read as GBK/GB18030"]
 
@@ -85,7 +90,8 @@ def _read_csv(path: Path, shown: str, encoding: str | None, limits: ImportLimits
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InvalidFile(
-            f"{shown}: not a readable CSV table ({exc})", reason="unreadable"
+            f"{shown}：不是可读取的 CSV 表格 ({shown}: not a readable CSV table ({exc}))",
+            reason="unreadable",
         ) from exc
     check_rows(len(frame), shown, limits)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -137,11 +143,14 @@ def _read_xlsx(
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile, openpyxl and xml errors
-        raise InvalidFile(f"{shown}: not a readable Excel workbook ({exc})") from exc
+        raise InvalidFile(
+            f"{shown}：不是可读取的 Excel 工作簿 ({shown}: not a readable Excel workbook ({exc}))"
+        ) from exc
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InvalidFile(
-                f"{shown} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}"
+                f"{shown} 中没有工作表 {sheet!r} ("
+                f"{shown} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)})"
             )
         name = sheet or book.sheetnames[0]
         try:
@@ -149,7 +158,10 @@ def _read_xlsx(
         except (InvalidFile, Invalid):
             raise
         except Exception as exc:  # a broken sheet inside a readable zip
-            raise InvalidFile(f"{shown}: not a readable Excel workbook ({exc})") from exc
+            raise InvalidFile(
+                f"{shown}：不是可读取的 Excel 工作簿 ("
+                f"{shown}: not a readable Excel workbook ({exc}))"
+            ) from exc
     finally:
         book.close()
     columns = _header(rows[0]) if rows else []
@@ -162,7 +174,9 @@ def _read_xlsx(
 def _column(frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...]) -> str | None:
     if given is not None:
         if given not in frame.columns:
-            raise Invalid(f"no column {given!r}; the file has {', '.join(frame.columns)}")
+            raise Invalid(
+                f"没有列 {given!r} (no column {given!r}; the file has {', '.join(frame.columns)})"
+            )
         return given
     lower = {c.lower(): c for c in frame.columns}
     for candidate in candidates:
@@ -192,9 +206,12 @@ def table_geometry(
     lat = _column(frame, lat_column, LAT_COLUMNS)
     if lon is None or lat is None:
         raise InvalidFile(
+            f"{shown}：没有几何列：请提供 WKT 列（wkt、geometry）或经"
+            "度、纬度列（lon/lng/经度、lat/纬度），或用 --wkt-column"
+            "、--lon-column、--lat-column 指定 ("
             f"{shown}: no geometry column — give a WKT column (wkt, geometry) or longitude "
             "and latitude columns (lon/lng/经度, lat/纬度), or name them with --wkt-column, "
-            "--lon-column and --lat-column",
+            "--lon-column and --lat-column)",
             reason="no_geometry",
         )
     x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float)

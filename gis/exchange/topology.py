@@ -43,7 +43,9 @@ def _layer(conn: Connection, code: str) -> Any:
         text("SELECT id, kind, version FROM grid_layer WHERE code = :c"), {"c": code}
     ).first()
     if row is None:
-        raise NotFound(f"no grid layer with code {code!r}", layer=code)
+        raise NotFound(
+            f"没有代码为 {code!r} 的网格图层 (no grid layer with code {code!r})", layer=code
+        )
     return row
 
 

@@ -34,13 +34,17 @@ def write_layer(ctx: Ctx) -> None:
     ).first()
     if layer is not None and layer.kind != "department":
         raise Conflict(
+            f"图层 {code!r} 是{'统一网格' if layer.kind == 'unified' else '方案'}图层："
+            "导入只能新建或替换部门图层 ("
             f"layer {code!r} is the {layer.kind} layer; an import creates or replaces "
-            "departmental layers only",
+            "departmental layers only)",
             layer=code,
         )
     if layer is not None and not options.replace:
         raise Conflict(
-            f"layer {code!r} exists: give --replace (API: options.replace) to replace its grids",
+            f"图层 {code!r} 已存在：如需替换其网格，请加 --replace（AP"
+            "I：options.replace） ("
+            f"layer {code!r} exists: give --replace (API: options.replace) to replace its grids)",
             layer=code,
         )
     unit_scope = scope.unit_sql("u")
@@ -52,7 +56,10 @@ def write_layer(ctx: Ctx) -> None:
             {"a": options.area},
         ).first()
         if not found:
-            raise NotFound(f"no district, street or community with code {options.area!r}")
+            raise NotFound(
+                f"没有代码为 {options.area!r} 的区县、街道或社区 ("
+                f"no district, street or community with code {options.area!r})"
+            )
         area_filter = "starts_with(c.code, :area)"
         params["area"] = options.area
     conn.exec_driver_sql("DROP TABLE IF EXISTS s_cover")
@@ -161,8 +168,10 @@ def write_layer(ctx: Ctx) -> None:
         ).scalar_one()
         if outside:
             raise Forbidden(
+                f"图层 {code!r} 有 {outside} 个单元不在您的权限范围（"
+                f"{scope}）内：只有权限范围覆盖整个图层的人才能替换它 ("
                 f"layer {code!r} holds {outside} unit(s) outside your scope ({scope}): "
-                "only someone whose scope holds the whole layer may replace it",
+                "only someone whose scope holds the whole layer may replace it)",
                 layer=code,
             )
     if not report.ok:

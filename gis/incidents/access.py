@@ -13,6 +13,7 @@ from typing import Any
 from gis.access import Access
 from gis.accounts import Permission, Role
 from gis.errors import Forbidden
+from gis.labels import USER_ROLES, chinese
 from gis.personal import mask_name, mask_phone
 from gis.scope import ALL, Scope, SqlFilter
 
@@ -55,8 +56,10 @@ def require_own_department(department: str | None, code: str, *, access: Access)
     user = access.user
     if user is not None and user.role is Role.DEPARTMENT and user.department != department:
         raise Forbidden(
+            f"事件 {code} 已派给{department or '（无部门）'}，不是 "
+            f"{user.department} ("
             f"incident {code} is routed to {department or 'no department'}, not to "
-            f"{user.department}",
+            f"{user.department})",
             incident=code,
         )
 
@@ -71,7 +74,11 @@ def require_any(what: str, *permissions: Permission, access: Access) -> None:
         assert access.user is not None
         names = " or ".join(p.value for p in permissions)
         role = access.user.role.value
-        raise Forbidden(f"a {role} may not {what} (needs {names})", role=role)
+        raise Forbidden(
+            f"{chinese(USER_ROLES, role)}无权执行此操作（{what}） "
+            f"(a {role} may not {what} (needs {names}))",
+            role=role,
+        )
 
 
 def mask_reporter(row: dict[str, Any], *, access: Access) -> dict[str, Any]:

@@ -83,14 +83,21 @@ def get_category(conn: Connection, code: str) -> Category:
     row = conn.execute(text(_SELECT + " WHERE c.code = :code"), {"code": code}).first()
     if row is None:
         known = ", ".join(c.code for c in categories(conn))
-        raise Invalid(f"unknown incident category {code!r}; known: {known}", category=code)
+        raise Invalid(
+            f"未知的事件类别 {code!r}；可选：{known} ("
+            f"unknown incident category {code!r}; known: {known})",
+            category=code,
+        )
     return _category(row)
 
 
 def by_service_code(conn: Connection, service_code: str) -> Category:
     row = conn.execute(text(_SELECT + " WHERE c.service_code = :s"), {"s": service_code}).first()
     if row is None:
-        raise Invalid(f"unknown service_code {service_code!r}", service_code=service_code)
+        raise Invalid(
+            f"未知的服务代码 {service_code!r} (unknown service_code {service_code!r})",
+            service_code=service_code,
+        )
     return _category(row)
 
 

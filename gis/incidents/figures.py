@@ -86,7 +86,11 @@ def figures(
     """Figures per ``by`` (grid, department, community or category) and in total, within the
     viewer's incidents and the filters; rows by total, largest first."""
     if by not in GROUPS:
-        raise Invalid(f"by must be one of {', '.join(GROUPS)}; got {by!r}", by=by)
+        raise Invalid(
+            f"分组方式须为 {', '.join(GROUPS)} 之一，收到 {by!r} ("
+            f"by must be one of {', '.join(GROUPS)}; got {by!r})",
+            by=by,
+        )
     now = now or dt.datetime.now(dt.UTC)
     key, name, join = GROUPS[by]
     where = _where(filters or Filters(), now, access=access)

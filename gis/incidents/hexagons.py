@@ -33,7 +33,10 @@ def resolution_for_zoom(zoom: float) -> int:
 def parent_sql(column: str, resolution: int) -> str:
     """SQL for the parent at ``resolution`` of the resolution-15 H3 cells in ``column``."""
     if not MIN_RES <= resolution <= 15:
-        raise Invalid(f"resolution must be {MIN_RES}..15; got {resolution}")
+        raise Invalid(
+            f"分辨率须为 {MIN_RES}..15，收到 {resolution} ("
+            f"resolution must be {MIN_RES}..15; got {resolution})"
+        )
     digits = (1 << (3 * (15 - resolution))) - 1
     return f"((({column} & ~(15::bigint << 52)) | ({resolution}::bigint << 52)) | {digits}::bigint)"
 
@@ -65,10 +68,15 @@ def hexagons(
     """
     if resolution is None:
         if zoom is None:
-            raise Invalid("give a resolution (4..12) or the map's zoom")
+            raise Invalid(
+                "请给出分辨率（4..12）或地图缩放级别 (give a resolution (4..12) or the map's zoom)"
+            )
         resolution = resolution_for_zoom(zoom)
     if not MIN_RES <= resolution <= MAX_RES:
-        raise Invalid(f"resolution must be {MIN_RES}..{MAX_RES}; got {resolution}")
+        raise Invalid(
+            f"分辨率须为 {MIN_RES}..{MAX_RES}，收到 {resolution} ("
+            f"resolution must be {MIN_RES}..{MAX_RES}; got {resolution})"
+        )
     now = now or dt.datetime.now(dt.UTC)
     where = _where(filters or Filters(), now, access=access)
     rows = conn.execute(

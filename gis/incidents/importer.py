@@ -74,19 +74,26 @@ def read_table(path: Path, limits: ImportLimits | None = None) -> pd.DataFrame:
     from gis.exchange.tables import read_table as read_any
 
     if not path.exists():
-        raise InvalidFile(f"{path}: no such file")
+        raise InvalidFile(f"{path}：文件不存在 ({path}: no such file)")
     suffix = path.suffix.lower()
     fmt = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(suffix)
     if fmt is None:
-        raise InvalidFile(f"{path}: give a .csv or .xlsx file, not {suffix or 'no suffix'}")
+        raise InvalidFile(
+            f"{path}：请提供 .csv 或 .xlsx 文件，而不是 "
+            f"{suffix or '无扩展名'} ("
+            f"{path}: give a .csv or .xlsx file, not {suffix or 'no suffix'})"
+        )
     limits = limits or ImportLimits()
     frame = read_any(path, str(path), fmt, limits, Deadline.of(limits, str(path))).frame
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise InvalidFile(f"{path}: column(s) {', '.join(missing)} missing (header row)")
+        raise InvalidFile(
+            f"{path}：表头缺少列 {', '.join(missing)} ("
+            f"{path}: column(s) {', '.join(missing)} missing (header row))"
+        )
     if frame.empty:
-        raise InvalidFile(f"{path}: no rows")
+        raise InvalidFile(f"{path}：没有数据行 ({path}: no rows)")
     return frame.fillna("").astype(str).apply(lambda col: col.str.strip())
 
 
@@ -132,7 +139,11 @@ def check(conn: Connection, path: Path, frame: pd.DataFrame, crs: str) -> pd.Dat
             raise _fail(path, first, name, f"{frame[name][first]!r} is not a {name} in degrees")
     if crs != "wgs84":
         if crs not in TO_WGS84:
-            raise Invalid(f"crs must be one of {', '.join(INPUT_CRS)}; got {crs!r}", crs=crs)
+            raise Invalid(
+                f"坐标系须为 {', '.join(INPUT_CRS)} 之一，收到 {crs!r} ("
+                f"crs must be one of {', '.join(INPUT_CRS)}; got {crs!r})",
+                crs=crs,
+            )
         back = TO_WGS84[crs](np.column_stack([lon.to_numpy(), lat.to_numpy()]))
         lon = pd.Series(back[:, 0], index=frame.index)
         lat = pd.Series(back[:, 1], index=frame.index)

@@ -68,7 +68,8 @@ def scope_of_code(code: str) -> Scope:
     levels = {0: "city", 2: "city", 4: "city", 6: "district", 9: "street", 12: "community"}
     if not code.isdigit() and code or len(code) not in levels:
         raise Invalid(
-            f"a scope code is a city prefix or a district/street/community code: {code!r}"
+            f"范围代码须为城市代码前缀或区县/街道/社区代码：{code!r} ("
+            f"a scope code is a city prefix or a district/street/community code: {code!r})"
         )
     return Scope(levels[len(code)], code)  # type: ignore[arg-type]
 
@@ -87,7 +88,12 @@ def add_client(
     access.require(Permission.MANAGE_USERS)
     name = name.strip().lower()
     if not NAME_RE.fullmatch(name):
-        raise Invalid(f"client name {name!r}: 2–64 of a-z, 0-9, '.', '_', '-'", name=name)
+        raise Invalid(
+            f"客户端名称 {name!r} 须为 2–64 个 a-z、0-9、'.'、'_'、'-'"
+            " 字符 ("
+            f"client name {name!r}: 2–64 of a-z, 0-9, '.', '_', '-')",
+            name=name,
+        )
     within = scope_of_code(scope_code)
     if not access.scope.contains(within):
         raise Forbidden(
@@ -95,7 +101,11 @@ def add_client(
             scope=str(within),
         )
     if conn.execute(text("SELECT 1 FROM open311_client WHERE name = :n"), {"n": name}).first():
-        raise Conflict(f"an Open311 client named {name!r} exists already", name=name)
+        raise Conflict(
+            f"名为 {name!r} 的 Open311 客户端已存在 ("
+            f"an Open311 client named {name!r} exists already)",
+            name=name,
+        )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     client_id = conn.execute(
         text(
@@ -122,7 +132,10 @@ def revoke_client(conn: Connection, name: str, *, access: Access) -> None:
         text("UPDATE open311_client SET active = false WHERE name = :n AND active"), {"n": name}
     ).rowcount
     if not done:
-        raise NotFound(f"no active Open311 client named {name!r}", name=name)
+        raise NotFound(
+            f"没有名为 {name!r} 的有效 Open311 客户端 (no active Open311 client named {name!r})",
+            name=name,
+        )
     audit.record(conn, access.actor, "open311.client_revoke", "open311_client", name)
 
 
@@ -137,15 +150,20 @@ def list_clients(conn: Connection, *, access: Access) -> list[dict[str, Any]]:
 def authenticate_client(conn: Connection, key: str | None) -> Client:
     """The client an API key belongs to; :class:`Unauthorized` for a missing or unknown key."""
     if not key:
-        raise Unauthorized("api_key is required: ask the Gridmap administrator for a client key")
+        raise Unauthorized(
+            "缺少 api_key：请向 Gridmap 管理员申请客户端密钥 ("
+            "api_key is required: ask the Gridmap administrator for a client key)"
+        )
     if len(key) > 128 or not key.startswith(KEY_PREFIX):
-        raise Unauthorized("api_key is not valid")
+        raise Unauthorized("api_key 无效 (api_key is not valid)")
     row = conn.execute(
         text("SELECT id, name, scope_code, active FROM open311_client WHERE key_digest = :d"),
         {"d": _digest(key)},
     ).first()
     if row is None or not row.active:
-        raise Unauthorized("api_key is not valid (unknown or revoked)")
+        raise Unauthorized(
+            "api_key 无效（未知或已吊销） (api_key is not valid (unknown or revoked))"
+        )
     return Client(row.id, row.name, row.scope_code)
 
 
@@ -170,9 +188,12 @@ def _number(value: Any, name: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise Invalid(f"{name} is required and must be a number; got {value!r}") from exc
+        raise Invalid(
+            f"{name} 为必填项，须为数字；收到 {value!r} ("
+            f"{name} is required and must be a number; got {value!r})"
+        ) from exc
     if number != number or number in (float("inf"), float("-inf")):
-        raise Invalid(f"{name} must be a finite number")
+        raise Invalid(f"{name} 须为有限数 ({name} must be a finite number)")
     return number
 
 
@@ -181,12 +202,18 @@ def post_request(
 ) -> list[dict[str, Any]]:
     """Create an incident from a GeoReport v2 POST (form fields); answers the v2 receipt."""
     if not fields.get("service_code"):
-        raise Invalid("service_code is required (GET services.json lists them)")
+        raise Invalid(
+            "缺少 service_code（GET services.json 可列出全部） ("
+            "service_code is required (GET services.json lists them))"
+        )
     category = by_service_code(conn, str(fields["service_code"]))
     if fields.get("lat") in (None, "") or fields.get("long") in (None, ""):
         if fields.get("address_string") or fields.get("address_id"):
-            raise Invalid("Gridmap needs lat and long: addresses are not geocoded")
-        raise Invalid("lat and long are required")
+            raise Invalid(
+                "Gridmap 需要 lat 和 long：不支持按地址定位 ("
+                "Gridmap needs lat and long: addresses are not geocoded)"
+            )
+        raise Invalid("缺少 lat 和 long (lat and long are required)")
     lat = _number(fields.get("lat"), "lat")
     lon = _number(fields.get("long"), "long")
     name = " ".join(
@@ -220,7 +247,11 @@ def _parse_time(value: str | None, name: str) -> dt.datetime | None:
     try:
         stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise Invalid(f"{name} must be a W3C date-time, e.g. 2025-03-01T00:00:00+08:00") from exc
+        raise Invalid(
+            f"{name} 须为 W3C 日期时间，例如 2025-03-01T00:00:00+08:00"
+            " ("
+            f"{name} must be a W3C date-time, e.g. 2025-03-01T00:00:00+08:00)"
+        ) from exc
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
 
@@ -264,7 +295,7 @@ def get_requests(
         end = _parse_time(end_date, "end_date") or now
         start = start or end - dt.timedelta(days=DEFAULT_DAYS)
         if start >= end:
-            raise Invalid("start_date must be before end_date")
+            raise Invalid("start_date 须早于 end_date (start_date must be before end_date)")
         parts.append("i.reported_at >= :start AND i.reported_at < :end")
         params |= {"start": start, "end": end}
         if service_code:
@@ -274,7 +305,10 @@ def get_requests(
         if status:
             wanted = {s.strip() for s in status.split(",")}
             if not wanted <= {"open", "closed"}:
-                raise Invalid(f"status is open or closed, not {status!r}")
+                raise Invalid(
+                    f"status 须为 open 或 closed，收到 {status!r} ("
+                    f"status is open or closed, not {status!r})"
+                )
             if wanted == {"open"}:
                 parts.append("i.state <> 'evaluated'")
             elif wanted == {"closed"}:
@@ -286,7 +320,10 @@ def get_requests(
     if ids and len(out) == 1 and len(params["ids"]) == 1:
         return out
     if ids and not out:
-        raise NotFound(f"no service request {', '.join(ids)} for this client")
+        raise NotFound(
+            f"本客户端没有服务请求 {', '.join(ids)} ("
+            f"no service request {', '.join(ids)} for this client)"
+        )
     return out
 
 

@@ -60,23 +60,30 @@ def add_photo(
     )
     row = _load(conn, code, access=access)
     if not data:
-        raise InvalidFile("the photo is empty")
+        raise InvalidFile("照片为空 (the photo is empty)")
     if len(data) > max_bytes:
         raise InvalidFile(
+            f"照片大小为 {len(data):,} 字节，最多接受 {max_bytes:,} 字"
+            "节（请压缩，例如压成 1600 像素的 JPEG） ("
             f"the photo has {len(data):,} bytes; at most {max_bytes:,} are accepted "
-            "(compress it, e.g. to 1600 px JPEG)",
+            "(compress it, e.g. to 1600 px JPEG))",
             size=len(data),
         )
     kind = sniff(data)
     if kind is None:
         raise InvalidFile(
-            "the file is not a JPEG, PNG or WebP image (judged by its content, not its name)"
+            "文件不是 JPEG、PNG 或 WebP 图片（按内容判断，不看文件名"
+            "） ("
+            "the file is not a JPEG, PNG or WebP image (judged by its content, not its name))"
         )
     count = conn.execute(
         text("SELECT count(*) FROM incident_photo WHERE incident_id = :id"), {"id": row["id"]}
     ).scalar_one()
     if count >= MAX_PHOTOS:
-        raise Invalid(f"incident {code} has {MAX_PHOTOS} photos already, the most it may have")
+        raise Invalid(
+            f"事件 {code} 已有 {MAX_PHOTOS} 张照片，已达上限 ("
+            f"incident {code} has {MAX_PHOTOS} photos already, the most it may have)"
+        )
     media_type, ext = kind
     digest = hashlib.sha256(data).hexdigest()
     relative = Path(PHOTO_DIR) / code / f"{digest[:32]}.{ext}"
@@ -141,8 +148,14 @@ def photo_file(
         {"p": photo_id, "i": row["id"]},
     ).first()
     if found is None:
-        raise NotFound(f"incident {code} has no photo {photo_id}", incident=code)
+        raise NotFound(
+            f"事件 {code} 没有照片 {photo_id} (incident {code} has no photo {photo_id})",
+            incident=code,
+        )
     path = data_dir / found[0]
     if not path.is_file():
-        raise NotFound(f"the file of photo {photo_id} is missing from the data directory")
+        raise NotFound(
+            f"照片 {photo_id} 的文件在数据目录中缺失 ("
+            f"the file of photo {photo_id} is missing from the data directory)"
+        )
     return path, found[1]

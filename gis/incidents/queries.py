@@ -49,7 +49,9 @@ class Filters:
         unknown = [s for s in self.states if s not in STATES]
         if unknown:
             raise Invalid(
-                f"unknown state {unknown[0]!r}: one of {', '.join(STATES)}", state=unknown[0]
+                f"未知的状态 {unknown[0]!r}：可选 {', '.join(STATES)} ("
+                f"unknown state {unknown[0]!r}: one of {', '.join(STATES)})",
+                state=unknown[0],
             )
         if self.states:
             parts.append("i.state = ANY(:f_states)")
@@ -61,7 +63,7 @@ class Filters:
             parts.append("i.department = :f_department")
             params["f_department"] = self.department
         if self.since and self.until and self.since >= self.until:
-            raise Invalid("since must be earlier than until")
+            raise Invalid("开始时间须早于结束时间 (since must be earlier than until)")
         if self.since:
             parts.append("i.reported_at >= :f_since")
             params["f_since"] = self.since
@@ -79,7 +81,10 @@ class Filters:
             params["f_grid"] = self.grid
         if self.status is not None:
             if self.status not in ("open", "closed"):
-                raise Invalid(f"status is open or closed, not {self.status!r}")
+                raise Invalid(
+                    f"status 须为 open 或 closed，收到 {self.status!r} ("
+                    f"status is open or closed, not {self.status!r})"
+                )
             parts.append(
                 "i.state <> 'evaluated'" if self.status == "open" else "i.state = 'evaluated'"
             )
@@ -109,7 +114,11 @@ def list_incidents(
 ) -> str:
     """A page of incidents as a GeoJSON FeatureCollection, newest first, built in PostGIS."""
     if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise Invalid(f"limit must be 1..{MAX_PAGE} and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            f"limit 须为 1..{MAX_PAGE}，offset 须 ≥ 0 (limit must be 1..{MAX_PAGE} and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     now = now or dt.datetime.now(dt.UTC)
     where = _where(filters or Filters(), now, access=access)
     total = conn.execute(
@@ -202,7 +211,11 @@ def queue(
     (no deadline, last). Department staff always get their own department's queue.
     """
     if stage not in QUEUE_STAGES:
-        raise Invalid(f"unknown queue {stage!r}: one of {', '.join(QUEUE_STAGES)}", stage=stage)
+        raise Invalid(
+            f"未知的队列 {stage!r}：可选 {', '.join(QUEUE_STAGES)} ("
+            f"unknown queue {stage!r}: one of {', '.join(QUEUE_STAGES)})",
+            stage=stage,
+        )
     states, order = QUEUE_STAGES[stage]
     now = now or dt.datetime.now(dt.UTC)
     if access.user is not None and access.user.role is Role.DEPARTMENT:
@@ -276,7 +289,9 @@ def get_incident(
         .first()
     )
     if row is None:
-        raise NotFound(f"no incident with code {code!r}", incident=code)
+        raise NotFound(
+            f"没有编号为 {code!r} 的事件 (no incident with code {code!r})", incident=code
+        )
     seen = visible_sql(access=access)
     if (
         conn.execute(
@@ -285,7 +300,9 @@ def get_incident(
         ).first()
         is None
     ):
-        raise Forbidden(f"incident {code} is outside your scope", incident=code)
+        raise Forbidden(
+            f"事件 {code} 不在您的权限范围内 (incident {code} is outside your scope)", incident=code
+        )
     item = {k: (_iso(v) if isinstance(v, dt.datetime) else v) for k, v in row.items()}
     incident_id = item.pop("id")
     item["state_name"] = STATE_NAMES[row["state"]]

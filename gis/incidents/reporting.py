@@ -51,7 +51,11 @@ def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
     if crs == "wgs84":
         return lon, lat
     if crs not in TO_WGS84:
-        raise Invalid(f"crs must be one of {', '.join(INPUT_CRS)}; got {crs!r}", crs=crs)
+        raise Invalid(
+            f"坐标系须为 {', '.join(INPUT_CRS)} 之一，收到 {crs!r} ("
+            f"crs must be one of {', '.join(INPUT_CRS)}; got {crs!r})",
+            crs=crs,
+        )
     back = TO_WGS84[crs](np.array([[lon, lat]]))
     return float(back[0, 0]), float(back[0, 1])
 
@@ -116,7 +120,9 @@ def locate(conn: Connection, lon: float, lat: float) -> dict[str, Any]:
 def _check_point(lon: float, lat: float) -> None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise Invalid(
-            f"({lon}, {lat}) is not a longitude/latitude pair: is it projected, or swapped?",
+            f"({lon}, {lat}) 不是经纬度：是否为投影坐标，或经纬度颠倒"
+            "？ ("
+            f"({lon}, {lat}) is not a longitude/latitude pair: is it projected, or swapped?)",
             lon=lon,
             lat=lat,
         )
@@ -164,22 +170,33 @@ def create_incident(
     now = now or dt.datetime.now(dt.UTC)
     if reporter_kind not in REPORTER_KINDS:
         raise Invalid(
-            f"reporter_kind must be one of {', '.join(REPORTER_KINDS)}; got {reporter_kind!r}",
+            f"上报人类型须为 {', '.join(REPORTER_KINDS)} 之一，收到 "
+            f"{reporter_kind!r} ("
+            f"reporter_kind must be one of {', '.join(REPORTER_KINDS)}; got {reporter_kind!r})",
             reporter_kind=reporter_kind,
         )
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        raise Invalid(f"a description has at most {MAX_DESCRIPTION} characters")
+        raise Invalid(
+            f"描述最多 {MAX_DESCRIPTION} 个字符 ("
+            f"a description has at most {MAX_DESCRIPTION} characters)"
+        )
     if reporter_name and len(reporter_name) > 32 or reporter_phone and len(reporter_phone) > 20:
-        raise Invalid("reporter_name has at most 32 characters and reporter_phone 20")
+        raise Invalid(
+            "上报人姓名最多 32 个字符，电话最多 20 个字符 ("
+            "reporter_name has at most 32 characters and reporter_phone 20)"
+        )
     _check_point(lon, lat)
     lon, lat = to_wgs84(lon, lat, crs)
     cat = get_category(conn, category)
     place = locate(conn, lon, lat)
     if place["unit_id"] is None:
         raise Invalid(
+            f"({lon:.6f}, {lat:.6f}) 不在本市任何基础单元内：坐标是否"
+            "为 WGS84（或注明 crs=gcj02/bd09），且按经度、纬度顺序？ "
+            "("
             f"({lon:.6f}, {lat:.6f}) lies outside every base unit of the city: is the point in "
-            "WGS84 (or say crs=gcj02/bd09), in lon/lat order?",
+            "WGS84 (or say crs=gcj02/bd09), in lon/lat order?)",
             lon=lon,
             lat=lat,
         )
@@ -192,8 +209,10 @@ def create_incident(
         ).first()
         if inside is None:
             raise Forbidden(
+                f"该点位于单元 {place['unit_code']}，不在您的权限范围（"
+                f"{scope}）内：请上报您负责区域内的事件 ("
                 f"the point lies in unit {place['unit_code']}, outside your scope ({scope}): "
-                "report incidents where you work",
+                "report incidents where you work)",
                 unit=place["unit_code"],
             )
     code = _next_code(conn, now)

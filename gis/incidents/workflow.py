@@ -110,7 +110,9 @@ def _load(conn: Connection, code: str, *, access: Access) -> dict[str, Any]:
         .first()
     )
     if row is None:
-        raise NotFound(f"no incident with code {code!r}", incident=code)
+        raise NotFound(
+            f"没有编号为 {code!r} 的事件 (no incident with code {code!r})", incident=code
+        )
     seen = visible_sql(access=access)
     visible = conn.execute(
         text(f"SELECT 1 FROM incident i WHERE i.id = :id AND {seen.sql}"),
@@ -188,7 +190,11 @@ def transition(
         An unknown action, or a missing reason, handling note or evaluation.
     """
     if action not in ACTIONS:
-        raise Invalid(f"unknown action {action!r}: one of {', '.join(ACTIONS)}", action=action)
+        raise Invalid(
+            f"未知的操作 {action!r}：可选 {', '.join(ACTIONS)} ("
+            f"unknown action {action!r}: one of {', '.join(ACTIONS)})",
+            action=action,
+        )
     now = now or dt.datetime.now(dt.UTC)
     row = _load(conn, code, access=access)
     state = row["state"]
@@ -204,7 +210,7 @@ def transition(
         category = get_category(conn, row["category"])
         dept = (department or "").strip() or category.department
         if len(dept) > 64:
-            raise Invalid("a department name has at most 64 characters")
+            raise Invalid("部门名称最多 64 个字符 (a department name has at most 64 characters)")
         note = _note(note)
         changes |= {
             "department": dept,

@@ -76,9 +76,11 @@ def find_bindir() -> Path:
         if (bindir / "initdb").exists():
             return bindir
     raise DatabaseUnavailable(
+        "未找到带 PostGIS 的 PostgreSQL 服务器：请安装，或将 GRID"
+        "MAP_DATABASE_URL 设为 PostGIS 3 数据库 ("
         "No PostgreSQL server with PostGIS found. Install it (Debian: "
         "`apt-get install postgresql-15-postgis-3`) or set GRIDMAP_DATABASE_URL to a PostGIS 3 "
-        "database."
+        "database.)"
     )
 
 
@@ -184,9 +186,11 @@ class Cluster:
         )
         if check and proc.returncode != 0:
             raise DatabaseUnavailable(
+                f"数据库命令执行失败（退出码 {proc.returncode}），详见 "
+                f"{self.log_file} ("
                 f"`{' '.join(str(a) for a in args)}` failed (exit {proc.returncode}): "
                 f"{(proc.stderr or proc.stdout).strip()[-800:]}"
-                f" — see {self.log_file}"
+                f" — see {self.log_file})"
             )
         return proc
 
@@ -227,7 +231,9 @@ class Cluster:
             return self.password_file.read_text().strip()
         except OSError as exc:
             raise DatabaseUnavailable(
-                f"no password file at {self.password_file}: run `gridmap db start` first"
+                f"{self.password_file} 处没有密码文件：请先运行 `gridmap d"
+                "b start` ("
+                f"no password file at {self.password_file}: run `gridmap db start` first)"
             ) from exc
 
     @property
@@ -237,7 +243,10 @@ class Cluster:
     def url(self, port: int | None = None) -> str:
         port = port or self._read_meta().get("port")
         if not port:
-            raise DatabaseUnavailable("the cluster has no port yet: run `gridmap db start`")
+            raise DatabaseUnavailable(
+                "数据库集群尚无端口：请运行 `gridmap db start` ("
+                "the cluster has no port yet: run `gridmap db start`)"
+            )
         return f"postgresql+psycopg://{DB_USER}:{self.password()}@127.0.0.1:{port}/{DB_NAME}"
 
     # -- lifecycle ------------------------------------------------------------------------

@@ -159,13 +159,17 @@ def resolve_secret_key(settings: Settings) -> str:
         key = settings.secret_key.get_secret_value()
         if len(key) < MIN_SECRET_LENGTH and not settings.demo:
             raise Misconfigured(
+                f"GRIDMAP_SECRET_KEY 太短（{len(key)} 个字符，至少需要 "
+                f"{MIN_SECRET_LENGTH} 个） ("
                 f"GRIDMAP_SECRET_KEY is too short ({len(key)} characters, at least "
-                f"{MIN_SECRET_LENGTH} needed): {SECRET_HINT}"
+                f"{MIN_SECRET_LENGTH} needed): {SECRET_HINT})"
             )
         if key:
             return key
     if not settings.demo:
-        raise Misconfigured(f"GRIDMAP_SECRET_KEY is not set: {SECRET_HINT}")
+        raise Misconfigured(
+            f"未设置 GRIDMAP_SECRET_KEY (GRIDMAP_SECRET_KEY is not set: {SECRET_HINT})"
+        )
     path = settings.data_dir / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

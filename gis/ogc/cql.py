@@ -71,7 +71,9 @@ def _bbox_polygon(box: list[Any]) -> dict[str, Any]:
     if len(box) == 6:
         box = [box[0], box[1], box[3], box[4]]
     if len(box) != 4 or not all(isinstance(v, int | float) for v in box):
-        raise BadQuery("a CQL2 bbox literal is 4 numbers", parameter="filter")
+        raise BadQuery(
+            "CQL2 的 bbox 须为 4 个数 (a CQL2 bbox literal is 4 numbers)", parameter="filter"
+        )
     x1, y1, x2, y2 = box
     return {"type": "Polygon", "coordinates": [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]]}
 
@@ -100,14 +102,20 @@ def parse_filter(text: str, lang: str) -> ast.Node:
             value=lang,
         )
     if len(text) > MAX_FILTER_LENGTH:
-        raise BadQuery(f"filter is longer than {MAX_FILTER_LENGTH} characters", parameter="filter")
+        raise BadQuery(
+            f"过滤条件超过 {MAX_FILTER_LENGTH} 个字符 ("
+            f"filter is longer than {MAX_FILTER_LENGTH} characters)",
+            parameter="filter",
+        )
     try:
         if lang == "cql2-json":
             node = parse_json(_standard_json(json.loads(text)))
         else:
             node = parse_text(text)
     except RecursionError as exc:
-        raise BadQuery("filter is nested too deeply", parameter="filter") from exc
+        raise BadQuery(
+            "过滤条件嵌套过深 (filter is nested too deeply)", parameter="filter"
+        ) from exc
     except Exception as exc:  # a pure parse of client text: any failure means "does not parse"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BadQuery(
@@ -116,7 +124,10 @@ def parse_filter(text: str, lang: str) -> ast.Node:
             filter=text[:200],
         ) from exc
     if not isinstance(node, ast.Node):
-        raise BadQuery(f"the {lang} filter is not a condition", parameter="filter")
+        raise BadQuery(
+            f"该 {lang} 过滤表达式不是一个条件 (the {lang} filter is not a condition)",
+            parameter="filter",
+        )
     return node
 
 
@@ -127,7 +138,9 @@ def compile_filter(text: str, lang: str, collection: Collection, crs: OgcCrs) ->
     try:
         sql = compiler.condition(node)
     except RecursionError as exc:
-        raise BadQuery("filter is nested too deeply", parameter="filter") from exc
+        raise BadQuery(
+            "过滤条件嵌套过深 (filter is nested too deeply)", parameter="filter"
+        ) from exc
     return SqlFilter(sql, compiler.params)
 
 
@@ -149,10 +162,15 @@ class _Compiler:
         try:
             geom = shapely.geometry.shape(geojson)
         except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            raise BadQuery(f"filter has a geometry that cannot be read: {exc}") from exc
+            raise BadQuery(
+                f"过滤条件中的几何无法读取 (filter has a geometry that cannot be read: {exc})"
+            ) from exc
         if geom.is_empty or not shapely.is_valid(geom):
             reason = shapely.is_valid_reason(geom)
-            raise BadQuery(f"filter has an invalid geometry ({reason})", parameter="filter")
+            raise BadQuery(
+                f"过滤条件中的几何无效（{reason}） (filter has an invalid geometry ({reason}))",
+                parameter="filter",
+            )
         if self.crs.lat_first:  # lat/lon in EPSG:4326 and 4490: stored as lon/lat
             geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
         name = f"cql_{len(self.params)}"
@@ -171,7 +189,10 @@ class _Compiler:
                 return f"lower({sql})", "string"
             if name == "bbox" and len(node.arguments) in (4, 6):
                 return self._geometry(_bbox_polygon(list(node.arguments)))
-            raise BadQuery(f"filter uses the function {node.name!r}, which is not offered")
+            raise BadQuery(
+                f"过滤条件使用了不支持的函数 {node.name!r} ("
+                f"filter uses the function {node.name!r}, which is not offered)"
+            )
         if isinstance(node, bool):
             return self._bind(node, "boolean")
         if isinstance(node, int | float):
@@ -186,7 +207,10 @@ class _Compiler:
             return self._bind(node, "date")
         if isinstance(node, values.Geometry | values.Envelope):
             return self._geometry(node.geometry)
-        raise BadQuery(f"filter has an operand of a kind not offered: {type(node).__name__}")
+        raise BadQuery(
+            f"过滤条件中有不支持的操作数：{type(node).__name__} ("
+            f"filter has an operand of a kind not offered: {type(node).__name__})"
+        )
 
     def attribute(self, name: str) -> tuple[str, str]:
         if name == GEOMETRY:
@@ -205,13 +229,20 @@ class _Compiler:
     @staticmethod
     def _expect(kind: str, allowed: set[str], what: str) -> None:
         if kind not in allowed:
-            raise BadQuery(f"{what} needs a {' or '.join(sorted(allowed))} value, not {kind}")
+            raise BadQuery(
+                f"{what} 需要 {' 或 '.join(sorted(allowed))} 类型的值，而"
+                f"不是 {kind} ("
+                f"{what} needs a {' or '.join(sorted(allowed))} value, not {kind})"
+            )
 
     @staticmethod
     def _compatible(a: tuple[str, str], b: tuple[str, str], what: str) -> None:
         ka, kb = a[1], b[1]
         if GEOMETRY in (ka, kb):
-            raise BadQuery(f"{what} cannot compare a geometry: use S_INTERSECTS and the like")
+            raise BadQuery(
+                f"{what} 不能比较几何：请用 S_INTERSECTS 等空间函数 ("
+                f"{what} cannot compare a geometry: use S_INTERSECTS and the like)"
+            )
         if ka == kb or {ka, kb} <= _NUMERIC or {ka, kb} <= _TIME:
             return
         raise BadQuery(
@@ -248,7 +279,9 @@ class _Compiler:
             lhs = self.operand(node.lhs)
             items = [self.operand(n) for n in node.sub_nodes]
             if not items:
-                raise BadQuery("IN needs at least one value", parameter="filter")
+                raise BadQuery(
+                    "IN 至少需要一个值 (IN needs at least one value)", parameter="filter"
+                )
             for item in items:
                 self._compatible(lhs, item, "IN")
             listed = ", ".join(sql for sql, _ in items)
@@ -259,14 +292,18 @@ class _Compiler:
         if type(node) in _SPATIAL:
             lhs, rhs = self.operand(node.lhs), self.operand(node.rhs)
             if lhs[1] != GEOMETRY or rhs[1] != GEOMETRY:
-                raise BadQuery(f"{_SPATIAL[type(node)]} compares two geometries")
+                raise BadQuery(
+                    f"{_SPATIAL[type(node)]} 比较的是两个几何 ("
+                    f"{_SPATIAL[type(node)]} compares two geometries)"
+                )
             return f"{_SPATIAL[type(node)]}({lhs[0]}, {rhs[0]})"
         if isinstance(node, ast.BBox):
             lhs = self.operand(node.lhs)
             box = self._geometry(_bbox_polygon([node.minx, node.miny, node.maxx, node.maxy]))
             return f"ST_Intersects({lhs[0]}, {box[0]})"
         raise BadQuery(
+            f"过滤条件使用了本服务不支持的 {type(node).__name__} ("
             f"filter uses {type(node).__name__}, which this server does not offer "
-            "(comparisons, LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT and S_* spatial functions)",
+            "(comparisons, LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT and S_* spatial functions))",
             parameter="filter",
         )

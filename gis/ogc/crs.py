@@ -95,7 +95,11 @@ def parse_bbox(value: str, crs: OgcCrs) -> BBox:
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if not all(math.isfinite(n) for n in numbers):
-        raise BadQuery("bbox values must be finite numbers", parameter="bbox", value=value)
+        raise BadQuery(
+            "bbox 的值须为有限数 (bbox values must be finite numbers)",
+            parameter="bbox",
+            value=value,
+        )
     a1, a2, b1, b2 = numbers
     west, south, east, north = (a2, a1, b2, b1) if crs.lat_first else (a1, a2, b1, b2)
     order = "minLat,minLon,maxLat,maxLon" if crs.lat_first else "minLon,minLat,maxLon,maxLat"
@@ -108,7 +112,8 @@ def parse_bbox(value: str, crs: OgcCrs) -> BBox:
         )
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and north <= 90):
         raise BadQuery(
-            f"bbox is outside the range of {order} in degrees: {value!r}",
+            f"bbox 超出 {order} 的度数范围：{value!r} ("
+            f"bbox is outside the range of {order} in degrees: {value!r})",
             parameter="bbox",
             value=value,
         )

@@ -10,4 +10,4 @@ class BadQuery(Invalid):
     these with 400 Bad Request (not 422), naming the parameter."""
 
     status = 400
-    title = "Bad request"
+    title = "请求有误 Bad request"

@@ -87,10 +87,17 @@ def parse_datetime(value: str) -> Interval:
     if len(parts) == 1:
         return _instant(parts[0], False), _instant(parts[0], True)
     if len(parts) != 2:
-        raise BadQuery(f"datetime has too many '/': {value!r}", parameter="datetime")
+        raise BadQuery(
+            f"datetime 中的 '/' 过多：{value!r} (datetime has too many '/': {value!r})",
+            parameter="datetime",
+        )
     start, end = _instant(parts[0], False), _instant(parts[1], True)
     if start and end and start > end:
-        raise BadQuery(f"datetime interval ends before it starts: {value!r}", parameter="datetime")
+        raise BadQuery(
+            f"datetime 区间的结束早于开始：{value!r} ("
+            f"datetime interval ends before it starts: {value!r})",
+            parameter="datetime",
+        )
     return start, end
 
 
@@ -107,7 +114,10 @@ def _typed(collection: Collection, name: str, value: str) -> tuple[str, Any]:
             return "timestamptz", dt.datetime.fromisoformat(value)
     except (ValueError, KeyError) as exc:
         raise BadQuery(
-            f"{name} is a {prop.type}, not {value!r}", parameter=name, value=value
+            f"{name} 的类型是 {prop.type}，不能为 {value!r} ("
+            f"{name} is a {prop.type}, not {value!r})",
+            parameter=name,
+            value=value,
         ) from exc
     return "text", value
 

@@ -56,9 +56,17 @@ def apportion(
 ) -> Apportionment:
     """Grid counts per piece; ``labels`` name the pieces in errors and notes."""
     if target is None and band is None:
-        raise Invalid("give a target count (--target-count K) or a band (--band LOW:HIGH)")
+        raise Invalid(
+            "请给出目标网格数（--target-count K）或工作量区间（--band"
+            " LOW:HIGH） ("
+            "give a target count (--target-count K) or a band (--band LOW:HIGH))"
+        )
     if band is not None and not (0 <= band[0] < band[1]):
-        raise Invalid(f"the band {band[0]:g}:{band[1]:g} is empty: LOW must be below HIGH")
+        raise Invalid(
+            f"工作量区间 {band[0]:g}:{band[1]:g} 为空：LOW 须小于 HIGH"
+            " ("
+            f"the band {band[0]:g}:{band[1]:g} is empty: LOW must be below HIGH)"
+        )
     pieces = len(weights)
     lower = np.ones(pieces, dtype=np.int64)
     upper = sizes.astype(np.int64).copy()
@@ -78,8 +86,11 @@ def apportion(
             )
         if len(notes) == pieces:
             raise Infeasible(
+                f"没有社区能满足工作量区间 {band[0]:g}:{band[1]:g}：请对照"
+                f"工作量检查区间（{pieces} 个社区共 {weights.sum():.0f}） "
+                "("
                 f"no community can meet the band {band[0]:g}:{band[1]:g}; check the band against "
-                f"the workload (total {weights.sum():.0f} in {pieces} communit(ies))"
+                f"the workload (total {weights.sum():.0f} in {pieces} communit(ies)))"
             )
     if target is None:
         assert band is not None
@@ -100,18 +111,22 @@ def apportion(
     total_units = int(sizes.sum())
     if target > total_units:
         raise Infeasible(
-            f"target count {target} is larger than the number of units ({total_units})"
+            f"目标网格数 {target} 大于单元数（{total_units}） ("
+            f"target count {target} is larger than the number of units ({total_units}))"
         )
     if target < int(lower.sum()):
         raise Infeasible(
+            f"目标网格数 {target} 小于 {pieces} 个社区/片区至少需要的 {int(lower.sum())} 个网格 ("
             f"target count {target} is smaller than the {int(lower.sum())} grids the "
             f"{pieces} communit(ies)/pieces need at least"
             + (" inside the band" if band is not None and lower.sum() > pieces else "")
+            + ")"
         )
     if target > int(upper.sum()):
         raise Infeasible(
+            f"目标网格数 {target} 大于各社区最多能容纳的 {int(upper.sum())} 个网格 ("
             f"target count {target} is larger than the {int(upper.sum())} grids the communities "
-            "can hold" + (" inside the band" if band is not None else "")
+            "can hold" + (" inside the band" if band is not None else "") + ")"
         )
     mu = float(weights.sum()) / target
     counts = lower.copy()

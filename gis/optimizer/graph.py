@@ -197,7 +197,10 @@ def from_frame(
 ) -> UnitGraph:
     """The unit graph of polygons, measured in metres in a local projected CRS."""
     if frame.crs is None:
-        raise Invalid("the input has no coordinate system: give the file one (.prj or EPSG)")
+        raise Invalid(
+            "输入数据没有坐标系：请为文件指定（.prj 或 EPSG） ("
+            "the input has no coordinate system: give the file one (.prj or EPSG))"
+        )
     # Adjacency is decided in the file's own coordinates, where shared edges are exact:
     # reprojecting first can leave neighbours a few nanometres apart, or give corners a length.
     snap = 1e-9 if frame.crs.is_geographic else 1e-4  # ≈0.1 mm either way

@@ -50,7 +50,9 @@ class Units:
         assert self.nx_graph is not None
         values = [data.get(name) for _, data in self.nx_graph.nodes(data=True)]
         if any(v is None for v in values):
-            raise Invalid(f"column {name!r} is missing on some graph nodes")
+            raise Invalid(
+                f"部分图节点缺少列 {name!r} (column {name!r} is missing on some graph nodes)"
+            )
         return values
 
 
@@ -58,7 +60,10 @@ def _require_columns(available: Any, wanted: list[str], where: str) -> None:
     missing = [c for c in wanted if c and c not in set(available)]
     if missing:
         names = ", ".join(str(c) for c in available if c != "geometry")
-        raise Invalid(f"unknown column {missing[0]!r} in {where}; it has: {names}")
+        raise Invalid(
+            f"{where} 中没有列 {missing[0]!r}；现有列：{names} ("
+            f"unknown column {missing[0]!r} in {where}; it has: {names})"
+        )
 
 
 def _workload(values: pd.Series, column: str, ids: pd.Series) -> np.ndarray:
@@ -67,14 +72,18 @@ def _workload(values: pd.Series, column: str, ids: pd.Series) -> np.ndarray:
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
         raise Invalid(
+            f"工作量列 {column!r} 须为数字；单元 {ids.iloc[first]!r} "
+            f"的值为 {values.iloc[first]!r} ("
             f"workload column {column!r} must be numeric; unit {ids.iloc[first]!r} has "
-            f"{values.iloc[first]!r}"
+            f"{values.iloc[first]!r})"
         )
     if (numbers < 0).any():
         first = int(np.flatnonzero((numbers < 0).to_numpy())[0])
         raise Invalid(
+            f"工作量列 {column!r} 不能为负数；单元 {ids.iloc[first]!r}"
+            f" 的值为 {numbers.iloc[first]} ("
             f"workload column {column!r} must not be negative; unit {ids.iloc[first]!r} has "
-            f"{numbers.iloc[first]}"
+            f"{numbers.iloc[first]})"
         )
     return numbers.to_numpy(dtype=float)
 
@@ -82,7 +91,11 @@ def _workload(values: pd.Series, column: str, ids: pd.Series) -> np.ndarray:
 def _check_ids(ids: pd.Series) -> None:
     duplicated = ids[ids.duplicated()]
     if len(duplicated):
-        raise Invalid(f"duplicate id {duplicated.iloc[0]!r}: every unit needs its own id")
+        raise Invalid(
+            f"编号 {duplicated.iloc[0]!r} 重复：每个单元须有自己的编号"
+            " ("
+            f"duplicate id {duplicated.iloc[0]!r}: every unit needs its own id)"
+        )
 
 
 def read_frame_units(
@@ -99,13 +112,18 @@ def read_frame_units(
         first = int(np.flatnonzero(not_polygon)[0])
         geom = frame.geometry.iloc[first]
         kind = geom.geom_type if geom is not None else "missing geometry"
-        raise InvalidGeometry(f"unit {ids.iloc[first]!r} is a {kind}; units must be polygons")
+        raise InvalidGeometry(
+            f"单元 {ids.iloc[first]!r} 是 {kind}；单元须为面（多边形）"
+            " ("
+            f"unit {ids.iloc[first]!r} is a {kind}; units must be polygons)"
+        )
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         first = int(np.flatnonzero(invalid)[0])
         raise InvalidGeometry(
+            f"单元 {ids.iloc[first]!r} 的几何无效 ("
             f"unit {ids.iloc[first]!r} has invalid geometry: "
-            f"{shapely.is_valid_reason(geoms[first])}"
+            f"{shapely.is_valid_reason(geoms[first])})"
         )
     workload = _workload(frame[workload_column], workload_column, ids)
     graph = from_frame(frame, id_column=id_column, workload=workload, group_column=group_column)
@@ -119,7 +137,9 @@ def _read_graph_json(path: Path, doc: dict[str, Any]) -> tuple[nx.Graph, str]:
         edges_key = "links" if "links" in doc else "edges"
         return json_graph.node_link_graph(doc, edges=edges_key), "node-link"
     except Exception as exc:
-        raise InvalidFile(f"{path}: not a NetworkX/GerryChain graph ({exc})") from exc
+        raise InvalidFile(
+            f"{path}：不是 NetworkX/GerryChain 图 ({path}: not a NetworkX/GerryChain graph ({exc}))"
+        ) from exc
 
 
 def read_graph_units(
@@ -179,7 +199,7 @@ def read_units(
     """Read INPUT: a polygon file, a graph JSON, or ``db:[AREA_CODE]`` (Gridmap's base units)."""
     if source.startswith("db:"):
         if engine is None:
-            raise Invalid("db: input needs a database")
+            raise Invalid("db: 输入需要数据库 (db: input needs a database)")
         with engine.connect() as conn:
             frame = database_units(
                 conn, [source.removeprefix("db:")], weights or WorkloadWeights(), every_layer=True
@@ -189,12 +209,12 @@ def read_units(
         )
     path = Path(source)
     if not path.exists():
-        raise InvalidFile(f"{path}: no such file")
+        raise InvalidFile(f"{path}：文件不存在 ({path}: no such file)")
     if path.suffix.lower() == ".json":
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidFile(f"{path}: not valid JSON ({exc})") from exc
+            raise InvalidFile(f"{path}：不是有效的 JSON ({path}: not valid JSON ({exc}))") from exc
         if isinstance(doc, dict) and doc.get("type") != "FeatureCollection":
             return read_graph_units(
                 path,
@@ -206,9 +226,14 @@ def read_units(
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio's DataSourceError and friends
-        raise InvalidFile(f"{path}: cannot be read as a polygon file ({exc})") from exc
+        raise InvalidFile(
+            f"{path}：无法按面数据文件读取 ({path}: cannot be read as a polygon file ({exc}))"
+        ) from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise InvalidFile(f"{path}: has no geometry; give polygons or a graph JSON")
+        raise InvalidFile(
+            f"{path}：没有几何；请提供面数据或图 JSON ("
+            f"{path}: has no geometry; give polygons or a graph JSON)"
+        )
     return read_frame_units(
         frame, id_column=id_column, workload_column=workload_column, group_column=group_column
     )
@@ -249,7 +274,11 @@ def database_units(
     params = {"area": list(area)}
     frame = gpd.read_postgis(text(units_sql), conn, geom_col="geom", params=params)
     if frame.empty:
-        raise Invalid(f"no base units under area code {', '.join(area) or '(any)'}")
+        raise Invalid(
+            f"区域代码 {', '.join(area) or '（任意）'} 下没有基础单元 "
+            "("
+            f"no base units under area code {', '.join(area) or '(any)'})"
+        )
     if not every_layer:
         return frame
     plans_sql = f"""

@@ -159,11 +159,16 @@ def _check_workload(graph: UnitGraph) -> None:
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise Invalid(
-            f"workload must be a non-negative number; unit {graph.ids[first]!r} has {w[first]}"
+            f"工作量须为非负数；单元 {graph.ids[first]!r} 的值为 "
+            f"{w[first]} ("
+            f"workload must be a non-negative number; unit {graph.ids[first]!r} has {w[first]})"
         )
     ids, counts = np.unique(graph.ids.astype(str), return_counts=True)
     if (counts > 1).any():
-        raise Invalid(f"duplicate unit id {ids[counts > 1][0]!r}: ids must be unique")
+        raise Invalid(
+            f"单元编号 {ids[counts > 1][0]!r} 重复：编号须唯一 ("
+            f"duplicate unit id {ids[counts > 1][0]!r}: ids must be unique)"
+        )
 
 
 def _piece_label(graph: UnitGraph, members: NDArray[np.int64]) -> str:
@@ -215,7 +220,9 @@ def optimize(
     initial_of: list[NDArray[np.int64] | None] = [None] * pieces
     if from_plan is not None:
         if len(from_plan) != graph.n:
-            raise Invalid("the starting plan must give a grid for every unit")
+            raise Invalid(
+                "初始方案须为每个单元指定网格 (the starting plan must give a grid for every unit)"
+            )
         _, previous = np.unique(np.asarray([str(x) for x in from_plan]), return_inverse=True)
         previous = previous.astype(np.int64)
         for p, (m, sub) in enumerate(zip(members, subgraphs, strict=True)):

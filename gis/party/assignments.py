@@ -91,9 +91,15 @@ def get_assignment(conn: Connection, assignment_id: int, *, access: Access) -> d
         {"id": assignment_id} | where.params,
     ).first()
     if row is None:
-        raise NotFound(f"no assignment {assignment_id}", assignment=assignment_id)
+        raise NotFound(
+            f"没有任职记录 {assignment_id} (no assignment {assignment_id})",
+            assignment=assignment_id,
+        )
     if not row.reached:
-        raise Forbidden(f"assignment {assignment_id} is outside your scope ({scope})")
+        raise Forbidden(
+            f"任职记录 {assignment_id} 不在您的权限范围（{scope}）内 ("
+            f"assignment {assignment_id} is outside your scope ({scope}))"
+        )
     return _shape(row, access.personal_data, today())
 
 
@@ -156,7 +162,11 @@ def list_assignments(
     record, ended ones too)."""
     scope = access.scope
     if limit < 1 or offset < 0:
-        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     where, params = (query or AssignmentQuery()).where(scope)
     total = conn.execute(text(f"SELECT count(*) {ASSIGNMENT_FROM} WHERE {where}"), params)
     matched = int(total.scalar_one())
@@ -197,7 +207,11 @@ def assignments_geojson(
     """
     scope = access.scope
     if limit < 1 or offset < 0:
-        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     where, params = (query or AssignmentQuery()).where(scope)
     where += " AND coalesce(g.geom, b.geom) IS NOT NULL"
     if bbox is not None:

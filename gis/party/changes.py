@@ -47,6 +47,8 @@ from gis.party.targets import (
 )
 
 log = logging.getLogger(__name__)
+#: What a target kind is called in a message.
+TARGET_ZH = {"grid": "网格", "building": "楼栋", "entrance": "单元"}
 
 
 def assign(
@@ -73,7 +75,10 @@ def assign(
     role = PartyRole(role)
     if ROLE_TARGET[role] != target.kind:
         raise Invalid(
-            f"a {role.value} is assigned to a {ROLE_TARGET[role]}, not a {target.kind}",
+            f"{ROLE_LABELS[role]}应分配到"
+            f"{TARGET_ZH[ROLE_TARGET[role]]}，而不是"
+            f"{TARGET_ZH.get(target.kind, target.kind)} ("
+            f"a {role.value} is assigned to a {ROLE_TARGET[role]}, not a {target.kind})",
             role=role.value,
             target=str(target),
         )
@@ -128,14 +133,20 @@ def _hand_over(
     holder = overlapping(conn, cond, params, starts_on, ends_on)
     if holder is not None and replace and holder.starts_on < starts_on and holder.ends_on is None:
         if holder.member_code == who.code:
-            raise Conflict(f"{who.code} already holds this role in that period")
+            raise Conflict(
+                f"{who.code} 在该期间已担任此职务 ("
+                f"{who.code} already holds this role in that period)"
+            )
         _end(conn, holder.id, starts_on - dt.timedelta(days=1), access=access)
         holder = overlapping(conn, cond, params, starts_on, ends_on)
     if holder is not None:
         raise Conflict(
+            f"{target} 在该期间已有{ROLE_LABELS[role]}："
+            f"{holder_text(holder)}；请先结束该任职、改在其后开始，或"
+            "用 replace 交接 ("
             f"{target} already has a {ROLE_LABELS[role]} ({role.value}) in that period: "
             f"{holder_text(holder)}; end that assignment first, start after it, "
-            "or hand over with replace",
+            "or hand over with replace)",
             holder=holder.member_code,
             holder_assignment=holder.id,
         )
@@ -159,8 +170,11 @@ def _check_member(
         )
         if other is not None:
             raise Conflict(
+                f"{who.code} 在该期间已担任网格长（任职记录 {other.id}，自"
+                f" {other.starts_on} 起）：一名党员同一时间只能担任一个网"
+                "格的网格长 ("
                 f"{who.code} already leads a grid in that period (assignment {other.id}, "
-                f"from {other.starts_on}): a member leads one grid at a time",
+                f"from {other.starts_on}): a member leads one grid at a time)",
                 holder_assignment=other.id,
             )
     if role is PartyRole.CADRE:
@@ -173,16 +187,19 @@ def _check_member(
         )
         if again is not None:
             raise Conflict(
+                f"{who.code} 在该期间已下沉到 {target}（任职记录 "
+                f"{again.id}） ("
                 f"{who.code} is already sent down to {target} in that period "
-                f"(assignment {again.id})",
+                f"(assignment {again.id}))",
                 holder_assignment=again.id,
             )
     if role.value in BUILDING_ROLES:
         led = buildings_led(conn, who.id, starts_on, ends_on, besides=resolved.building_id)
         if led >= max_buildings:
             raise Conflict(
+                f"{who.code} 在该期间已担任 {led} 栋楼的楼栋长，已达上限 ("
                 f"{who.code} already leads {led} building(s) in that period, the most a member "
-                f"may lead (GRIDMAP_PARTY_MAX_BUILDINGS={max_buildings})",
+                f"may lead (GRIDMAP_PARTY_MAX_BUILDINGS={max_buildings}))",
                 member=who.code,
                 buildings_led=led,
             )
@@ -218,7 +235,9 @@ def _insert(
     except IntegrityError as exc:  # a writer that did not lock first: the constraint holds
         rule = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or "a rule"
         raise Conflict(
-            f"{target} cannot take this {role.value} in that period ({rule} refused it)",
+            f"{target} 在该期间不能接受此{ROLE_LABELS[role]}（{rule} "
+            "规则不允许） ("
+            f"{target} cannot take this {role.value} in that period ({rule} refused it))",
             constraint=str(rule),
         ) from exc
 
@@ -237,17 +256,26 @@ def _end(
         {"id": assignment_id} | where.params,
     ).first()
     if row is None:
-        raise NotFound(f"no assignment {assignment_id}", assignment=assignment_id)
+        raise NotFound(
+            f"没有任职记录 {assignment_id} (no assignment {assignment_id})",
+            assignment=assignment_id,
+        )
     if not row.reached:
-        raise Forbidden(f"assignment {assignment_id} is outside your scope ({scope})")
+        raise Forbidden(
+            f"任职记录 {assignment_id} 不在您的权限范围（{scope}）内 ("
+            f"assignment {assignment_id} is outside your scope ({scope}))"
+        )
     if row.ends_on is not None:
         raise IllegalTransition(
-            f"assignment {assignment_id} already ended on {row.ends_on}",
+            f"任职记录 {assignment_id} 已于 {row.ends_on} 结束 ("
+            f"assignment {assignment_id} already ended on {row.ends_on})",
             assignment=assignment_id,
         )
     if ends_on < row.starts_on:
         raise Invalid(
-            f"assignment {assignment_id} starts on {row.starts_on}: it cannot end before that",
+            f"任职记录 {assignment_id} 从 {row.starts_on} 开始：结束日"
+            "期不能早于此日 ("
+            f"assignment {assignment_id} starts on {row.starts_on}: it cannot end before that)",
             assignment=assignment_id,
         )
     conn.execute(
@@ -291,12 +319,15 @@ def send_cadres(
     access.require(Permission.MANAGE_ASSIGNMENTS)
     codes = list(dict.fromkeys(members))
     if not codes:
-        raise Invalid("name at least one member to send down")
+        raise Invalid("请至少指定一名下沉的党员 (name at least one member to send down)")
     org = conn.execute(
         text("SELECT id, name FROM party_organisation WHERE code = :c"), {"c": organisation}
     ).first()
     if org is None:
-        raise NotFound(f"no party organisation {organisation!r}", organisation=organisation)
+        raise NotFound(
+            f"没有党组织 {organisation!r} (no party organisation {organisation!r})",
+            organisation=organisation,
+        )
     others = conn.execute(
         text(
             "SELECT code FROM party_member WHERE code = ANY(:codes) "
@@ -307,8 +338,10 @@ def send_cadres(
     strangers = list(others)
     if strangers:
         raise Invalid(
+            f"{', '.join(strangers[:5])} 不属于 {organisation}：党组织"
+            "只能下沉本组织的党员 ("
             f"{', '.join(strangers[:5])} do not belong to {organisation}: an organisation sends "
-            "its own members",
+            "its own members)",
             organisation=organisation,
         )
     return [

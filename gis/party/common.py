@@ -52,7 +52,10 @@ def parse_role(value: str) -> PartyRole:
         return PartyRole(value)
     except ValueError:
         raise Invalid(
-            f"unknown role {value!r}: one of {', '.join(r.value for r in PartyRole)}", role=value
+            f"未知的职务 {value!r}：可选 "
+            f"{', '.join(r.value for r in PartyRole)} ("
+            f"unknown role {value!r}: one of {', '.join(r.value for r in PartyRole)})",
+            role=value,
         ) from None
 
 
@@ -68,13 +71,24 @@ class Target:
 
     def __post_init__(self) -> None:
         if self.kind not in ("grid", "building", "entrance"):
-            raise Invalid(f"a target is a grid, a building or an entrance, not {self.kind!r}")
+            raise Invalid(
+                f"目标须为网格、楼栋或单元，而不是 {self.kind!r} ("
+                f"a target is a grid, a building or an entrance, not {self.kind!r})"
+            )
         if not _CODE.fullmatch(self.code) or not _CODE.fullmatch(self.layer):
-            raise Invalid(f"not a valid code: {self.code!r}", code=self.code)
+            raise Invalid(
+                f"代码无效：{self.code!r} (not a valid code: {self.code!r})", code=self.code
+            )
         if (self.kind == "entrance") != (self.number is not None):
-            raise Invalid("an entrance target names its building and its number (1, 2, …)")
+            raise Invalid(
+                "单元目标须写明所在楼栋和单元号（1、2、…） ("
+                "an entrance target names its building and its number (1, 2, …))"
+            )
         if self.number is not None and not 1 <= self.number <= 999:
-            raise Invalid(f"an entrance number is 1 to 999, not {self.number}")
+            raise Invalid(
+                f"单元号须为 1 至 999，而不是 {self.number} ("
+                f"an entrance number is 1 to 999, not {self.number})"
+            )
 
     @classmethod
     def grid(cls, code: str, layer: str = DEFAULT_GRID_LAYER) -> Target:
@@ -99,10 +113,15 @@ class Target:
         if kind == "entrance":
             building, _, number = rest.rpartition("/")
             if not number.isdigit():
-                raise Invalid(f"an entrance is written entrance:BUILDING/NUMBER, not {text!r}")
+                raise Invalid(
+                    f"单元的写法为 entrance:楼栋/序号，而不是 {text!r} ("
+                    f"an entrance is written entrance:BUILDING/NUMBER, not {text!r})"
+                )
             return cls.entrance(building, int(number))
         raise Invalid(
-            f"a target is written grid:LAYER/CODE, building:CODE or entrance:CODE/N, not {text!r}"
+            "目标的写法为 grid:图层/代码、building:代码 或 entrance:"
+            f"代码/序号，而不是 {text!r} ("
+            f"a target is written grid:LAYER/CODE, building:CODE or entrance:CODE/N, not {text!r})"
         )
 
     def __str__(self) -> str:
@@ -116,7 +135,8 @@ class Target:
 def check_period(starts_on: dt.date, ends_on: dt.date | None) -> None:
     if ends_on is not None and ends_on < starts_on:
         raise Invalid(
-            f"the period ends ({ends_on}) before it starts ({starts_on})",
+            f"期间的结束日期（{ends_on}）早于开始日期（{starts_on}） ("
+            f"the period ends ({ends_on}) before it starts ({starts_on}))",
             starts_on=str(starts_on),
             ends_on=str(ends_on),
         )

@@ -29,7 +29,9 @@ UNCOVERED_KINDS: tuple[UncoveredKind, ...] = ("building", "entrance", "grid", "m
 def layer_id(conn: Connection, layer: str) -> int:
     found = conn.execute(text("SELECT id FROM grid_layer WHERE code = :c"), {"c": layer}).scalar()
     if found is None:
-        raise NotFound(f"no grid layer with code {layer!r}", layer=layer)
+        raise NotFound(
+            f"没有代码为 {layer!r} 的网格图层 (no grid layer with code {layer!r})", layer=layer
+        )
     return int(found)
 
 
@@ -161,7 +163,11 @@ def coverage(
     """
     scope = access.scope
     if by is not None and by not in LEVELS:
-        raise Invalid(f"coverage is counted by {', '.join(LEVELS)}, not {by!r}", by=by)
+        raise Invalid(
+            f"覆盖率按 {', '.join(LEVELS)} 统计，而不是 {by!r} ("
+            f"coverage is counted by {', '.join(LEVELS)}, not {by!r})",
+            by=by,
+        )
     on = on or today()
     bases, params = _bases(scope)
     params |= {"layer_id": layer_id(conn, layer), "on": on}
@@ -199,9 +205,17 @@ def uncovered(
     most households first; ``community`` narrows it to one community (12-digit code)."""
     scope = access.scope
     if kind not in UNCOVERED_KINDS:
-        raise Invalid(f"uncovered lists are of {', '.join(UNCOVERED_KINDS)}, not {kind!r}")
+        raise Invalid(
+            f"未覆盖清单的类别为 {', '.join(UNCOVERED_KINDS)}，而不是 "
+            f"{kind!r} ("
+            f"uncovered lists are of {', '.join(UNCOVERED_KINDS)}, not {kind!r})"
+        )
     if limit < 1 or offset < 0:
-        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     bases, params = _bases(scope)
     params |= {"layer_id": layer_id(conn, layer), "on": on or today()}
     narrow = "true"
@@ -284,9 +298,16 @@ def coverage_geojson(
     (with a grid leader or not), as a GeoJSON page built in PostGIS."""
     scope = access.scope
     if what not in ("buildings", "grids"):
-        raise Invalid(f"the coverage map shows buildings or grids, not {what!r}")
+        raise Invalid(
+            f"覆盖地图只显示楼栋或网格，而不是 {what!r} ("
+            f"the coverage map shows buildings or grids, not {what!r})"
+        )
     if limit < 1 or offset < 0:
-        raise Invalid("limit must be ≥ 1 and offset ≥ 0", limit=limit, offset=offset)
+        raise Invalid(
+            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
+            limit=limit,
+            offset=offset,
+        )
     bases, params = _bases(scope, bbox=bbox)
     params |= {"layer_id": layer_id(conn, layer), "on": on or today()}
     where = ["x.geom IS NOT NULL"]

@@ -77,10 +77,18 @@ def export_assignments(
     """The assignments ``query`` selects in the scope, as CSV (UTF-8 with BOM) or XLSX."""
     scope = access.scope
     if fmt not in FORMATS:
-        raise Invalid(f"export format is one of {', '.join(FORMATS)}, not {fmt!r}", format=fmt)
+        raise Invalid(
+            f"导出格式须为 {', '.join(FORMATS)} 之一，而不是 {fmt!r} ("
+            f"export format is one of {', '.join(FORMATS)}, not {fmt!r})",
+            format=fmt,
+        )
     page = list_assignments(conn, query, limit=MAX_ROWS, access=access)
     if page["numberMatched"] > MAX_ROWS:
-        raise Invalid(f"more than {MAX_ROWS:,} assignments: narrow the export (role, history…)")
+        raise Invalid(
+            f"任职记录超过 {MAX_ROWS:,} 条：请缩小导出范围（职务、历史"
+            "…） ("
+            f"more than {MAX_ROWS:,} assignments: narrow the export (role, history…))"
+        )
     rows = [_flat(item) for item in page["items"]]
     personal = page["personal_data"]
     personal_fields = [c for c in COLUMNS if c in PERSONAL_FIELDS]

@@ -118,10 +118,17 @@ def reachable_grid(conn: Connection, layer: str, code: str, scope: Scope) -> int
         {"layer": layer, "code": code} | reach.params,
     ).first()
     if row is None:
-        raise NotFound(f"layer {layer!r} has no grid {code!r}", layer=layer, grid=code)
+        raise NotFound(
+            f"图层 {layer!r} 中没有网格 {code!r} (layer {layer!r} has no grid {code!r})",
+            layer=layer,
+            grid=code,
+        )
     if not row.reached:
         raise Forbidden(
-            f"grid {code} of layer {layer!r} is outside your scope ({scope})", grid=code
+            f"图层 {layer!r} 的网格 {code} 不在您的权限范围（{scope}）"
+            "内 ("
+            f"grid {code} of layer {layer!r} is outside your scope ({scope}))",
+            grid=code,
         )
     return int(row.id)
 

@@ -42,7 +42,11 @@ def suggest_leaders(
     buildings from ``on`` onwards and do not already lead this one, ranked by distance."""
     scope = access.scope
     if not 1 <= limit <= MAX_SUGGESTIONS:
-        raise Invalid(f"ask for 1 to {MAX_SUGGESTIONS} suggestions, not {limit}", limit=limit)
+        raise Invalid(
+            f"建议数须为 1 至 {MAX_SUGGESTIONS}，而不是 {limit} ("
+            f"ask for 1 to {MAX_SUGGESTIONS} suggestions, not {limit})",
+            limit=limit,
+        )
     units = scope.unit_sql("u")
     target = conn.execute(
         text(
@@ -55,9 +59,12 @@ def suggest_leaders(
         {"code": building, "on": on or today()} | units.params,
     ).first()
     if target is None:
-        raise NotFound(f"no building {building!r}", building=building)
+        raise NotFound(f"没有楼栋 {building!r} (no building {building!r})", building=building)
     if not target.inside:
-        raise Forbidden(f"building {building} is outside your scope ({scope})")
+        raise Forbidden(
+            f"楼栋 {building} 不在您的权限范围（{scope}）内 ("
+            f"building {building} is outside your scope ({scope}))"
+        )
     members = member_scope_sql(scope)
     rows = conn.execute(
         text(

@@ -39,10 +39,15 @@ def resolve_target(conn: Connection, target: Target, scope: Scope) -> Resolved:
         ).first()
         if row is None:
             raise NotFound(
-                f"layer {target.layer!r} has no grid {target.code!r}", target=str(target)
+                f"图层 {target.layer!r} 中没有网格 {target.code!r} ("
+                f"layer {target.layer!r} has no grid {target.code!r})",
+                target=str(target),
             )
         if not row.inside:
-            raise Forbidden(f"grid {target.code} is not wholly inside your scope ({scope})")
+            raise Forbidden(
+                f"网格 {target.code} 不完全在您的权限范围（{scope}）内 ("
+                f"grid {target.code} is not wholly inside your scope ({scope}))"
+            )
         return Resolved("grid_id", row.id, None)
     units = scope.unit_sql("u")
     row = conn.execute(
@@ -53,9 +58,14 @@ def resolve_target(conn: Connection, target: Target, scope: Scope) -> Resolved:
         {"code": target.code} | units.params,
     ).first()
     if row is None:
-        raise NotFound(f"no building {target.code!r}", target=str(target))
+        raise NotFound(
+            f"没有楼栋 {target.code!r} (no building {target.code!r})", target=str(target)
+        )
     if not row.inside:
-        raise Forbidden(f"building {target.code} is outside your scope ({scope})")
+        raise Forbidden(
+            f"楼栋 {target.code} 不在您的权限范围（{scope}）内 ("
+            f"building {target.code} is outside your scope ({scope}))"
+        )
     if target.kind == "building":
         return Resolved("building_id", row.id, row.id)
     entrance = conn.execute(
@@ -64,7 +74,9 @@ def resolve_target(conn: Connection, target: Target, scope: Scope) -> Resolved:
     ).scalar()
     if entrance is None:
         raise NotFound(
-            f"building {target.code} has no entrance unit {target.number}", target=str(target)
+            f"楼栋 {target.code} 没有 {target.number} 单元 ("
+            f"building {target.code} has no entrance unit {target.number})",
+            target=str(target),
         )
     return Resolved("entrance_id", int(entrance), row.id)
 
@@ -79,9 +91,12 @@ def member_row(conn: Connection, code: str, scope: Scope) -> Any:
         {"code": code} | within.params,
     ).first()
     if row is None:
-        raise NotFound(f"no party member {code!r}", member=code)
+        raise NotFound(f"没有党员 {code!r} (no party member {code!r})", member=code)
     if not row.inside:
-        raise Forbidden(f"party member {code} does not live inside your scope ({scope})")
+        raise Forbidden(
+            f"党员 {code} 不住在您的权限范围（{scope}）内 ("
+            f"party member {code} does not live inside your scope ({scope}))"
+        )
     return row
 
 

@@ -30,6 +30,7 @@ from gis.accounts import Permission
 from gis.errors import Conflict, IllegalTransition
 from gis.grids import refresh_grids
 from gis.infra.settings import Settings
+from gis.labels import SCENARIO_STATES, chinese
 from gis.party import succession
 from gis.party.common import today
 from gis.scenarios.impact import SUCCESSOR_SQL, succession_sql
@@ -91,15 +92,19 @@ def _check_adoptable(conn: Connection, scenario: dict[str, Any], scenario_id: in
     """The scenario's layer id and today's unified layer (locked), or why it cannot be adopted."""
     if scenario["state"] == "adopted":
         raise Conflict(
+            f"方案 {scenario_id} 已于 {scenario['adopted_at']} 由 "
+            f"{scenario['adopted_by']} 采纳 ("
             f"scenario {scenario_id} was already adopted by {scenario['adopted_by']} at "
-            f"{scenario['adopted_at']}",
+            f"{scenario['adopted_at']})",
             scenario=scenario_id,
             reason="already_adopted",
         )
     if scenario["state"] != "done":
         raise IllegalTransition(
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, scenario['state'])}：只有已"
+            "完成的方案才能采纳 ("
             f"scenario {scenario_id} is {scenario['state']}: only a finished scenario can be "
-            "adopted",
+            "adopted)",
             scenario=scenario_id,
             reason="not_done",
         )
@@ -111,9 +116,12 @@ def _check_adoptable(conn: Connection, scenario: dict[str, Any], scenario_id: in
     ).first()
     if old is not None and old.version != scenario["base_version"]:
         raise Conflict(
+            f"方案 {scenario_id} 运行后统一网格图层已有变化：方案基于"
+            f"第 {scenario['base_version']} 版，图层现为第 "
+            f"{old.version} 版。请基于当前图层重新运行方案。 ("
             f"the unified layer changed since scenario {scenario_id} ran: it started from "
             f"version {scenario['base_version']}, the layer is now at version {old.version}. "
-            "Run the scenario again on today's layer.",
+            "Run the scenario again on today's layer.)",
             scenario=scenario_id,
             reason="stale",
             base_version=scenario["base_version"] or 0,
@@ -140,8 +148,10 @@ def _take_over(
     )
     if straddling:
         raise Conflict(
+            f"统一网格 {', '.join(straddling)} 有一部分在方案区域外："
+            "请把区域扩大到这些网格所在的社区后重新运行 ("
             f"unified grid(s) {', '.join(straddling)} lie partly outside the scenario's "
-            "area: widen the area to their communities and run it again",
+            "area: widen the area to their communities and run it again)",
             scenario=scenario["id"],
             reason="straddling",
         )

@@ -20,6 +20,7 @@ from gis import spreadsheet
 from gis.access import Access
 from gis.accounts import Permission
 from gis.errors import Conflict
+from gis.labels import SCENARIO_STATES, chinese
 from gis.scenarios.store import area_filter, get_scenario
 
 _PIECES = """
@@ -117,7 +118,9 @@ def _scenario_layer(conn: Connection, scenario_id: int, *, access: Access) -> di
     scenario = get_scenario(conn, scenario_id, access=access)
     if not scenario["layer"]:
         raise Conflict(
-            f"scenario {scenario_id} is {scenario['state']}: it has no proposed layer yet",
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, scenario['state'])}：尚无建"
+            "议图层 ("
+            f"scenario {scenario_id} is {scenario['state']}: it has no proposed layer yet)",
             scenario=scenario_id,
         )
     layer_id = conn.execute(

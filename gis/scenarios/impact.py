@@ -71,16 +71,24 @@ def impact(
 ) -> dict[str, Any]:
     scenario = _scenario_layer(conn, scenario_id, access=access)
     if not (community.isdigit() and len(community) == 12):
-        raise Invalid(f"a community code has 12 digits; got {community!r}", community=community)
+        raise Invalid(
+            f"社区代码为 12 位；收到 {community!r} ("
+            f"a community code has 12 digits; got {community!r})",
+            community=community,
+        )
     found = conn.execute(
         text("SELECT id, name FROM community WHERE code = :c"), {"c": community}
     ).first()
     if found is None:
-        raise NotFound(f"no community with code {community!r}", community=community)
+        raise NotFound(
+            f"没有代码为 {community!r} 的社区 (no community with code {community!r})",
+            community=community,
+        )
     if not any(community.startswith(a) for a in scenario["area"]):
         raise Forbidden(
+            f"社区 {community} 不在方案 {scenario_id} 的区域内 ("
             f"community {community} is not in scenario {scenario_id}'s area "
-            f"({', '.join(scenario['area'])})",
+            f"({', '.join(scenario['area'])}))",
             community=community,
         )
     old = conn.execute(text("SELECT id FROM grid_layer WHERE code = 'unified'")).scalar()

@@ -28,20 +28,28 @@ def check_weights(weights: dict[str, float]) -> dict[str, float]:
     unknown = set(weights) - set(ATTRIBUTES)
     if unknown:
         raise Invalid(
-            f"unknown workload attribute {sorted(unknown)[0]!r}; use {', '.join(ATTRIBUTES)}"
+            f"未知的工作量属性 {sorted(unknown)[0]!r}；可用："
+            f"{', '.join(ATTRIBUTES)} ("
+            f"unknown workload attribute {sorted(unknown)[0]!r}; use {', '.join(ATTRIBUTES)})"
         )
     out = {a: float(weights.get(a, 0.0)) for a in ATTRIBUTES}
     if any(v < 0 for v in out.values()):
-        raise Invalid("workload weights must not be negative")
+        raise Invalid("工作量权重不能为负数 (workload weights must not be negative)")
     if not any(out.values()):
-        raise Invalid("at least one workload weight must be above zero")
+        raise Invalid(
+            "至少有一个工作量权重须大于零 (at least one workload weight must be above zero)"
+        )
     return out
 
 
 def check_band(band: list[float] | tuple[float, float]) -> list[float]:
     low, high = (float(x) for x in band)
     if not 0 <= low < high:
-        raise Invalid(f"the band {low:g}–{high:g} is empty: low must be below high, not negative")
+        raise Invalid(
+            f"工作量区间 {low:g}–{high:g} 为空：下限须小于上限，且不能"
+            "为负 ("
+            f"the band {low:g}–{high:g} is empty: low must be below high, not negative)"
+        )
     return [low, high]
 
 
@@ -79,9 +87,16 @@ def set_profile(
     access.require(Permission.RUN_SCENARIOS)
     scope = access.scope
     if not conn.execute(text("SELECT 1 FROM district WHERE code = :d"), {"d": district}).first():
-        raise NotFound(f"no district with code {district!r}", district=district)
+        raise NotFound(
+            f"没有代码为 {district!r} 的区县 (no district with code {district!r})",
+            district=district,
+        )
     if not scope.reaches(district):
-        raise Forbidden(f"district {district} is outside your scope ({scope})", district=district)
+        raise Forbidden(
+            f"区县 {district} 不在您的权限范围（{scope}）内 ("
+            f"district {district} is outside your scope ({scope}))",
+            district=district,
+        )
     clean, limits = check_weights(weights), check_band(band)
     before = get_profile(conn, district, settings)
     conn.execute(

@@ -99,8 +99,10 @@ def plan_scenario(
         target = int(target) - len(kept_codes)
         if target < 1 and len(free):
             raise Infeasible(
+                f"目标网格数 {params['target_count']} 没有给未锁定单元留下"
+                f"网格：保留了 {len(kept_codes)} 个锁定网格 ("
                 f"target count {params['target_count']} leaves no grid for the unlocked units: "
-                f"{len(kept_codes)} locked grid(s) are kept"
+                f"{len(kept_codes)} locked grid(s) are kept)"
             )
     band = tuple(params["band"]) if params.get("band") else None
     report: dict[str, Any] = {}
@@ -177,7 +179,10 @@ def assign_codes(frame: gpd.GeoDataFrame, plan: pd.DataFrame) -> pd.DataFrame:
         if number > 999:  # the community used up its numbers: fill the lowest gap
             number = min(set(range(1, 1000)) - taken, default=0)
             if not number:
-                raise Invalid(f"community {community} has no free grid number left (001–999)")
+                raise Invalid(
+                    f"社区 {community} 已没有可用的网格序号（001–999） ("
+                    f"community {community} has no free grid number left (001–999))"
+                )
         taken.add(number)
         grids.at[key, "code"] = f"{community}{number:03d}"
         grids.at[key, "name"] = f"{grids.at[key, 'community_name']}第{number}网格"

@@ -18,6 +18,7 @@ from gis.access import Access
 from gis.accounts import Permission
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import Settings
+from gis.labels import SCENARIO_STATES, chinese
 from gis.optimizer.io import area_filter as area_filter  # its home before; others import it here
 from gis.scenarios.profiles import check_band, check_weights, get_profile
 from gis.scope import Scope
@@ -54,19 +55,28 @@ def normalize_area(conn: Connection, area: list[str], scope: Scope) -> list[str]
     and lie inside ``scope``.
     """
     if not area:
-        raise Invalid("a scenario needs an area: a district, street or community code (or several)")
+        raise Invalid(
+            "方案需要区域：区县、街道或社区代码（可多个） ("
+            "a scenario needs an area: a district, street or community code (or several))"
+        )
     if len(area) > MAX_AREAS:
-        raise Invalid(f"at most {MAX_AREAS} area codes")
+        raise Invalid(f"区域代码最多 {MAX_AREAS} 个 (at most {MAX_AREAS} area codes)")
     codes = sorted({a.strip() for a in area})
     for code in codes:
         if not AREA_RE.fullmatch(code):
             raise Invalid(
+                f"区域代码 {code!r} 不是城市（4 位）、区县（6 位）、街道（"
+                "9 位）或社区（12 位）代码 ("
                 f"area code {code!r} is not a city (4 digits), district (6), street (9) or "
-                "community (12) code",
+                "community (12) code)",
                 area=code,
             )
         if not scope.reaches(code):
-            raise Forbidden(f"area {code} is outside your scope ({scope})", area=code)
+            raise Forbidden(
+                f"区域 {code} 不在您的权限范围（{scope}）内 ("
+                f"area {code} is outside your scope ({scope}))",
+                area=code,
+            )
     kept = [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]
     found = conn.execute(
         text(
@@ -78,7 +88,10 @@ def normalize_area(conn: Connection, area: list[str], scope: Scope) -> list[str]
     ).scalars()
     empty = list(found)
     if empty:
-        raise NotFound(f"no base units under area code {empty[0]!r}", area=empty[0])
+        raise NotFound(
+            f"区域代码 {empty[0]!r} 下没有基础单元 (no base units under area code {empty[0]!r})",
+            area=empty[0],
+        )
     return kept
 
 
@@ -94,7 +107,7 @@ def create_scenario(
     scope = access.scope
     name = spec.name.strip()
     if not name or len(name) > 128:
-        raise Invalid("a scenario name has 1 to 128 characters")
+        raise Invalid("方案名称须为 1 至 128 个字符 (a scenario name has 1 to 128 characters)")
     area = normalize_area(conn, spec.area, scope)
     districts = {a[:6] for a in area if len(a) >= 6}
     profile = get_profile(conn, districts.pop(), settings) if len(districts) == 1 else None
@@ -102,7 +115,7 @@ def create_scenario(
     weights = check_weights(spec.weights) if spec.weights is not None else profile["weights"]
     band = check_band(spec.band) if spec.band is not None else None
     if spec.target_count is not None and spec.target_count < 1:
-        raise Invalid("target_count must be at least 1")
+        raise Invalid("目标网格数至少为 1 (target_count must be at least 1)")
     if spec.target_count is None and band is None:
         band = list(profile["band"])  # the county's norm decides how many grids
     params = {
@@ -214,11 +227,13 @@ def get_scenario(
     sql = SCENARIO_SQL + " WHERE s.id = :id" + (" FOR UPDATE OF s" if lock else "")
     row = conn.execute(text(sql), {"id": scenario_id}).mappings().first()
     if row is None:
-        raise NotFound(f"no scenario {scenario_id}", scenario=scenario_id)
+        raise NotFound(f"没有方案 {scenario_id} (no scenario {scenario_id})", scenario=scenario_id)
     if not _in_scope(scope, list(row["area_codes"])):
         raise Forbidden(
+            f"方案 {scenario_id} 的区域 {', '.join(row['area_codes'])}"
+            f" 超出您的权限范围（{scope}） ("
             f"scenario {scenario_id} covers {', '.join(row['area_codes'])}, outside your scope "
-            f"({scope})",
+            f"({scope}))",
             scenario=scenario_id,
         )
     return scenario_dict(row)
@@ -260,8 +275,10 @@ def cancel_scenario(conn: Connection, scenario_id: int, *, access: Access) -> di
     job = found["job"]
     if job is None or job["state"] not in ("queued", "running"):
         raise IllegalTransition(
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found['state'])}：只有排队中"
+            "或运行中的方案才能取消 ("
             f"scenario {scenario_id} is {found['state']}: only a queued or running scenario can "
-            "be cancelled",
+            "be cancelled)",
             scenario=scenario_id,
         )
     if job["state"] == "queued":
@@ -299,8 +316,11 @@ def delete_scenario(conn: Connection, scenario_id: int, *, access: Access) -> No
         found["state"] == "queued" and found["job"] and found["job"]["state"] == "running"
     ):
         raise IllegalTransition(
-            f"scenario {scenario_id} is {found['state']}: "
-            + ("cancel it first" if found["state"] == "running" else "an adopted scenario stays"),
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found['state'])}："
+            + ("请先取消" if found["state"] == "running" else "已采纳的方案不能删除")
+            + f" (scenario {scenario_id} is {found['state']}: "
+            + ("cancel it first" if found["state"] == "running" else "an adopted scenario stays")
+            + ")",
             scenario=scenario_id,
         )
     conn.execute(
