@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -70,14 +71,33 @@ def import_map() -> str:
     return f'<script type="importmap">{body}</script>'
 
 
+_IMPORT = re.compile(r"""^import .* from '\./([\w.]+)';$""", re.MULTILINE)
+
+
+@cache
+def module_graph(module: str) -> tuple[str, ...]:
+    """``module`` and every module it imports, directly or not (relative imports only)."""
+    seen = [module]
+    for relative in seen:
+        for name in _IMPORT.findall((STATIC_DIR / relative).read_text(encoding="utf-8")):
+            if f"gridmap/{name}" not in seen:
+                seen.append(f"gridmap/{name}")
+    return tuple(seen)
+
+
 def module_start(name: str, module: str, args: str) -> str:
-    """An inline module script that imports a page module and calls its ``start(args)``.
+    """Preload links for a page module's graph and an inline module script that imports it and
+    calls its ``start(args)``.
 
     Module scripts are deferred: this runs once the whole document is parsed, after every
     classic script (Leaflet, the plugins, folium's inline map code), so the map it gets exists.
     ``args`` is JavaScript (a map's variable name, JSON); the page shell puts the nonce on it.
+    The ``modulepreload`` links fetch the whole graph at once, not one import after another.
     """
+    preload = "".join(
+        f'<link rel="modulepreload" href="{static_url(path)}">\n' for path in module_graph(module)
+    )
     return (
-        f'<script type="module">import * as {name} from "{static_url(module)}";\n'
+        f'{preload}<script type="module">import * as {name} from "{static_url(module)}";\n'
         f"{name}.start({args});</script>"
     )
