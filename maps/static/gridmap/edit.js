@@ -21,8 +21,7 @@
  * Plain ES2017 without optional chaining: county offices run old Chromium-based browsers.
  */
 
-import * as common from './common.js';
-import {ApiError, CLASSES, chinaTime, classify, el, fmt, query} from './common.js';
+import {ApiError, CLASSES, chinaTime, classify, el, fmt, query, request as apiRequest} from './common.js';
 
 var BAND_LABELS = {under: '低于 Under', 'in': '达标 In band', over: '超出 Over'};
 var KIND_LABELS = {
@@ -97,7 +96,7 @@ function start(map, config) {
   /** common.js request, counted while it runs (busy()). */
   function request(method, path, body) {
     pending += 1;
-    return common.request(method, path, body).then(function (data) {
+    return apiRequest(method, path, body).then(function (data) {
       pending -= 1;
       return data;
     }, function (error) {
