@@ -1,7 +1,7 @@
 // ESLint for the pages' JavaScript (maps/static/gridmap), run by `make lint`.
 // Rules that catch real bugs, not style: an undefined name (a typo, a global that a page does
 // not load), an unused variable (dead code or a wrong name), == where === was meant, a name
-// declared twice. The page modules run in the browser with Leaflet (L) loaded as a classic
+// declared twice or hiding an outer one. The page modules run in the browser with Leaflet (L) loaded as a classic
 // script before them; leaflet_defaults.js is itself a classic script (it must run before
 // folium's inline map code, which module scripts would not).
 import js from '@eslint/js';
@@ -12,6 +12,9 @@ const bugs = {
   'no-unused-vars': ['error', {args: 'after-used', caughtErrors: 'none'}],
   eqeqeq: ['error', 'smart'],
   'no-redeclare': 'error',
+  // A local that hides an import or an outer name: a call meant for the import then hits the
+  // local (compare.js had `var label` hiding the label() it meant to call).
+  'no-shadow': 'error',
   'no-shadow-restricted-names': 'error',
   'no-implicit-globals': 'error',
   'no-use-before-define': ['error', {functions: false, classes: true, variables: false}],

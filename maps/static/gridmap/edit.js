@@ -660,7 +660,7 @@ function start(map, config) {
     var box = el('div', 'ge-leaders', null, previewBox);
     box.setAttribute('data-testid', 'preview-leaders');
     el('p', 'ge-preview-title', '网格长 Grid leaders', box);
-    lines.forEach(function (line) { el('p', line[0], line[1], box); });
+    lines.forEach(function (row) { el('p', row[0], row[1], box); });
   }
 
   function applyAction() {

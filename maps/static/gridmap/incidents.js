@@ -411,13 +411,13 @@ function start(map, config) {
       it.allowed_next.forEach(function (move) {
         if (!may(move.action) || seen[move.action + move.state]) return;
         seen[move.action + move.state] = true;
-        var label = actionLabel(move.action);
+        var caption = actionLabel(move.action);
         var body = {action: move.action};
         if (move.action === 'evaluate') {
           body.satisfied = move.state === 'evaluated';
-          label = actionLabel(body.satisfied ? 'evaluate_yes' : 'evaluate_no');
+          caption = actionLabel(body.satisfied ? 'evaluate_yes' : 'evaluate_no');
         }
-        var button = el('button', {'type': 'button', 'data-action': move.action}, label);
+        var button = el('button', {'type': 'button', 'data-action': move.action}, caption);
         button.addEventListener('click', function () {
           body.note = note.value;
           act(it.code, body).then(function () {
