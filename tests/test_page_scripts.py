@@ -69,3 +69,18 @@ def test_every_import_is_a_module_the_import_map_tags() -> None:
         for name in re.findall(r"""^import .* from '\./([\w.]+)';$""", path.read_text(), re.M):
             assert (GRIDMAP / name).is_file(), f"{path.name} imports a missing {name}"
             assert imports[f"/static/gridmap/{name}"] == static_url(f"gridmap/{name}")
+
+
+def test_the_printed_report_uses_the_maps_palette() -> None:
+    """The scenario report (maps/scenario_report.py, no script) draws its bars in Python: its
+    under/in/over colours are those of CLASSES in common.js, so a band looks the same on paper."""
+    from maps.scenario_report import BAND_COLOURS
+
+    classes = dict(
+        re.findall(
+            r"\{key: '([\w-]+)', zh: '[^']+', en: '[^']+', color: '(#[0-9a-f]{6})'\}",
+            COMMON.read_text(encoding="utf-8"),
+        )
+    )
+    assert len(classes) == 5
+    assert {status: classes[status] for status in ("under", "in", "over")} == BAND_COLOURS
