@@ -7,14 +7,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # python3-qgis + qgis-providers: QGIS 3.22 itself, headless, opens the OGC API in tests/test_ogc_clients.py.
-APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk python3-qgis qgis-providers
+# nodejs + npm: ESLint for the pages' JavaScript (make lint), installed from tools/js/package-lock.json.
+APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk python3-qgis qgis-providers nodejs npm
+JS_TOOLS := tools/js
+JS_STAMP := $(JS_TOOLS)/node_modules/.installed
 
 .PHONY: demo test screenshots lint bench setup system-packages stop clean-db help
 
 help:
 	@echo "make demo   - install what is missing, start PostGIS, load the sample city, demo logins, serve :8000"
 	@echo "make test   - install what is missing, then run the whole test suite"
-	@echo "make lint   - ruff check, ruff format --check, mypy on gis/, layer contracts, docs/architecture.md"
+	@echo "make lint   - ruff check, ruff format --check, mypy on gis/, layer contracts, docs/architecture.md, eslint on the pages' JS"
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
 	@echo "make bench-ogc - a whole layer through OGC API items vs the GeoJSON endpoint vs TiPg"
@@ -42,12 +45,13 @@ test: setup
 screenshots: setup  ## refresh the README's pictures (docs/*.png) from the browser tests
 	GRIDMAP_SCREENSHOTS=1 $(BIN)/pytest -m browser
 
-lint: setup
+lint: setup $(JS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python tools/architecture.py --check
+	$(JS_TOOLS)/node_modules/.bin/eslint --config $(JS_TOOLS)/eslint.config.js maps/static/gridmap
 
 bench: setup
 	$(BIN)/python bench/load_sample.py
@@ -111,6 +115,8 @@ system-packages:
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
 	/usr/bin/python3 -c "import qgis.core" 2>/dev/null || missing="$$missing python3-qgis"; \
 	[ -e /usr/lib/qgis/plugins/libprovider_wfs.so ] || missing="$$missing qgis-providers"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
@@ -125,3 +131,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The JS linter, exactly as locked; again only when the lock changes (like the .venv stamp).
+$(JS_STAMP): $(JS_TOOLS)/package-lock.json | system-packages
+	npm ci --prefix $(JS_TOOLS) --no-audit --no-fund
+	touch $(JS_STAMP)

@@ -23,12 +23,11 @@ from maps.assets import (
     LEAFLET_CSS,
     LEAFLET_DEFAULTS_JS,
     LEAFLET_JS,
-    TILES_JS,
     VECTORGRID_JS,
     static_url,
 )
 from maps.nav import HeaderUser, PageLink, site_header
-from maps.page_app import DOM_JS, PageApp
+from maps.page_app import PageApp
 
 TITLE = "Gridmap 网格地图"
 # Where the map opens before the data says where the city is: central Fuzhou (抚州), Jiangxi.
@@ -115,7 +114,8 @@ def build_city_map(settings: Settings, viewer: Viewer | None = None) -> OfflineM
     fmap.add_child(
         PageApp(
             "GridmapCityMap",
-            js=[DOM_JS, VECTORGRID_JS, TILES_JS, CITY_MAP_JS],
+            CITY_MAP_JS,
+            js=[VECTORGRID_JS],
             css=[CITY_MAP_CSS],
             config=page_config(settings),
         )

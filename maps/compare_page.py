@@ -20,12 +20,13 @@ from maps.assets import (
     LEAFLET_CSS,
     LEAFLET_DEFAULTS_JS,
     LEAFLET_JS,
-    TILES_JS,
     VECTORGRID_JS,
+    import_map,
+    module_start,
     static_url,
 )
 from maps.nav import HeaderUser, PageLink, site_header
-from maps.page_app import DOM_JS, labels_json
+from maps.page_app import labels_json
 
 COMPARE_JS = "gridmap/compare.js"
 COMPARE_CSS = "gridmap/compare.css"
@@ -56,9 +57,9 @@ def _header(user: PageUser) -> str:
 
 def compare_page_html(user: PageUser, config: dict[str, Any]) -> str:
     """The page; ``config`` (band, selected items…) is handed to the script as JSON."""
-    start = json.dumps(
-        config | {"csrf": user.csrf_token, "scopeCode": user.scope_code}, ensure_ascii=False
-    ).replace("</", "<\\/")
+    start = json.dumps(config | {"scopeCode": user.scope_code}, ensure_ascii=False).replace(
+        "</", "<\\/"
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -69,13 +70,12 @@ def compare_page_html(user: PageUser, config: dict[str, Any]) -> str:
 <link rel="stylesheet" href="{static_url(LEAFLET_CSS)}">
 <link rel="stylesheet" href="{static_url(HEADER_CSS)}">
 <link rel="stylesheet" href="{static_url(COMPARE_CSS)}">
+<meta name="csrf-token" content="{escape(user.csrf_token)}">
 {labels_json()}
+{import_map()}
 <script src="{static_url(LEAFLET_JS)}"></script>
 <script src="{static_url(LEAFLET_DEFAULTS_JS)}"></script>
-<script src="{static_url(DOM_JS)}"></script>
 <script src="{static_url(VECTORGRID_JS)}"></script>
-<script src="{static_url(TILES_JS)}"></script>
-<script src="{static_url(COMPARE_JS)}"></script>
 </head>
 <body>
 {_header(user)}
@@ -153,7 +153,7 @@ def compare_page_html(user: PageUser, config: dict[str, Any]) -> str:
     <div id="adopt-result" role="status"></div>
   </section>
 </main>
-<script>window.GridmapCompare.start({start});</script>
+{module_start("GridmapCompare", COMPARE_JS, start)}
 </body>
 </html>
 """

@@ -17,7 +17,7 @@ from gis.infra.settings import Settings
 from maps.assets import HEADER_CSS, static_url
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer, header_user
 from maps.nav import site_header
-from maps.page_app import DOM_JS, PageApp
+from maps.page_app import PageApp
 
 EDIT_JS = "gridmap/edit.js"
 EDIT_CSS = "gridmap/edit.css"
@@ -45,11 +45,10 @@ def _header(settings: Settings, viewer: Viewer) -> str:
     )
 
 
-def page_config(settings: Settings, viewer: Viewer) -> dict[str, Any]:
+def page_config(settings: Settings) -> dict[str, Any]:
     return {
         "band": [settings.band_low, settings.band_high],
         "unitZoom": UNIT_ZOOM,
-        "csrfToken": viewer.csrf_token,
         "splitPolicy": settings.edit_split_grids,
         "defaultLayer": "unified",
         "hasTiles": bool(settings.tile_url),
@@ -81,9 +80,10 @@ def edit_page_html(settings: Settings, viewer: Viewer) -> str:
     fmap.add_child(
         PageApp(
             "GridmapEditor",
-            js=[DOM_JS, EDIT_JS],
+            EDIT_JS,
             css=[EDIT_CSS],
-            config=page_config(settings, viewer),
+            config=page_config(settings),
+            csrf_token=viewer.csrf_token,
         )
     )
     html = root.render()

@@ -15,10 +15,9 @@ from branca.element import Element, Figure
 from gis.infra.settings import Settings
 from maps.city_map import OfflineMap
 from maps.nav import HeaderUser, PageLink, site_header
-from maps.page_app import DOM_JS, PageApp
+from maps.page_app import PageApp
 
 FIELD_JS = "gridmap/field.js"
-FIELD_REPORT_JS = "gridmap/field_report.js"
 FIELD_CSS = "gridmap/field.css"
 TITLE = "我的网格 My grid · Gridmap"
 
@@ -128,14 +127,14 @@ def build_field_map(settings: Settings, viewer: FieldViewer) -> OfflineMap:
     fmap.add_child(
         PageApp(
             "GridmapField",
-            js=[DOM_JS, FIELD_REPORT_JS, FIELD_JS],
+            FIELD_JS,  # imports field_report.js
             css=[FIELD_CSS],
             config={
                 "grid": viewer.grid,
                 "layer": viewer.layer,
                 "hasTiles": bool(settings.tile_url),
-                "csrfToken": viewer.csrf_token,
             },
+            csrf_token=viewer.csrf_token,
         )
     )
     return fmap

@@ -16,10 +16,10 @@ from markupsafe import escape
 
 from gis.infra.settings import Settings
 from gis.labels import INCIDENT_STATES
-from maps.assets import TILES_JS, VECTORGRID_JS
+from maps.assets import VECTORGRID_JS
 from maps.city_map import DEFAULT_CENTER, OfflineMap, Viewer, header_user
 from maps.nav import site_header
-from maps.page_app import DOM_JS, PageApp
+from maps.page_app import PageApp
 
 TITLE = "事件地图 Incidents · Gridmap"
 INCIDENTS_JS = "gridmap/incidents.js"
@@ -128,7 +128,6 @@ def incidents_page_html(
     root.title = TITLE
     root.html.add_child(Element(_bar(viewer) + _panel(categories)), name="gi_ui", index=0)
     config = {
-        "csrf": viewer.csrf_token,
         "abilities": abilities,
         "department": department,
         "states": INCIDENT_STATES,
@@ -137,9 +136,11 @@ def incidents_page_html(
     fmap.add_child(
         PageApp(
             "GridmapIncidents",
-            js=[DOM_JS, CLUSTER_JS, HEAT_JS, VECTORGRID_JS, TILES_JS, INCIDENTS_JS],
+            INCIDENTS_JS,
+            js=[CLUSTER_JS, HEAT_JS, VECTORGRID_JS],
             css=[CLUSTER_CSS, CLUSTER_DEFAULT_CSS, INCIDENTS_CSS],
             config=config,
+            csrf_token=viewer.csrf_token,
         )
     )
     html = root.render()

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from branca.element import Element, Figure
 
-from maps.assets import TILES_JS, VECTORGRID_JS
+from maps.assets import VECTORGRID_JS
 from maps.city_map import OfflineMap
 from maps.nav import HeaderUser, PageLink, site_header
-from maps.page_app import DOM_JS, PageApp
+from maps.page_app import PageApp
 
 PARTY_JS = "gridmap/party.js"
 PARTY_CSS = "gridmap/party.css"
@@ -93,13 +93,14 @@ def party_page_html(viewer: PartyViewer) -> str:
     fmap.add_child(
         PageApp(
             "GridmapParty",
-            js=[DOM_JS, VECTORGRID_JS, TILES_JS, PARTY_JS],
+            PARTY_JS,
+            js=[VECTORGRID_JS],
             css=[PARTY_CSS],
             config={
                 "canAssign": viewer.can_assign,
-                "csrfToken": viewer.csrf_token,
                 "maxBuildings": viewer.max_buildings,
             },
+            csrf_token=viewer.csrf_token,
         )
     )
     return root.render().replace("<html>", '<html lang="zh-CN">', 1)

@@ -1,6 +1,6 @@
 """Issue 14 item 6: every time a user reads is China time, formatted — in Python (exports,
-reports, CLI tables) through gis.chinatime.china_time; the pages' twin is GridmapDom.chinaTime
-(tested in tests/test_pages_readable.py)."""
+reports, CLI tables) through gis.chinatime.china_time; the pages' twin is chinaTime in
+maps/static/gridmap/common.js (tested in tests/test_pages_readable.py)."""
 
 from __future__ import annotations
 

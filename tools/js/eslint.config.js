@@ -1,0 +1,51 @@
+// ESLint for the pages' JavaScript (maps/static/gridmap), run by `make lint`.
+// Rules that catch real bugs, not style: an undefined name (a typo, a global that a page does
+// not load), an unused variable (dead code or a wrong name), == where === was meant, a name
+// declared twice or hiding an outer one. The page modules run in the browser with Leaflet (L) loaded as a classic
+// script before them; leaflet_defaults.js is itself a classic script (it must run before
+// folium's inline map code, which module scripts would not).
+import js from '@eslint/js';
+import globals from 'globals';
+
+const bugs = {
+  'no-undef': 'error',
+  'no-unused-vars': ['error', {args: 'after-used', caughtErrors: 'none'}],
+  eqeqeq: ['error', 'smart'],
+  'no-redeclare': 'error',
+  // A local that hides an import or an outer name: a call meant for the import then hits the
+  // local (compare.js had `var label` hiding the label() it meant to call).
+  'no-shadow': 'error',
+  'no-shadow-restricted-names': 'error',
+  'no-implicit-globals': 'error',
+  'no-use-before-define': ['error', {functions: false, classes: true, variables: false}],
+  'no-self-compare': 'error',
+  'no-template-curly-in-string': 'error',
+  'no-unmodified-loop-condition': 'error',
+  'no-unreachable-loop': 'error',
+  'array-callback-return': 'error',
+  'no-constructor-return': 'error',
+  'no-promise-executor-return': 'error',
+  radix: 'error',
+  'no-eval': 'error',
+  'no-implied-eval': 'error',
+  'no-new-func': 'error',
+};
+
+export default [
+  {basePath: '../..'},
+  {ignores: ['**/vendor/**']},
+  js.configs.recommended,
+  {
+    files: ['maps/static/gridmap/**/*.js'],
+    languageOptions: {
+      ecmaVersion: 2017,
+      sourceType: 'module',
+      globals: {...globals.browser, L: 'readonly'},
+    },
+    rules: bugs,
+  },
+  {
+    files: ['maps/static/gridmap/leaflet_defaults.js'],
+    languageOptions: {sourceType: 'script'},
+  },
+];
