@@ -2,7 +2,7 @@
 
 The database keeps ``timestamptz`` and the JSON API answers ISO 8601 with its offset (machines
 read those); pages, exports, reports and CLI tables show :func:`china_time`. The page scripts
-have the twin of this formatter, ``GridmapDom.chinaTime`` in ``maps/static/gridmap/dom.js``.
+have the twin of this formatter, ``chinaTime`` in ``maps/static/gridmap/common.js``.
 """
 
 from __future__ import annotations
