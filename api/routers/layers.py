@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import AccessDep, MapAccess
 from api.deps import BandDep, ConnDep, SettingsDep
-from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
+from api.geo import GEO_FEATURE_RESPONSE, GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from api.schemas import GridOut, GridRename
 from gis import editing
 from gis.layers import (
@@ -72,7 +72,7 @@ def grids(
     return geojson(body, crs)
 
 
-@router.get("/layers/{layer}/grids/{code}", responses=GEO_RESPONSE, response_class=Response)
+@router.get("/layers/{layer}/grids/{code}", responses=GEO_FEATURE_RESPONSE, response_class=Response)
 def grid(
     conn: ConnDep,
     access: MapAccess,
@@ -106,7 +106,9 @@ def patch_grid(
     return GridOut(layer=layer, code=code, name=body.name.strip())
 
 
-@router.get("/units/{code}", responses=GEO_RESPONSE, response_class=Response, tags=["units"])
+@router.get(
+    "/units/{code}", responses=GEO_FEATURE_RESPONSE, response_class=Response, tags=["units"]
+)
 def unit(conn: ConnDep, access: MapAccess, code: UnitCode, crs: CrsQuery = "wgs84") -> Response:
     """One base unit with the grid it belongs to in every layer."""
     return geojson(unit_detail(conn, code, access=access), crs)
