@@ -1,0 +1,248 @@
+"""What the scenario routes answer: a scenario with its job, comparisons, the crosswalk and
+county figures, the impact on a community, and the workload profiles."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from api.schemas.common import MISSING, Day, Number, Out, Stamp
+
+ScenarioState = Literal["queued", "running", "done", "failed", "cancelled", "adopted"]
+
+
+class WeightsOut(Out):
+    households: Number
+    population: Number
+    buildings: Number
+    incidents_per_year: Number
+    care_people: Number
+
+
+class ProfileOut(Out):
+    """A county's workload weights and band; ``saved`` false: the installation's defaults."""
+
+    district: str
+    saved: bool
+    weights: WeightsOut
+    band: list[Number]
+    updated_by: str | MISSING = MISSING
+    updated_at: Stamp | MISSING = MISSING
+
+
+class ProgressOut(Out):
+    done: int | None
+    total: int | None
+
+
+class JobOut(Out):
+    id: int
+    state: str
+    progress: ProgressOut
+    cancel_requested: bool
+    error: str | None
+    created_at: Stamp | None
+    started_at: Stamp | None
+    finished_at: Stamp | None
+
+
+class ScenarioOut(Out):
+    """A scenario, its parameters, its durable job and (when done) the optimizer's report."""
+
+    id: int
+    name: str
+    area: list[str]
+    params: dict[str, Any]
+    state: ScenarioState
+    base_version: int | None
+    layer: str | None
+    created_by: str
+    created_at: Stamp | None
+    adopted_by: str | None
+    adopted_at: Stamp | None
+    report: dict[str, Any] | None | MISSING = MISSING
+    adoption: dict[str, Any] | None
+    job: JobOut | None
+
+
+class ScenarioSummaryOut(Out):
+    """A report's headline figures (null until the run is done)."""
+
+    count: int | None = None
+    workload_cv: Number | None = None
+    share_in_band: Number | None = None
+    units_moved: int | None = None
+    seconds: Number | None = None
+
+
+class ScenarioListItemOut(ScenarioOut):
+    """A scenario as the list shows it: no report, its headline figures instead."""
+
+    summary: ScenarioSummaryOut
+
+
+class HistogramOut(Out):
+    edges: list[Number]
+    counts: list[int]
+
+
+class CompareItemOut(Out):
+    code: str
+    kind: str
+    label: str
+    definition: str
+    scenario_id: int | None
+    grid_count: int
+    workload_mean: Number | None
+    workload_cv: Number | None
+    workload_min: Number | None
+    workload_max: Number | None
+    share_in_band: Number | None
+    grids_under_band: int
+    grids_over_band: int
+    households: int | None
+    households_per_grid: Number | None
+    polsby_popper_mean: Number | None
+    polsby_popper_min: Number | None
+    grids_crossing_communities: int
+    units: int
+    units_moved: int | None
+    households_moved: int | None
+    histogram: HistogramOut
+    band: list[Number]
+    weights: WeightsOut
+
+
+class CompareOut(Out):
+    area: list[str]
+    basis: str
+    basis_label: str
+    items: list[CompareItemOut]
+
+
+class DepartmentFiguresOut(Out):
+    layer: str
+    department: str | None
+    name: str
+    grids: int
+    households_per_grid: Number | None
+
+
+class BeforeFiguresOut(Out):
+    departments: list[DepartmentFiguresOut]
+    grids: int
+    households_per_grid: Number | None
+    grid_workers: int
+
+
+class GridFiguresOut(Out):
+    grids: int
+    households_per_grid: Number | None
+    grid_workers: int | MISSING = MISSING
+
+
+class CountyFiguresOut(Out):
+    """Grids and grid workers before (the departmental layers) and after (the scenario)."""
+
+    scenario: int
+    area: list[str]
+    households: int | None
+    before: BeforeFiguresOut
+    unified_today: GridFiguresOut
+    after: GridFiguresOut
+    grid_workers_saved: int
+    reduction: Number | None
+
+
+class CrosswalkRowOut(Out):
+    layer: str
+    department: str | None
+    d_code: str
+    d_name: str
+    s_code: str
+    s_name: str
+    households: int | None
+    area_m2: Number | None
+    units: int
+    households_share: Number | None
+    area_share: Number | None
+    d_share_in_area: Number | None
+    share_of_new_grid: Number | None
+
+
+class AbsorbedOut(Out):
+    layer: str
+    code: str
+    name: str
+    households: int | None
+    share_of_departmental_grid: Number | None
+    share_of_new_grid: Number | None
+
+
+class AbsorbsOut(Out):
+    code: str
+    name: str
+    absorbs: list[AbsorbedOut]
+
+
+class CrosswalkOut(Out):
+    """多网合一: which scenario grids take over each departmental grid, and what each absorbs."""
+
+    scenario: int
+    figures: CountyFiguresOut
+    rows: list[CrosswalkRowOut]
+    absorbs: list[AbsorbsOut]
+
+
+class CodeNameOut(Out):
+    code: str
+    name: str
+
+
+class ImpactBuildingOut(Out):
+    code: str
+    name: str | None
+    households: int | None
+    unit: str | None
+    grid_before: str | None
+    grid_after: str | None
+
+
+class ImpactPersonOut(Out):
+    kind: str
+    person: str
+    role: str
+    grid_before: str | None
+    grid_after: str | None
+    buildings_before: int
+    buildings_after: int
+    gained: int
+    lost: int
+
+
+class LeaderOut(Out):
+    assignment: int
+    member: str
+    name: str
+    grid_before: str
+    workload_share: Number | None = None
+    units_share: Number | None = None
+    starts_on: Day | None = None
+    reason: str | MISSING = MISSING
+
+
+class LeaderDecisionOut(Out):
+    grid: str
+    stays: LeaderOut | None
+    ends: list[LeaderOut]
+    text: str
+
+
+class ImpactOut(Out):
+    """A community's buildings and people before and after a scenario (网格合并)."""
+
+    scenario: int
+    community: CodeNameOut
+    buildings: list[ImpactBuildingOut]
+    buildings_moved: int
+    people: list[ImpactPersonOut]
+    leaders: list[LeaderDecisionOut]
