@@ -290,9 +290,8 @@ def history(
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> HistoryOut:
     """Who, when, what (the edits that touched the user's scope), and what undo/redo would do."""
-    return HistoryOut.model_validate(
-        editing.list_history(conn, layer, limit=limit, offset=offset, access=access)
-    )
+    page = editing.list_history(conn, layer, limit=limit, offset=offset, access=access)
+    return HistoryOut.model_validate(page.to_dict())
 
 
 @router.get("/layers/{layer}/history/{version}", summary="One edit with every unit it moved")
@@ -402,7 +401,7 @@ def units(
 def select(conn: ConnDep, access: EditorAccess, layer: LayerCode, body: SelectIn) -> SelectionOut:
     """Snapped to whole units: a unit is in when more than half of it lies inside the lasso."""
     return SelectionOut.model_validate(
-        editing.select_units(conn, layer, body.polygon, access=access)
+        editing.select_units(conn, layer, body.polygon, access=access), from_attributes=True
     )
 
 

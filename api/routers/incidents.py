@@ -139,7 +139,7 @@ def incident_categories(conn: ConnDep) -> list[CategoryOut]:
     dependencies=VIEWING,
 )
 def incident_admission_lists(conn: ConnDep) -> AdmissionListsOut:
-    return AdmissionListsOut.model_validate(admission_lists(conn))
+    return AdmissionListsOut.model_validate({"lists": admission_lists(conn)}, from_attributes=True)
 
 
 # ----------------------------------------------------------------------------- map and figures
@@ -318,7 +318,8 @@ def incident_photo(
     """At most 1,000,000 bytes; the type is judged by the file's content, not its name."""
     data = file.file.read(MAX_PHOTO_BYTES + 1)
     return StoredPhotoOut.model_validate(
-        add_photo(conn, code, data, data_dir=settings.data_dir, now=now, access=access)
+        add_photo(conn, code, data, data_dir=settings.data_dir, now=now, access=access),
+        from_attributes=True,
     )
 
 

@@ -48,9 +48,36 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class CodeNameOut(Out):
+    code: str
+    name: str | None
+
+
+class SuccessorOut(Out):
+    """A grid leader's assignment when grids merge: who stays, whose assignment ends (why)."""
+
+    assignment: int
+    member: str
+    name: str | None
+    grid_before: str
+    workload_share: Number | None | MISSING = MISSING
+    units_share: Number | None | MISSING = MISSING
+    starts_on: Day | None | MISSING = MISSING
+    reason: str | MISSING = MISSING
+
+
+class SuccessionOut(Out):
+    """Where two led grids become one (网格合并): which grid leader stays, whose assignment ends."""
+
+    grid: str
+    stays: SuccessorOut | None
+    ends: list[SuccessorOut]
+    text: str
+
+
 class GeometryOut(Out):
     type: str
-    coordinates: Any = None
+    coordinates: Any = MISSING
 
 
 class FeatureOut(Out):

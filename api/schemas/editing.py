@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from api.schemas.common import MISSING, Day, FeatureCollectionOut, Number, Out, Stamp
+from api.schemas.common import MISSING, FeatureCollectionOut, Number, Out, Stamp, SuccessionOut
 
 
 class MoveOut(Out):
@@ -37,27 +37,8 @@ class TouchedGridOut(Out):
     after: GridSummaryOut | None
 
 
-class StayingLeaderOut(Out):
-    assignment: int
-    member: str
-    name: str
-    grid_before: str
-    workload_share: Number | None = None
-    units_share: Number | None = None
-    starts_on: Day | None = None
-
-
-class LeaderDecisionOut(Out):
-    """Where two led grids become one: who stays grid leader, whose assignment ends."""
-
-    grid: str
-    stays: StayingLeaderOut | None
-    ends: list[dict[str, Any]]
-    text: str
-
-
 class LeadersOut(Out):
-    decisions: list[LeaderDecisionOut]
+    decisions: list[SuccessionOut]
     restored: list[dict[str, Any]]
     not_restored: list[dict[str, Any]]
 
@@ -88,7 +69,7 @@ class GridStateOut(Out):
     code: str
     name: str
     locked: bool
-    community_id: int | None = None
+    community_id: int | None | MISSING = MISSING
 
 
 class GridChangeOut(Out):
@@ -129,6 +110,7 @@ class HistoryOut(Out):
     numberReturned: int  # noqa: N815
     can_undo: EditSummaryOut | None
     can_redo: EditSummaryOut | None
+    next_offset: int | MISSING = MISSING
 
 
 class HistoryEntryOut(Out):

@@ -14,8 +14,8 @@ class ProblemRowOut(Out):
     row: int | None
     id: str | None
     reason: str
-    field: str | None = None
-    repairable: bool = False
+    field: str | None
+    repairable: bool
 
 
 class RepairOut(Out):

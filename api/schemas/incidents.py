@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.schemas.common import Number, Out, Stamp
+from api.schemas.common import MISSING, Number, Out, Stamp
 
 
 class CategoryOut(Out):
@@ -51,8 +51,8 @@ class PointsOut(Out):
 class FiguresRowOut(Out):
     """Counts and rates of one group (or of all: ``total``); a rate is null without a base."""
 
-    key: str | None = None
-    name: str | None = None
+    key: str | None | MISSING = MISSING
+    name: str | None | MISSING = MISSING
     total: int
     open: int
     closed: int

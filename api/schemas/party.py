@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from api.schemas.common import MISSING, Day, FeatureCollectionOut, FeatureOut, Number, Out
+from api.schemas.common import (
+    MISSING,
+    CodeNameOut,
+    Day,
+    FeatureCollectionOut,
+    FeatureOut,
+    Number,
+    Out,
+)
 
 PersonalData = Literal["full", "masked"]
 
@@ -26,11 +34,6 @@ class PersonOut(Out):
     name: str | None
     phone: str | None
     masked: bool
-
-
-class CodeNameOut(Out):
-    code: str
-    name: str | None
 
 
 class AssignmentOut(Out):

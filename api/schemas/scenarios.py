@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from api.schemas.common import MISSING, Day, Number, Out, Stamp
+from api.schemas.common import MISSING, CodeNameOut, Number, Out, Stamp, SuccessionOut
 
 ScenarioState = Literal["queued", "running", "done", "failed", "cancelled", "adopted"]
 
@@ -67,11 +67,11 @@ class ScenarioOut(Out):
 class ScenarioSummaryOut(Out):
     """A report's headline figures (null until the run is done)."""
 
-    count: int | None = None
-    workload_cv: Number | None = None
-    share_in_band: Number | None = None
-    units_moved: int | None = None
-    seconds: Number | None = None
+    count: int | None
+    workload_cv: Number | None
+    share_in_band: Number | None
+    units_moved: int | None
+    seconds: Number | None
 
 
 class ScenarioListItemOut(ScenarioOut):
@@ -193,11 +193,6 @@ class CrosswalkOut(Out):
     absorbs: list[AbsorbsOut]
 
 
-class CodeNameOut(Out):
-    code: str
-    name: str
-
-
 class ImpactBuildingOut(Out):
     code: str
     name: str | None
@@ -219,24 +214,6 @@ class ImpactPersonOut(Out):
     lost: int
 
 
-class LeaderOut(Out):
-    assignment: int
-    member: str
-    name: str
-    grid_before: str
-    workload_share: Number | None = None
-    units_share: Number | None = None
-    starts_on: Day | None = None
-    reason: str | MISSING = MISSING
-
-
-class LeaderDecisionOut(Out):
-    grid: str
-    stays: LeaderOut | None
-    ends: list[LeaderOut]
-    text: str
-
-
 class ImpactOut(Out):
     """A community's buildings and people before and after a scenario (网格合并)."""
 
@@ -245,4 +222,4 @@ class ImpactOut(Out):
     buildings: list[ImpactBuildingOut]
     buildings_moved: int
     people: list[ImpactPersonOut]
-    leaders: list[LeaderDecisionOut]
+    leaders: list[SuccessionOut]
