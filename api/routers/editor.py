@@ -301,7 +301,8 @@ def history_entry(
     layer: LayerCode,
     version: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> HistoryEntryOut:
-    return HistoryEntryOut.model_validate(editing.edit_detail(conn, layer, version, access=access))
+    detail = editing.edit_detail(conn, layer, version, access=access)
+    return HistoryEntryOut.model_validate(detail.to_dict())
 
 
 @router.post(

@@ -134,7 +134,7 @@ def list_history(
         item = dict(r)
         item.pop("id")
         item["at"] = item["at"].isoformat()
-        item["communities"] = list(item["communities"] or [])
+        item["communities"] = list(item["communities"])
         items.append(HistoryItem(**item))
     undo = _undo_target(conn, layer, access.name)
     redo = _redo_target(conn, layer, access.name)
@@ -149,9 +149,35 @@ def list_history(
     )
 
 
-def edit_detail(
-    conn: Connection, layer_code: str, version: int, *, access: Access
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MovedUnit:
+    unit: str
+    from_grid: str | None
+    to_grid: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "from": self.from_grid, "to": self.to_grid}
+
+
+@dataclass(frozen=True)
+class EditDetail:
+    """One edit, with every unit it moved."""
+
+    version: int
+    base_version: int
+    kind: str
+    actor: str
+    at: str  # ISO 8601
+    summary: str
+    grids: dict[str, Any]
+    communities: list[str]
+    moves: tuple[MovedUnit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"moves": [m.to_dict() for m in self.moves]}
+
+
+def edit_detail(conn: Connection, layer_code: str, version: int, *, access: Access) -> EditDetail:
     """One edit with every unit it moved (code, from, to)."""
     access.require(Permission.EDIT_LAYERS)
     scope = access.scope
@@ -182,8 +208,9 @@ def edit_detail(
     out.pop("id")
     out.pop("visible")
     out["at"] = out["at"].isoformat()
-    out["moves"] = [dict(m) for m in moves]
-    return out
+    out["communities"] = list(out["communities"])
+    out["moves"] = tuple(MovedUnit(m["unit"], m["from"], m["to"]) for m in moves)
+    return EditDetail(**out)
 
 
 def recorded_changeset(conn: Connection, edit_id: int, grids: dict[str, Any]) -> Changeset:
