@@ -14,6 +14,7 @@ from api.schemas.common import (
     FeatureOut,
     Number,
     Out,
+    Stamp,
 )
 
 PersonalData = Literal["full", "masked"]
@@ -78,7 +79,7 @@ class ArchivedAssignmentOut(Out):
     member: ArchivedMemberOut | None
     starts_on: Day
     ends_on: Day | None
-    grid_deleted_at: Day | None
+    grid_deleted_at: Stamp | None
 
 
 class CoverageTotalsOut(Out):
