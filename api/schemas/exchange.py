@@ -56,7 +56,7 @@ class ImportBatchOut(Out):
     at: Stamp
     actor: str
     kind: str
-    filename: str
+    filename: str | None
     sha256: str | None
     options: dict[str, Any] | None
     written: dict[str, Any] | None

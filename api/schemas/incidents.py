@@ -147,12 +147,12 @@ class IncidentOut(Out):
 
     code: str
     category: str
-    description: str
+    description: str | None
     state: str
     state_name: str
     department: str | None
     reported_at: Stamp
-    reporter_kind: str
+    reporter_kind: str | None
     reporter_name: str | None
     reporter_phone: str | None
     lon: Number

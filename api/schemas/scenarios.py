@@ -11,11 +11,13 @@ ScenarioState = Literal["queued", "running", "done", "failed", "cancelled", "ado
 
 
 class WeightsOut(Out):
-    households: Number
-    population: Number
-    buildings: Number
-    incidents_per_year: Number
-    care_people: Number
+    """The weight of each unit attribute in the workload (an attribute not named weighs 0)."""
+
+    households: Number | MISSING = MISSING
+    population: Number | MISSING = MISSING
+    buildings: Number | MISSING = MISSING
+    incidents_per_year: Number | MISSING = MISSING
+    care_people: Number | MISSING = MISSING
 
 
 class ProfileOut(Out):
@@ -55,7 +57,7 @@ class ScenarioOut(Out):
     state: ScenarioState
     base_version: int | None
     layer: str | None
-    created_by: str
+    created_by: str | None
     created_at: Stamp | None
     adopted_by: str | None
     adopted_at: Stamp | None
@@ -86,34 +88,37 @@ class HistogramOut(Out):
 
 
 class CompareItemOut(Out):
+    """One scenario or layer's metrics over the compared area; a layer without grids there
+    has only its count (0), histogram, band, weights and definition."""
+
     code: str
     kind: str
     label: str
     definition: str
     scenario_id: int | None
     grid_count: int
-    workload_mean: Number | None
-    workload_cv: Number | None
-    workload_min: Number | None
-    workload_max: Number | None
-    share_in_band: Number | None
-    grids_under_band: int
-    grids_over_band: int
-    households: int | None
-    households_per_grid: Number | None
-    polsby_popper_mean: Number | None
-    polsby_popper_min: Number | None
-    grids_crossing_communities: int
-    units: int
-    units_moved: int | None
-    households_moved: int | None
+    workload_mean: Number | None | MISSING = MISSING
+    workload_cv: Number | None | MISSING = MISSING
+    workload_min: Number | None | MISSING = MISSING
+    workload_max: Number | None | MISSING = MISSING
+    share_in_band: Number | None | MISSING = MISSING
+    grids_under_band: int | None | MISSING = MISSING
+    grids_over_band: int | None | MISSING = MISSING
+    households: int | None | MISSING = MISSING
+    households_per_grid: Number | None | MISSING = MISSING
+    polsby_popper_mean: Number | None | MISSING = MISSING
+    polsby_popper_min: Number | None | MISSING = MISSING
+    grids_crossing_communities: int | None | MISSING = MISSING
+    units: int | None | MISSING = MISSING
+    units_moved: int | None | MISSING = MISSING
+    households_moved: int | None | MISSING = MISSING
     histogram: HistogramOut
     band: list[Number]
     weights: WeightsOut
 
 
 class CompareOut(Out):
-    area: list[str]
+    area: list[str] | None
     basis: str
     basis_label: str
     items: list[CompareItemOut]
@@ -122,7 +127,7 @@ class CompareOut(Out):
 class DepartmentFiguresOut(Out):
     layer: str
     department: str | None
-    name: str
+    name: str | None
     grids: int
     households_per_grid: Number | None
 
@@ -157,9 +162,9 @@ class CrosswalkRowOut(Out):
     layer: str
     department: str | None
     d_code: str
-    d_name: str
+    d_name: str | None
     s_code: str
-    s_name: str
+    s_name: str | None
     households: int | None
     area_m2: Number | None
     units: int
@@ -172,7 +177,7 @@ class CrosswalkRowOut(Out):
 class AbsorbedOut(Out):
     layer: str
     code: str
-    name: str
+    name: str | None
     households: int | None
     share_of_departmental_grid: Number | None
     share_of_new_grid: Number | None
@@ -180,7 +185,7 @@ class AbsorbedOut(Out):
 
 class AbsorbsOut(Out):
     code: str
-    name: str
+    name: str | None
     absorbs: list[AbsorbedOut]
 
 
