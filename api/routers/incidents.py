@@ -167,7 +167,9 @@ def incidents(
 def incident_points(
     conn: ConnDep, access: MapAccess, now: NowDep, filters: FiltersDep
 ) -> PointsOut:
-    return PointsOut.model_validate(points(conn, filters, now=now, access=access))
+    return PointsOut.model_validate(
+        points(conn, filters, now=now, access=access), from_attributes=True
+    )
 
 
 @router.get(
@@ -211,9 +213,8 @@ def incident_queue(
     department: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> QueueOut:
-    return QueueOut.model_validate(
-        queue(conn, stage=stage, department=department, limit=limit, now=now, access=access)
-    )
+    waiting = queue(conn, stage=stage, department=department, limit=limit, now=now, access=access)
+    return QueueOut.model_validate(waiting.to_dict())
 
 
 # ----------------------------------------------------------------------------- the page
