@@ -5,13 +5,44 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Response
+from pydantic import BaseModel
 
+from api.schemas.common import FeatureCollectionOut, FeatureOut
 from gis.crs import shift_geojson
 from gis.geojson import BBox
 
 GEOJSON = "application/geo+json"
+
+
+def _inline(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its definitions written in place: these answers are sent as
+    PostGIS made them (no response model), so the schema goes into the document by hand."""
+    schema = model.model_json_schema(mode="serialization")
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    return dict(resolve(schema))
+
+
+#: A GeoJSON FeatureCollection (the routes that list features).
 GEO_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {GEOJSON: {}}, "description": "GeoJSON"}
+    200: {
+        "content": {GEOJSON: {"schema": _inline(FeatureCollectionOut)}},
+        "description": "GeoJSON FeatureCollection",
+    }
+}
+#: One GeoJSON Feature (a district, a grid, a unit).
+GEO_FEATURE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {GEOJSON: {"schema": _inline(FeatureOut)}}, "description": "GeoJSON Feature"}
 }
 
 BBoxQuery = Annotated[

@@ -92,13 +92,13 @@ def history(
 
     with _transaction() as conn:
         page = editing.list_history(conn, layer, limit=limit, access=system_access())
-    typer.echo(f"layer {page['layer']} at version {page['version']}")
-    for item in page["items"]:
-        undone = " (undone)" if item["undone"] else ""
+    typer.echo(f"layer {page.layer} at version {page.version}")
+    for item in page.items:
+        undone = " (undone)" if item.undone else ""
         typer.echo(
-            f"v{item['version']:<5} {china_time(item['at'], seconds=True)}  "
-            f"{item['actor']:<20} {item['kind']:<7} "
-            f"{item['summary']}{undone}"
+            f"v{item.version:<5} {china_time(item.at, seconds=True)}  "
+            f"{item.actor:<20} {item.kind:<7} "
+            f"{item.summary}{undone}"
         )
 
 

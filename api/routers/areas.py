@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import MapAccess
 from api.deps import ConnDep
-from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
+from api.geo import GEO_FEATURE_RESPONSE, GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from gis.admin import get_area, list_areas
 
 router = APIRouter(tags=["areas"])
@@ -25,7 +25,7 @@ def districts(
     return geojson(list_areas(conn, "district", bbox=bbox_or_none(bbox), access=access), crs)
 
 
-@router.get("/districts/{code}", responses=GEO_RESPONSE, response_class=Response)
+@router.get("/districts/{code}", responses=GEO_FEATURE_RESPONSE, response_class=Response)
 def district(
     conn: ConnDep, access: MapAccess, code: DistrictCode, crs: CrsQuery = "wgs84"
 ) -> Response:
@@ -47,7 +47,7 @@ def streets(
     return geojson(body, crs)
 
 
-@router.get("/streets/{code}", responses=GEO_RESPONSE, response_class=Response)
+@router.get("/streets/{code}", responses=GEO_FEATURE_RESPONSE, response_class=Response)
 def street(conn: ConnDep, access: MapAccess, code: StreetCode, crs: CrsQuery = "wgs84") -> Response:
     return geojson(get_area(conn, "street", code, access=access), crs)
 
@@ -67,7 +67,7 @@ def communities(
     return geojson(body, crs)
 
 
-@router.get("/communities/{code}", responses=GEO_RESPONSE, response_class=Response)
+@router.get("/communities/{code}", responses=GEO_FEATURE_RESPONSE, response_class=Response)
 def community(
     conn: ConnDep, access: MapAccess, code: CommunityCode, crs: CrsQuery = "wgs84"
 ) -> Response:

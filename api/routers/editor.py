@@ -20,6 +20,7 @@ from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
 from api.routers.pages import page_response
 from api.schemas import PlainText
+from api.schemas.editing import EditResultOut, HistoryEntryOut, HistoryOut, SelectionOut
 from api.security import csrf_token
 from gis import editing
 from gis.access import Access
@@ -145,7 +146,11 @@ def _options(body: Edit) -> editing.EditOptions:
     return editing.EditOptions(body.version, body.dry_run, body.confirm)
 
 
-@router.post("/layers/{layer}/edits", summary="Move base units into a grid (or a new one)")
+@router.post(
+    "/layers/{layer}/edits",
+    response_model=EditResultOut,
+    summary="Move base units into a grid (or a new one)",
+)
 def edit(
     conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: EditIn
 ) -> Response:
@@ -157,7 +162,11 @@ def edit(
     )
 
 
-@router.post("/layers/{layer}/grids/{code}/split", summary="Split a grid along a line")
+@router.post(
+    "/layers/{layer}/grids/{code}/split",
+    response_model=EditResultOut,
+    summary="Split a grid along a line",
+)
 def split(
     conn: ConnDep,
     access: EditorAccess,
@@ -174,7 +183,11 @@ def split(
     )
 
 
-@router.post("/layers/{layer}/grids/{code}/merge", summary="Merge a neighbour into this grid")
+@router.post(
+    "/layers/{layer}/grids/{code}/merge",
+    response_model=EditResultOut,
+    summary="Merge a neighbour into this grid",
+)
 def merge(
     conn: ConnDep,
     access: EditorAccess,
@@ -210,7 +223,9 @@ def neighbours(
     ]
 
 
-@router.post("/layers/{layer}/grids/{code}/lock", summary="Lock a grid")
+@router.post(
+    "/layers/{layer}/grids/{code}/lock", response_model=EditResultOut, summary="Lock a grid"
+)
 def lock(
     conn: ConnDep,
     access: EditorAccess,
@@ -224,7 +239,9 @@ def lock(
     return _answer(editing.set_locked(conn, layer, code, True, options, settings, access=access))
 
 
-@router.post("/layers/{layer}/grids/{code}/unlock", summary="Unlock a grid")
+@router.post(
+    "/layers/{layer}/grids/{code}/unlock", response_model=EditResultOut, summary="Unlock a grid"
+)
 def unlock(
     conn: ConnDep,
     access: EditorAccess,
@@ -237,7 +254,11 @@ def unlock(
     return _answer(editing.set_locked(conn, layer, code, False, options, settings, access=access))
 
 
-@router.post("/layers/{layer}/grids/{code}/rename", summary="Rename and/or re-code a grid")
+@router.post(
+    "/layers/{layer}/grids/{code}/rename",
+    response_model=EditResultOut,
+    summary="Rename and/or re-code a grid",
+)
 def rename(
     conn: ConnDep,
     access: EditorAccess,
@@ -269,9 +290,10 @@ def history(
     layer: LayerCode,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> dict[str, Any]:
+) -> HistoryOut:
     """Who, when, what (the edits that touched the user's scope), and what undo/redo would do."""
-    return editing.list_history(conn, layer, limit=limit, offset=offset, access=access)
+    page = editing.list_history(conn, layer, limit=limit, offset=offset, access=access)
+    return HistoryOut.model_validate(page.to_dict())
 
 
 @router.get("/layers/{layer}/history/{version}", summary="One edit with every unit it moved")
@@ -280,11 +302,14 @@ def history_entry(
     access: EditorAccess,
     layer: LayerCode,
     version: Annotated[int, Path(ge=1, le=2**31 - 1)],
-) -> dict[str, Any]:
-    return editing.edit_detail(conn, layer, version, access=access)
+) -> HistoryEntryOut:
+    detail = editing.edit_detail(conn, layer, version, access=access)
+    return HistoryEntryOut.model_validate(detail.to_dict())
 
 
-@router.post("/layers/{layer}/undo", summary="Undo my latest edit of the layer")
+@router.post(
+    "/layers/{layer}/undo", response_model=EditResultOut, summary="Undo my latest edit of the layer"
+)
 def undo(
     conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: UndoIn
 ) -> Response:
@@ -295,7 +320,9 @@ def undo(
     )
 
 
-@router.post("/layers/{layer}/redo", summary="Redo the edit I last undid")
+@router.post(
+    "/layers/{layer}/redo", response_model=EditResultOut, summary="Redo the edit I last undid"
+)
 def redo(
     conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: UndoIn
 ) -> Response:
@@ -306,7 +333,11 @@ def redo(
     )
 
 
-@router.post("/layers/{layer}/revert", summary="Take the layer back to an earlier version")
+@router.post(
+    "/layers/{layer}/revert",
+    response_model=EditResultOut,
+    summary="Take the layer back to an earlier version",
+)
 def revert(
     conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: RevertIn
 ) -> Response:
@@ -370,9 +401,11 @@ def units(
 
 
 @router.post("/layers/{layer}/select", summary="The base units a lasso covers")
-def select(conn: ConnDep, access: EditorAccess, layer: LayerCode, body: SelectIn) -> dict[str, Any]:
+def select(conn: ConnDep, access: EditorAccess, layer: LayerCode, body: SelectIn) -> SelectionOut:
     """Snapped to whole units: a unit is in when more than half of it lies inside the lasso."""
-    return editing.select_units(conn, layer, body.polygon, access=access)
+    return SelectionOut.model_validate(
+        editing.select_units(conn, layer, body.polygon, access=access), from_attributes=True
+    )
 
 
 @router.get("/edit", response_class=HTMLResponse, include_in_schema=False)

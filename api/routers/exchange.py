@@ -16,6 +16,7 @@ from api.deps import ConnDep, SettingsDep
 from api.downloads import download
 from api.geo import GEO_RESPONSE, CrsQuery, geojson
 from api.problems import problem
+from api.schemas.exchange import ImportBatchOut, ImportReportOut
 from gis.access import Access
 from gis.accounts import Permission, User
 from gis.codes import SHAPES
@@ -60,7 +61,11 @@ def _options(text: str | None) -> ImportOptions:
     return ImportOptions.from_dict(values)
 
 
-@router.post("/imports", summary="Import a file (or check it with check=true)")
+@router.post(
+    "/imports",
+    response_model=ImportReportOut,
+    summary="Import a file (or check it with check=true)",
+)
 def post_import(
     request: Request,
     conn: ConnDep,
@@ -119,7 +124,9 @@ def _jsonable(value: Any) -> Any:
 
 
 @router.get("/imports", summary="Imports that landed, newest first")
-def list_imports(conn: ConnDep, user: Importer, limit: int = Query(50, ge=1, le=500)) -> Any:
+def list_imports(
+    conn: ConnDep, user: Importer, limit: int = Query(50, ge=1, le=500)
+) -> list[ImportBatchOut]:
     from sqlalchemy import text
 
     rows = conn.execute(
@@ -130,7 +137,7 @@ def list_imports(conn: ConnDep, user: Importer, limit: int = Query(50, ge=1, le=
         {"n": limit},
     ).mappings()
     del user  # permission checked by the dependency
-    return _jsonable([dict(r) for r in rows])
+    return [ImportBatchOut.model_validate(_jsonable(dict(r))) for r in rows]
 
 
 @router.get(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import ConnDep, SettingsDep
 from api.problems import DATABASE_RETRY_AFTER, TITLES, problem
+from api.schemas.layers import HealthOut
 from gis import __version__
 from gis.infra.health import check_health
 
@@ -18,20 +17,23 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/health",
     summary="Service and database health",
+    response_model=HealthOut,
     responses={503: {"description": "the database is away or a disk is full: what is wrong"}},
 )
-def health(request: Request, settings: SettingsDep, conn: ConnDep) -> Any:
+def health(request: Request, settings: SettingsDep, conn: ConnDep) -> HealthOut | JSONResponse:
     """200 with the service version, PostGIS version and schema revision; 503 problem+json with
     ``Retry-After`` naming each problem (database unreachable or its disk full: see
     :func:`api.problems.database_unavailable`; the data directory's disk short) when not ready."""
     report = check_health(conn, settings.data_dir, min_free_mb=settings.min_free_disk_mb)
     if report.ok:
-        return {
-            "status": "ok",
-            "version": __version__,
-            "database": report.database,
-            "disk_free_mb": report.disk_free_mb,
-        }
+        return HealthOut.model_validate(
+            {
+                "status": "ok",
+                "version": __version__,
+                "database": report.database,
+                "disk_free_mb": report.disk_free_mb,
+            }
+        )
     answer: JSONResponse = problem(
         503,
         TITLES[503],

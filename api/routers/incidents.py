@@ -10,7 +10,7 @@ hotline calls); the moves check their own permission in gis/.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -20,6 +20,17 @@ from api.auth import AccessDep, MapAccess, NowDep, OptionalAuth, PolicyDep, requ
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none
 from api.routers.pages import page_response
+from api.schemas.incidents import (
+    AdmissionListsOut,
+    CategoryOut,
+    FiguresOut,
+    IncidentOut,
+    PointsOut,
+    QueueOut,
+    ReportedOut,
+    StoredPhotoOut,
+    TransitionOut,
+)
 from api.security import csrf_token
 from gis.accounts import ROLE_LABELS, Permission, describe_scope
 from gis.errors import Invalid
@@ -118,8 +129,8 @@ VIEWING = [Depends(require_permission(Permission.VIEW_MAP))]
     summary="Incident categories, departments and deadlines",
     dependencies=VIEWING,
 )
-def incident_categories(conn: ConnDep) -> list[dict[str, Any]]:
-    return [c.to_dict() for c in categories(conn)]
+def incident_categories(conn: ConnDep) -> list[CategoryOut]:
+    return [CategoryOut.model_validate(c.to_dict()) for c in categories(conn)]
 
 
 @router.get(
@@ -127,8 +138,8 @@ def incident_categories(conn: ConnDep) -> list[dict[str, Any]]:
     summary="The four admission lists (四张清单)",
     dependencies=VIEWING,
 )
-def incident_admission_lists(conn: ConnDep) -> dict[str, Any]:
-    return admission_lists(conn)
+def incident_admission_lists(conn: ConnDep) -> AdmissionListsOut:
+    return AdmissionListsOut.model_validate({"lists": admission_lists(conn)}, from_attributes=True)
 
 
 # ----------------------------------------------------------------------------- map and figures
@@ -155,8 +166,10 @@ def incidents(
 @router.get("/incidents/points", summary="Every matching incident as a compact row, for the map")
 def incident_points(
     conn: ConnDep, access: MapAccess, now: NowDep, filters: FiltersDep
-) -> dict[str, Any]:
-    return points(conn, filters, now=now, access=access)
+) -> PointsOut:
+    return PointsOut.model_validate(
+        points(conn, filters, now=now, access=access), from_attributes=True
+    )
 
 
 @router.get(
@@ -184,8 +197,8 @@ def incident_figures(
     now: NowDep,
     filters: FiltersDep,
     by: Annotated[str, Query(description=", ".join(GROUPS))] = "grid",
-) -> dict[str, Any]:
-    return figures(conn, by, filters, now=now, access=access)
+) -> FiguresOut:
+    return FiguresOut.model_validate(figures(conn, by, filters, now=now, access=access))
 
 
 @router.get("/incidents/queue", summary="The incidents waiting at one stage of the loop")
@@ -199,8 +212,9 @@ def incident_queue(
     ] = "handle",
     department: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
-) -> dict[str, Any]:
-    return queue(conn, stage=stage, department=department, limit=limit, now=now, access=access)
+) -> QueueOut:
+    waiting = queue(conn, stage=stage, department=department, limit=limit, now=now, access=access)
+    return QueueOut.model_validate(waiting.to_dict())
 
 
 # ----------------------------------------------------------------------------- the page
@@ -243,32 +257,32 @@ def incident_map_page(
 
 
 @router.post("/incidents", status_code=201, summary="Report an incident at a point")
-def report_incident(
-    conn: ConnDep, access: AccessDep, now: NowDep, body: IncidentIn
-) -> dict[str, Any]:
+def report_incident(conn: ConnDep, access: AccessDep, now: NowDep, body: IncidentIn) -> ReportedOut:
     """The grid, unit, community and building are found in PostGIS; a category on the negative
     list is dispatched to its department at once (``routing_note`` says why)."""
-    return create_incident(
-        conn,
-        lon=body.lon,
-        lat=body.lat,
-        crs=body.crs,
-        category=body.category,
-        description=body.description,
-        reporter_kind=body.reporter_kind,
-        reporter_name=body.reporter_name,
-        reporter_phone=body.reporter_phone,
-        now=now,
-        access=access,
+    return ReportedOut.model_validate(
+        create_incident(
+            conn,
+            lon=body.lon,
+            lat=body.lat,
+            crs=body.crs,
+            category=body.category,
+            description=body.description,
+            reporter_kind=body.reporter_kind,
+            reporter_name=body.reporter_name,
+            reporter_phone=body.reporter_phone,
+            now=now,
+            access=access,
+        )
     )
 
 
 @router.get("/incidents/{code}", summary="One incident with its history and photos")
-def incident(conn: ConnDep, access: MapAccess, now: NowDep, code: Code) -> dict[str, Any]:
+def incident(conn: ConnDep, access: MapAccess, now: NowDep, code: Code) -> IncidentOut:
     item = get_incident(conn, code, now=now, access=access)
     for photo in item["photos"]:
         photo["url"] = f"/incidents/{code}/photos/{photo['id']}"
-    return item
+    return IncidentOut.model_validate(item)
 
 
 @router.post(
@@ -278,16 +292,18 @@ def incident(conn: ConnDep, access: MapAccess, now: NowDep, code: Code) -> dict[
 )
 def incident_transition(
     conn: ConnDep, access: AccessDep, now: NowDep, code: Code, body: TransitionIn
-) -> dict[str, Any]:
-    return transition(
-        conn,
-        code,
-        body.action,
-        note=body.note,
-        department=body.department,
-        satisfied=body.satisfied,
-        now=now,
-        access=access,
+) -> TransitionOut:
+    return TransitionOut.model_validate(
+        transition(
+            conn,
+            code,
+            body.action,
+            note=body.note,
+            department=body.department,
+            satisfied=body.satisfied,
+            now=now,
+            access=access,
+        )
     )
 
 
@@ -299,13 +315,26 @@ def incident_photo(
     now: NowDep,
     code: Code,
     file: UploadFile,
-) -> dict[str, Any]:
+) -> StoredPhotoOut:
     """At most 1,000,000 bytes; the type is judged by the file's content, not its name."""
     data = file.file.read(MAX_PHOTO_BYTES + 1)
-    return add_photo(conn, code, data, data_dir=settings.data_dir, now=now, access=access)
+    return StoredPhotoOut.model_validate(
+        add_photo(conn, code, data, data_dir=settings.data_dir, now=now, access=access),
+        from_attributes=True,
+    )
 
 
-@router.get("/incidents/{code}/photos/{photo_id}", summary="One photo's file")
+@router.get(
+    "/incidents/{code}/photos/{photo_id}",
+    summary="One photo's file",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}},
+            "description": "the photo as uploaded",
+        }
+    },
+)
 def incident_photo_file(
     conn: ConnDep, settings: SettingsDep, access: MapAccess, code: Code, photo_id: int
 ) -> Response:

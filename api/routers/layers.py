@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import AccessDep, MapAccess
 from api.deps import BandDep, ConnDep, SettingsDep
-from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
+from api.geo import GEO_FEATURE_RESPONSE, GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from api.schemas import GridOut, GridRename
+from api.schemas.layers import LayerOut
 from gis import editing
 from gis.layers import (
     get_layer,
@@ -30,13 +31,13 @@ UnitCode = Annotated[str, Path(examples=["361002001001U001"])]
 
 
 @router.get("/layers", summary="Grid layers with the workload balance of my grids")
-def layers(conn: ConnDep, access: MapAccess, band: BandDep) -> list[dict[str, Any]]:
-    return list_layers(conn, band, access=access)
+def layers(conn: ConnDep, access: MapAccess, band: BandDep) -> list[LayerOut]:
+    return [LayerOut.model_validate(x) for x in list_layers(conn, band, access=access)]
 
 
 @router.get("/layers/{layer}", summary="One grid layer")
-def layer(conn: ConnDep, access: MapAccess, band: BandDep, layer: LayerCode) -> dict[str, Any]:
-    return get_layer(conn, layer, band, access=access)
+def layer(conn: ConnDep, access: MapAccess, band: BandDep, layer: LayerCode) -> LayerOut:
+    return LayerOut.model_validate(get_layer(conn, layer, band, access=access))
 
 
 @router.get("/layers/{layer}/grids", responses=GEO_RESPONSE, response_class=Response)
@@ -72,7 +73,7 @@ def grids(
     return geojson(body, crs)
 
 
-@router.get("/layers/{layer}/grids/{code}", responses=GEO_RESPONSE, response_class=Response)
+@router.get("/layers/{layer}/grids/{code}", responses=GEO_FEATURE_RESPONSE, response_class=Response)
 def grid(
     conn: ConnDep,
     access: MapAccess,
@@ -106,7 +107,9 @@ def patch_grid(
     return GridOut(layer=layer, code=code, name=body.name.strip())
 
 
-@router.get("/units/{code}", responses=GEO_RESPONSE, response_class=Response, tags=["units"])
+@router.get(
+    "/units/{code}", responses=GEO_FEATURE_RESPONSE, response_class=Response, tags=["units"]
+)
 def unit(conn: ConnDep, access: MapAccess, code: UnitCode, crs: CrsQuery = "wgs84") -> Response:
     """One base unit with the grid it belongs to in every layer."""
     return geojson(unit_detail(conn, code, access=access), crs)

@@ -18,6 +18,15 @@ from api.auth import MapAccess, permitted, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.downloads import download
 from api.geo import GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
+from api.schemas.party import (
+    ArchivedAssignmentOut,
+    AssignmentOut,
+    AssignmentPageOut,
+    CoverageOut,
+    FieldViewOut,
+    SuggestionsOut,
+    UncoveredOut,
+)
 from api.strict import IsoDate
 from gis.access import Access
 from gis.accounts import Permission, User
@@ -140,10 +149,12 @@ def assignments(
     query: QueryDep,
     limit: LimitQuery = 500,
     offset: OffsetQuery = 0,
-) -> dict[str, Any]:
+) -> AssignmentPageOut:
     """Current assignments (or, with ``history``, every one, ended or not), newest first;
     filter by role, organisation, layer, target or member."""
-    return list_assignments(conn, query, limit=limit, offset=offset, access=access)
+    return AssignmentPageOut.model_validate(
+        list_assignments(conn, query, limit=limit, offset=offset, access=access)
+    )
 
 
 @router.get(
@@ -205,13 +216,18 @@ def export(
     "/archive/{layer}/{grid}",
     summary="Assignments of a grid that was deleted (merged away, re-imported)",
 )
-def archived(conn: ConnDep, access: MapAccess, layer: str, grid: str) -> list[dict[str, Any]]:
-    return archived_assignments(conn, layer, grid, access=access)
+def archived(
+    conn: ConnDep, access: MapAccess, layer: str, grid: str
+) -> list[ArchivedAssignmentOut]:
+    return [
+        ArchivedAssignmentOut.model_validate(r)
+        for r in archived_assignments(conn, layer, grid, access=access)
+    ]
 
 
 @router.get("/assignments/{assignment_id}", summary="One assignment")
-def one_assignment(conn: ConnDep, access: MapAccess, assignment_id: AssignmentId) -> dict[str, Any]:
-    return get_assignment(conn, assignment_id, access=access)
+def one_assignment(conn: ConnDep, access: MapAccess, assignment_id: AssignmentId) -> AssignmentOut:
+    return AssignmentOut.model_validate(get_assignment(conn, assignment_id, access=access))
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -222,21 +238,23 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 @router.post("/assignments", status_code=201, summary="Give a member a role", responses=NOT_FOUND)
 def create_assignment(
     conn: ConnDep, access: ManagerAccess, settings: SettingsDep, body: AssignIn
-) -> dict[str, Any]:
+) -> AssignmentOut:
     """Grid leader (网格长) or cadre (下沉干部) over a grid, building leader (楼栋长) over a
     building, unit leader (单元长) over an entrance unit. A target has one leader at a time:
     an overlapping period is 409 naming the current holder, unless ``replace`` hands over.
     A member leads at most GRIDMAP_PARTY_MAX_BUILDINGS buildings (409 beyond)."""
-    return assign(
-        conn,
-        member=body.member,
-        role=body.role,
-        target=Target.parse(body.target),
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        max_buildings=settings.party_max_buildings,
-        replace=body.replace,
-        access=access,
+    return AssignmentOut.model_validate(
+        assign(
+            conn,
+            member=body.member,
+            role=body.role,
+            target=Target.parse(body.target),
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            max_buildings=settings.party_max_buildings,
+            replace=body.replace,
+            access=access,
+        )
     )
 
 
@@ -247,8 +265,10 @@ def create_assignment(
 )
 def end(
     conn: ConnDep, access: ManagerAccess, assignment_id: AssignmentId, body: EndIn
-) -> dict[str, Any]:
-    return end_assignment(conn, assignment_id, body.ends_on, access=access)
+) -> AssignmentOut:
+    return AssignmentOut.model_validate(
+        end_assignment(conn, assignment_id, body.ends_on, access=access)
+    )
 
 
 @router.post(
@@ -263,7 +283,7 @@ def cadres(
     settings: SettingsDep,
     organisation: Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,16}$")],
     body: CadresIn,
-) -> list[dict[str, Any]]:
+) -> list[AssignmentOut]:
     """Every member named must belong to the organisation; all are assigned or none."""
     grid = Target.parse(body.grid)
     if grid.kind != "grid":
@@ -271,16 +291,19 @@ def cadres(
             "下沉干部只能下沉到网格（grid:图层/代码） ("
             "cadres are sent down to a grid (grid:LAYER/CODE))"
         )
-    return send_cadres(
-        conn,
-        organisation=organisation,
-        grid=grid,
-        members=body.members,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        max_buildings=settings.party_max_buildings,
-        access=access,
-    )
+    return [
+        AssignmentOut.model_validate(r)
+        for r in send_cadres(
+            conn,
+            organisation=organisation,
+            grid=grid,
+            members=body.members,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            max_buildings=settings.party_max_buildings,
+            access=access,
+        )
+    ]
 
 
 # ----------------------------------------------------------------------------- coverage
@@ -293,10 +316,10 @@ def coverage_counts(
     by: Annotated[Literal["street", "community", "grid"] | None, Query()] = "community",
     layer: LayerQuery = DEFAULT_GRID_LAYER,
     on: OnQuery = None,
-) -> dict[str, Any]:
+) -> CoverageOut:
     """Buildings and entrance units with a leader, grids with a grid leader, cadres sent down,
     members with a role — totals over my scope, and one row per ``by``."""
-    return coverage(conn, layer=layer, on=on, by=by, access=access)
+    return CoverageOut.model_validate(coverage(conn, layer=layer, on=on, by=by, access=access))
 
 
 @router.get("/coverage/uncovered", summary="What has no leader (or members with no role)")
@@ -309,16 +332,18 @@ def coverage_list(
     on: OnQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: OffsetQuery = 0,
-) -> dict[str, Any]:
-    return uncovered(
-        conn,
-        kind,
-        layer=layer,
-        on=on,
-        community=community,
-        limit=limit,
-        offset=offset,
-        access=access,
+) -> UncoveredOut:
+    return UncoveredOut.model_validate(
+        uncovered(
+            conn,
+            kind,
+            layer=layer,
+            on=on,
+            community=community,
+            limit=limit,
+            offset=offset,
+            access=access,
+        )
     )
 
 
@@ -362,16 +387,18 @@ def suggestions(
     building: Annotated[str, Query(pattern=r"^[0-9A-Za-z_-]{1,32}$")],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
     on: OnQuery = None,
-) -> dict[str, Any]:
+) -> SuggestionsOut:
     """Ranked by straight-line distance in metres (PostGIS, index-assisted), then by fewer
     buildings already led. Assign one with ``POST /party/assignments``."""
-    return suggest_leaders(
-        conn,
-        building,
-        max_buildings=settings.party_max_buildings,
-        limit=limit,
-        on=on,
-        access=access,
+    return SuggestionsOut.model_validate(
+        suggest_leaders(
+            conn,
+            building,
+            max_buildings=settings.party_max_buildings,
+            limit=limit,
+            on=on,
+            access=access,
+        )
     )
 
 
@@ -399,7 +426,7 @@ def field(
         ),
     ] = None,
     on: OnQuery = None,
-) -> dict[str, Any]:
+) -> FieldViewOut:
     """The grid's outline, its buildings with households, building and unit leaders (with
     phone numbers to call), grid leader and cadres, and the open incidents inside it. Another
     grid than one's own is 403 for a field worker."""
@@ -411,11 +438,13 @@ def field(
                 "name a grid (?grid=CODE): only a field worker has a grid of their own)"
             )
         grid, layer = scope.code, layer or scope.layer
-    return field_view(
-        conn,
-        grid,
-        layer=layer or DEFAULT_GRID_LAYER,
-        on=on,
-        query=q,
-        access=access,
+    return FieldViewOut.model_validate(
+        field_view(
+            conn,
+            grid,
+            layer=layer or DEFAULT_GRID_LAYER,
+            on=on,
+            query=q,
+            access=access,
+        )
     )

@@ -18,6 +18,15 @@ from pydantic import BaseModel, Field, model_validator
 from api.auth import permitted, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, geojson
+from api.schemas.scenarios import (
+    CompareOut,
+    CountyFiguresOut,
+    CrosswalkOut,
+    ImpactOut,
+    ProfileOut,
+    ScenarioListItemOut,
+    ScenarioOut,
+)
 from api.strict import Band, Seed, Weight
 from gis.access import Access
 from gis.accounts import Permission, User
@@ -98,7 +107,7 @@ def profile(
     user: Runner,
     settings: SettingsDep,
     district: Annotated[str, Path(pattern=r"^\d{6}$")],
-) -> dict[str, Any]:
+) -> ProfileOut:
     from gis.errors import Forbidden
 
     if not user.scope.reaches(district) and not user.scope.code.startswith(district):
@@ -106,7 +115,7 @@ def profile(
             f"区县 {district} 不在您的权限范围（{user.scope}）内 ("
             f"district {district} is outside your scope ({user.scope}))"
         )
-    return get_profile(conn, district, settings)
+    return ProfileOut.model_validate(get_profile(conn, district, settings))
 
 
 @router.put("/workload-profiles/{district}", summary="Set a county's workload weights and band")
@@ -116,10 +125,10 @@ def put_profile(
     settings: SettingsDep,
     body: ProfileIn,
     district: Annotated[str, Path(pattern=r"^\d{6}$")],
-) -> dict[str, Any]:
+) -> ProfileOut:
     """Scenarios made afterwards use it unless they say otherwise (audited)."""
-    return set_profile(
-        conn, district, body.weights.model_dump(), body.band, settings, access=access
+    return ProfileOut.model_validate(
+        set_profile(conn, district, body.weights.model_dump(), body.band, settings, access=access)
     )
 
 
@@ -136,7 +145,7 @@ def create(
     settings: SettingsDep,
     body: ScenarioIn,
     background: BackgroundTasks,
-) -> dict[str, Any]:
+) -> ScenarioOut:
     """Answers at once with the scenario and its job; follow ``GET /scenarios/{id}`` (job
     progress: communities done / total) until its state is done, failed or cancelled."""
     spec = ScenarioSpec(
@@ -154,7 +163,7 @@ def create(
     worker: ScenarioWorker | None = getattr(request.app.state, "scenario_worker", None)
     if worker is not None:
         background.add_task(worker.wake)  # after the answer, i.e. after the commit
-    return scenario
+    return ScenarioOut.model_validate(scenario)
 
 
 @router.get("/scenarios", summary="Scenarios of my scope, newest first")
@@ -164,8 +173,11 @@ def scenarios(
     state: Annotated[
         Literal["queued", "running", "done", "failed", "cancelled", "adopted"] | None, Query()
     ] = None,
-) -> list[dict[str, Any]]:
-    return list_scenarios(conn, state=state, access=access)
+) -> list[ScenarioListItemOut]:
+    return [
+        ScenarioListItemOut.model_validate(r)
+        for r in list_scenarios(conn, state=state, access=access)
+    ]
 
 
 @router.get("/scenarios/compare", summary="Metrics of 2–5 scenarios and today's layers")
@@ -182,13 +194,13 @@ def compare(
         str | None,
         Query(max_length=400, description="more of today's layers, comma-separated"),
     ] = None,
-) -> dict[str, Any]:
+) -> CompareOut:
     """Grid count, workload CV/min/max/share in band, Polsby–Popper, grids crossing
     communities, units moved from today's unified layer, and a workload histogram per item —
     all on the first scenario's weights and band, over the scenarios' areas."""
     items = [x for x in (a, b, c, d, e) if x]
     items += [x for x in (layers or "").split(",") if x.strip()]
-    return comparing.compare(conn, items, settings, access=access)
+    return CompareOut.model_validate(comparing.compare(conn, items, settings, access=access))
 
 
 @router.get(
@@ -207,14 +219,14 @@ def changes(
 
 
 @router.get("/scenarios/{scenario_id}", summary="A scenario with its job and report")
-def scenario(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> dict[str, Any]:
-    return get_scenario(conn, scenario_id, access=access)
+def scenario(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> ScenarioOut:
+    return ScenarioOut.model_validate(get_scenario(conn, scenario_id, access=access))
 
 
 @router.post("/scenarios/{scenario_id}/cancel", summary="Cancel a queued or running scenario")
-def cancel(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> dict[str, Any]:
+def cancel(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> ScenarioOut:
     """Queued: cancelled at once. Running: stops after the community it is on; nothing kept."""
-    return cancel_scenario(conn, scenario_id, access=access)
+    return ScenarioOut.model_validate(cancel_scenario(conn, scenario_id, access=access))
 
 
 @router.delete("/scenarios/{scenario_id}", status_code=204, summary="Discard a scenario")
@@ -226,17 +238,17 @@ def delete(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> Resp
 @router.post("/scenarios/{scenario_id}/adopt", summary="Make a scenario the unified layer")
 def adopt(
     conn: ConnDep, access: RunnerAccess, settings: SettingsDep, scenario_id: ScenarioId
-) -> dict[str, Any]:
+) -> ScenarioOut:
     """One transaction; 409 when adopted already or when the unified layer changed since the
     scenario ran. Answers what needs follow-up (leaders without a grid …)."""
-    return adoption.adopt(conn, scenario_id, settings, access=access)
+    return ScenarioOut.model_validate(adoption.adopt(conn, scenario_id, settings, access=access))
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CROSSWALK_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or a CSV or XLSX file (format=csv|xlsx)",
-        "content": {"application/json": {}, "text/csv": {}, XLSX: {}},
+        "content": {"text/csv": {}, XLSX: {}},
     }
 }
 
@@ -244,6 +256,7 @@ CROSSWALK_RESPONSE: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/scenarios/{scenario_id}/crosswalk",
     summary="多网合一 crosswalk and county figures",
+    response_model=CrosswalkOut,
     responses=CROSSWALK_RESPONSE,
 )
 def crosswalk(
@@ -251,7 +264,7 @@ def crosswalk(
     access: RunnerAccess,
     scenario_id: ScenarioId,
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
-) -> Any:
+) -> CrosswalkOut | Response:
     """For every departmental grid, the scenario grids that take it over with the share of its
     households and area (summing to one); for every scenario grid, what it absorbs."""
     if format == "csv":
@@ -268,7 +281,7 @@ def crosswalk(
             media_type=XLSX,
             headers={"Content-Disposition": _attachment(scenario_id, "xlsx")},
         )
-    return report
+    return CrosswalkOut.model_validate(report)
 
 
 def _attachment(scenario_id: int, ext: str) -> str:
@@ -276,8 +289,8 @@ def _attachment(scenario_id: int, ext: str) -> str:
 
 
 @router.get("/scenarios/{scenario_id}/figures", summary="County figures: grids before and after")
-def figures(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> dict[str, Any]:
-    return xwalk.figures(conn, scenario_id, access=access)
+def figures(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> CountyFiguresOut:
+    return CountyFiguresOut.model_validate(xwalk.figures(conn, scenario_id, access=access))
 
 
 @router.get("/scenarios/{scenario_id}/impact", summary="A community's buildings and leaders")
@@ -287,8 +300,10 @@ def impact_preview(
     settings: SettingsDep,
     scenario_id: ScenarioId,
     community: Annotated[str, Query(pattern=r"^\d{12}$", examples=["361002001001"])],
-) -> dict[str, Any]:
+) -> ImpactOut:
     """Which grid each building falls in before and after; which grid leaders and grid workers
     gain or lose buildings when they follow their buildings; where two led grids become one,
     which grid leader stays and whose assignment ends (网格合并)."""
-    return impact(conn, scenario_id, community, weights=settings.weights, access=access)
+    return ImpactOut.model_validate(
+        impact(conn, scenario_id, community, weights=settings.weights, access=access)
+    )

@@ -18,6 +18,7 @@ the unit or grid, when the layer has moved on in a way that makes it ambiguous.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -49,9 +50,60 @@ def _visible(scope: Scope) -> tuple[str, dict[str, Any]]:
     return f"EXISTS (SELECT 1 FROM unnest(e.communities) AS ec WHERE {inside.sql})", inside.params
 
 
+@dataclass(frozen=True)
+class HistoryItem:
+    """One edit as the history lists it: who, when, what it did to which grids."""
+
+    version: int
+    base_version: int
+    kind: str
+    actor: str
+    at: str  # ISO 8601
+    summary: str
+    grids: dict[str, Any]
+    communities: list[str]
+    undone: bool
+    undoes_version: int | None
+    moved: int
+
+
+@dataclass(frozen=True)
+class EditRef:
+    """The edit that undo (or redo) would take back (or make again)."""
+
+    version: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    layer: str
+    version: int
+    items: tuple[HistoryItem, ...]
+    matched: int
+    can_undo: EditRef | None
+    can_redo: EditRef | None
+    next_offset: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as the API sends it (OGC paging members; ``next_offset`` when more)."""
+        page: dict[str, Any] = {
+            "layer": self.layer,
+            "version": self.version,
+            "items": [asdict(item) for item in self.items],
+            "numberMatched": self.matched,
+            "numberReturned": len(self.items),
+            "can_undo": None if self.can_undo is None else asdict(self.can_undo),
+            "can_redo": None if self.can_redo is None else asdict(self.can_redo),
+        }
+        if self.next_offset is not None:
+            page["next_offset"] = self.next_offset
+        return page
+
+
 def list_history(
     conn: Connection, layer_code: str, *, access: Access, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
+) -> HistoryPage:
     """The layer's edits, newest first (those touching the actor's scope), with what each did,
     and what undo and redo would do for this actor now."""
     access.require(Permission.EDIT_LAYERS)
@@ -86,26 +138,50 @@ def list_history(
         item = dict(r)
         item.pop("id")
         item["at"] = item["at"].isoformat()
-        items.append(item)
+        item["communities"] = list(item["communities"])
+        items.append(HistoryItem(**item))
     undo = _undo_target(conn, layer, access.name)
     redo = _redo_target(conn, layer, access.name)
-    page: dict[str, Any] = {
-        "layer": layer.code,
-        "version": layer.version,
-        "items": items,
-        "numberMatched": int(matched),
-        "numberReturned": len(items),
-        "can_undo": None if undo is None else {"version": undo.version, "summary": undo.summary},
-        "can_redo": None if redo is None else {"version": redo.version, "summary": redo.summary},
-    }
-    if offset + len(items) < matched:
-        page["next_offset"] = offset + len(items)
-    return page
+    return HistoryPage(
+        layer=layer.code,
+        version=layer.version,
+        items=tuple(items),
+        matched=int(matched),
+        can_undo=None if undo is None else EditRef(undo.version, undo.summary),
+        can_redo=None if redo is None else EditRef(redo.version, redo.summary),
+        next_offset=offset + len(items) if offset + len(items) < matched else None,
+    )
 
 
-def edit_detail(
-    conn: Connection, layer_code: str, version: int, *, access: Access
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MovedUnit:
+    unit: str
+    from_grid: str | None
+    to_grid: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "from": self.from_grid, "to": self.to_grid}
+
+
+@dataclass(frozen=True)
+class EditDetail:
+    """One edit, with every unit it moved."""
+
+    version: int
+    base_version: int
+    kind: str
+    actor: str
+    at: str  # ISO 8601
+    summary: str
+    grids: dict[str, Any]
+    communities: list[str]
+    moves: tuple[MovedUnit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"moves": [m.to_dict() for m in self.moves]}
+
+
+def edit_detail(conn: Connection, layer_code: str, version: int, *, access: Access) -> EditDetail:
     """One edit with every unit it moved (code, from, to)."""
     access.require(Permission.EDIT_LAYERS)
     scope = access.scope
@@ -140,8 +216,9 @@ def edit_detail(
     out.pop("id")
     out.pop("visible")
     out["at"] = out["at"].isoformat()
-    out["moves"] = [dict(m) for m in moves]
-    return out
+    out["communities"] = list(out["communities"])
+    out["moves"] = tuple(MovedUnit(m["unit"], m["from"], m["to"]) for m in moves)
+    return EditDetail(**out)
 
 
 def recorded_changeset(conn: Connection, edit_id: int, grids: dict[str, Any]) -> Changeset:

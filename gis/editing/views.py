@@ -7,6 +7,7 @@ city's units), and only inside the planner's scope.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -161,9 +162,26 @@ def _polygon(polygon: dict[str, Any] | str) -> str:
     return json.dumps({"type": "Polygon", "coordinates": [closed]})
 
 
+@dataclass(frozen=True)
+class SelectedUnit:
+    code: str
+    grid: str
+    community_code: str
+    households: int | None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The units a lasso took, at the layer version they were read in (edits carry it)."""
+
+    layer: str
+    version: int
+    units: tuple[SelectedUnit, ...]
+
+
 def select_units(
     conn: Connection, layer_code: str, polygon: dict[str, Any] | str, *, access: Access
-) -> dict[str, Any]:
+) -> Selection:
     """The base units a freehand lasso covers, snapped to whole units in PostGIS.
 
     A unit is selected when more than half of its area lies inside the lasso, so a lasso drawn
@@ -196,11 +214,11 @@ def select_units(
         ),
         {"shape": shape, "layer": layer.id, "share": LASSO_SHARE} | inside.params,
     ).mappings()
-    units = [dict(r) for r in rows]
+    units = [SelectedUnit(**r) for r in rows]
     if len(units) > MAX_UNITS_IN_VIEW:
         raise Invalid(
             f"套索范围超过 {MAX_UNITS_IN_VIEW} 个单元：请画小一些 ("
             f"the lasso covers more than {MAX_UNITS_IN_VIEW} units: draw a smaller one)",
             layer=layer.code,
         )
-    return {"layer": layer.code, "version": layer.version, "units": units}
+    return Selection(layer.code, layer.version, tuple(units))

@@ -101,7 +101,26 @@ def by_service_code(conn: Connection, service_code: str) -> Category:
     return _category(row)
 
 
-def admission_lists(conn: Connection) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AdmissionEntry:
+    """One item of an admission list: a task, a service, or what grid workers may refuse."""
+
+    kind: str
+    position: int
+    title: str
+    category: str | None
+    department: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class AdmissionList:
+    kind: str
+    name: str
+    items: tuple[AdmissionEntry, ...]
+
+
+def admission_lists(conn: Connection) -> list[AdmissionList]:
     """The four lists, each with its items in order."""
     rows = conn.execute(
         text(
@@ -109,9 +128,7 @@ def admission_lists(conn: Connection) -> dict[str, Any]:
             "ORDER BY kind, position"
         )
     ).mappings()
-    lists: dict[str, Any] = {
-        kind: {"kind": kind, "name": LIST_NAMES[kind], "items": []} for kind in LIST_KINDS
-    }
+    items: dict[str, list[AdmissionEntry]] = {kind: [] for kind in LIST_KINDS}
     for row in rows:
-        lists[row["kind"]]["items"].append(dict(row))
-    return {"lists": [lists[k] for k in LIST_KINDS]}
+        items[row["kind"]].append(AdmissionEntry(**row))
+    return [AdmissionList(kind, LIST_NAMES[kind], tuple(items[kind])) for kind in LIST_KINDS]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, text
@@ -40,6 +41,16 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A photo as stored: its id (for ``/incidents/{code}/photos/{id}``), type, size, digest."""
+
+    id: int
+    media_type: str
+    size: int
+    sha256: str
+
+
 def add_photo(
     conn: Connection,
     code: str,
@@ -49,7 +60,7 @@ def add_photo(
     data_dir: Path,
     max_bytes: int = MAX_PHOTO_BYTES,
     now: dt.datetime | None = None,
-) -> dict[str, object]:
+) -> StoredPhoto:
     """Store a photo of incident ``code`` (audited as ``incident.photo``); returns its row."""
     require_any(
         "add photos to incidents",
@@ -117,7 +128,7 @@ def add_photo(
         None,
         {"photo": photo_id, "media_type": media_type, "size": len(data)},
     )
-    return {"id": photo_id, "media_type": media_type, "size": len(data), "sha256": digest}
+    return StoredPhoto(photo_id, media_type, len(data), digest)
 
 
 #: Photos show people and homes: readable by the server's user and group only, never by others.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -157,13 +157,25 @@ def list_incidents(
     return f'{head}{more}, "features"{rest}'
 
 
+#: What each row of :func:`points` holds, in order.
+POINT_FIELDS = ("lon", "lat", "code", "state", "category", "overdue")
+
+
+@dataclass(frozen=True)
+class IncidentPoints:
+    """Incidents as compact rows of :data:`POINT_FIELDS`, for markers and the heat map."""
+
+    fields: tuple[str, ...]
+    points: list[list[Any]]
+
+
 def points(
     conn: Connection,
     filters: Filters | None = None,
     *,
     access: Access,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> IncidentPoints:
     """Every matching incident as a compact row ``[lon, lat, code, state, category, overdue]``,
     for the clustered markers and the heat map (30,000 points are ~1 MB of JSON, gzipped ~300 kB).
     """
@@ -176,10 +188,7 @@ def points(
         f"FROM incident i WHERE {where.sql}"
     )
     rows = conn.execute(text(sql), where.params).scalar_one()
-    return {
-        "fields": ["lon", "lat", "code", "state", "category", "overdue"],
-        "points": json.loads(rows),
-    }
+    return IncidentPoints(POINT_FIELDS, json.loads(rows))
 
 
 #: The queues of the 吹哨报到 loop: each stage, the states waiting in it, and its order — the
@@ -195,6 +204,20 @@ QUEUE_STATES = QUEUE_STAGES["handle"][0]
 _QUEUE_TIMES = ("reported_at", "dispatched_at", "sign_due_at", "due_at", "fed_back_at")
 
 
+@dataclass(frozen=True)
+class IncidentQueue:
+    """One stage's waiting incidents (the first ``limit``, most urgent first) of ``total``."""
+
+    stage: str
+    department: str | None
+    total: int
+    items: list[dict[str, Any]]
+    now: str  # ISO 8601
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def queue(
     conn: Connection,
     *,
@@ -203,7 +226,7 @@ def queue(
     department: str | None = None,
     limit: int = 500,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> IncidentQueue:
     """The open incidents waiting at one ``stage`` of the loop (:data:`QUEUE_STAGES`).
 
     In the ``handle`` queue the deadline that matters is the next one to meet: signing for a
@@ -248,13 +271,7 @@ def queue(
     total = conn.execute(
         text(f"SELECT count(*) FROM incident i WHERE {where.sql}"), where.params
     ).scalar_one()
-    return {
-        "stage": stage,
-        "department": department,
-        "total": total,
-        "items": items,
-        "now": now.isoformat(),
-    }
+    return IncidentQueue(stage, department, total, items, now.isoformat())
 
 
 _DETAIL = """
