@@ -10,6 +10,7 @@ from markupsafe import escape
 from maps.assets import FAVICON, LOGIN_CSS, static_url
 
 TITLE = "登录 Log in · Gridmap 网格地图"
+TAGLINE = '社区网格化管理 <span class="gm-en">Grid-based community governance</span>'
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,6 @@ def login_page_html(
     demo_password: str | None = None,
 ) -> str:
     """The page. ``error`` says why the last try failed; ``demo_logins`` only in demo mode."""
-    favicon = static_url(FAVICON)
     message = ""
     if error:
         message = (
@@ -55,24 +55,7 @@ def login_page_html(
     <table><tbody>{rows}</tbody></table>
     {password}
   </section>"""
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{TITLE}</title>
-  <link rel="icon" type="image/svg+xml" href="{favicon}">
-  <link rel="stylesheet" href="{static_url(LOGIN_CSS)}">
-</head>
-<body class="gm-login-page">
-<main class="gm-login">
-  <header class="gm-login-brand">
-    <img src="{favicon}" alt="" width="48" height="48">
-    <div>
-      <h1>Gridmap <span>网格地图</span></h1>
-      <p>社区网格化管理 <span class="gm-en">Grid-based community governance</span></p>
-    </div>
-  </header>
+    form = f"""
   <form class="gm-login-card" method="post" action="login" autocomplete="on">
     <h2>登录 <span class="gm-en">Log in</span></h2>
     {message}
@@ -87,7 +70,32 @@ def login_page_html(
     <button type="submit" data-testid="login-submit">登录 <span>Log in</span></button>
   </form>{demo}
   <p class="gm-login-note">仅限授权人员使用，所有操作均有记录。<br>
-    <span class="gm-en">Authorised staff only. Every action is recorded.</span></p>
+    <span class="gm-en">Authorised staff only. Every action is recorded.</span></p>"""
+    return card_page(TITLE, TAGLINE, form)
+
+
+def card_page(title: str, tagline: str, body: str) -> str:
+    """The shell of the small card pages (log-in, change password): brand, ``tagline`` (trusted
+    HTML) and ``body`` (trusted HTML), no script, every asset from the app."""
+    favicon = static_url(FAVICON)
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{escape(title)}</title>
+  <link rel="icon" type="image/svg+xml" href="{favicon}">
+  <link rel="stylesheet" href="{static_url(LOGIN_CSS)}">
+</head>
+<body class="gm-login-page">
+<main class="gm-login">
+  <header class="gm-login-brand">
+    <img src="{favicon}" alt="" width="48" height="48">
+    <div>
+      <h1>Gridmap <span>网格地图</span></h1>
+      <p>{tagline}</p>
+    </div>
+  </header>{body}
 </main>
 </body>
 </html>

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import escape
 
-from maps.assets import FAVICON, LOGIN_CSS, static_url
+from maps.login_page import card_page
 
 TITLE = "修改密码 Change password · Gridmap 网格地图"
 
@@ -22,7 +22,6 @@ def password_page_html(
     error: str | None = None,
 ) -> str:
     """The form. ``forced``: an administrator reset the password, so say why the user is here."""
-    favicon = static_url(FAVICON)
     message = ""
     if error:
         message = (
@@ -42,24 +41,7 @@ def password_page_html(
         else f'<p class="gm-login-note"><a href="{escape(next_url)}" data-testid="password-back">'
         '返回 <span class="gm-en">Back</span></a></p>'
     )
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{TITLE}</title>
-  <link rel="icon" type="image/svg+xml" href="{favicon}">
-  <link rel="stylesheet" href="{static_url(LOGIN_CSS)}">
-</head>
-<body class="gm-login-page">
-<main class="gm-login">
-  <header class="gm-login-brand">
-    <img src="{favicon}" alt="" width="48" height="48">
-    <div>
-      <h1>Gridmap <span>网格地图</span></h1>
-      <p>{escape(username)}</p>
-    </div>
-  </header>
+    body = f"""
   <form class="gm-login-card" method="post" action="password" autocomplete="on">
     <h2>修改密码 <span class="gm-en">Change password</span></h2>
     {message}
@@ -82,8 +64,5 @@ def password_page_html(
     <input type="hidden" name="next" value="{escape(next_url)}">
     <button type="submit" data-testid="password-submit">保存新密码 <span>Save</span></button>
   </form>
-  {back}
-</main>
-</body>
-</html>
-"""
+  {back}"""
+    return card_page(TITLE, escape(username), body)

@@ -42,9 +42,21 @@ POLICY = SessionPolicy(TEST_SECRET)
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def _audit_since(conn) -> None:
+    """Only this test's audit rows count: other tests (a live server, a served app) commit
+    log-ins and failures of their own, and the suite's order must not matter."""
+    conn.info["audit_since"] = conn.execute(
+        text("SELECT coalesce(max(id), 0) FROM audit_log")
+    ).scalar_one()
+
+
 def audit_rows(conn, action: str, entity_id: str | None = None) -> list[dict]:
-    sql = "SELECT actor, action, entity, entity_id, before, after FROM audit_log WHERE action = :a"
-    params = {"a": action}
+    sql = (
+        "SELECT actor, action, entity, entity_id, before, after FROM audit_log "
+        "WHERE action = :a AND id > :since"
+    )
+    params = {"a": action, "since": conn.info.get("audit_since", 0)}
     if entity_id is not None:
         sql += " AND entity_id = :e"
         params["e"] = entity_id

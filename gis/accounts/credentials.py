@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from gis import audit
-from gis.accounts.passwords import _dummy_hash, verify_password
 from gis.accounts.records import _find, _user
 from gis.accounts.roles import User
-from gis.accounts.sessions import _failed
+from gis.accounts.sessions import proven_user_row
 
 
 def password_hash_of(conn: Connection, username: str) -> tuple[User, str] | None:
@@ -39,22 +38,10 @@ def check_credentials(
     client_ip: str | None = None,
 ) -> User | None:
     """The active user these credentials prove, or ``None`` (recorded either way)."""
-    row = _find(conn, username)
     where = {"client_ip": client_ip, "via": "basic"}
+    row = proven_user_row(conn, username, password, now=now, where=where)
     if row is None:
-        verify_password(_dummy_hash(), password)
-        _failed(conn, username, "unknown user", where)
         return None
-    if not verify_password(row["password_hash"], password):
-        _failed(conn, row["username"], "wrong password", where)
-        return None
-    if not row["active"]:
-        _failed(conn, row["username"], "deactivated", where)
-        return None
-    conn.execute(
-        text("UPDATE app_user SET last_login_at = :now WHERE id = :id"),
-        {"now": now, "id": row["id"]},
-    )
     user = _user(row)
     audit.record(conn, user, "auth.login", "user", user.username, None, where)
     return user

@@ -75,8 +75,36 @@ def authenticate(
     as a wrong password, and every failure looks the same to the caller.
     """
     now = now or utcnow()
-    row = _find(conn, username)
     where = {"client_ip": client_ip}
+    row = proven_user_row(conn, username, password, now=now, where=where)
+    if row is None:
+        return None
+    user = _user(row)
+    session = open_session(
+        conn, user, policy=policy, now=now, client_ip=client_ip, user_agent=user_agent
+    )
+    audit.record(
+        conn,
+        user,
+        "auth.login",
+        "user",
+        user.username,
+        None,
+        {"session": session.id, "expires_at": session.expires_at.isoformat()} | where,
+    )
+    return session
+
+
+def proven_user_row(
+    conn: Connection, username: str, password: str, *, now: dt.datetime, where: dict[str, Any]
+) -> Any:
+    """The ``app_user`` row these credentials prove, or ``None`` with the failure recorded.
+
+    The one password check of a log-in and of a GIS client's Basic credentials: an unknown user
+    name costs as much argon2 time as a wrong password, a deactivated user fails, an outdated
+    hash is upgraded, and ``last_login_at`` is stamped.
+    """
+    row = _find(conn, username)
     if row is None:
         verify_password(_dummy_hash(), password)
         _failed(conn, username, "unknown user", where)
@@ -96,20 +124,7 @@ def authenticate(
         text("UPDATE app_user SET last_login_at = :now WHERE id = :id"),
         {"now": now, "id": row["id"]},
     )
-    user = _user(row)
-    session = open_session(
-        conn, user, policy=policy, now=now, client_ip=client_ip, user_agent=user_agent
-    )
-    audit.record(
-        conn,
-        user,
-        "auth.login",
-        "user",
-        user.username,
-        None,
-        {"session": session.id, "expires_at": session.expires_at.isoformat()} | where,
-    )
-    return session
+    return row
 
 
 def _failed(conn: Connection, username: str, reason: str, where: dict[str, Any]) -> None:
