@@ -95,8 +95,8 @@ def render() -> str:
     lines += [
         "```",
         "",
-        "Lines are rounded to the hundred, so that an ordinary edit does not make this page stale;",
-        "a new module, package or import arrow does.",
+        "Lines are rounded to the hundred. `--check` (in `make lint`) compares the graph only: a",
+        "new package or import arrow makes this page stale, a line count that moves does not.",
         "",
         "| package | files | lines (≈) |",
         "|---|---:|---:|",
@@ -110,6 +110,11 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def _graph(text: str) -> str:
+    """The page without its table of line counts: what ``--check`` holds the code to."""
+    return text.split("| package |", 1)[0]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail when the file is stale")
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render()
     if args.check:
         current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
+        if _graph(current) != _graph(text):
             sys.stderr.write(
                 f"{TARGET.relative_to(ROOT)} is stale: run `python tools/architecture.py`\n"
             )
