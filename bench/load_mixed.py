@@ -191,7 +191,7 @@ def _run_locust(base: str, users: int, seconds: int, work: Path, plan: Path) -> 
 def _table(results: dict[int, dict[str, Any]]) -> None:
     print(
         f"{'users':>6} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-        f"{'ok':>7} {'503':>6} {'409/404':>8} {'errors':>7}"
+        f"{'ok':>7} {'503':>6} {'409/4xx':>8} {'errors':>7}"
     )
     for users, res in results.items():
         a, s = res["all"], res["statuses"]

@@ -3,7 +3,7 @@
 Read by locust (``locust -f bench/load_mixed_users.py``), with ``GRIDMAP_LOAD_PLAN`` naming the
 JSON file that bench/load_mixed.py wrote: bearer tokens per role and codes of the sample city.
 Every answer is sorted by status into ``ok`` (2xx), ``busy`` (503 with Retry-After: a clean
-refusal), ``conflict`` (409/404 of an edit racing another edit: expected) and ``error`` (the
+refusal), ``conflict`` (409/404/422 of an edit racing another edit: expected) and ``error`` (the
 rest, 500s above all); locust counts all but ``ok`` and ``conflict`` as failures.
 """
 
@@ -50,7 +50,9 @@ class GridmapUser(HttpUser):
             elif r.status_code == 503 and r.headers.get("retry-after"):
                 STATUSES["busy"] += 1
                 r.failure("503 busy")
-            elif name == "editor apply" and r.status_code in (404, 409):
+            elif name.startswith("editor") and r.status_code in (404, 409, 422):
+                # A random move that a racing apply has made pointless or illegal (the unit is
+                # already there, or the move would now cut a grid): a clean refusal, expected.
                 STATUSES["conflict"] += 1
                 r.success()
             else:
