@@ -26,7 +26,7 @@ from gis.errors import NotFound
 from gis.incidents.access import visible_sql
 from gis.incidents.workflow import OVERDUE_SQL
 from gis.infra.settings import Settings
-from gis.layers import list_layers
+from gis.layers import GRID_PROPERTIES, list_layers
 from gis.scenarios.compare import layer_band
 from gis.scope import SqlFilter
 from gis.workload import band_sql
@@ -79,23 +79,27 @@ def _n(sql: str, title: str) -> Prop:
     return Prop(sql, "number", title)
 
 
+#: Type and title of each grid attribute; the SQL is gis.layers' (what every grid endpoint gives).
+_GRID_META = {
+    "code": ("string", "网格编码"),
+    "name": ("string", "网格名称"),
+    "community_code": ("string", "社区编码"),
+    "community_name": ("string", "社区名称"),
+    "community_count": ("integer", "涉及社区数"),
+    "unit_count": ("integer", "基础单元数"),
+    "households": ("integer", "户数"),
+    "population": ("integer", "人口"),
+    "buildings": ("integer", "楼栋数"),
+    "incidents_per_year": ("integer", "年事件数"),
+    "care_people": ("integer", "关爱对象"),
+    "workload": ("number", "工作量"),
+    "area_km2": ("number", "面积 (km²)"),
+}
+
+
 def _grid_props(band: tuple[float, float]) -> dict[str, Prop]:
-    return {
-        "code": _s("g.code", "网格编码"),
-        "name": _s("g.name", "网格名称"),
-        "community_code": _s("c.code", "社区编码"),
-        "community_name": _s("c.name", "社区名称"),
-        "community_count": _i("g.community_count", "涉及社区数"),
-        "unit_count": _i("g.unit_count", "基础单元数"),
-        "households": _i("g.households", "户数"),
-        "population": _i("g.population", "人口"),
-        "buildings": _i("g.buildings", "楼栋数"),
-        "incidents_per_year": _i("g.incidents_per_year", "年事件数"),
-        "care_people": _i("g.care_people", "关爱对象"),
-        "workload": _n("round(g.workload::numeric, 1)", "工作量"),
-        "area_km2": _n("round((g.area_m2 / 1e6)::numeric, 3)", "面积 (km²)"),
-        "band": _s(band_sql("g.workload", *band), "工作量区间 (under/in/over)"),
-    }
+    props = {name: Prop(sql, *_GRID_META[name]) for name, sql in GRID_PROPERTIES.items()}
+    return props | {"band": _s(band_sql("g.workload", *band), "工作量区间 (under/in/over)")}
 
 
 def _grid_collection(

@@ -18,6 +18,7 @@ import numpy as np
 from gis.access import Access
 from gis.crs import FROM_WGS84, check_display_crs
 from gis.incidents.access import visible_sql
+from gis.layers import GRID_PROPERTIES
 from gis.party.common import current
 from gis.scope import SqlFilter
 from gis.tiles.coords import BUFFER, EXTENT, TileCoord, mercator
@@ -83,22 +84,12 @@ def mvt_layer(
         FROM {source}) t)"""
 
 
+#: A grid's attributes as the GeoJSON endpoints give them (gis.layers), numbers cast to float8
+#: (an MVT holds no ``numeric``), and the lock the editor and the map draw.
 GRID_PROPS = {
-    "code": "g.code",
-    "name": "g.name",
-    "community_code": "c.code",
-    "community_name": "c.name",
-    "community_count": "g.community_count",
-    "unit_count": "g.unit_count",
-    "households": "g.households",
-    "population": "g.population",
-    "buildings": "g.buildings",
-    "incidents_per_year": "g.incidents_per_year",
-    "care_people": "g.care_people",
-    "workload": "round(g.workload::numeric, 1)::float8",
-    "area_km2": "round((g.area_m2 / 1e6)::numeric, 3)::float8",
-    "locked": "g.locked",
-}
+    name: f"{sql}::float8" if sql.startswith("round(") else sql
+    for name, sql in GRID_PROPERTIES.items()
+} | {"locked": "g.locked"}
 
 
 def grids(query: TileQuery, layer_id: int, band: tuple[float, float], *, access: Access) -> None:
