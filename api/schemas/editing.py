@@ -88,7 +88,7 @@ class EditSummaryOut(Out):
     summary: str
 
 
-class HistoryItemOut(Out):
+class EditHeaderOut(Out):
     version: int
     base_version: int
     kind: str
@@ -97,6 +97,9 @@ class HistoryItemOut(Out):
     summary: str
     grids: GridChangesOut
     communities: list[str]
+
+
+class HistoryItemOut(EditHeaderOut):
     undone: bool
     undoes_version: int | None
     moved: int
@@ -113,15 +116,7 @@ class HistoryOut(Out):
     next_offset: int | MISSING = MISSING
 
 
-class HistoryEntryOut(Out):
-    version: int
-    base_version: int
-    kind: str
-    actor: str
-    at: Stamp
-    summary: str
-    grids: GridChangesOut
-    communities: list[str]
+class HistoryEntryOut(EditHeaderOut):
     moves: list[MoveOut]
 
 

@@ -51,8 +51,8 @@ def _visible(scope: Scope) -> tuple[str, dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class HistoryItem:
-    """One edit as the history lists it: who, when, what it did to which grids."""
+class EditHeader:
+    """What every view of an edit says first: who, when, what it did to which grids."""
 
     version: int
     base_version: int
@@ -62,6 +62,12 @@ class HistoryItem:
     summary: str
     grids: dict[str, Any]
     communities: list[str]
+
+
+@dataclass(frozen=True)
+class HistoryItem(EditHeader):
+    """One edit as the history lists it: undone or not, and how many units it moved."""
+
     undone: bool
     undoes_version: int | None
     moved: int
@@ -164,17 +170,9 @@ class MovedUnit:
 
 
 @dataclass(frozen=True)
-class EditDetail:
+class EditDetail(EditHeader):
     """One edit, with every unit it moved."""
 
-    version: int
-    base_version: int
-    kind: str
-    actor: str
-    at: str  # ISO 8601
-    summary: str
-    grids: dict[str, Any]
-    communities: list[str]
     moves: tuple[MovedUnit, ...]
 
     def to_dict(self) -> dict[str, Any]:
