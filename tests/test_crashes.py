@@ -242,6 +242,32 @@ def in_thread(call: Any) -> tuple[threading.Thread, dict[str, Any]]:
     return thread, out
 
 
+def kill_server_midway(crash: Crashable, table: str, call: Any) -> dict[str, Any]:
+    """Send ``call`` (a request) while the test holds ``table``; once its transaction waits on
+    the lock, kill the server. Returns what the request thread got (never an answer)."""
+    lock = HeldLock(crash.engine, table)
+    thread, out = in_thread(call)
+    try:
+        lock.wait_for_waiter(crash.engine)
+        crash.kill_server()
+    finally:
+        lock.release()
+    thread.join(timeout=30)
+    return out
+
+
+def unified_plan(engine: Engine) -> list[Any]:
+    """Every unit of the unified layer with its grid's code, by unit."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT g.code, u.code FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id "
+                "JOIN grid_layer l ON l.id = gu.layer_id JOIN base_unit u ON u.id = gu.unit_id "
+                "WHERE l.code = 'unified' ORDER BY 2"
+            )
+        ).all()
+
+
 def move_u2(crash: Crashable, headers: dict[str, str], to: str, timeout: float = 30) -> int:
     version = layer_version(crash.engine)
     answer = httpx.post(
@@ -261,14 +287,8 @@ def test_the_server_killed_in_the_middle_of_an_edit_leaves_nothing_half_written(
     before_audit = audit_count(crash.engine, "layer.move")
     other = G2 if before_grid == G1 else G1
 
-    lock = HeldLock(crash.engine, "audit_log")  # the edit has written its rows; the record waits
-    thread, out = in_thread(lambda: move_u2(crash, headers, other))
-    try:
-        lock.wait_for_waiter(crash.engine)
-        crash.kill_server()
-    finally:
-        lock.release()
-    thread.join(timeout=30)
+    # The edit has written its rows; its audit record waits on the lock.
+    out = kill_server_midway(crash, "audit_log", lambda: move_u2(crash, headers, other))
     assert "answer" not in out  # nobody was told "done"
 
     crash.start_server()
@@ -374,14 +394,7 @@ def _upload(crash: Crashable, headers: dict[str, str], layer: str, timeout: floa
 def test_the_server_killed_in_the_middle_of_an_import_leaves_no_layer(crash: Crashable) -> None:
     headers = crash.token("c-admin")
     before = audit_count(crash.engine, "import.layer")
-    lock = HeldLock(crash.engine, "audit_log")
-    thread, out = in_thread(lambda: _upload(crash, headers, "crashed"))
-    try:
-        lock.wait_for_waiter(crash.engine)
-        crash.kill_server()
-    finally:
-        lock.release()
-    thread.join(timeout=30)
+    out = kill_server_midway(crash, "audit_log", lambda: _upload(crash, headers, "crashed"))
     assert "answer" not in out
 
     crash.start_server()
@@ -461,48 +474,23 @@ def test_the_server_killed_in_the_middle_of_an_adoption_keeps_todays_layer(
     done = _wait_scenario(crash, headers, scenario["id"], {"done", "failed"})
     assert done["state"] == "done", done
     before_version = layer_version(crash.engine)
-    with crash.engine.connect() as conn:
-        before_plan = conn.execute(
-            text(
-                "SELECT g.code, u.code FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id "
-                "JOIN grid_layer l ON l.id = gu.layer_id JOIN base_unit u ON u.id = gu.unit_id "
-                "WHERE l.code = 'unified' ORDER BY 2"
-            )
-        ).all()
+    before_plan = unified_plan(crash.engine)
 
-    lock = HeldLock(crash.engine, "audit_log")
-    thread, out = in_thread(
-        lambda: (
-            httpx.post(
-                f"{crash.base}/scenarios/{scenario['id']}/adopt", headers=headers, timeout=60
-            ).status_code
-        )
+    adopt_url = f"{crash.base}/scenarios/{scenario['id']}/adopt"
+    out = kill_server_midway(
+        crash,
+        "audit_log",
+        lambda: httpx.post(adopt_url, headers=headers, timeout=60).status_code,
     )
-    try:
-        lock.wait_for_waiter(crash.engine)
-        crash.kill_server()
-    finally:
-        lock.release()
-    thread.join(timeout=30)
     assert "answer" not in out
 
     crash.start_server()
     headers = crash.token("c-county")
     assert layer_version(crash.engine) == before_version
-    with crash.engine.connect() as conn:
-        after_plan = conn.execute(
-            text(
-                "SELECT g.code, u.code FROM grid_unit gu JOIN grid g ON g.id = gu.grid_id "
-                "JOIN grid_layer l ON l.id = gu.layer_id JOIN base_unit u ON u.id = gu.unit_id "
-                "WHERE l.code = 'unified' ORDER BY 2"
-            )
-        ).all()
-    assert after_plan == before_plan
+    assert unified_plan(crash.engine) == before_plan
     state = httpx.get(f"{crash.base}/scenarios/{scenario['id']}", headers=headers).json()["state"]
     assert state == "done"  # not adopted
-    adopted = httpx.post(
-        f"{crash.base}/scenarios/{scenario['id']}/adopt", headers=headers, timeout=60
-    )
+    adopted = httpx.post(adopt_url, headers=headers, timeout=60)
     assert adopted.status_code == 200, adopted.text
     assert layer_version(crash.engine) > before_version
     assert outlines_match_units(crash.engine)
