@@ -17,7 +17,7 @@ from api.auth import NowDep, OptionalAuth, PolicyDep
 from api.deps import ConnDep, SettingsDep
 from api.routers.pages import landing, page_response, safe_next
 from api.security import csrf_token
-from gis.accounts import change_password, get_user
+from gis.accounts import change_password
 from gis.errors import GridmapError
 from maps.password_page import password_page_html
 
@@ -68,9 +68,8 @@ def password_form(
             )
         except GridmapError as exc:
             error, status = str(exc), exc.status
-    if error is None:
-        user = get_user(conn, auth.user.username)
-        return RedirectResponse(landing(target, user), status_code=303)
+    if error is None:  # the landing page follows the role, which the change leaves as it was
+        return RedirectResponse(landing(target, auth.user), status_code=303)
     html = password_page_html(
         username=auth.user.username,
         csrf_token=csrf_token(policy.secret, auth.token),
