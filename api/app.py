@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import anyio.to_thread
 import uvicorn
 from fastapi import FastAPI
@@ -68,11 +71,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         clean_stale()
         scratch = ScratchDir()
         app.state.scratch_dir = scratch.path
-        try:
-            yield
-        finally:
-            engine.dispose()
-            scratch.close()
+        async with anyio.create_task_group() as background:
+            supervisor = os.environ.get(SUPERVISOR_ENV)
+            if settings.workers > 1 and supervisor:
+                background.start_soon(_stop_when_orphaned, int(supervisor))
+            try:
+                yield
+            finally:
+                background.cancel_scope.cancel()
+                engine.dispose()
+                scratch.close()
 
     app = FastAPI(
         title="Gridmap",
@@ -144,14 +152,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+#: Set by ``gridmap serve --workers N`` to its own pid, for the worker processes it starts.
+SUPERVISOR_ENV = "GRIDMAP_SUPERVISOR_PID"
+
+
+async def _stop_when_orphaned(supervisor: int) -> None:
+    """One of several server processes: stop when the supervisor is gone (killed with -9, it
+    cannot stop its workers), so that no orphan keeps the port and the database connections.
+    Checked against the pid the supervisor wrote down, not the parent at start-up: a worker may
+    finish starting after its supervisor has died."""
+    while os.getppid() == supervisor:
+        await anyio.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's own graceful shutdown
+
+
 def trusted_proxies(settings: Settings) -> list[str]:
     """The proxies whose X-Forwarded-For is believed; none unless configured."""
     return [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
 
 
-def server_config(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+def server_config(
+    app: FastAPI | str,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    workers: int = 1,
+) -> uvicorn.Config:
     """How uvicorn serves the app: its own forwarded-header handling off (it trusts 127.0.0.1 by
-    default, so anyone on the machine could pick their address), the app's is configured."""
+    default, so anyone on the machine could pick their address), the app's is configured.
+
+    ``app`` is the app, or for several ``workers`` the import path of a factory (each process
+    builds its own app, pool and admission gate from the same environment).
+    """
     return uvicorn.Config(
         app,
         host=host,
@@ -159,4 +192,6 @@ def server_config(app: FastAPI, *, host: str, port: int, log_level: str = "info"
         log_level=log_level,
         proxy_headers=False,
         forwarded_allow_ips="",
+        workers=workers,
+        factory=isinstance(app, str),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +24,9 @@ from gridmap_cli.incidents import incidents_app
 from gridmap_cli.party import party_app
 from gridmap_cli.scenarios import scenarios_app
 from gridmap_cli.users import users_app
+
+#: What each server process calls to build its app (``gridmap serve --workers N``).
+APP_FACTORY = "api.app:create_app"
 
 app = typer.Typer(
     help="Gridmap: grid mapping for community governance (网格化管理) on PostGIS.",
@@ -292,18 +296,32 @@ def optimize(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="server processes (GRIDMAP_WORKERS; give it the cores)"),
+    ] = None,
 ) -> None:
     """Serve the API and the map pages (Ctrl-C stops; the database keeps running)."""
     import uvicorn
 
-    from api.app import create_app, server_config  # the CLI may reach the web layer
+    from api.app import SUPERVISOR_ENV, create_app, server_config  # the CLI may reach api/
 
+    if workers is not None:
+        os.environ["GRIDMAP_WORKERS"] = str(workers)  # the worker processes read it too
     settings = _settings()
     web = create_app(settings)  # refuses to start without a secret key outside demo mode
-    typer.echo(
-        f"Gridmap at http://{host or settings.host}:{port or settings.port}/  (API docs: /docs)"
-    )
-    uvicorn.Server(server_config(web, host=host or settings.host, port=port or settings.port)).run()
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"Gridmap at http://{host}:{port}/  (API docs: /docs)")
+    if settings.workers == 1:
+        uvicorn.Server(server_config(web, host=host, port=port)).run()
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    # Each process builds its own app from the environment: the same settings, and the secret
+    # key that create_app above has already fixed (in demo mode it is kept in the data folder).
+    config = server_config(APP_FACTORY, host=host, port=port, workers=settings.workers)
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())  # workers stop when this process is gone
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 def main() -> None:

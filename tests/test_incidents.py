@@ -472,6 +472,22 @@ def test_figures_count_what_happened(client_as, conn) -> None:
     assert client_as("t-admin").get("/incidents/figures", params={"by": "x"}).status_code == 422
 
 
+@pytest.mark.parametrize("by", ["grid", "department", "community", "category"])
+def test_figures_total_is_the_sum_of_the_rows(client_as, conn, by: str) -> None:
+    """The groups and the total come from one scan: every count of the total is the sum of the
+    groups' (an incident with no grid is a row of its own, keyed null, not the total)."""
+    report(conn, 1, category="政策咨询")
+    conn.execute(
+        text("UPDATE incident SET grid_id = NULL WHERE id = (SELECT max(id) FROM incident)")
+    )
+    doc = client_as("root").get("/incidents/figures", params={"by": by}).json()
+    assert doc["rows"], "the sample year has incidents"
+    for count in ("total", "open", "closed", "overdue", "signed", "send_backs", "escalated"):
+        assert doc["total"][count] == sum(r[count] for r in doc["rows"]), count
+    if by == "grid":
+        assert None in {r["key"] for r in doc["rows"]}
+
+
 # ----------------------------------------------------------------------------- import
 
 

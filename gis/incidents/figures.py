@@ -94,21 +94,26 @@ def figures(
     now = now or dt.datetime.now(dt.UTC)
     key, name, join = GROUPS[by]
     where = _where(filters or Filters(), now, access=access)
+    # One scan: the groups and the total together (GROUPING SETS), the total told apart by
+    # GROUPING() — a group whose key is NULL (incidents with no grid) is not the total.
     rows = conn.execute(
         text(
-            f"SELECT {key} AS key, min({name}) AS name, {_COUNTS} FROM incident i {join} "
-            f"WHERE {where.sql} GROUP BY {key} ORDER BY total DESC, key NULLS LAST"
+            f"SELECT grouping({key}) = 1 AS is_total, {key} AS key, min({name}) AS name, "
+            f"{_COUNTS} FROM incident i {join} WHERE {where.sql} "
+            f"GROUP BY GROUPING SETS (({key}), ()) "
+            f"ORDER BY is_total, total DESC, key NULLS LAST"
         ),
         where.params,
     ).mappings()
-    total = (
-        conn.execute(text(f"SELECT {_COUNTS} FROM incident i WHERE {where.sql}"), where.params)
-        .mappings()
-        .one()
-    )
+    groups = [dict(r) for r in rows]
+    total = groups.pop()  # the grand total sorts last
+    assert total.pop("is_total"), "the grand total row sorts last"
+    for group in groups:
+        del group["is_total"]
+    del total["key"], total["name"]
     return {
         "by": by,
         "now": now.isoformat(),
-        "rows": [_with_rates(dict(r)) for r in rows],
-        "total": _with_rates(dict(total)),
+        "rows": [_with_rates(group) for group in groups],
+        "total": _with_rates(total),
     }

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     queue_seconds: float = Field(1.0, ge=0, le=60)
     queue_per_slot: int = Field(2, ge=0, le=1000)
     pool_timeout_seconds: float = Field(5.0, gt=0, le=60)  # a last guard; the gate comes first
+    # Server processes (`gridmap serve --workers`). One Python process uses one core for the
+    # request work PostgreSQL does not do; on a server give it the cores (every process has its
+    # own slots and pool, so the database sees workers x (slots + background) connections).
+    workers: int = Field(1, ge=1, le=64)
     # /health reports "disk full" when the data directory has less free space than this.
     min_free_disk_mb: int = Field(200, ge=0)
 
