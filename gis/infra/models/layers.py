@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -46,7 +47,17 @@ class Grid(Base):
     """A grid of one layer. Geometry and totals are derived from its units in PostGIS."""
 
     __tablename__ = "grid"
-    __table_args__ = (UniqueConstraint("layer_id", "code"), gist("grid"), gist_3857("grid"))
+    __table_args__ = (
+        UniqueConstraint("layer_id", "code"),
+        gist("grid"),
+        gist_3857("grid"),
+        # A layer's figures without reading its geometry (migration 0011).
+        Index(
+            "ix_grid_layer_figures",
+            "layer_id",
+            postgresql_include=["id", "workload", "unit_count", "community_count"],
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("grid_layer.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(15))

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -67,7 +68,12 @@ class BaseUnit(Base):
     """
 
     __tablename__ = "base_unit"
-    __table_args__ = (gist("base_unit"), gist_3857("base_unit"))
+    __table_args__ = (
+        gist("base_unit"),
+        gist_3857("base_unit"),
+        # Scope checks (unit → community) without reading geometry (migration 0011).
+        Index("ix_base_unit_community_cover", "id", postgresql_include=["community_id"]),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     community_id: Mapped[int] = mapped_column(
