@@ -251,6 +251,30 @@ def test_sessions_expire_when_idle_and_at_the_latest_after_their_lifetime(conn, 
     assert resolve_session(conn, idle.token, policy=policy, now=NOW + 2 * hour) is None
 
 
+def test_a_session_in_use_by_a_long_request_is_never_waited_for(engine, users) -> None:
+    """Every request of a session may record that it is in use (``last_seen_at``); while one
+    long request (an edit's apply) holds that row, the others go on instead of queueing."""
+    with engine.begin() as c:
+        session = open_session(c, get_user(c, "t-county"), policy=POLICY, now=NOW)
+    try:
+        with engine.connect() as holder, engine.connect() as other:
+            holder.begin()
+            holder.execute(
+                text("UPDATE user_session SET last_seen_at = :t WHERE id = :id"),
+                {"t": NOW, "id": session.id},
+            )
+            other.begin()
+            other.execute(text("SET LOCAL lock_timeout = '3s'"))  # a wait would fail the test
+            later = NOW + dt.timedelta(minutes=5)
+            found = resolve_session(other, session.token, policy=POLICY, now=later)
+            assert found is not None and found[0].username == "t-county"
+            holder.rollback()
+            other.rollback()
+    finally:
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM user_session WHERE id = :id"), {"id": session.id})
+
+
 def test_log_out_ends_the_session(conn, users) -> None:
     session = open_session(conn, get_user(conn, "t-party"), policy=POLICY, now=NOW)
     assert logout(conn, session.token, policy=POLICY, now=NOW).username == "t-party"

@@ -194,8 +194,14 @@ def resolve_session(
     if now >= row["expires_at"] or now - row["last_seen_at"] >= policy.idle:
         return None
     if now - row["last_seen_at"] >= TOUCH_EVERY:
+        # SKIP LOCKED: when another request of the same session is touching it (its lock lasts
+        # until that request's transaction ends, an edit's apply included), that touch will do:
+        # no request waits for another to record that the session is in use.
         conn.execute(
-            text("UPDATE user_session SET last_seen_at = :now WHERE id = :id"),
+            text(
+                "UPDATE user_session SET last_seen_at = :now WHERE id = ("
+                "SELECT id FROM user_session WHERE id = :id FOR UPDATE SKIP LOCKED)"
+            ),
             {"now": now, "id": row["session_id"]},
         )
     return _user(row), int(row["session_id"])
