@@ -174,7 +174,7 @@ def grid_detail(
     """
     scope = access.scope
     layer_id = _layer_id(conn, layer)
-    reach = scope.grid_sql("g")
+    reach = scope.grid_sql("g", one_row=True)
     units = scope.unit_sql("u")
     props = GRID_PROPERTIES | {
         "band": band_sql("g.workload", *band),

@@ -113,6 +113,25 @@ def test_grid_filter(conn) -> None:
     assert _codes(conn, GRIDS, Scope.city("3610").grid_sql("g")) == []
 
 
+@pytest.mark.parametrize(
+    "scope",
+    [
+        Scope.city(),
+        Scope.district(DISTRICT),
+        Scope.community(COMMUNITY_A),
+        Scope.community(COMMUNITY_B),
+        Scope.grid(A001),
+        Scope.city("3610"),
+    ],
+    ids=str,
+)
+def test_the_one_row_form_reaches_the_same_grids(conn, scope: Scope) -> None:
+    """The check written for one grid (EXISTS) and the filter for many (IN) agree."""
+    assert _codes(conn, GRIDS, scope.grid_sql("g", one_row=True)) == _codes(
+        conn, GRIDS, scope.grid_sql("g")
+    )
+
+
 def test_unit_and_area_filters(conn) -> None:
     assert _codes(conn, UNITS, Scope.grid(A002).unit_sql("u")) == [
         unit_code(n) for n in (4, 5, 7, 8)

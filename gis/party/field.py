@@ -109,7 +109,7 @@ def _shown(people: Any, full: bool) -> Any:
 
 def reachable_grid(conn: Connection, layer: str, code: str, scope: Scope) -> int:
     """The grid's id, if the scope reaches it (else NotFound or Forbidden)."""
-    reach = scope.grid_sql("g")
+    reach = scope.grid_sql("g", one_row=True)
     row = conn.execute(
         text(
             f"SELECT g.id, ({reach.sql}) AS reached FROM grid g "
