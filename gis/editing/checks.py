@@ -47,7 +47,7 @@ def resolve(conn: Connection, scope: Scope, layer: Layer, changes: Changeset) ->
     )
     wanted = touched.from_codes | touched.to_codes | touched.deleted | touched.created
     wanted |= set(touched.changed_before) | set(touched.changed_after)
-    inside = scope.grid_sql("g", entirely=True)
+    inside = scope.grid_sql("g", entirely=True, one_row=True)
     touched.rows = {
         r.code: r
         for r in conn.execute(

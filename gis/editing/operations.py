@@ -69,7 +69,7 @@ def begin_edit(
 def grid_row(conn: Connection, layer: Layer, code: str, scope: Scope) -> Any:
     """A grid the actor may edit: one wholly inside their scope (checked before anything else
     is said about it, so that no answer tells of a grid or community outside the scope)."""
-    inside = scope.grid_sql("g", entirely=True)
+    inside = scope.grid_sql("g", entirely=True, one_row=True)
     row = conn.execute(
         text(
             "SELECT g.id, g.code, g.name, g.community_id, g.locked, g.unit_count, "
