@@ -136,8 +136,11 @@ def grids_geojson(
                 community=community,
             )
         where.append(
+            # gu.layer_id: the community's units reach their grids by grid_unit's key
+            # (layer, unit) instead of a scan of every layer's memberships.
             "EXISTS (SELECT 1 FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id "
-            "WHERE gu.grid_id = g.id AND u.community_id = :community_id)"
+            "WHERE gu.grid_id = g.id AND gu.layer_id = :layer_id "
+            "AND u.community_id = :community_id)"
         )
         params["community_id"] = found[0]
     condition = " AND ".join(where)
