@@ -10,6 +10,7 @@ Saturation is answered with ``503`` and ``Retry-After`` by the admission gate (a
 the table counts those apart from real errors. Needs locust: ``pip install -e '.[bench]'``.
 
     python bench/load_mixed.py [--users 50,200,500] [--seconds 30] [--database-url URL]
+                               [--workers N] [--think LOW:HIGH]
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def _plan(engine: Engine, rng: random.Random) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _server(url: str, data_dir: Path, slots: int | None) -> Iterator[str]:
+def _server(url: str, data_dir: Path, slots: int | None, workers: int) -> Iterator[str]:
     """``gridmap serve`` in its own process, as deployed; yields its base URL."""
     with httpx.Client() as probe:
         port = 18000 + random.Random().randrange(1000)
@@ -127,7 +128,7 @@ def _server(url: str, data_dir: Path, slots: int | None) -> Iterator[str]:
             env["GRIDMAP_REQUEST_SLOTS"] = str(slots)
         gridmap = Path(sys.executable).with_name("gridmap")
         proc = subprocess.Popen(
-            [str(gridmap), "serve", "--port", str(port)],
+            [str(gridmap), "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -147,7 +148,9 @@ def _server(url: str, data_dir: Path, slots: int | None) -> Iterator[str]:
             proc.wait(30)
 
 
-def _run_locust(base: str, users: int, seconds: int, work: Path, plan: Path) -> dict[str, Any]:
+def _run_locust(
+    base: str, users: int, seconds: int, work: Path, plan: Path, think: str = "0.5:1.5"
+) -> dict[str, Any]:
     prefix = work / f"u{users}"
     statuses = work / f"u{users}.json"
     locust = shutil.which("locust") or str(Path(sys.executable).with_name("locust"))
@@ -171,7 +174,12 @@ def _run_locust(base: str, users: int, seconds: int, work: Path, plan: Path) -> 
             "--loglevel",
             "ERROR",
         ],
-        env=os.environ | {"GRIDMAP_LOAD_PLAN": str(plan), "GRIDMAP_LOAD_STATUSES": str(statuses)},
+        env=os.environ
+        | {
+            "GRIDMAP_LOAD_PLAN": str(plan),
+            "GRIDMAP_LOAD_STATUSES": str(statuses),
+            "GRIDMAP_LOAD_THINK": think,
+        },
         check=False,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -219,6 +227,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--slots", type=int, default=None, help="GRIDMAP_REQUEST_SLOTS")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--workers", type=int, default=1, help="gridmap serve --workers")
+    parser.add_argument(
+        "--think", default="0.5:1.5", help="seconds between one user's clicks, LOW:HIGH"
+    )
     args = parser.parse_args()
     levels = [int(u) for u in args.users.split(",")]
     with contextlib.ExitStack() as stack:
@@ -233,13 +245,16 @@ def main() -> None:
         engine.dispose()
         plan_file = work / "plan.json"
         plan_file.write_text(json.dumps(plan))
-        base = stack.enter_context(_server(url, work / "data", args.slots))
+        base = stack.enter_context(_server(url, work / "data", args.slots, args.workers))
         results = {}
         for users in levels:
-            results[users] = _run_locust(base, users, args.seconds, work, plan_file)
+            results[users] = _run_locust(base, users, args.seconds, work, plan_file, args.think)
             print(f"  {users} users done", flush=True)
         print()
-        print(f"Mixed load on {os.cpu_count()} cores, {args.seconds} s per level:")
+        print(
+            f"Mixed load on {os.cpu_count()} cores, {args.seconds} s per level, "
+            f"{args.workers} server process(es), a click every {args.think} s per user:"
+        )
         _table(results)
 
 

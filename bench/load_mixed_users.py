@@ -28,10 +28,13 @@ def _write_statuses(**_: Any) -> None:
         Path(out).write_text(json.dumps(STATUSES))
 
 
-class GridmapUser(HttpUser):
-    """One person at a screen: a click every 0.5–1.5 s."""
+THINK = tuple(float(x) for x in os.environ.get("GRIDMAP_LOAD_THINK", "0.5:1.5").split(":"))
 
-    wait_time = between(0.5, 1.5)
+
+class GridmapUser(HttpUser):
+    """One person at a screen: a click every 0.5–1.5 s (``--think`` of bench/load_mixed.py)."""
+
+    wait_time = between(THINK[0], THINK[1])
 
     def on_start(self) -> None:
         self.rng = random.Random()
