@@ -29,7 +29,7 @@ function englishName(layer) {
 }
 
 /** The layer switcher: app is window.gridmap (showLayer, zoomToDistricts). */
-export var LayerSwitcher = L.Control.extend({
+var LayerSwitcher = L.Control.extend({
   options: {position: 'topright'},
   initialize: function (app, options) {
     L.setOptions(this, options);
@@ -104,7 +104,7 @@ export var LayerSwitcher = L.Control.extend({
 });
 
 /** The shown layer's name and figures, and a status line (errors in red). */
-export var InfoPanel = L.Control.extend({
+var InfoPanel = L.Control.extend({
   options: {position: 'topleft'},
   onAdd: function () {
     var box = el('div', 'gm-panel gm-info');
@@ -143,7 +143,7 @@ export var InfoPanel = L.Control.extend({
 });
 
 /** The workload classes against the band, each with how many grids in view are in it. */
-export var Legend = L.Control.extend({
+var Legend = L.Control.extend({
   options: {position: 'bottomleft'},
   initialize: function (band, options) {
     L.setOptions(this, options);
@@ -173,3 +173,5 @@ export var Legend = L.Control.extend({
     });
   }
 });
+
+export {InfoPanel, LayerSwitcher, Legend};
