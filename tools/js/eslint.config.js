@@ -41,6 +41,23 @@ const sizes = {
   'max-lines-per-function': ['error', {max: 60, skipBlankLines: true, skipComments: true, IIFEs: true}],
 };
 
+// maps/assets.py finds a page module's imports with /^import .* from '\.\/([\w.]+)';$/ to
+// emit its modulepreload links: an import it cannot read is fetched late, one after another.
+const oneLineImport = {
+  meta: {type: 'problem', messages: {
+    form: "Import on one line as `import {…} from './x.js';` (maps/assets.py reads that form).",
+  }},
+  create(context) {
+    const source = context.sourceCode || context.getSourceCode();
+    return {
+      ImportDeclaration(node) {
+        const text = source.getText(node);
+        if (!/^import .* from '\.\/[\w.]+';$/.test(text)) context.report({node, messageId: 'form'});
+      },
+    };
+  },
+};
+
 export default [
   {basePath: '../..'},
   {ignores: ['**/vendor/**']},
@@ -52,7 +69,8 @@ export default [
       sourceType: 'module',
       globals: {...globals.browser, L: 'readonly'},
     },
-    rules: {...bugs, ...sizes},
+    plugins: {gridmap: {rules: {'one-line-import': oneLineImport}}},
+    rules: {...bugs, ...sizes, 'gridmap/one-line-import': 'error'},
   },
   {
     files: ['maps/static/gridmap/leaflet_defaults.js'],
