@@ -31,6 +31,33 @@ const bugs = {
   'no-new-func': 'error',
 };
 
+// Rooms of a size one can hold (DESIGN.md conventions): a page module over 400 lines, or a
+// function over 60, is split along its seams (edit.js was one 1,000-line closure). Blank lines
+// and comments do not count. A module stays flat in maps/static/gridmap (maps/assets.py lists
+// gridmap/*.js for the import map) and imports on one line each: `import {…} from './x.js';`,
+// the form maps/assets.py reads to preload a page's modules.
+const sizes = {
+  'max-lines': ['error', {max: 400, skipBlankLines: true, skipComments: true}],
+  'max-lines-per-function': ['error', {max: 60, skipBlankLines: true, skipComments: true, IIFEs: true}],
+};
+
+// maps/assets.py finds a page module's imports with /^import .* from '\.\/([\w.]+)';$/ to
+// emit its modulepreload links: an import it cannot read is fetched late, one after another.
+const oneLineImport = {
+  meta: {type: 'problem', messages: {
+    form: "Import on one line as `import {…} from './x.js';` (maps/assets.py reads that form).",
+  }},
+  create(context) {
+    const source = context.sourceCode || context.getSourceCode();
+    return {
+      ImportDeclaration(node) {
+        const text = source.getText(node);
+        if (!/^import .* from '\.\/[\w.]+';$/.test(text)) context.report({node, messageId: 'form'});
+      },
+    };
+  },
+};
+
 export default [
   {basePath: '../..'},
   {ignores: ['**/vendor/**']},
@@ -42,7 +69,8 @@ export default [
       sourceType: 'module',
       globals: {...globals.browser, L: 'readonly'},
     },
-    rules: bugs,
+    plugins: {gridmap: {rules: {'one-line-import': oneLineImport}}},
+    rules: {...bugs, ...sizes, 'gridmap/one-line-import': 'error'},
   },
   {
     files: ['maps/static/gridmap/leaflet_defaults.js'],

@@ -10,272 +10,190 @@
  * For tests it publishes window.gridmapField: state ('loading' | 'ready' | 'error'), ready
  * (a Promise of the answer), data, and search(text).
  *
+ * The lists beside the map are drawn by field_lists.js; the phone report by field_report.js.
+ *
  * Plain ES2017 without optional chaining: field workers' phones run old browsers.
  */
 
-import {chinaTime, el, fmt, label, query, request} from './common.js';
+import {fmt, label, query, request} from './common.js';
+import {renderBuildings, renderIncidents, renderPeople, renderStats} from './field_lists.js';
 import {attach} from './field_report.js';
 
 var COVERED = '#2f7d4f';
 var UNCOVERED = '#c4391d';
 
-/** A person line: role, name, and a tap-to-call link when the number is shown in full. */
-function personLine(parent, role, who, testid) {
-  var line = el('div', 'gf-person', null, parent);
-  el('span', 'gf-role', label('assignment_roles', role, true), line);
-  if (!who) {
-    el('span', 'gf-who gf-none-text', '暂无 None', line);
-    return line;
-  }
-  var name = el('span', 'gf-who', who.name, line);
-  if (who.organisation) name.title = who.organisation;
-  if (who.phone && !who.masked) {
-    var call = el('a', 'gf-call', '拨打 ' + who.phone, line);
-    call.href = 'tel:' + who.phone.replace(/[^0-9+]/g, '');
-    call.setAttribute('data-testid', testid || 'call');
-    call.setAttribute('aria-label', '拨打 Call ' + who.name);
-  } else if (who.phone) {
-    el('span', 'gf-phone-masked', who.phone, line);
-  }
-  return line;
+/** The page's state, which this module's and field_lists.js's functions take first. */
+function createState(map, config) {
+  var fd = {
+    map: map,
+    config: config,
+    api: {state: 'loading', data: null, ready: null, search: null},
+    status: document.querySelector('[data-testid="status"]'),
+    lists: {},
+    counts: {},
+    tabs: document.querySelectorAll('.gf-tab'),
+    searchBox: document.getElementById('gf-q'),
+    buildingLayers: {},   // code → L.Path
+    buildingItems: {},    // code → <li>
+    selected: null,
+    drawn: null,          // the layers of the grid, cleared when it is loaded again
+    fitted: false
+  };
+  Array.prototype.forEach.call(document.querySelectorAll('[data-list]'), function (node) {
+    fd.lists[node.getAttribute('data-list')] = node;
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('[data-count]'), function (node) {
+    fd.counts[node.getAttribute('data-count')] = node;
+  });
+  return fd;
 }
 
-function start(map, config) {
-  var api = {state: 'loading', data: null, ready: null, search: null};
-  window.gridmapField = api;
-  var status = document.querySelector('[data-testid="status"]');
-  var lists = {};
-  Array.prototype.forEach.call(document.querySelectorAll('[data-list]'), function (node) {
-    lists[node.getAttribute('data-list')] = node;
+function setStatus(fd, text, isError) {
+  var status = fd.status;
+  status.textContent = text || '';
+  status.className = 'gf-status' + (isError ? ' gf-error' : '');
+  status.hidden = !text;
+}
+
+function showTab(fd, name) {
+  Array.prototype.forEach.call(fd.tabs, function (tab) {
+    tab.setAttribute('aria-selected', String(tab.getAttribute('data-tab') === name));
   });
-  var counts = {};
-  Array.prototype.forEach.call(document.querySelectorAll('[data-count]'), function (node) {
-    counts[node.getAttribute('data-count')] = node;
+  Object.keys(fd.lists).forEach(function (key) { fd.lists[key].hidden = key !== name; });
+}
+
+/** Select a building in the list and on the map (fromMap: a tap on the map chose it). */
+export function select(fd, code, fromMap) {
+  var selected = fd.selected;
+  if (selected && fd.buildingItems[selected]) {
+    fd.buildingItems[selected].classList.remove('gf-selected');
+  }
+  if (selected && fd.buildingLayers[selected]) {
+    fd.buildingLayers[selected].setStyle({weight: 1});
+  }
+  fd.selected = code;
+  var item = fd.buildingItems[code];
+  var shape = fd.buildingLayers[code];
+  if (item) {
+    item.classList.add('gf-selected');
+    if (fromMap) {
+      showTab(fd, 'buildings');
+      item.scrollIntoView({block: 'nearest'});
+    }
+  }
+  if (shape) {
+    shape.setStyle({weight: 4});
+    if (!fromMap) fd.map.fitBounds(shape.getBounds(), {maxZoom: 18, padding: [24, 24]});
+  }
+}
+
+/** The grid's outline, its buildings (green: led, red: not) and its open incidents. */
+function draw(fd, data) {
+  var drawn = fd.drawn;
+  drawn.clearLayers();
+  fd.buildingLayers = {};
+  var outline = L.geoJSON(data.grid, {
+    style: {color: '#1f5a99', weight: 3, fill: true, fillOpacity: 0.04},
+    interactive: false
+  }).addTo(drawn);
+  L.geoJSON(data.buildings, {
+    style: function (f) {
+      var color = f.properties.leader ? COVERED : UNCOVERED;
+      return {color: color, weight: 1, fillColor: color, fillOpacity: 0.55, className: 'gf-building'};
+    },
+    onEachFeature: function (f, layer) {
+      fd.buildingLayers[f.properties.code] = layer;
+      layer.bindTooltip(f.properties.name + ' · ' + fmt(f.properties.households) + ' 户');
+      layer.on('click', function () { select(fd, f.properties.code, true); });
+    }
+  }).addTo(drawn);
+  L.geoJSON(data.incidents, {
+    pointToLayer: function (f, latlng) {
+      return L.circleMarker(latlng, {radius: 6, color: '#fff', weight: 2,
+        fillColor: '#e08a00', fillOpacity: 0.95});
+    },
+    onEachFeature: function (f, layer) {
+      layer.bindTooltip(f.properties.category + ' · ' +
+        label('incident_states', f.properties.state, true));
+    }
+  }).addTo(drawn);
+  var bounds = outline.getBounds();
+  fd.api.bounds = bounds;
+  if (bounds.isValid() && !fd.fitted) fd.map.fitBounds(bounds, {padding: [12, 12]});
+  fd.fitted = true;
+}
+
+/** Show only the buildings whose name or number has the text; the count says how many. */
+function search(fd, text) {
+  var needle = String(text || '').trim().toLowerCase();
+  var shown = 0;
+  var items = fd.buildingItems;
+  Object.keys(items).forEach(function (code) {
+    var item = items[code];
+    var name = item.querySelector('h3').textContent.toLowerCase();
+    var hit = !needle || name.indexOf(needle) >= 0 || code.toLowerCase().indexOf(needle) >= 0;
+    item.hidden = !hit;
+    if (hit) shown += 1;
+    var shape = fd.buildingLayers[code];
+    if (shape) shape.setStyle({fillOpacity: hit ? 0.55 : 0.08, opacity: hit ? 1 : 0.3});
   });
-  var tabs = document.querySelectorAll('.gf-tab');
-  var searchBox = document.getElementById('gf-q');
-  var buildingLayers = {}; // code → L.Path
-  var buildingItems = {}; // code → <li>
-  var selected = null;
+  fd.counts.buildings.textContent = needle ? fmt(shown) + '/' + fmt(Object.keys(items).length)
+    : fmt(Object.keys(items).length);
+  if (needle) showTab(fd, 'buildings');
+  setStatus(fd, needle && !shown ? '没有匹配的楼栋 No building matches' : '');
+  return shown;
+}
 
-  if (!config.grid) return api;
-  if (!config.hasTiles) map.getContainer().classList.add('gf-no-tiles');
+function show(fd, data) {
+  fd.api.data = data;
+  renderStats(data);
+  renderBuildings(fd, data.buildings.features);
+  renderPeople(fd, data.leaders || []);
+  renderIncidents(fd, data.incidents.features, data.open_incidents);
+  draw(fd, data);
+  setStatus(fd, '');
+  fd.api.state = 'ready';
+  return data;
+}
 
-  function setStatus(text, isError) {
-    status.textContent = text || '';
-    status.className = 'gf-status' + (isError ? ' gf-error' : '');
-    status.hidden = !text;
-  }
-
-  function showTab(name) {
-    Array.prototype.forEach.call(tabs, function (tab) {
-      tab.setAttribute('aria-selected', String(tab.getAttribute('data-tab') === name));
-    });
-    Object.keys(lists).forEach(function (key) { lists[key].hidden = key !== name; });
-  }
-  Array.prototype.forEach.call(tabs, function (tab) {
-    tab.addEventListener('click', function () { showTab(tab.getAttribute('data-tab')); });
-  });
-
-  function select(code, fromMap) {
-    if (selected && buildingItems[selected]) {
-      buildingItems[selected].classList.remove('gf-selected');
-    }
-    if (selected && buildingLayers[selected]) {
-      buildingLayers[selected].setStyle({weight: 1});
-    }
-    selected = code;
-    var item = buildingItems[code];
-    var shape = buildingLayers[code];
-    if (item) {
-      item.classList.add('gf-selected');
-      if (fromMap) {
-        showTab('buildings');
-        item.scrollIntoView({block: 'nearest'});
-      }
-    }
-    if (shape) {
-      shape.setStyle({weight: 4});
-      if (!fromMap) map.fitBounds(shape.getBounds(), {maxZoom: 18, padding: [24, 24]});
-    }
-  }
-
-  function renderStats(data) {
-    var box = document.querySelector('[data-testid="stats"]');
-    box.textContent = '';
-    var p = data.grid.properties;
-    var features = data.buildings.features;
-    var led = features.filter(function (f) { return f.properties.leader; }).length;
-    [
-      [fmt(p.households), '户数 Households'],
-      [fmt(features.length), '楼栋 Buildings'],
-      [fmt(led) + '/' + fmt(features.length), '有楼栋长 Led'],
-      [fmt(data.open_incidents), '未结事件 Open']
-    ].forEach(function (row) {
-      var cell = el('div', 'gf-stat', null, box);
-      el('b', null, row[0], cell);
-      el('span', null, row[1], cell);
-    });
-    document.querySelector('[data-testid="grid-name"]').textContent = p.name;
-    document.querySelector('[data-testid="grid-sub"]').textContent =
-      (p.community_name || '') + ' · ' + p.code;
-    document.title = p.name + ' · Gridmap';
-  }
-
-  function renderBuildings(features) {
-    var list = lists.buildings;
-    list.textContent = '';
-    buildingItems = {};
-    features.forEach(function (f) {
-      var p = f.properties;
-      var item = el('li', 'gf-item', null, list);
-      item.setAttribute('data-code', p.code);
-      item.setAttribute('data-testid', 'building');
-      var head = el('div', 'gf-item-head', null, item);
-      el('h3', null, p.name, head);
-      var badge = el('span', 'gf-badge' + (p.leader ? '' : ' gf-none'),
-        p.leader ? '有楼栋长' : '无楼栋长', head);
-      badge.title = p.leader ? 'Has a building leader' : 'No building leader';
-      head.addEventListener('click', function () { select(p.code, false); });
-      el('p', 'gf-meta', fmt(p.households) + ' 户 · ' + fmt(p.floors) + ' 层 · ' +
-        fmt(p.entrance_units) + ' 个单元', item);
-      el('p', 'gf-code', p.code, item);
-      personLine(item, 'building_leader', p.leader, 'call-building');
-      var entrances = el('ul', 'gf-entrances', null, item);
-      (p.entrances || []).forEach(function (e) {
-        var li = el('li', null, null, entrances);
-        var line = personLine(li, 'unit_leader', e.leader, 'call-unit');
-        line.firstChild.textContent = e.number + ' 单元 · ' + fmt(e.households) + ' 户';
-      });
-      buildingItems[p.code] = item;
-    });
-    counts.buildings.textContent = fmt(features.length);
-  }
-
-  function renderPeople(leaders) {
-    var list = lists.people;
-    list.textContent = '';
-    if (!leaders.length) el('li', 'gf-item gf-meta', '本网格暂无网格长或下沉干部 No grid leader', list);
-    leaders.forEach(function (who) {
-      var item = el('li', 'gf-item', null, list);
-      item.setAttribute('data-testid', 'person');
-      personLine(item, who.role, who, 'call-' + who.role);
-      if (who.organisation) el('p', 'gf-meta', who.organisation, item);
-    });
-    counts.people.textContent = fmt(leaders.length);
-  }
-
-  function renderIncidents(features, total) {
-    var list = lists.incidents;
-    list.textContent = '';
-    if (!features.length) el('li', 'gf-item gf-meta', '暂无未结事件 No open incidents', list);
-    features.forEach(function (f) {
-      var p = f.properties;
-      var item = el('li', 'gf-item', null, list);
-      item.setAttribute('data-testid', 'incident');
-      var head = el('div', 'gf-item-head', null, item);
-      el('h3', null, p.category, head);
-      el('span', 'gf-state', label('incident_states', p.state, true), head);
-      el('p', 'gf-meta', p.description, item);
-      el('p', 'gf-code', p.code + ' · ' + chinaTime(p.reported_at) +
-        (p.department ? ' · ' + p.department : ''), item);
-      head.addEventListener('click', function () {
-        var c = f.geometry.coordinates;
-        map.setView([c[1], c[0]], Math.max(map.getZoom(), 17));
-      });
-    });
-    counts.incidents.textContent = fmt(total);
-  }
-
-  var drawn = L.layerGroup().addTo(map);  // cleared when the grid is loaded again
-  var fitted = false;
-
-  function draw(data) {
-    drawn.clearLayers();
-    buildingLayers = {};
-    var outline = L.geoJSON(data.grid, {
-      style: {color: '#1f5a99', weight: 3, fill: true, fillOpacity: 0.04},
-      interactive: false
-    }).addTo(drawn);
-    L.geoJSON(data.buildings, {
-      style: function (f) {
-        var color = f.properties.leader ? COVERED : UNCOVERED;
-        return {color: color, weight: 1, fillColor: color, fillOpacity: 0.55, className: 'gf-building'};
-      },
-      onEachFeature: function (f, layer) {
-        buildingLayers[f.properties.code] = layer;
-        layer.bindTooltip(f.properties.name + ' · ' + fmt(f.properties.households) + ' 户');
-        layer.on('click', function () { select(f.properties.code, true); });
-      }
-    }).addTo(drawn);
-    L.geoJSON(data.incidents, {
-      pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, {radius: 6, color: '#fff', weight: 2,
-          fillColor: '#e08a00', fillOpacity: 0.95});
-      },
-      onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.category + ' · ' +
-          label('incident_states', f.properties.state, true));
-      }
-    }).addTo(drawn);
-    var bounds = outline.getBounds();
-    api.bounds = bounds;
-    if (bounds.isValid() && !fitted) map.fitBounds(bounds, {padding: [12, 12]});
-    fitted = true;
-  }
-
-  function search(text) {
-    var needle = String(text || '').trim().toLowerCase();
-    var shown = 0;
-    Object.keys(buildingItems).forEach(function (code) {
-      var item = buildingItems[code];
-      var name = item.querySelector('h3').textContent.toLowerCase();
-      var hit = !needle || name.indexOf(needle) >= 0 || code.toLowerCase().indexOf(needle) >= 0;
-      item.hidden = !hit;
-      if (hit) shown += 1;
-      var shape = buildingLayers[code];
-      if (shape) shape.setStyle({fillOpacity: hit ? 0.55 : 0.08, opacity: hit ? 1 : 0.3});
-    });
-    counts.buildings.textContent = needle ? fmt(shown) + '/' + fmt(Object.keys(buildingItems).length)
-      : fmt(Object.keys(buildingItems).length);
-    if (needle) showTab('buildings');
-    setStatus(needle && !shown ? '没有匹配的楼栋 No building matches' : '');
-    return shown;
-  }
+/** window.gridmapField's methods: search, reload, selectedCentre, showTab. */
+function publish(fd, load) {
+  var api = fd.api;
   api.search = function (text) {
-    searchBox.value = text;
-    return search(text);
+    fd.searchBox.value = text;
+    return search(fd, text);
   };
-  searchBox.addEventListener('input', function () { search(searchBox.value); });
-
-  var url = 'party/field' + query({grid: config.grid || null, layer: config.layer || null});
-  function load() {
-    return request('GET', url).then(show);
-  }
-  function show(data) {
-    api.data = data;
-    renderStats(data);
-    renderBuildings(data.buildings.features);
-    renderPeople(data.leaders || []);
-    renderIncidents(data.incidents.features, data.open_incidents);
-    draw(data);
-    setStatus('');
-    api.state = 'ready';
-    return data;
-  }
   /** Load the grid again (after a report): lists and map, the view stays where it is. */
   api.reload = function () {
     api.state = 'loading';
     return load().then(function (data) { api.state = 'ready'; return data; });
   };
   api.selectedCentre = function () {
-    var shape = selected && buildingLayers[selected];
+    var shape = fd.selected && fd.buildingLayers[fd.selected];
     return shape ? shape.getBounds().getCenter() : null;
   };
-  api.showTab = showTab;
+  api.showTab = function (name) { return showTab(fd, name); };
+}
+
+function start(map, config) {
+  var fd = createState(map, config);
+  var api = fd.api;
+  window.gridmapField = api;
+  if (!config.grid) return api;
+  if (!config.hasTiles) map.getContainer().classList.add('gf-no-tiles');
+  Array.prototype.forEach.call(fd.tabs, function (tab) {
+    tab.addEventListener('click', function () { showTab(fd, tab.getAttribute('data-tab')); });
+  });
+  fd.drawn = L.layerGroup().addTo(map);
+  fd.searchBox.addEventListener('input', function () { search(fd, fd.searchBox.value); });
+  var url = 'party/field' + query({grid: config.grid || null, layer: config.layer || null});
+  var load = function () {
+    return request('GET', url).then(function (data) { return show(fd, data); });
+  };
+  publish(fd, load);
   api.ready = load().then(null, function (error) {
     api.state = 'error';
-    setStatus((error.status === 403 ? '无权查看此网格 Not your grid: ' : '加载失败 Failed: ') +
+    setStatus(fd, (error.status === 403 ? '无权查看此网格 Not your grid: ' : '加载失败 Failed: ') +
       error.message, true);
     throw error;
   });

@@ -10,97 +10,110 @@
 
 import {el, request} from './common.js';
 
+function say(rp, text, isError) {
+  rp.message.textContent = text || '';
+  rp.message.className = 'gf-report-msg' + (isError ? ' gf-error' : '');
+}
+
+/** The categories into the form's menu, once. */
+function loadCategories(rp) {
+  if (rp.categoriesLoaded) return rp.categoriesLoaded;
+  var category = rp.category;
+  rp.categoriesLoaded = request('GET', 'incidents/categories')
+    .then(function (list) {
+      category.textContent = '';
+      el('option', null, '选择类别… Choose…', category).value = '';
+      list.forEach(function (c) {
+        var option = el('option', null, c.code + (c.name_en ? ' ' + c.name_en : ''), category);
+        option.value = c.code;
+      });
+    });
+  return rp.categoriesLoaded;
+}
+
+/** Put the pin where the incident is. */
+function place(rp, latlng, label) {
+  rp.api.where = latlng;
+  if (rp.pin) rp.pin.setLatLng(latlng);
+  else rp.pin = L.circleMarker(latlng, {radius: 9, color: '#fff', weight: 3, fillColor: '#c4391d', fillOpacity: 1}).addTo(rp.map);
+  rp.whereLine.textContent = '位置 Location: ' + (label || latlng.lat.toFixed(5) + ', ' + latlng.lng.toFixed(5));
+}
+
+/** Open the form, at the chosen building when there is one. */
+function open(rp) {
+  var api = rp.api;
+  rp.form.hidden = false;
+  rp.openBtn.hidden = true;
+  api.state = 'open';
+  say(rp, '');
+  var centre = rp.field.selectedCentre();
+  if (centre) place(rp, centre, '所选楼栋 the chosen building');
+  else rp.whereLine.textContent = '在地图上点选位置 Tap the map where it is';
+  loadCategories(rp).then(null, function () { say(rp, '类别加载失败 Could not load categories', true); });
+  rp.form.scrollIntoView({block: 'nearest'});
+}
+
+function close(rp) {
+  rp.form.hidden = true;
+  rp.openBtn.hidden = false;
+  if (rp.pin) { rp.map.removeLayer(rp.pin); rp.pin = null; }
+  rp.api.where = null;
+}
+
+/** Send the report; the grid's lists load again and show the incidents. */
+function send(rp) {
+  var api = rp.api;
+  var form = rp.form;
+  if (!api.where) {
+    say(rp, '请先在地图上点选位置 Tap the map where it is first', true);
+    return;
+  }
+  api.state = 'sending';
+  say(rp, '上报中… Sending…');
+  request('POST', 'incidents', {
+    lon: api.where.lng, lat: api.where.lat, category: rp.category.value,
+    description: form.elements.description.value.trim(), reporter_kind: 'grid_worker'
+  }).then(function (incident) {
+    api.last = incident;
+    close(rp);
+    form.reset();
+    say(rp, '已上报 Reported: ' + incident.code + (incident.department ? ' → ' + incident.department : ''));
+    return rp.field.reload().then(function () {
+      rp.field.showTab('incidents');
+      api.state = 'sent';
+    });
+  }).then(null, function (error) {
+    api.state = 'error';
+    say(rp, '上报失败 Not sent: ' + error.message, true);
+  });
+}
+
 function attach(map, config, field) {
   var api = {state: 'idle', last: null, where: null};
   window.gridmapFieldReport = api;
   var box = document.querySelector('[data-testid="report"]');
   if (!box) return api;
   var form = box.querySelector('form');
-  var openBtn = box.querySelector('[data-testid="report-open"]');
-  var whereLine = box.querySelector('[data-testid="report-where"]');
-  var category = form.elements.category;
-  var message = box.querySelector('[data-testid="report-message"]');
-  var pin = null;
-  var categoriesLoaded = null;
-
-  function say(text, isError) {
-    message.textContent = text || '';
-    message.className = 'gf-report-msg' + (isError ? ' gf-error' : '');
-  }
-
-  function loadCategories() {
-    if (categoriesLoaded) return categoriesLoaded;
-    categoriesLoaded = request('GET', 'incidents/categories')
-      .then(function (list) {
-        category.textContent = '';
-        el('option', null, '选择类别… Choose…', category).value = '';
-        list.forEach(function (c) {
-          var option = el('option', null, c.code + (c.name_en ? ' ' + c.name_en : ''), category);
-          option.value = c.code;
-        });
-      });
-    return categoriesLoaded;
-  }
-
-  function place(latlng, label) {
-    api.where = latlng;
-    if (pin) pin.setLatLng(latlng);
-    else pin = L.circleMarker(latlng, {radius: 9, color: '#fff', weight: 3, fillColor: '#c4391d', fillOpacity: 1}).addTo(map);
-    whereLine.textContent = '位置 Location: ' + (label || latlng.lat.toFixed(5) + ', ' + latlng.lng.toFixed(5));
-  }
-
+  var rp = {
+    map: map, field: field, api: api, form: form,
+    openBtn: box.querySelector('[data-testid="report-open"]'),
+    whereLine: box.querySelector('[data-testid="report-where"]'),
+    category: form.elements.category,
+    message: box.querySelector('[data-testid="report-message"]'),
+    pin: null,
+    categoriesLoaded: null
+  };
   map.on('click', function (event) {
-    if (api.state === 'open') place(event.latlng, null);
+    if (api.state === 'open') place(rp, event.latlng, null);
   });
-
-  openBtn.addEventListener('click', function () {
-    form.hidden = false;
-    openBtn.hidden = true;
-    api.state = 'open';
-    say('');
-    var centre = field.selectedCentre();
-    if (centre) place(centre, '所选楼栋 the chosen building');
-    else whereLine.textContent = '在地图上点选位置 Tap the map where it is';
-    loadCategories().then(null, function () { say('类别加载失败 Could not load categories', true); });
-    form.scrollIntoView({block: 'nearest'});
-  });
-
-  function close() {
-    form.hidden = true;
-    openBtn.hidden = false;
-    if (pin) { map.removeLayer(pin); pin = null; }
-    api.where = null;
-  }
-
+  rp.openBtn.addEventListener('click', function () { open(rp); });
   form.querySelector('[data-testid="report-cancel"]').addEventListener('click', function () {
-    close();
+    close(rp);
     api.state = 'idle';
   });
-
   form.addEventListener('submit', function (event) {
     event.preventDefault();
-    if (!api.where) {
-      say('请先在地图上点选位置 Tap the map where it is first', true);
-      return;
-    }
-    api.state = 'sending';
-    say('上报中… Sending…');
-    request('POST', 'incidents', {
-      lon: api.where.lng, lat: api.where.lat, category: category.value,
-      description: form.elements.description.value.trim(), reporter_kind: 'grid_worker'
-    }).then(function (incident) {
-      api.last = incident;
-      close();
-      form.reset();
-      say('已上报 Reported: ' + incident.code + (incident.department ? ' → ' + incident.department : ''));
-      return field.reload().then(function () {
-        field.showTab('incidents');
-        api.state = 'sent';
-      });
-    }).then(null, function (error) {
-      api.state = 'error';
-      say('上报失败 Not sent: ' + error.message, true);
-    });
+    send(rp);
   });
   return api;
 }
