@@ -14,8 +14,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from pyproj import CRS, Transformer
 
 from gis.errors import Invalid
+from gis.optimizer.adjacency import Project, rook_adjacency
 
 
 @dataclass(frozen=True)
@@ -149,33 +151,22 @@ MIN_SHARED = 1e-9
 def rook_edges(
     geoms: NDArray[np.object_],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    """Pairs of polygons sharing a boundary of positive length, with that length.
-
-    Vectorised: an STRtree finds candidate pairs, ``shapely.intersection`` measures them.
-    Lengths are in the units of the geometry's CRS.
-    """
-    left, right, shared = _shared_boundaries(geoms)
-    lengths = shapely.length(shared)
+    """Pairs of polygons sharing a boundary of positive length, with that length (in the units
+    of the geometry's CRS); see :mod:`gis.optimizer.adjacency`."""
+    left, right, lengths, _ = rook_adjacency(geoms)
     rook = lengths > MIN_SHARED
     return left[rook], right[rook], lengths[rook]
 
 
-def _shared_boundaries(
-    geoms: NDArray[np.object_], grid_size: float = 0.0
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.object_]]:
-    """Candidate neighbour pairs and the boundary they share.
+def _projector(source: CRS, target: CRS) -> Project:
+    """Coordinates from ``source`` to ``target`` (x, y order whatever the CRS's axis order)."""
+    transformer = Transformer.from_crs(source, target, always_xy=True)
 
-    With ``grid_size`` the coordinates are snapped to that grid first, so that vertices two
-    files' worth of rounding apart (1 ulp is common in real data) count as the same vertex.
-    """
-    if grid_size > 0:
-        geoms = shapely.set_precision(geoms, grid_size)
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep].astype(np.int64), right[keep].astype(np.int64)
-    boundary = shapely.boundary(geoms)
-    return left, right, shapely.intersection(boundary[left], boundary[right])
+    def project(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return project
 
 
 def encode_groups(
@@ -204,13 +195,17 @@ def from_frame(
     # Adjacency is decided in the file's own coordinates, where shared edges are exact:
     # reprojecting first can leave neighbours a few nanometres apart, or give corners a length.
     snap = 1e-9 if frame.crs.is_geographic else 1e-4  # ≈0.1 mm either way
-    edge_i, edge_j, lines = _shared_boundaries(np.asarray(frame.geometry.values), snap)
-    metric_crs = frame.estimate_utm_crs() if frame.crs.is_geographic else frame.crs
-    to_metric = (lambda s: s.to_crs(metric_crs)) if frame.crs.is_geographic else (lambda s: s)
-    shared = to_metric(gpd.GeoSeries(lines, crs=frame.crs)).length.to_numpy()
-    rook = (shapely.length(lines) > MIN_SHARED) & (shared > 0)
+    project = None
+    geoms = frame.geometry.values
+    if frame.crs.is_geographic:
+        metric_crs = frame.estimate_utm_crs()
+        project = _projector(frame.crs, metric_crs)
+        geoms = frame.geometry.to_crs(metric_crs).values
+    edge_i, edge_j, native, shared = rook_adjacency(
+        np.asarray(frame.geometry.values), snap=snap, project=project
+    )
+    rook = (native > MIN_SHARED) & (shared > 0)
     edge_i, edge_j, shared = edge_i[rook], edge_j[rook], shared[rook]
-    geoms = to_metric(frame.geometry).values
     names, groups = encode_groups(
         frame[group_column].astype(str).to_numpy() if group_column else None, len(frame)
     )
