@@ -26,7 +26,7 @@ from gis.accounts import ROLE_LABELS, Permission, Role, describe_scope
 from gis.errors import GridmapError
 from gis.infra.settings import Settings
 from maps.nav import PageViewer, page_links
-from maps.shell import render
+from maps.refusal_page import refusal_page_html
 
 
 def page_response(html: str, settings: Settings, status: int = 200) -> HTMLResponse:
@@ -80,22 +80,18 @@ class PageRefused(Exception):
 
 
 def refusal_page(request: Request, exc: PageRefused) -> HTMLResponse:
-    """The one refusal page: the header (so the user can go on), the heading, why."""
-    settings: Settings = request.app.state.settings
-    html = render(
-        "forbidden.html",
-        title=f"{exc.refusal.heading} {exc.refusal.heading_en} · Gridmap",
-        viewer=exc.viewer,
-        css=["gridmap/header.css", "gridmap/edit.css"],
-        body_class="ge-forbidden",
-        heading=exc.refusal.heading,
-        heading_en=exc.refusal.heading_en,
+    """The one refusal page, with this response's nonce and policy."""
+    said = exc.refusal
+    html = refusal_page_html(
+        exc.viewer,
+        heading=said.heading,
+        heading_en=said.heading_en,
         message=exc.message,
-        message_en=exc.refusal.message_en,
-        testid=exc.refusal.testid,
+        message_en=said.message_en,
+        testid=said.testid,
         base=root_base(request),
     )
-    return page_response(html, settings, exc.status)
+    return page_response(html, request.app.state.settings, exc.status)
 
 
 def _next(request: Request) -> str:

@@ -20,8 +20,8 @@ from urllib.request import Request, urlopen
 import pytest
 from fastapi.testclient import TestClient
 
-from gis.infra.settings import Settings
 from gis.accounts import Role, User
+from gis.infra.settings import Settings
 from gis.scope import Scope
 from maps.city_map import city_map_html
 from maps.nav import PageViewer

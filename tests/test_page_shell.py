@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Annotated
 
 import pytest
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
+from api.page_auth import page_viewer
+from gis.accounts import Role
 from gis.scenarios.run import savepoint_tx
 from gis.scenarios.worker import run_queued
+from maps.nav import PageViewer
 from tests.browser import is_local
 from tests.conftest import ClientAs
 from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT
+
+WorkerViewer = Annotated[PageViewer, Depends(page_viewer(role=Role.FIELD_WORKER))]
 
 #: Every page a session user opens, and where a stranger is sent instead (relative, so the app
 #: also works behind a path prefix: from /incidents/map, ``../login`` is the app's /login).
@@ -196,3 +203,14 @@ def test_the_logged_in_pages_carry_the_csrf_token_for_scripts(client_as: ClientA
         page = root.get(path).text
         assert page.count('<meta name="csrf-token"') == 1, path
         assert f'<meta name="csrf-token" content="{token}">' in page, path
+
+
+def test_a_page_for_one_role_refuses_the_others(app: FastAPI, client_as: ClientAs) -> None:
+    @app.get("/only-for-field-workers")
+    def only(viewer: WorkerViewer) -> dict[str, str]:
+        return {"name": viewer.name}
+
+    assert client_as("t-worker").get("/only-for-field-workers").json() == {"name": "测试 t-worker"}
+    refused = client_as("root").get("/only-for-field-workers")
+    assert refused.status_code == 403 and "不能打开此页面" in refused.text
+    _assert_shell(refused)
