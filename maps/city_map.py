@@ -72,15 +72,23 @@ def build_city_map(settings: Settings) -> OfflineMap:
         prefer_canvas=False,  # SVG: crisp outlines and a DOM element per grid to hover and click
         zoom_snap=0.25,
     )
+    add_base_tiles(fmap, settings, max_zoom=18, name="底图 Base map")
+    return fmap
+
+
+def add_base_tiles(
+    fmap: folium.Map, settings: Settings, *, max_zoom: int, name: str | None = None
+) -> None:
+    """The configured base map under a page's map (none configured: no tiles, only our data;
+    the default, since most government networks reach no tile server)."""
     if settings.tile_url:
         folium.TileLayer(
             tiles=settings.tile_url,
             attr=settings.tile_attribution or "底图 Base map",
-            name="底图 Base map",
+            name=name,
             control=False,
-            max_zoom=18,
+            max_zoom=max_zoom,
         ).add_to(fmap)
-    return fmap
 
 
 def city_map_html(settings: Settings, viewer: PageViewer | None = None) -> str:

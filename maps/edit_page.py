@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import folium
-
 from gis.infra.settings import Settings
-from maps.city_map import DEFAULT_CENTER, OfflineMap, band_label
+from maps.city_map import DEFAULT_CENTER, OfflineMap, add_base_tiles, band_label
 from maps.nav import PageViewer
 from maps.shell import render_map_page
 
@@ -45,13 +43,7 @@ def edit_page_html(settings: Settings, viewer: PageViewer) -> str:
         zoom_snap=0.25,
         double_click_zoom=False,  # a double click ends a split line
     )
-    if settings.tile_url:
-        folium.TileLayer(
-            tiles=settings.tile_url,
-            attr=settings.tile_attribution or "底图 Base map",
-            control=False,
-            max_zoom=19,
-        ).add_to(fmap)
+    add_base_tiles(fmap, settings, max_zoom=19)
     return render_map_page(
         "edit.html",
         fmap,

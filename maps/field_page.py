@@ -9,10 +9,8 @@ scoped the same way, that a script would get.
 
 from __future__ import annotations
 
-import folium
-
 from gis.infra.settings import Settings
-from maps.city_map import OfflineMap
+from maps.city_map import OfflineMap, add_base_tiles
 from maps.nav import PageViewer
 from maps.shell import render_map_page
 
@@ -31,13 +29,7 @@ def build_field_map(settings: Settings) -> OfflineMap:
         zoom_control="topleft",
         prefer_canvas=False,
     )
-    if settings.tile_url:
-        folium.TileLayer(
-            tiles=settings.tile_url,
-            attr=settings.tile_attribution or "底图 Base map",
-            control=False,
-            max_zoom=19,
-        ).add_to(fmap)
+    add_base_tiles(fmap, settings, max_zoom=19)
     return fmap
 
 

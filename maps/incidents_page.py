@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import folium
-
 from gis.infra.settings import Settings
 from gis.labels import INCIDENT_STATES
 from maps.assets import VECTORGRID_JS
-from maps.city_map import DEFAULT_CENTER, OfflineMap
+from maps.city_map import DEFAULT_CENTER, OfflineMap, add_base_tiles
 from maps.nav import PageViewer
 from maps.shell import render_map_page
 
@@ -46,13 +44,7 @@ def incidents_page_html(
         prefer_canvas=True,  # thousands of points and hexagons: canvas, not one SVG node each
         zoom_snap=0.5,
     )
-    if settings.tile_url:
-        folium.TileLayer(
-            tiles=settings.tile_url,
-            attr=settings.tile_attribution or "底图 Base map",
-            control=False,
-            max_zoom=18,
-        ).add_to(fmap)
+    add_base_tiles(fmap, settings, max_zoom=18)
     config = {
         "abilities": abilities,
         "department": department,
