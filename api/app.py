@@ -16,7 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import auth, problems
+from api import auth, page_auth, problems
 from api.capacity import Admission, AdmissionGate
 from api.routers import (
     account_pages,
@@ -24,8 +24,10 @@ from api.routers import (
     areas,
     audit,
     docs,
+    editor_pages,
     exchange,
     health,
+    incident_pages,
     incidents,
     layers,
     ogc,
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.clock = lambda: dt.datetime.now(dt.UTC)
     problems.install(app)
+    page_auth.install(app)
     # Middleware added last runs first: the client's address (from a trusted proxy only), headers
     # on every answer, admission (503 when full), then the size limit, then CSRF.
     # A city-wide layer is megabytes of GeoJSON that compresses ~5×: worth it on county networks.
@@ -142,10 +145,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)
+    app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match
     app.include_router(incidents.router)
     app.include_router(open311.router)
     app.include_router(ogc.router)  # OGC API — Features for GIS clients (QGIS, OWSLib)
     app.include_router(editor_router)
+    app.include_router(editor_pages.router)
     app.include_router(scenarios_router)
     app.include_router(scenario_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -4,7 +4,8 @@ The city map at ``/`` is the hub; every page's header links the others. A link i
 when the page would open for the user, so nobody is offered a page that answers 403. After
 log-in each role lands on its own home page (:func:`home_path`).
 
-The header (:func:`site_header`, styled by ``static/gridmap/header.css``) is one row on a desk;
+The header (the ``site_header`` macro of ``templates/_header.html``, styled by
+``static/gridmap/header.css``) is one row on a desk;
 on a phone its links, the user and 退出 fold into a menu behind one button (no script: a
 checkbox and CSS), so nothing runs off the side of a 375 px screen.
 """
@@ -13,10 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import escape
-
 from gis.accounts import Permission, Role, User
-from maps.assets import FAVICON, static_url
 
 
 @dataclass(frozen=True)
@@ -61,88 +59,22 @@ def home_path(user: User) -> str:
 
 
 @dataclass(frozen=True)
-class HeaderUser:
-    """Who is logged in, as the header shows them."""
+class PageViewer:
+    """Who a page is for: what its header shows (name, role, scope, the pages they may open), the
+    CSRF token its forms and scripts send back, and the user, for what the route itself decides.
+
+    The one viewer type of every page; :func:`api.page_auth.page_viewer` builds it per request.
+    """
 
     name: str
     role: str  # e.g. "规划人员 Planner"
     scope: str  # e.g. "区县 临川区 (361002)"; may be empty
     csrf_token: str
+    user: User
     pages: tuple[PageLink, ...] = ()
+    session_id: int | None = None  # the session the request came with (a password change keeps it)
 
-
-def _nav(user: HeaderUser, base: str, current: str | None) -> str:
-    if not user.pages:
-        return ""
-    here = ' aria-current="page"'
-    links = "".join(
-        f'<a href="{escape(base + p.href)}" data-testid="{escape(p.testid)}"'
-        f' title="{escape(p.label_en)}"{here if p.href == current else ""}>{escape(p.label)}</a>'
-        for p in user.pages
-    )
-    return f'<nav class="gm-nav" aria-label="页面 Pages">{links}</nav>'
-
-
-def _user(user: HeaderUser, base: str) -> str:
-    role_zh = user.role.split(" ")[0]
-    where = f" · {escape(user.scope)}" if user.scope else ""
-    return f"""
-        <div class="gm-user" data-testid="user-badge" title="{escape(user.role)}{where}">
-          <div class="gm-user-text">
-            <span class="gm-user-name">{escape(user.name)}</span>
-            <span class="gm-user-role">{escape(role_zh)}{where}</span>
-            <a class="gm-user-password" href="{escape(base)}password" data-testid="user-password"
-               title="Change password">修改密码</a>
-          </div>
-          <form method="post" action="{escape(base)}logout" class="gm-logout">
-            <input type="hidden" name="csrf_token" value="{escape(user.csrf_token)}">
-            <button type="submit" data-testid="logout">退出
-              <span class="gm-en">Log out</span></button>
-          </form>
-        </div>"""
-
-
-def site_header(
-    user: HeaderUser | None,
-    *,
-    title: str,
-    title_en: str = "",
-    current: str | None = None,
-    base: str = "",
-    tools: str = "",
-    extra_class: str = "",
-    title_testid: str = "page-title",
-    subtitle: str | None = None,
-    subtitle_testid: str = "page-subtitle",
-) -> str:
-    """The header of a page: brand (a link to the map), title, the page's own ``tools`` (trusted
-    HTML), the links of :func:`page_links`, the user and 退出.
-
-    ``current`` is the :class:`PageLink` href of this page; ``base`` is what leads from this
-    page's folder back to the app's root (``"../"`` on ``/incidents/map``), so links stay relative.
-    """
-    en = f' <span class="gm-en">{escape(title_en)}</span>' if title_en else ""
-    heading = (
-        f'<h1 class="gm-head-title" data-testid="{escape(title_testid)}">{escape(title)}{en}</h1>'
-    )
-    if subtitle is not None:
-        testid = escape(subtitle_testid)
-        sub = f'<p class="gm-head-sub" data-testid="{testid}">{escape(subtitle)}</p>'
-        heading = f'<div class="gm-head-titles">{heading}{sub}</div>'
-    classes = " ".join(filter(None, ["gm-head", extra_class]))
-    return f"""
-    <header class="{classes}" role="banner">
-      <a class="gm-head-home" href="{escape(base) or "./"}" data-testid="home"
-         title="网格地图 City map">
-        <img src="{static_url(FAVICON)}" alt="Gridmap" width="28" height="28">
-        <span class="gm-head-brand">网格地图</span>
-      </a>
-      {heading}
-      <input type="checkbox" id="gm-menu-toggle" class="gm-menu-toggle"
-             aria-label="菜单 Menu" data-testid="menu-toggle">
-      <label for="gm-menu-toggle" class="gm-menu-button" data-testid="menu">
-        <span class="gm-menu-icon" aria-hidden="true"></span>菜单</label>
-      <div class="gm-menu" data-testid="menu-panel">
-        {tools}{_nav(user, base, current) if user else ""}{_user(user, base) if user else ""}
-      </div>
-    </header>"""
+    @property
+    def role_zh(self) -> str:
+        """The role's Chinese name alone ("规划人员"), for where space is short."""
+        return self.role.split(" ")[0]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
-from maps.assets import FAVICON, HEADER_CSS, static_url
-from maps.nav import site_header
+from maps.assets import HEADER_CSS
+from maps.shell import render
 
 _STYLE = """
 body{margin:0;font-family:"Noto Sans CJK SC",sans-serif;color:#1f2933;background:#f7f8fa}
@@ -40,14 +40,18 @@ LABELS = {
 }
 
 
-def _links(links: list[dict[str, Any]]) -> str:
-    shown = [
-        f'<a href="{escape(link["href"])}" rel="{escape(link["rel"])}">'
-        f"{escape(LABELS.get(link['rel'], link.get('title') or link['rel']))}</a>"
+def _links(links: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The document's links a person may follow, labelled in Chinese (the HTML self link is
+    the page itself)."""
+    return [
+        {
+            "href": link["href"],
+            "rel": link["rel"],
+            "label": LABELS.get(link["rel"], link.get("title") or link["rel"]),
+        }
         for link in links
         if link.get("type") != "text/html" or link["rel"] != "self"
     ]
-    return f'<nav class="ogc-links">{"".join(shown)}</nav>'
 
 
 def _cell(value: Any) -> str:
@@ -71,25 +75,19 @@ def _table(rows: list[dict[str, Any]], columns: list[str], link: str | None = No
 
 
 def ogc_page(title: str, title_en: str, body: str, links: list[dict[str, Any]], base: str) -> str:
-    """A page with the shared header (``base`` leads back to the app's root)."""
-    return f"""<!doctype html>
-<html lang="zh-CN">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{escape(title)} · OGC API</title>
-  <link rel="icon" type="image/svg+xml" href="{static_url(FAVICON)}">
-  <link rel="stylesheet" href="{static_url(HEADER_CSS)}">
-  <style>{_STYLE}</style>
-</head>
-<body>
-{site_header(None, title=title, title_en=title_en, base=base)}
-<main>
-{_links(links)}
-{body}
-</main>
-</body>
-</html>"""
+    """A page with the shared header (``base`` leads back to the app's root); ``body`` is the
+    HTML built here, every value in it escaped."""
+    return render(
+        "ogc.html",
+        title=f"{title} · OGC API",
+        css=[HEADER_CSS],
+        style=Markup(_STYLE),
+        heading=title,
+        heading_en=title_en,
+        links=_links(links),
+        body=Markup(body),
+        base=base,
+    )
 
 
 def landing_html(doc: dict[str, Any], base: str, url: str) -> str:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from gis.chinatime import china_time
 from gis.labels import SCENARIO_STATES
-from maps.assets import FAVICON, static_url
 from maps.compare_page import REPORT_CSS
+from maps.shell import render
 
 BAND_COLOURS = {"under": "#6fa8dc", "in": "#c9dcb3", "over": "#f3a65a"}
 METRIC_ROWS = (
@@ -77,71 +77,49 @@ def histogram_svg(metrics: list[dict[str, Any]], width: int = 360, height: int =
 
 
 def report_html(data: dict[str, Any]) -> str:
-    scenario, metrics, figures, drawing = (
-        data["scenario"],
-        data["metrics"],
-        data["figures"],
-        data["map"],
-    )
+    """The page (``templates/report.html``) from :func:`gis.scenarios.report.report_data`."""
+    scenario, metrics, figures = data["scenario"], data["metrics"], data["figures"]
     params = scenario["params"]
-    heads = "".join(f"<th>{escape(m['code'])}</th>" for m in metrics)
-    rows = "".join(
-        f"<tr><th>{label}</th>"
-        + "".join(f"<td>{escape(_fmt(m.get(key), pattern))}</td>" for m in metrics)
-        + "</tr>"
-        for key, label, pattern in METRIC_ROWS
+    rows = [
+        (label, [_fmt(m.get(key), pattern) for m in metrics]) for key, label, pattern in METRIC_ROWS
+    ]
+    weights = ", ".join(f"{k} × {v:g}" for k, v in params["weights"].items() if v)
+    band = "–".join(f"{x:g}" for x in params["band"]) if params.get("band") else ""
+    return render(
+        "report.html",
+        title=f"{scenario['name']} · 方案报告 Scenario report",
+        css=[REPORT_CSS],
+        body_class="rp",
+        s=scenario,
+        created_at=china_time(scenario["created_at"]),
+        state=SCENARIO_STATES.get(scenario["state"], scenario["state"]),
+        params=params,
+        target=params.get("target_count"),
+        band=band,
+        weights=weights,
+        basis=data["basis"],
+        metrics=metrics,
+        rows=rows,
+        svg_map=_svg_map(data["map"]),
+        histogram=Markup(histogram_svg(metrics)),
+        colours=BAND_COLOURS,
+        figures=figures,
+        per_grid_before=_fmt(figures["before"]["households_per_grid"], "{:,.1f}"),
+        per_grid_after=_fmt(figures["after"]["households_per_grid"], "{:,.1f}"),
     )
+
+
+def _svg_map(drawing: dict[str, Any]) -> Markup:
+    """The grids as SVG paths from PostGIS, coloured by band (escaped here: codes are data)."""
     box = drawing["view_box"]
+    if not box:
+        return Markup("<p>–</p>")
     paths = "".join(
         f'<path d="{escape(p["d"])}" fill="{BAND_COLOURS[p["band"]]}"><title>'
         f"{escape(p['code'])}</title></path>"
         for p in drawing["paths"]
     )
-    svg_map = (
+    return Markup(
         f'<svg class="rp-map" viewBox="{box[0]:.0f} {box[1]:.0f} {box[2]:.0f} {box[3]:.0f}" '
         f'preserveAspectRatio="xMidYMid meet" role="img" aria-label="grids">{paths}</svg>'
-        if box
-        else "<p>–</p>"
     )
-    weights = ", ".join(f"{k} × {v:g}" for k, v in params["weights"].items() if v)
-    before, after = figures["before"], figures["after"]
-    target = params.get("target_count")
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<title>{escape(scenario["name"])} · 方案报告 Scenario report</title>
-<link rel="icon" type="image/svg+xml" href="{static_url(FAVICON)}">
-<link rel="stylesheet" href="{static_url(REPORT_CSS)}">
-</head><body class="rp">
-<header><h1>{escape(scenario["name"])}</h1>
-<p>方案 Scenario #{scenario["id"]} · 范围 Area {escape(", ".join(scenario["area"]))} ·
-{escape(scenario["created_by"])} · {escape(china_time(scenario["created_at"]))} ·
-状态 {escape(SCENARIO_STATES.get(scenario["state"], scenario["state"]))}</p>
-<p>参数 Parameters: {"网格数 target " + str(target) if target else ""}
-{"标准 band " + "–".join(f"{x:g}" for x in params["band"]) if params.get("band") else ""}
-· 权重 weights {escape(weights)} · seed {params["seed"]}
-· {"从现统一网格出发 from unified" if params.get("from_unified") else "重新划分 fresh"}</p>
-<p class="rp-basis">口径 Basis: {escape(data["basis"])}</p>
-<p class="rp-noprint"><a href="/compare">← 方案比选 Scenarios</a> ·
-打印 Print: Ctrl+P</p>
-</header>
-<div class="rp-grid">
-<figure>{svg_map}<figcaption>
-<span><i style="background:{BAND_COLOURS["under"]}"></i>低于 under</span>
-<span><i style="background:{BAND_COLOURS["in"]}"></i>符合 in band</span>
-<span><i style="background:{BAND_COLOURS["over"]}"></i>超出 over</span></figcaption></figure>
-<div>
-<table class="rp-table"><thead><tr><th></th>{heads}</tr></thead><tbody>{rows}</tbody></table>
-<h2>工作量分布 Workload histogram</h2>
-{histogram_svg(metrics)}
-<h2>多网合一 County figures</h2>
-<table class="rp-table"><tbody>
-<tr><th>合并前网格 Grids before (6 departments)</th><td>{before["grids"]:,}</td></tr>
-<tr><th>合并后网格 Grids after</th><td>{after["grids"]:,}</td></tr>
-<tr><th>户/网格 Households per grid before → after</th>
-<td>{_fmt(before["households_per_grid"], "{:,.1f}")} →
-{_fmt(after["households_per_grid"], "{:,.1f}")}</td></tr>
-<tr><th>需网格员 Grid workers needed (one per grid)</th><td>{after["grid_workers"]:,}</td></tr>
-</tbody></table>
-</div></div>
-</body></html>
-"""

@@ -20,8 +20,11 @@ from urllib.request import Request, urlopen
 import pytest
 from fastapi.testclient import TestClient
 
+from gis.accounts import Role, User
 from gis.infra.settings import Settings
-from maps.city_map import Viewer, city_map_html
+from gis.scope import Scope
+from maps.city_map import city_map_html
+from maps.nav import PageViewer
 from tests.browser import Traffic, is_local, log_in
 from tests.conftest import TEST_PASSWORD
 
@@ -295,7 +298,10 @@ def test_field_worker_sees_only_their_grid_then_logs_out(browser: Any, live_serv
 
 
 def test_page_shows_who_is_logged_in(settings: Settings) -> None:
-    viewer = Viewer(name="李<四>", role="网格员 Field worker", scope="网格 X", csrf_token="t0k")
+    user = User(1, "li4", "李<四>", Role.FIELD_WORKER, Scope.city(), None, True)
+    viewer = PageViewer(
+        name="李<四>", role="网格员 Field worker", scope="网格 X", csrf_token="t0k", user=user
+    )
     page = city_map_html(settings, viewer)
     assert "李&lt;四&gt;" in page and "李<四>" not in page
     assert 'name="csrf_token" value="t0k"' in page

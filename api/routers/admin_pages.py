@@ -9,52 +9,41 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import escape
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from api.auth import Auth, OptionalAuth, PolicyDep
 from api.deps import ConnDep, SettingsDep
-from api.routers.pages import page_response
+from api.page_auth import page_response, page_viewer
 from api.schemas import UserCreate
-from api.security import csrf_token
 from gis import audit
 from gis.access import Access
-from gis.accounts import ROLE_LABELS, Permission, create_user, describe_scope, list_users
+from gis.accounts import Permission, create_user, list_users
 from gis.errors import GridmapError
 from gis.infra.settings import Settings
 from gis.scope import Scope
 from maps.admin_page import AdminView, admin_page_html
-from maps.nav import HeaderUser, page_links
+from maps.nav import PageViewer
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+AdminViewer = Annotated[PageViewer, Depends(page_viewer(Permission.MANAGE_USERS))]
 AUDIT_ROWS = 30
 
 
 def _page(
     conn: Connection,
     settings: Settings,
-    secret: str,
-    auth: Auth,
+    viewer: PageViewer,
     *,
     form: dict[str, str] | None = None,
     error: str | None = None,
     notice: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    user = auth.user
-    header = HeaderUser(
-        user.display_name or user.username,
-        ROLE_LABELS[user.role],
-        describe_scope(conn, user.scope),
-        csrf_token(secret, auth.token),
-        page_links(user),
-    )
     view = AdminView(
-        header=header,
-        users=list_users(conn, access=Access.of(user)),
+        viewer=viewer,
+        users=list_users(conn, access=Access.of(viewer.user)),
         audit=audit.list_entries(conn, audit.AuditQuery(), limit=AUDIT_ROWS)["items"],
         form=form or {},
         error=error,
@@ -63,42 +52,20 @@ def _page(
     return page_response(admin_page_html(view), settings, status)
 
 
-def _refusal(error: GridmapError, settings: Settings) -> HTMLResponse:
-    page = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{error.status}</title>
-</head><body style="font-family:system-ui,sans-serif;padding:16px">
-<h1 style="font-size:18px">无权访问 Not allowed</h1>
-<p data-testid="refusal">{escape(error.message)}</p>
-<p><a href="./">返回地图 Back to the map</a></p></body></html>"""
-    return page_response(page, settings, error.status)
-
-
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(
-    request: Request,
-    conn: ConnDep,
-    settings: SettingsDep,
-    policy: PolicyDep,
-    auth: OptionalAuth,
-    created: str | None = None,
+    conn: ConnDep, settings: SettingsDep, viewer: AdminViewer, created: str | None = None
 ) -> Response:
     """Users in my scope, a form to create one, the newest audit entries (administrators)."""
-    if auth is None:
-        return RedirectResponse("login?next=" + quote(request.url.path), status_code=303)
-    try:
-        auth.user.require(Permission.MANAGE_USERS)
-    except GridmapError as error:
-        return _refusal(error, settings)
     notice = f"已创建用户 {created} Created user {created}" if created else None
-    return _page(conn, settings, policy.secret, auth, notice=notice)
+    return _page(conn, settings, viewer, notice=notice)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
 def admin_create_user(
     conn: ConnDep,
     settings: SettingsDep,
-    policy: PolicyDep,
-    auth: OptionalAuth,
+    viewer: AdminViewer,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     role: Annotated[str, Form(max_length=32)],
@@ -107,8 +74,6 @@ def admin_create_user(
     department: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Create the user (audited as ``user.create``), then show the page with it listed."""
-    if auth is None:
-        return RedirectResponse("../login?next=/admin", status_code=303)
     typed = {
         "username": username,
         "display_name": display_name,
@@ -117,7 +82,6 @@ def admin_create_user(
         "department": department,
     }
     try:
-        auth.user.require(Permission.MANAGE_USERS)
         body = UserCreate(
             username=username,
             password=password,
@@ -134,17 +98,17 @@ def admin_create_user(
             scope=Scope.parse(body.scope),
             department=body.department,
             display_name=body.display_name,
-            access=Access.of(auth.user),
+            access=Access.of(viewer.user),
         )
     except ValidationError as error:
         reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         return _page(
-            conn, settings, policy.secret, auth, form=typed, status=422,
+            conn, settings, viewer, form=typed, status=422,
             error=f"请检查填写内容 Please check the form: {reasons}",
         )  # fmt: skip
     except GridmapError as error:  # every check runs before anything is written
         return _page(
-            conn, settings, policy.secret, auth, form=typed, status=error.status,
+            conn, settings, viewer, form=typed, status=error.status,
             error=f"未创建 Not created: {error.message}",
         )  # fmt: skip
     return RedirectResponse(f"../admin?created={quote(body.username)}", status_code=303)

@@ -9,28 +9,21 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.auth import OptionalAuth, PolicyDep, permitted, require_permission
+from api.auth import permitted, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
-from api.routers.pages import page_response
 from api.schemas import PlainText
 from api.schemas.editing import EditResultOut, HistoryEntryOut, HistoryOut, SelectionOut
-from api.security import csrf_token
 from gis import editing
 from gis.access import Access
-from gis.accounts import ROLE_LABELS, Permission, User, describe_scope
+from gis.accounts import Permission, User
 from gis.editing.neighbours import grid_neighbours
 from gis.errors import Invalid
 from gis.geojson import BBox
-from maps.city_map import Viewer
-from maps.edit_page import edit_page_html, forbidden_page_html
-from maps.nav import page_links
 
 router = APIRouter(tags=["editor"])
 Editor = Annotated[User, Depends(require_permission(Permission.EDIT_LAYERS))]
@@ -406,24 +399,3 @@ def select(conn: ConnDep, access: EditorAccess, layer: LayerCode, body: SelectIn
     return SelectionOut.model_validate(
         editing.select_units(conn, layer, body.polygon, access=access), from_attributes=True
     )
-
-
-@router.get("/edit", response_class=HTMLResponse, include_in_schema=False)
-def edit_page(
-    request: Request, conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
-) -> Response:
-    """The editor page (planners and administrators); others get a page saying why not."""
-    if auth is None:
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse("login?next=" + quote(here), status_code=303)
-    user = auth.user
-    viewer = Viewer(
-        name=user.display_name or user.username,
-        role=ROLE_LABELS[user.role],
-        scope=describe_scope(conn, user.scope),
-        csrf_token=csrf_token(policy.secret, auth.token),
-        pages=page_links(user),
-    )
-    if not user.can(Permission.EDIT_LAYERS):
-        return page_response(forbidden_page_html(settings, viewer), settings, status=403)
-    return page_response(edit_page_html(settings, viewer), settings)

@@ -13,13 +13,12 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import AccessDep, MapAccess, NowDep, OptionalAuth, PolicyDep, require_permission
+from api.auth import AccessDep, MapAccess, NowDep, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none
-from api.routers.pages import page_response
 from api.schemas.incidents import (
     AdmissionListsOut,
     CategoryOut,
@@ -31,8 +30,7 @@ from api.schemas.incidents import (
     StoredPhotoOut,
     TransitionOut,
 )
-from api.security import csrf_token
-from gis.accounts import ROLE_LABELS, Permission, describe_scope
+from gis.accounts import Permission
 from gis.errors import Invalid
 from gis.incidents.catalogue import admission_lists, categories
 from gis.incidents.figures import GROUPS, figures
@@ -41,9 +39,6 @@ from gis.incidents.photos import MAX_PHOTO_BYTES, add_photo, photo_file
 from gis.incidents.queries import Filters, get_incident, list_incidents, points, queue
 from gis.incidents.reporting import INPUT_CRS, REPORTER_KINDS, create_incident
 from gis.incidents.workflow import ACTIONS, transition
-from maps.city_map import Viewer
-from maps.incidents_page import incidents_page_html
-from maps.nav import page_links
 
 router = APIRouter(tags=["incidents"])
 Code = Annotated[str, Path(max_length=16, examples=["E0000001"])]
@@ -215,42 +210,6 @@ def incident_queue(
 ) -> QueueOut:
     waiting = queue(conn, stage=stage, department=department, limit=limit, now=now, access=access)
     return QueueOut.model_validate(waiting.to_dict())
-
-
-# ----------------------------------------------------------------------------- the page
-
-
-@router.get("/incidents/map", response_class=HTMLResponse, include_in_schema=False)
-def incident_map_page(
-    conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
-) -> Response:
-    """The incident map: points, clusters, heat, hexagons, figures and the queue."""
-    if auth is None:
-        return RedirectResponse("/login?next=/incidents/map", status_code=303)
-    user = auth.user
-    user.require(Permission.VIEW_MAP)
-    viewer = Viewer(
-        name=user.display_name or user.username,
-        role=ROLE_LABELS[user.role],
-        scope=describe_scope(conn, user.scope),
-        csrf_token=csrf_token(policy.secret, auth.token),
-        pages=page_links(user),
-    )
-    abilities = {
-        "report": user.can(Permission.REPORT_INCIDENTS) or user.can(Permission.DISPATCH_INCIDENTS),
-        "dispatch": user.can(Permission.DISPATCH_INCIDENTS),
-        "handle": user.can(Permission.HANDLE_INCIDENTS),
-        "evaluate": user.can(Permission.DISPATCH_INCIDENTS)
-        or user.can(Permission.REPORT_INCIDENTS),
-    }
-    html = incidents_page_html(
-        settings,
-        viewer,
-        categories=[c.to_dict() for c in categories(conn)],
-        abilities=abilities,
-        department=user.department,
-    )
-    return page_response(html, settings)
 
 
 # ----------------------------------------------------------------------------- one incident

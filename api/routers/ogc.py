@@ -31,7 +31,7 @@ from api.ogc_documents import (
     self_links,
 )
 from api.ogc_openapi import OPENAPI_MEDIA, ogc_openapi
-from api.routers.pages import page_response
+from api.page_auth import page_response
 from gis.ogc import (
     SUPPORTED_CRS,
     BadQuery,

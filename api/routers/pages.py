@@ -1,5 +1,7 @@
 """HTML pages: the city map at ``/`` (for a logged-in user) and the log-in page at ``/login``.
 
+Who may see a page, and where the others go, is :func:`api.page_auth.page_viewer`.
+
 Pages carry their own Content-Security-Policy: scripts only from the app, or inline with the
 nonce of that response.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import (
@@ -21,35 +23,15 @@ from api.auth import (
     set_session_cookie,
 )
 from api.deps import ConnDep, SettingsDep
-from api.security import add_nonce, csrf_token, new_nonce, page_csp
-from gis.accounts import (
-    DEMO_PASSWORD,
-    ROLE_LABELS,
-    User,
-    demo_logins,
-    describe_scope,
-    logout,
-)
+from api.page_auth import page_response, page_viewer
+from gis.accounts import DEMO_PASSWORD, User, demo_logins, logout
 from gis.infra.settings import Settings
-from maps.city_map import Viewer, city_map_html
+from maps.city_map import city_map_html
 from maps.login_page import DemoLogin, login_page_html
-from maps.nav import home_path, page_links
+from maps.nav import PageViewer, home_path
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-
-
-def page_response(html: str, settings: Settings, status: int = 200) -> HTMLResponse:
-    """An HTML answer with a fresh CSP nonce on its scripts.
-
-    ``no-cache`` makes browsers revalidate the page, so after an upgrade they follow its new
-    hash-tagged asset URLs instead of running last release's script from their cache.
-    """
-    nonce = new_nonce()
-    return HTMLResponse(
-        add_nonce(html, nonce),
-        status_code=status,
-        headers={"Cache-Control": "no-cache", "Content-Security-Policy": page_csp(nonce, settings)},
-    )
+ViewerDep = Annotated[PageViewer, Depends(page_viewer())]
 
 
 def safe_next(target: str | None) -> str:
@@ -73,23 +55,9 @@ def landing(target: str, user: User) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def city_map(
-    request: Request, conn: ConnDep, settings: SettingsDep, policy: PolicyDep, auth: OptionalAuth
-) -> Response:
+def city_map(settings: SettingsDep, viewer: ViewerDep) -> Response:
     """The city map: grids of every layer, coloured by workload, over district and community
     lines — within the user's scope. Without a session: to the log-in page."""
-    if auth is None:
-        return RedirectResponse("login?next=" + quote(request.url.path), status_code=303)
-    user = auth.user
-    if user.must_change_password:
-        return RedirectResponse("password", status_code=303)
-    viewer = Viewer(
-        name=user.display_name or user.username,
-        role=ROLE_LABELS[user.role],
-        scope=describe_scope(conn, user.scope),
-        csrf_token=csrf_token(policy.secret, auth.token),
-        pages=page_links(user),
-    )
     return page_response(city_map_html(settings, viewer), settings)
 
 
