@@ -70,6 +70,9 @@ def test_field_worker_journey_on_a_phone(
         # Report an incident at 1号楼: choose the building, a category, say what is wrong.
         page.get_by_test_id("tab-buildings").tap()
         page.get_by_test_id("building").first.locator("h3").tap()
+        # One scale bar, in metres (no feet, no miles).
+        scales = page.locator(".leaflet-control-scale-line").all_inner_texts()
+        assert len(scales) == 1 and scales[0].strip().endswith("m"), scales
         # Until asked for, the form stays folded: no empty category menu on the page.
         assert not page.get_by_test_id("report-form").is_visible()
         page.get_by_test_id("report-open").tap()
