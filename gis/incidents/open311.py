@@ -11,11 +11,17 @@ GeoReport v2 and what is ours:
 - ``status`` is ``open`` (any state but evaluated) or ``closed``; ``status_notes`` is the note of
   the last move; ``agency_responsible`` is the department; ``expected_datetime`` the deadline.
 
-**Authentication.** Every call, reads included, carries ``api_key``: a key given to one client app
-by an administrator (``gridmap incidents open311-client add NAME``). Only its SHA-256 is stored (a
-256-bit random key needs no slow hash); the key is shown once. A client may have an admin-code
-scope (e.g. a district's hotline) and then reports and reads only there. Its writes are audited
-under ``open311:<name>``.
+**Authentication.** A POST carries ``api_key``: a key given to one client app by an administrator
+(``gridmap incidents open311-client add NAME``). Only its SHA-256 is stored (a 256-bit random key
+needs no slow hash); the key is shown once. A client may have an admin-code scope (e.g. a
+district's hotline) and then reports and reads only there. Its writes are audited under
+``open311:<name>``. Reads are public, as the standard has them (``GRIDMAP_OPEN311_PUBLIC_READS``,
+on by default): without a key they see the whole city, never a reporter's name or phone; with a
+key, the client's scope. A key that is given must be valid, read or write.
+
+**Updates.** ``updated_after``/``updated_before`` filter requests by their last change, and
+``servicerequestupdates`` lists every change of state (FixMyStreet's extension of GeoReport v2,
+which Open311 clients use to follow requests): one update per move of the incident.
 """
 
 from __future__ import annotations
@@ -147,6 +153,18 @@ def list_clients(conn: Connection, *, access: Access) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+#: Who reads without a key when reads are public: the whole city, read only.
+PUBLIC_READER = Client(0, "public", "")
+
+
+def reader(conn: Connection, key: str | None, *, public_reads: bool) -> Client:
+    """Who a read is for: the client of a given key (a wrong key is refused, never read as
+    public), else the public when reads are public, else :class:`Unauthorized`."""
+    if key or not public_reads:
+        return authenticate_client(conn, key)
+    return PUBLIC_READER
+
+
 def authenticate_client(conn: Connection, key: str | None) -> Client:
     """The client an API key belongs to; :class:`Unauthorized` for a missing or unknown key."""
     if not key:
@@ -182,6 +200,16 @@ def services(conn: Connection) -> list[dict[str, Any]]:
         }
         for c in categories(conn)
     ]
+
+
+def service_definition(conn: Connection, service_code: str) -> dict[str, Any]:
+    """GeoReport v2 service definition. Gridmap's services ask nothing beyond the standard's
+    fields (``metadata`` is false), so the attribute list is empty; an unknown code is 404."""
+    try:
+        category = by_service_code(conn, service_code)
+    except Invalid as exc:
+        raise NotFound(exc.message, service_code=service_code) from exc
+    return {"service_code": category.service_code, "attributes": []}
 
 
 def _number(value: Any, name: str) -> float:
@@ -271,60 +299,143 @@ LIMIT :limit
 """
 
 
+@dataclass(frozen=True)
+class RequestFilters:
+    """The filters of GeoReport v2 GET requests (W3C date-times as text, as clients send them)."""
+
+    ids: list[str] | None = None
+    service_code: str | None = None
+    status: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    updated_after: str | None = None
+    updated_before: str | None = None
+
+
 def get_requests(
     conn: Connection,
     client: Client,
+    filters: RequestFilters | None = None,
     *,
-    ids: list[str] | None = None,
-    service_code: str | None = None,
-    status: str | None = None,
-    start_date: str | None = None,
-    end_date: str | None = None,
     now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """GeoReport v2 GET requests: by ids, or by filters (default: the last 90 days, ≤ 1000)."""
+    """GeoReport v2 GET requests: by ids, or by filters (default: reported in the last 90 days;
+    with ``updated_after``/``updated_before`` and no dates: changed in that window); ≤ 1000."""
+    filters = filters or RequestFilters()
     now = now or dt.datetime.now(dt.UTC)
     where = scope_sql(client.scope)
     parts = [where.sql]
     params: dict[str, Any] = dict(where.params) | {"limit": MAX_REQUESTS}
+    ids = [i.strip() for i in filters.ids or [] if i.strip()][:MAX_REQUESTS]
     if ids:
         parts.append("i.code = ANY(:ids)")
-        params["ids"] = [i.strip() for i in ids if i.strip()][:MAX_REQUESTS]
+        params["ids"] = ids
     else:
-        start = _parse_time(start_date, "start_date")
-        end = _parse_time(end_date, "end_date") or now
-        start = start or end - dt.timedelta(days=DEFAULT_DAYS)
-        if start >= end:
-            raise Invalid("start_date 须早于 end_date (start_date must be before end_date)")
-        parts.append("i.reported_at >= :start AND i.reported_at < :end")
-        params |= {"start": start, "end": end}
-        if service_code:
-            codes = [s.strip() for s in service_code.split(",") if s.strip()]
-            parts.append("c.service_code = ANY(:codes)")
-            params["codes"] = codes
-        if status:
-            wanted = {s.strip() for s in status.split(",")}
-            if not wanted <= {"open", "closed"}:
-                raise Invalid(
-                    f"status 须为 open 或 closed，收到 {status!r} ("
-                    f"status is open or closed, not {status!r})"
-                )
-            if wanted == {"open"}:
-                parts.append("i.state <> 'evaluated'")
-            elif wanted == {"closed"}:
-                parts.append("i.state = 'evaluated'")
+        _windows(filters, now, parts, params)
+        _kinds(filters, parts, params)
     rows = conn.execute(
         text(_REQUEST_SQL.format(where=" AND ".join(f"({p})" for p in parts))), params
     ).mappings()
     out = [_request(r) for r in rows]
-    if ids and len(out) == 1 and len(params["ids"]) == 1:
-        return out
     if ids and not out:
         raise NotFound(
             f"本客户端没有服务请求 {', '.join(ids)} ("
             f"no service request {', '.join(ids)} for this client)"
         )
     return out
+
+
+def _windows(
+    filters: RequestFilters, now: dt.datetime, parts: list[str], params: dict[str, Any]
+) -> None:
+    """The time windows: reported between start and end date, changed between updated_after
+    and updated_before."""
+    after = _parse_time(filters.updated_after, "updated_after")
+    before = _parse_time(filters.updated_before, "updated_before")
+    if after or before:
+        if after and before and after >= before:
+            raise Invalid(
+                "updated_after 须早于 updated_before (updated_after must be before updated_before)"
+            )
+        parts.append(
+            "coalesce(i.updated_at, i.reported_at) > coalesce(CAST(:after AS timestamptz), "
+            "'-infinity') AND coalesce(i.updated_at, i.reported_at) < "
+            "coalesce(CAST(:before AS timestamptz), 'infinity')"
+        )
+        params |= {"after": after, "before": before}
+        if not (filters.start_date or filters.end_date):
+            return
+    start = _parse_time(filters.start_date, "start_date")
+    end = _parse_time(filters.end_date, "end_date") or now
+    start = start or end - dt.timedelta(days=DEFAULT_DAYS)
+    if start >= end:
+        raise Invalid("start_date 须早于 end_date (start_date must be before end_date)")
+    parts.append("i.reported_at >= :start AND i.reported_at < :end")
+    params |= {"start": start, "end": end}
+
+
+def _kinds(filters: RequestFilters, parts: list[str], params: dict[str, Any]) -> None:
+    if filters.service_code:
+        codes = [c.strip() for c in filters.service_code.split(",") if c.strip()]
+        parts.append("c.service_code = ANY(:codes)")
+        params["codes"] = codes
+    if filters.status:
+        wanted = {s.strip() for s in filters.status.split(",")}
+        if not wanted <= {"open", "closed"}:
+            raise Invalid(
+                f"status 须为 open 或 closed，收到 {filters.status!r} ("
+                f"status is open or closed, not {filters.status!r})"
+            )
+        if wanted == {"open"}:
+            parts.append("i.state <> 'evaluated'")
+        elif wanted == {"closed"}:
+            parts.append("i.state = 'evaluated'")
+
+
+_UPDATES_SQL = """
+SELECT t.id, i.code, t.to_state, t.at, t.note
+FROM incident_transition t JOIN incident i ON i.id = t.incident_id
+WHERE ({where}) AND t.at >= :start AND t.at < :end
+ORDER BY t.at, t.id
+LIMIT :limit
+"""
+
+
+def request_updates(
+    conn: Connection,
+    client: Client,
+    *,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Every change of state of the client's requests in a window (default: the last 24 hours,
+    at most 90 days), oldest first: FixMyStreet's ``servicerequestupdates``."""
+    now = now or dt.datetime.now(dt.UTC)
+    end = _parse_time(end_date, "end_date") or now
+    start = _parse_time(start_date, "start_date") or end - dt.timedelta(days=1)
+    if start >= end:
+        raise Invalid("start_date 须早于 end_date (start_date must be before end_date)")
+    if end - start > dt.timedelta(days=DEFAULT_DAYS):
+        raise Invalid(
+            f"时间窗口最长 {DEFAULT_DAYS} 天 (the window may span at most {DEFAULT_DAYS} days)"
+        )
+    where = scope_sql(client.scope)
+    rows = conn.execute(
+        text(_UPDATES_SQL.format(where=where.sql)),
+        dict(where.params) | {"start": start, "end": end, "limit": MAX_REQUESTS},
+    ).mappings()
+    return [
+        {
+            "update_id": str(r["id"]),
+            "service_request_id": r["code"],
+            "status": "closed" if r["to_state"] == "evaluated" else "open",
+            "updated_datetime": _iso(r["at"]),
+            "description": r["note"],
+            "media_url": None,
+        }
+        for r in rows
+    ]
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # The editor (gis.editing): an edit that leaves a grid in pieces needs the planner's confirm,
     # or is refused outright.
     edit_split_grids: Literal["confirm", "refuse"] = "confirm"
+    # Open311 GeoReport v2 reads (services, service definitions, requests, request updates) are
+    # public in the standard; a city that wants them behind a client key turns this off. Posting
+    # a request always needs a key.
+    open311_public_reads: bool = True
 
     # --- Accounts and security (README: "Accounts and roles").
     # Keys the digests of session tokens kept in the database and signs CSRF tokens. Required
