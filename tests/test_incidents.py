@@ -9,6 +9,7 @@ The tiny city (tests/tiny_city.py): unified grids G1 = 369901001001001 (U1, U2),
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import h3
 import numpy as np
 import openpyxl
 import pytest
+from PIL import Image
 from sqlalchemy import text
 
 from gis.access import Access
@@ -325,7 +327,16 @@ def test_sql_parents_are_h3_parents(conn) -> None:
 
 # ----------------------------------------------------------------------------- photos
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+def image_bytes(kind: str = "PNG", size: tuple[int, int] = (8, 6), **save: object) -> bytes:
+    picture = Image.new("RGB", size, (200, 40, 30))
+    picture.putpixel((0, 0), (0, 0, 255))  # a corner to tell which way is up
+    buffer = io.BytesIO()
+    picture.save(buffer, kind, **save)
+    return buffer.getvalue()
+
+
+PNG = image_bytes()
 
 
 def test_photos_are_checked_by_their_bytes(client_as, conn, settings) -> None:
@@ -336,11 +347,15 @@ def test_photos_are_checked_by_their_bytes(client_as, conn, settings) -> None:
     assert ok.json()["media_type"] == "image/png"
     photo = worker.get(f"/incidents/{code}").json()["photos"][0]
     got = worker.get(photo["url"])
-    assert got.status_code == 200 and got.content == PNG
-    assert got.headers["content-type"] == "image/png"
+    assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+    kept, sent = Image.open(io.BytesIO(got.content)), Image.open(io.BytesIO(PNG))
+    assert kept.size == sent.size and kept.tobytes() == sent.tobytes()  # PNG: every pixel kept
     script = b"#!/bin/sh\nrm -rf /\n"
     fake = worker.post(f"/incidents/{code}/photos", files={"file": ("x.jpg", script, "image/jpeg")})
     assert fake.status_code == 422 and "JPEG, PNG or WebP" in fake.json()["detail"]
+    magic_only = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200  # the right first bytes, no image
+    broken = worker.post(f"/incidents/{code}/photos", files={"file": ("y.png", magic_only)})
+    assert broken.status_code == 422 and "readable" in broken.json()["detail"]
     big = b"\xff\xd8\xff" + b"\x00" * 1_000_000
     large = worker.post(f"/incidents/{code}/photos", files={"file": ("x.jpg", big, "image/jpeg")})
     assert large.status_code in (413, 422)
@@ -486,6 +501,32 @@ def test_figures_total_is_the_sum_of_the_rows(client_as, conn, by: str) -> None:
         assert doc["total"][count] == sum(r[count] for r in doc["rows"]), count
     if by == "grid":
         assert None in {r["key"] for r in doc["rows"]}
+
+
+def test_a_photo_loses_its_metadata_and_its_place_is_kept_in_the_row(client_as, conn) -> None:
+    """A phone's JPEG with its make, model, orientation and GPS tags: the stored file has none of
+    them and stands upright; where it was taken is in the row, not in the file."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "HUAWEI", "P60 Pro", 6  # make, model, turned
+    exif[0x8825] = {1: "N", 2: (27.0, 57.0, 30.0), 3: "E", 4: (116.0, 21.0, 36.0)}
+    sent = image_bytes("JPEG", (40, 20), exif=exif, quality=95)
+    code = report(conn, 1)
+    worker = client_as("t-worker")
+    ok = worker.post(f"/incidents/{code}/photos", files={"file": ("p.jpg", sent, "image/jpeg")})
+    assert ok.status_code == 201, ok.text
+    url = worker.get(f"/incidents/{code}").json()["photos"][0]["url"]
+    stored = worker.get(url).content
+    assert b"HUAWEI" not in stored and b"P60" not in stored and b"Exif" not in stored
+    kept = Image.open(io.BytesIO(stored))
+    assert dict(kept.getexif()) == {} and kept.size == (20, 40)  # turned upright, as shown
+    lon, lat = conn.execute(
+        text(
+            "SELECT ST_X(p.location), ST_Y(p.location) FROM incident_photo p "
+            "JOIN incident i ON i.id = p.incident_id WHERE i.code = :c"
+        ),
+        {"c": code},
+    ).one()
+    assert (lon, lat) == pytest.approx((116 + 21 / 60 + 36 / 3600, 27 + 57 / 60 + 30 / 3600))
 
 
 # ----------------------------------------------------------------------------- import

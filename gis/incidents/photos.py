@@ -1,7 +1,9 @@
 """Photos of incidents: files under the data directory, with size, count and type limits.
 
 The type is decided by the file's first bytes (JPEG, PNG or WebP), never by its name or the
-client's Content-Type: a script renamed ``.jpg`` is refused. Files are stored by content hash
+client's Content-Type: a script renamed ``.jpg`` is refused; then the photo is decoded and written
+again without its metadata (:mod:`gis.incidents.photo_clean`: GPS, camera, time), its GPS position
+kept in the row instead. Files are stored by content hash
 under ``<data_dir>/incident_photos/<incident code>/`` and written atomically (temporary name, then
 rename); the database row names the file relative to the data directory. The size limit fits under
 the API's default request body limit (``GRIDMAP_MAX_BODY_BYTES``, 1 MiB): phone apps send photos
@@ -23,6 +25,7 @@ from gis.access import Access
 from gis.accounts import Permission
 from gis.errors import Invalid, InvalidFile, NotFound
 from gis.incidents.access import require_any
+from gis.incidents.photo_clean import clean_photo
 from gis.incidents.workflow import _load
 
 MAX_PHOTO_BYTES = 1_000_000
@@ -95,7 +98,8 @@ def add_photo(
             f"事件 {code} 已有 {MAX_PHOTOS} 张照片，已达上限 ("
             f"incident {code} has {MAX_PHOTOS} photos already, the most it may have)"
         )
-    media_type, ext = kind
+    clean = clean_photo(data)
+    data, media_type, ext = clean.data, clean.media_type, clean.extension
     digest = hashlib.sha256(data).hexdigest()
     relative = Path(PHOTO_DIR) / code / f"{digest[:32]}.{ext}"
     target = data_dir / relative
@@ -106,10 +110,13 @@ def add_photo(
     photo_id = conn.execute(
         text(
             "INSERT INTO incident_photo (incident_id, path, media_type, size, sha256, "
-            "uploaded_by, uploaded_at) VALUES (:id, :path, :type, :size, :sha, :by, :at) "
-            "RETURNING id"
+            "uploaded_by, uploaded_at, location) VALUES (:id, :path, :type, :size, :sha, :by, "
+            ":at, CASE WHEN CAST(:lon AS float8) IS NULL THEN NULL "
+            "ELSE ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) END) RETURNING id"
         ),
         {
+            "lon": clean.location[0] if clean.location else None,
+            "lat": clean.location[1] if clean.location else None,
             "id": row["id"],
             "path": str(relative),
             "type": media_type,

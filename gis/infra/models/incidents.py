@@ -157,6 +157,9 @@ class IncidentPhoto(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Where the photo's own GPS tags said it was taken, kept here once stripped from the file
+    # (gis.incidents.photo_clean; migration 0012).
+    location: Mapped[Any] = mapped_column(geom("POINT"), nullable=True)
 
 
 class Open311Client(Base):
