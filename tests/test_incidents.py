@@ -529,6 +529,43 @@ def test_a_photo_loses_its_metadata_and_its_place_is_kept_in_the_row(client_as, 
     assert (lon, lat) == pytest.approx((116 + 21 / 60 + 36 / 3600, 27 + 57 / 60 + 30 / 3600))
 
 
+def metres_east(lon: float, lat: float, metres: float) -> tuple[float, float]:
+    return lon + metres / (111_320 * np.cos(np.radians(lat))), lat
+
+
+def test_possible_duplicates_are_open_near_recent_and_of_the_category(
+    client_as, conn, settings
+) -> None:
+    lon, lat = centre(5)
+    t = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)  # the API asks "before now"
+    first = report(conn, at=(lon, lat), category="环境卫生", now=t)
+    report(conn, at=metres_east(lon, lat, 120), category="环境卫生", now=t)  # too far
+    report(conn, at=metres_east(lon, lat, 10), category="噪音扰民", now=t)  # another category
+    old = report(
+        conn, at=metres_east(lon, lat, 5), category="环境卫生", now=t - dt.timedelta(days=4)
+    )
+    closed = report(conn, at=metres_east(lon, lat, 8), category="环境卫生", now=t)
+    drive(conn, closed, "dispatch", "sign", "handle", "feed_back", "evaluate", start=t)
+    near = report(conn, at=metres_east(lon, lat, 30), category="环境卫生", now=t)
+    worker = client_as("t-department")
+    here = metres_east(lon, lat, 2)
+    params = {"lon": here[0], "lat": here[1], "category": "环境卫生"}
+    found = worker.get("/incidents/duplicates", params=params)
+    assert found.status_code == 200, found.text
+    assert [d["code"] for d in found.json()] == [first, near]  # nearest first
+    assert found.json()[0]["distance_m"] == pytest.approx(2, abs=0.5)
+    assert old not in {d["code"] for d in found.json()} and closed not in str(found.json())
+    # The category's own window: a wider one finds the older report too.
+    conn.execute(
+        text("UPDATE incident_category SET duplicate_hours = 24 * 7 WHERE code = '环境卫生'")
+    )
+    assert old in {d["code"] for d in worker.get("/incidents/duplicates", params=params).json()}
+    unknown = worker.get("/incidents/duplicates", params=params | {"category": "ufo"})
+    assert unknown.status_code == 422 and "ufo" in unknown.json()["detail"]
+    # Nothing the caller may not see: a field worker of grid A001 is not shown grid A002's.
+    assert client_as("t-worker").get("/incidents/duplicates", params=params).json() == []
+
+
 # ----------------------------------------------------------------------------- import
 
 

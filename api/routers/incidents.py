@@ -10,6 +10,7 @@ hotline calls); the moves check their own permission in gis/.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, UploadFile
@@ -25,6 +26,7 @@ from api.schemas.incidents import (
     FiguresOut,
     IncidentOut,
     PointsOut,
+    PossibleDuplicateOut,
     QueueOut,
     ReportedOut,
     StoredPhotoOut,
@@ -33,6 +35,7 @@ from api.schemas.incidents import (
 from gis.accounts import Permission
 from gis.errors import Invalid
 from gis.incidents.catalogue import admission_lists, categories
+from gis.incidents.duplicates import MAX_SUGGESTIONS, possible_duplicates
 from gis.incidents.figures import GROUPS, figures
 from gis.incidents.hexagons import dumps, hexagons
 from gis.incidents.photos import MAX_PHOTO_BYTES, add_photo, photo_file
@@ -210,6 +213,27 @@ def incident_queue(
 ) -> QueueOut:
     waiting = queue(conn, stage=stage, department=department, limit=limit, now=now, access=access)
     return QueueOut.model_validate(waiting.to_dict())
+
+
+@router.get(
+    "/incidents/duplicates",
+    summary="Open incidents of a category near a point: what a new report may repeat",
+)
+def incident_duplicates(
+    conn: ConnDep,
+    access: AccessDep,
+    now: NowDep,
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+    category: Annotated[str, Query(max_length=32)],
+    limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 5,
+) -> list[PossibleDuplicateOut]:
+    """Within the category's distance (default 50 m) and time window (default 72 h), nearest
+    first; only incidents the caller may see. Ask before filing: the answer changes nothing."""
+    found = possible_duplicates(
+        conn, lon=lon, lat=lat, category=category, at=now, limit=limit, access=access
+    )
+    return [PossibleDuplicateOut.model_validate(asdict(d)) for d in found]
 
 
 # ----------------------------------------------------------------------------- one incident

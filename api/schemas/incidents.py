@@ -174,3 +174,13 @@ class TransitionOut(Out):
     action: str
     department: str | None
     allowed_next: list[NextMoveOut]
+
+
+class PossibleDuplicateOut(Out):
+    code: str
+    category: str
+    state: str
+    reported_at: Stamp
+    distance_m: float
+    hours_before: float
+    description: str

@@ -97,6 +97,10 @@ class IncidentCategory(Base):
     service_code: Mapped[str] = mapped_column(String(32), unique=True)
     sign_hours: Mapped[float] = mapped_column(Float)  # to sign for it after dispatch
     handle_hours: Mapped[float] = mapped_column(Float)  # to handle it after dispatch
+    # A new report this close to an open one of the category, this soon after it, may be the
+    # same problem (gis.incidents.duplicates; migration 0013).
+    duplicate_metres: Mapped[float] = mapped_column(Float, server_default="50")
+    duplicate_hours: Mapped[float] = mapped_column(Float, server_default="72")
 
 
 class AdmissionItem(Base):
