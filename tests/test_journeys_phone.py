@@ -97,6 +97,23 @@ def test_field_worker_journey_on_a_phone(
         assert code in page.get_by_test_id("list-incidents").inner_text()
         assert scroll_width(page) <= PHONE["width"]
         shot(page, "field-phone-3-reported")
+
+        # A second report of the same thing at the same building: the page says it may be
+        # reported already, and names the incident just sent.
+        page.get_by_test_id("tab-buildings").tap()
+        page.get_by_test_id("building").first.locator("h3").tap()
+        page.get_by_test_id("report-open").tap()
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=report-category]').options.length > 1"
+        )
+        category.select_option(index=1)
+        duplicates = page.get_by_test_id("report-duplicates")
+        duplicates.wait_for(state="visible")
+        assert code in duplicates.inner_text() and "可能是同一问题" in duplicates.inner_text()
+        assert scroll_width(page) <= PHONE["width"]
+        shot(page, "field-phone-4-duplicate")
+        page.get_by_test_id("report-cancel").tap()
+        assert not duplicates.is_visible()
     traffic.assert_clean()
 
 

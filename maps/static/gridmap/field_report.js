@@ -8,7 +8,7 @@
  * last (the incident answered), where (the chosen point)}.
  */
 
-import {el, request} from './common.js';
+import {el, label, query, request} from './common.js';
 
 function say(rp, text, isError) {
   rp.message.textContent = text || '';
@@ -32,11 +32,35 @@ function loadCategories(rp) {
 }
 
 /** Put the pin where the incident is. */
-function place(rp, latlng, label) {
+function place(rp, latlng, where) {
   rp.api.where = latlng;
   if (rp.pin) rp.pin.setLatLng(latlng);
   else rp.pin = L.circleMarker(latlng, {radius: 9, color: '#fff', weight: 3, fillColor: '#c4391d', fillOpacity: 1}).addTo(rp.map);
-  rp.whereLine.textContent = '位置 Location: ' + (label || latlng.lat.toFixed(5) + ', ' + latlng.lng.toFixed(5));
+  rp.whereLine.textContent = '位置 Location: ' + (where || latlng.lat.toFixed(5) + ', ' + latlng.lng.toFixed(5));
+  checkDuplicates(rp);
+}
+
+/** Open incidents of the chosen category near the pin: the problem may be reported already. */
+function checkDuplicates(rp) {
+  var box = rp.duplicates;
+  var where = rp.api.where;
+  var category = rp.category.value;
+  box.hidden = true;
+  if (!where || !category) return;
+  var asked = rp.asked = (rp.asked || 0) + 1;
+  request('GET', 'incidents/duplicates' + query({lon: where.lng, lat: where.lat, category: category}))
+    .then(function (found) {
+      if (asked !== rp.asked) return;  // the pin or the category moved on meanwhile
+      rp.api.duplicates = found;
+      box.textContent = '';
+      if (!found.length) return;
+      el('strong', null, '附近已有同类事件，可能是同一问题 Possibly reported already:', box);
+      found.forEach(function (d) {
+        var hours = d.hours_before < 1 ? '不到 1 小时前 <1 h ago' : Math.round(d.hours_before) + ' 小时前 h ago';
+        el('p', 'gf-dupe', d.code + ' · ' + Math.round(d.distance_m) + ' m · ' + hours + ' · ' + label('incident_states', d.state, true), box);
+      });
+      box.hidden = false;
+    }, function () { box.hidden = true; });
 }
 
 /** Open the form, at the chosen building when there is one. */
@@ -55,6 +79,7 @@ function open(rp) {
 
 function close(rp) {
   rp.form.hidden = true;
+  rp.duplicates.hidden = true;
   rp.openBtn.hidden = false;
   if (rp.pin) { rp.map.removeLayer(rp.pin); rp.pin = null; }
   rp.api.where = null;
@@ -100,6 +125,7 @@ function attach(map, config, field) {
     whereLine: box.querySelector('[data-testid="report-where"]'),
     category: form.elements.category,
     message: box.querySelector('[data-testid="report-message"]'),
+    duplicates: box.querySelector('[data-testid="report-duplicates"]'),
     pin: null,
     categoriesLoaded: null
   };
@@ -107,6 +133,7 @@ function attach(map, config, field) {
     if (api.state === 'open') place(rp, event.latlng, null);
   });
   rp.openBtn.addEventListener('click', function () { open(rp); });
+  rp.category.addEventListener('change', function () { checkDuplicates(rp); });
   form.querySelector('[data-testid="report-cancel"]').addEventListener('click', function () {
     close(rp);
     api.state = 'idle';
