@@ -258,7 +258,7 @@ def _write(conn: Connection, frames: dict[str, pd.DataFrame], report: LoadReport
 
 def _district_codes(path: Path) -> list[str]:
     frames = read_package(path, only=("districts",))
-    return frames["districts"]["code"].astype(str).tolist()
+    return [str(code) for code in frames["districts"]["code"]]
 
 
 def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path) -> None:

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,9 @@ from gridmap_cli.incidents import incidents_app
 from gridmap_cli.party import party_app
 from gridmap_cli.scenarios import scenarios_app
 from gridmap_cli.users import users_app
+
+if TYPE_CHECKING:  # for annotations only: the CLI's --help stays fast
+    from gis.infra.pgcluster import Cluster
 
 app = typer.Typer(
     help="Gridmap: grid mapping for community governance (网格化管理) on PostGIS.",
@@ -43,7 +46,7 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _cluster(settings: Settings):  # noqa: ANN202 - local import keeps --help fast
+def _cluster(settings: Settings) -> Cluster:  # local import keeps --help fast
     from gis.infra.pgcluster import Cluster
 
     return Cluster(settings.data_dir)

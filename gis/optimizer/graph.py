@@ -206,7 +206,11 @@ def from_frame(
     snap = 1e-9 if frame.crs.is_geographic else 1e-4  # ≈0.1 mm either way
     edge_i, edge_j, lines = _shared_boundaries(np.asarray(frame.geometry.values), snap)
     metric_crs = frame.estimate_utm_crs() if frame.crs.is_geographic else frame.crs
-    to_metric = (lambda s: s.to_crs(metric_crs)) if frame.crs.is_geographic else (lambda s: s)
+    geographic = bool(frame.crs.is_geographic)
+
+    def to_metric(series: gpd.GeoSeries) -> gpd.GeoSeries:
+        return series.to_crs(metric_crs) if geographic else series
+
     shared = to_metric(gpd.GeoSeries(lines, crs=frame.crs)).length.to_numpy()
     rook = (shapely.length(lines) > MIN_SHARED) & (shared > 0)
     edge_i, edge_j, shared = edge_i[rook], edge_j[rook], shared[rook]
@@ -243,4 +247,5 @@ def components(graph: UnitGraph) -> NDArray[np.int64]:
     n = graph.n
     matrix = csr_matrix((np.ones(int(same.sum())), (i[same], j[same])), shape=(n, n))
     _, labels = connected_components(matrix, directed=False)
-    return labels.astype(np.int64)
+    result: NDArray[np.int64] = labels.astype(np.int64)
+    return result
