@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -160,7 +161,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
         counts = table_counts(conn)
         layers = list_layers(conn, (settings.band_low, settings.band_high), access=system_access())
     if as_json:
-        typer.echo(json.dumps({"rows": counts, "layers": layers}, ensure_ascii=False, default=str))
+        rows = {"rows": counts, "layers": [asdict(layer) for layer in layers]}
+        typer.echo(json.dumps(rows, ensure_ascii=False, default=str))
         return
     for name, n in counts.items():
         typer.echo(f"{name:20} {n:>9,}")
@@ -168,9 +170,9 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
     typer.echo(f"{'layer':12} {'grids':>6} {'mean':>7} {'cv':>6} {'in band':>8}  name")
     for layer in layers:
         typer.echo(
-            f"{layer['code']:12} {layer['grid_count']:>6} {layer['workload_mean'] or 0:>7.1f} "
-            f"{layer['workload_cv'] or 0:>6.3f} {layer['share_in_band'] or 0:>8.1%}  "
-            f"{layer['name']}"
+            f"{layer.code:12} {layer.grid_count:>6} {layer.workload_mean or 0:>7.1f} "
+            f"{layer.workload_cv or 0:>6.3f} {layer.share_in_band or 0:>8.1%}  "
+            f"{layer.name}"
         )
 
 
