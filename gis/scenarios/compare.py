@@ -70,7 +70,8 @@ def layer_definitions(
     for code in codes:
         params = own.get(code)
         if params is None:
-            out[code] = Definition(default["weights"], tuple(default["band"]), "installation")
+            low, high = default["band"]
+            out[code] = Definition(default["weights"], (low, high), "installation")
         else:
             weights = {a: float(params["weights"].get(a, 0.0)) for a in ATTRIBUTES}
             out[code] = Definition(weights, tuple(params["band_for_metrics"]), "scenario")

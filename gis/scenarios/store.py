@@ -20,7 +20,12 @@ from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.labels import SCENARIO_STATES, chinese
 from gis.optimizer.io import area_filter as area_filter  # its home before; others import it here
-from gis.scenarios.profiles import check_band, check_weights, get_profile
+from gis.scenarios.profiles import (
+    WorkloadDefinition,
+    check_band,
+    check_weights,
+    get_profile,
+)
 from gis.scope import Scope
 
 AREA_RE = re.compile(r"\d{4}|\d{6}(\d{3}){0,2}")
@@ -111,22 +116,22 @@ def create_scenario(
     area = normalize_area(conn, spec.area, scope)
     districts = {a[:6] for a in area if len(a) >= 6}
     profile = get_profile(conn, districts.pop(), settings) if len(districts) == 1 else None
-    profile = profile or {"district": None} | _defaults(settings)
-    weights = check_weights(spec.weights) if spec.weights is not None else profile["weights"]
+    norm: WorkloadDefinition = profile or _defaults(settings)
+    weights = check_weights(spec.weights) if spec.weights is not None else norm["weights"]
     band = check_band(spec.band) if spec.band is not None else None
     if spec.target_count is not None and spec.target_count < 1:
         raise Invalid("目标网格数至少为 1 (target_count must be at least 1)")
     if spec.target_count is None and band is None:
-        band = list(profile["band"])  # the county's norm decides how many grids
+        band = list(norm["band"])  # the county's norm decides how many grids
     params = {
         "target_count": spec.target_count,
         "band": band,
-        "band_for_metrics": band or list(profile["band"]),
+        "band_for_metrics": band or list(norm["band"]),
         "weights": weights,
         "seed": int(spec.seed),
         "from_unified": bool(spec.from_unified),
         "keep_locked": bool(spec.keep_locked),
-        "profile_district": profile["district"],
+        "profile_district": profile["district"] if profile else None,
         "notes": spec.notes[:2000],
     }
     who = access.name
@@ -159,7 +164,7 @@ def create_scenario(
     return get_scenario(conn, row.id, access=access)
 
 
-def _defaults(settings: Settings) -> dict[str, Any]:
+def _defaults(settings: Settings) -> WorkloadDefinition:
     from gis.scenarios.profiles import default_profile
 
     return default_profile(settings)
