@@ -10,7 +10,7 @@ the layer's membership), so a county-wide report is one round trip.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 from sqlalchemy import Connection, text
 
@@ -148,6 +148,36 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+class CoverageTotals(TypedDict):
+    """What has a leader over a scope: counts, and the shares covered (None where none)."""
+
+    buildings: int
+    buildings_covered: int
+    entrances: int
+    entrances_covered: int
+    grids: int
+    grids_with_leader: int
+    cadres: int
+    members: int
+    members_with_role: int
+    buildings_share: float | None
+    entrances_share: float | None
+    grids_share: float | None
+    members_share: float | None
+
+
+class Coverage(TypedDict):
+    """Totals over a scope and, when asked ``by`` a level, one row per area. A TypedDict, not a
+    dataclass: sent as it is, and ``by``/``rows`` are absent (not null) when not asked for."""
+
+    on: str
+    layer: str
+    scope: str
+    totals: CoverageTotals
+    by: NotRequired[str]
+    rows: NotRequired[list[dict[str, Any]]]
+
+
 def coverage(
     conn: Connection,
     *,
@@ -155,7 +185,7 @@ def coverage(
     layer: str = DEFAULT_GRID_LAYER,
     on: dt.date | None = None,
     by: Level | None = "community",
-) -> dict[str, Any]:
+) -> Coverage:
     """Totals over the scope, and (``by``) one row per street, community or grid.
 
     Grids are those of ``layer`` (the unified net by default) that the scope reaches; a grid is
@@ -171,15 +201,23 @@ def coverage(
     on = on or today()
     bases, params = _bases(scope)
     params |= {"layer_id": layer_id(conn, layer), "on": on}
-    totals = dict(conn.execute(text(bases + _TOTALS), params).mappings().one())
-    totals |= {
-        "buildings_share": _share(totals["buildings_covered"], totals["buildings"]),
-        "entrances_share": _share(totals["entrances_covered"], totals["entrances"]),
-        "grids_share": _share(totals["grids_with_leader"], totals["grids"]),
-        "members_share": _share(totals["members_with_role"], totals["members"]),
+    t = conn.execute(text(bases + _TOTALS), params).mappings().one()
+    totals: CoverageTotals = {
+        "buildings": t["buildings"],
+        "buildings_covered": t["buildings_covered"],
+        "entrances": t["entrances"],
+        "entrances_covered": t["entrances_covered"],
+        "grids": t["grids"],
+        "grids_with_leader": t["grids_with_leader"],
+        "cadres": t["cadres"],
+        "members": t["members"],
+        "members_with_role": t["members_with_role"],
+        "buildings_share": _share(t["buildings_covered"], t["buildings"]),
+        "entrances_share": _share(t["entrances_covered"], t["entrances"]),
+        "grids_share": _share(t["grids_with_leader"], t["grids"]),
+        "members_share": _share(t["members_with_role"], t["members"]),
     }
-    out: dict[str, Any] = {"on": on.isoformat(), "layer": layer, "scope": str(scope)}
-    out["totals"] = totals
+    out: Coverage = {"on": on.isoformat(), "layer": layer, "scope": str(scope), "totals": totals}
     if by is not None:
         rows = conn.execute(text(bases + _level_sql(by)), params).mappings()
         out["by"] = by
