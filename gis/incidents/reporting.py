@@ -20,7 +20,7 @@ and its reason recorded as the routing note and in the dispatch's history row.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 import h3
 import numpy as np
@@ -32,7 +32,7 @@ from gis.accounts import Permission
 from gis.crs import TO_WGS84
 from gis.errors import Forbidden, Invalid
 from gis.incidents.access import require_any
-from gis.incidents.catalogue import get_category
+from gis.incidents.catalogue import Category, get_category
 from gis.incidents.workflow import record_transition
 
 #: A point this close to a building (metres) is taken to be at the building.
@@ -140,34 +140,10 @@ def _next_code(conn: Connection, now: dt.datetime) -> str:
     return f"{prefix}{number:05d}"
 
 
-def create_incident(
-    conn: Connection,
-    *,
-    access: Access,
-    lon: float,
-    lat: float,
-    category: str,
-    description: str = "",
-    reporter_kind: str = "resident",
-    reporter_name: str | None = None,
-    reporter_phone: str | None = None,
-    crs: str = "wgs84",
-    source: str = "app",
-    now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """Report an incident at a point; returns its code, state, place and routing.
-
-    One reports within the scope of ``access`` (an Open311 client: the scope it was given).
-    Audited as ``incident.report`` (and ``incident.dispatch`` when the
-    negative list routes it at once).
-    """
-    require_any(
-        "report incidents",
-        Permission.REPORT_INCIDENTS,
-        Permission.DISPATCH_INCIDENTS,
-        access=access,
-    )
-    now = now or dt.datetime.now(dt.UTC)
+def _checked_text(
+    reporter_kind: str, description: str, reporter_name: str | None, reporter_phone: str | None
+) -> str:
+    """The description, stripped, once the reporter's kind and the texts' lengths are fine."""
     if reporter_kind not in REPORTER_KINDS:
         raise Invalid(
             f"上报人类型须为 {', '.join(REPORTER_KINDS)} 之一，收到 "
@@ -186,9 +162,12 @@ def create_incident(
             "上报人姓名最多 32 个字符，电话最多 20 个字符 ("
             "reporter_name has at most 32 characters and reporter_phone 20)"
         )
-    _check_point(lon, lat)
-    lon, lat = to_wgs84(lon, lat, crs)
-    cat = get_category(conn, category)
+    return description
+
+
+def _place_in_scope(conn: Connection, lon: float, lat: float, *, access: Access) -> dict[str, Any]:
+    """Where a WGS84 point lies (:func:`locate`): refused outside every base unit of the city, and
+    outside the reporter's scope."""
     place = locate(conn, lon, lat)
     if place["unit_id"] is None:
         raise Invalid(
@@ -215,6 +194,112 @@ def create_incident(
                 "report incidents where you work)",
                 unit=place["unit_code"],
             )
+    return place
+
+
+def _record_report(
+    conn: Connection,
+    incident_id: int,
+    code: str,
+    cat: Category,
+    place: dict[str, Any],
+    routing_note: str,
+    now: dt.datetime,
+    *,
+    access: Access,
+) -> None:
+    """The history and audit rows of a report, and of the router's dispatch when the negative
+    list routes it at once."""
+    negative = cat.negative
+    where = f"grid {place['grid_code'] or '—'}, unit {place['unit_code']}"
+    if place["building_id"] is not None:
+        how = f"{place['metres']:.1f} m away, moved onto it" if place["moved"] else "inside"
+        where = f"building {place['building_name']} ({how}); {where}"
+    record_transition(conn, incident_id, "report", None, "reported", now, where, access=access)
+    audit.record(
+        conn,
+        access.actor,
+        "incident.report",
+        "incident",
+        code,
+        None,
+        {"category": cat.code, "grid": place["grid_code"], "unit": place["unit_code"]},
+    )
+    if negative:
+        record_transition(
+            conn,
+            incident_id,
+            "dispatch",
+            "reported",
+            "dispatched",
+            now,
+            routing_note,
+            cat.department,
+            access=Access.system(ROUTER_ACTOR, scope=access.scope),
+        )
+        audit.record(
+            conn,
+            ROUTER_ACTOR,
+            "incident.dispatch",
+            "incident",
+            code,
+            {"state": "reported"},
+            {"state": "dispatched", "department": cat.department, "note": routing_note},
+        )
+
+
+class ReportedIncident(TypedDict):
+    """A new incident: its code and state, where it was placed (``snapped`` when moved onto a
+    building) and how it was routed. A TypedDict: the answer of ``POST /incidents``, sent as
+    it is."""
+
+    code: str
+    state: str
+    category: str
+    department: str
+    routing_note: str
+    grid: str | None
+    unit: str
+    community: str
+    building: str | None
+    snapped: bool
+    lon: float
+    lat: float
+
+
+def create_incident(
+    conn: Connection,
+    *,
+    access: Access,
+    lon: float,
+    lat: float,
+    category: str,
+    description: str = "",
+    reporter_kind: str = "resident",
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+    crs: str = "wgs84",
+    source: str = "app",
+    now: dt.datetime | None = None,
+) -> ReportedIncident:
+    """Report an incident at a point; returns its code, state, place and routing.
+
+    One reports within the scope of ``access`` (an Open311 client: the scope it was given).
+    Audited as ``incident.report`` (and ``incident.dispatch`` when the
+    negative list routes it at once).
+    """
+    require_any(
+        "report incidents",
+        Permission.REPORT_INCIDENTS,
+        Permission.DISPATCH_INCIDENTS,
+        access=access,
+    )
+    now = now or dt.datetime.now(dt.UTC)
+    description = _checked_text(reporter_kind, description, reporter_name, reporter_phone)
+    _check_point(lon, lat)
+    lon, lat = to_wgs84(lon, lat, crs)
+    cat = get_category(conn, category)
+    place = _place_in_scope(conn, lon, lat, access=access)
     code = _next_code(conn, now)
     negative = cat.negative
     routing_note = ""
@@ -259,41 +344,7 @@ def create_incident(
         ),
         values,
     ).scalar_one()
-    where = f"grid {place['grid_code'] or '—'}, unit {place['unit_code']}"
-    if place["building_id"] is not None:
-        how = f"{place['metres']:.1f} m away, moved onto it" if place["moved"] else "inside"
-        where = f"building {place['building_name']} ({how}); {where}"
-    record_transition(conn, incident_id, "report", None, "reported", now, where, access=access)
-    audit.record(
-        conn,
-        access.actor,
-        "incident.report",
-        "incident",
-        code,
-        None,
-        {"category": cat.code, "grid": place["grid_code"], "unit": place["unit_code"]},
-    )
-    if negative:
-        record_transition(
-            conn,
-            incident_id,
-            "dispatch",
-            "reported",
-            "dispatched",
-            now,
-            routing_note,
-            cat.department,
-            access=Access.system(ROUTER_ACTOR, scope=access.scope),
-        )
-        audit.record(
-            conn,
-            ROUTER_ACTOR,
-            "incident.dispatch",
-            "incident",
-            code,
-            {"state": "reported"},
-            {"state": "dispatched", "department": cat.department, "note": routing_note},
-        )
+    _record_report(conn, incident_id, code, cat, place, routing_note, now, access=access)
     return {
         "code": code,
         "state": state,
