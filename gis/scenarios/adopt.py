@@ -20,6 +20,7 @@ units did not change keeps its code, so field workers' scopes and printed maps s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -238,7 +239,27 @@ def _follow(
     new grid by the rule of :mod:`gis.party.succession`; list what needs a person's attention."""
     params = {"old": old_id, "new": new_id}
     on = today()
-    stranded = [
+    stranded = _stranded(conn, params, on)  # read before the succession moves anyone
+    plan = succession.plan(conn, succession_sql(settings.weights), params, on)
+    succession.carry_out(conn, plan, on, "unified")
+    moved: dict[str, int] = {}
+    for holder in plan.moves:
+        moved[holder.role] = moved.get(holder.role, 0) + 1
+    archived = [h.to_json(masked=False, reason=succession.MERGED) for h in plan.archived]
+    return (
+        moved,
+        {
+            "assignments_without_grid": stranded,
+            "assignments_archived": archived,
+            **_unled(conn, params),
+        },
+        [d.to_json(masked=False) for d in plan.decisions],
+    )
+
+
+def _stranded(conn: Connection, params: dict[str, int], on: dt.date) -> list[dict[str, Any]]:
+    """The live grid assignments whose old grid has no successor in the new layer."""
+    return [
         dict(r)
         for r in conn.execute(
             text(
@@ -253,12 +274,11 @@ def _follow(
             params | {"on": on},
         ).mappings()
     ]
-    plan = succession.plan(conn, succession_sql(settings.weights), params, on)
-    succession.carry_out(conn, plan, on, "unified")
-    moved: dict[str, int] = {}
-    for holder in plan.moves:
-        moved[holder.role] = moved.get(holder.role, 0) + 1
-    archived = [h.to_json(masked=False, reason=succession.MERGED) for h in plan.archived]
+
+
+def _unled(conn: Connection, params: dict[str, int]) -> dict[str, list[Any]]:
+    """After the succession: new grids with no grid leader or with several, and field workers
+    whose grid code is gone from the new layer."""
     without_leader = list(
         conn.execute(
             text(
@@ -295,14 +315,8 @@ def _follow(
             params,
         ).scalars()
     )
-    return (
-        moved,
-        {
-            "assignments_without_grid": stranded,
-            "assignments_archived": archived,
-            "grids_without_leader": without_leader,
-            "grids_with_several_leaders": several,
-            "field_workers_without_grid": workers,
-        },
-        [d.to_json(masked=False) for d in plan.decisions],
-    )
+    return {
+        "grids_without_leader": without_leader,
+        "grids_with_several_leaders": several,
+        "field_workers_without_grid": workers,
+    }
