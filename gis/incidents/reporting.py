@@ -248,6 +248,17 @@ def _record_report(
         )
 
 
+_INSERT_SQL = """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
+       department, state, base_unit_id, community_id, geom, grid_id, building_id,
+       h3_cell, reporter_name, reporter_phone, source, source_client, routing_note,
+       dispatched_at, sign_due_at, due_at, updated_at)
+   VALUES (:code, :category, :description, :reported_at, :reporter_kind,
+       :department, :state, :unit, :community,
+       ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :grid, :building, :h3, :rname,
+       :rphone, :source, :client, :note, :dispatched, :sign_due, :due, :reported_at)
+   RETURNING id"""
+
+
 class ReportedIncident(TypedDict):
     """A new incident: its code and state, where it was placed (``snapped`` when moved onto a
     building) and how it was routed. A TypedDict: the answer of ``POST /incidents``, sent as
@@ -331,17 +342,7 @@ def create_incident(
         "due": now + dt.timedelta(hours=cat.handle_hours) if negative else None,
     }
     incident_id = conn.execute(
-        text(
-            """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
-                   department, state, base_unit_id, community_id, geom, grid_id, building_id,
-                   h3_cell, reporter_name, reporter_phone, source, source_client, routing_note,
-                   dispatched_at, sign_due_at, due_at, updated_at)
-               VALUES (:code, :category, :description, :reported_at, :reporter_kind,
-                   :department, :state, :unit, :community,
-                   ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :grid, :building, :h3, :rname,
-                   :rphone, :source, :client, :note, :dispatched, :sign_due, :due, :reported_at)
-               RETURNING id"""
-        ),
+        text(_INSERT_SQL),
         values,
     ).scalar_one()
     _record_report(conn, incident_id, code, cat, place, routing_note, now, access=access)

@@ -11,7 +11,7 @@ and code. Walking distance would need a road network the sample city does not ha
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, text
 
@@ -59,6 +59,25 @@ LIMIT :limit
 """
 
 
+class SuggestedBuilding(TypedDict):
+    code: str
+    name: str | None
+    households: int | None
+    covered: bool
+
+
+class Suggestions(TypedDict):
+    """The members nearest to a building with room to lead it, ranked (each a member as
+    :func:`~gis.party.common.person` shows them, with rank, distance and load). A TypedDict:
+    the answer of ``GET /party/suggestions``, sent as it is."""
+
+    building: SuggestedBuilding
+    max_buildings: int
+    distance: str
+    personal_data: str
+    items: list[dict[str, Any]]
+
+
 def suggest_leaders(
     conn: Connection,
     building: str,
@@ -67,7 +86,7 @@ def suggest_leaders(
     max_buildings: int,
     limit: int = 5,
     on: dt.date | None = None,
-) -> dict[str, Any]:
+) -> Suggestions:
     """The ``limit`` nearest members in the scope who lead fewer than ``max_buildings``
     buildings from ``on`` onwards and do not already lead this one, ranked by distance."""
     scope = access.scope

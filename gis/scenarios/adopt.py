@@ -36,7 +36,8 @@ from gis.labels import SCENARIO_STATES, chinese
 from gis.party import succession
 from gis.party.common import today
 from gis.scenarios.impact import SUCCESSOR_SQL, succession_sql
-from gis.scenarios.store import Scenario, area_filter, get_scenario
+from gis.scenarios.store import area_filter, get_scenario
+from gis.scenarios.values import Scenario
 from gis.workload import ATTRIBUTES
 
 _IN_AREA = (

@@ -26,6 +26,7 @@ from gis.scenarios.profiles import (
     check_weights,
     get_profile,
 )
+from gis.scenarios.values import JobProgress, Scenario, ScenarioJob, ScenarioListItem
 from gis.scope import Scope
 
 AREA_RE = re.compile(r"\d{4}|\d{6}(\d{3}){0,2}")
@@ -186,61 +187,6 @@ SCENARIO_SQL = """
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-@dataclass(frozen=True)
-class JobProgress:
-    done: int | None
-    total: int | None
-
-
-@dataclass(frozen=True)
-class ScenarioJob:
-    """A scenario's latest durable job (times as ISO text)."""
-
-    id: int
-    state: str
-    progress: JobProgress
-    cancel_requested: bool
-    error: str | None
-    created_at: str | None
-    started_at: str | None
-    finished_at: str | None
-
-
-@dataclass(frozen=True)
-class _ScenarioHead:
-    """What a scenario is and who made or adopted it (times as ISO text)."""
-
-    id: int
-    name: str
-    area: list[str]
-    params: dict[str, Any]
-    state: str
-    base_version: int | None
-    layer: str | None
-    created_by: str | None
-    created_at: str | None
-    adopted_by: str | None
-    adopted_at: str | None
-
-
-@dataclass(frozen=True)
-class Scenario(_ScenarioHead):
-    """A scenario with the optimizer's report (when done), its adoption and its job."""
-
-    report: dict[str, Any] | None
-    adoption: dict[str, Any] | None
-    job: ScenarioJob | None
-
-
-@dataclass(frozen=True)
-class ScenarioListItem(_ScenarioHead):
-    """A scenario as the list shows it: the report's headline figures instead of the report."""
-
-    adoption: dict[str, Any] | None
-    job: ScenarioJob | None
-    summary: dict[str, Any]
 
 
 SUMMARY_KEYS = ("count", "workload_cv", "share_in_band", "units_moved", "seconds")
