@@ -65,12 +65,14 @@ bearer_scheme = HTTPBearer(
 
 
 def get_policy(request: Request) -> SessionPolicy:
-    return request.app.state.policy
+    policy: SessionPolicy = request.app.state.policy
+    return policy
 
 
 def get_now(request: Request) -> dt.datetime:
     """The current time (from ``app.state.clock``: tests move it instead of sleeping)."""
-    return request.app.state.clock()
+    now: dt.datetime = request.app.state.clock()
+    return now
 
 
 PolicyDep = Annotated[SessionPolicy, Depends(get_policy)]

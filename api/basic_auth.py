@@ -81,7 +81,8 @@ def _remembered(request: Request) -> _Remembered:
     state = request.app.state
     if not hasattr(state, "basic_remembered"):
         state.basic_remembered = _Remembered()
-    return state.basic_remembered
+    remembered: _Remembered = state.basic_remembered
+    return remembered
 
 
 def challenge(detail: str) -> HTTPException:

@@ -85,7 +85,7 @@ def _bench(conn: Connection, settings: Any, repeat: int, rows: list) -> None:
             settings,
             access=Access.system("system:bench"),
         )
-        made.append(scenario["id"])
+        made.append(scenario.id)
         return run_queued(savepoint_tx(conn))
 
     for label, start in (("fresh", False), ("from the unified layer", True)):

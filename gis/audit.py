@@ -19,7 +19,7 @@ import getpass
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NotRequired, Protocol, TypedDict
 
 from sqlalchemy import Connection, text
 
@@ -136,15 +136,45 @@ class AuditQuery:
         return " AND ".join(conditions), params
 
 
-def _row(mapping: Any) -> dict[str, Any]:
-    row = dict(mapping)
-    row["at"] = row["at"].isoformat()
-    return row
+class AuditEntry(TypedDict):
+    """One audit row as it is sent (``at`` in ISO text)."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: Any
+    after: Any
+
+
+class AuditPage(TypedDict):
+    """A page of audit rows with OGC API paging counts. A TypedDict, not a dataclass: it is
+    sent as it is, with the OGC spelling, and ``next_offset`` only where there is a next page."""
+
+    items: list[AuditEntry]
+    numberMatched: int
+    numberReturned: int
+    next_offset: NotRequired[int]
+
+
+def _row(mapping: Any) -> AuditEntry:
+    return {
+        "id": mapping["id"],
+        "at": mapping["at"].isoformat(),
+        "actor": mapping["actor"],
+        "action": mapping["action"],
+        "entity": mapping["entity"],
+        "entity_id": mapping["entity_id"],
+        "before": mapping["before"],
+        "after": mapping["after"],
+    }
 
 
 def list_entries(
     conn: Connection, query: AuditQuery = AuditQuery(), *, limit: int = 100, offset: int = 0
-) -> dict[str, Any]:
+) -> AuditPage:
     """A page of audit rows, newest first, with OGC-style paging counts."""
     if limit < 1 or offset < 0:
         raise Invalid(
@@ -163,7 +193,7 @@ def list_entries(
         params | {"limit": limit, "offset": offset},
     ).mappings()
     items = [_row(r) for r in rows]
-    page: dict[str, Any] = {
+    page: AuditPage = {
         "items": items,
         "numberMatched": total,
         "numberReturned": len(items),

@@ -7,6 +7,7 @@ asking for a grid or a unit outside the scope is :class:`~gis.errors.Forbidden`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -17,9 +18,30 @@ from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
 from gis.workload import band_sql
 
 
+@dataclass(frozen=True)
+class LayerSummary:
+    """A grid layer with the count and workload balance of the grids a scope reaches (the
+    figures are ``None`` where it reaches none); ``band`` is the [low, high] they were judged by."""
+
+    code: str
+    name: str
+    kind: str
+    department: str | None
+    version: int
+    grid_count: int
+    unit_count: int
+    workload_mean: float | None
+    workload_cv: float | None
+    workload_min: float | None
+    workload_max: float | None
+    share_in_band: float | None
+    grids_crossing_communities: int
+    band: list[float]
+
+
 def list_layers(
     conn: Connection, band: tuple[float, float], *, access: Access
-) -> list[dict[str, Any]]:
+) -> list[LayerSummary]:
     """Every layer with the count and workload balance (mean, CV, min, max, share in band) of
     the grids ``access.scope`` reaches; a scenario's layer only when the scope reaches one of its
     grids."""
@@ -51,14 +73,14 @@ def list_layers(
         ),
         reach.params,
     ).mappings()
-    return [dict(r) | {"band": [low, high]} for r in rows]
+    return [LayerSummary(**r, band=[low, high]) for r in rows]
 
 
 def get_layer(
     conn: Connection, code: str, band: tuple[float, float], *, access: Access
-) -> dict[str, Any]:
+) -> LayerSummary:
     for layer in list_layers(conn, band, access=access):
-        if layer["code"] == code:
+        if layer.code == code:
             return layer
     raise NotFound(f"没有代码为 {code!r} 的网格图层 (no grid layer with code {code!r})", layer=code)
 

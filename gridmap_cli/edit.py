@@ -7,7 +7,8 @@ actor's own edits. Every command prints the edit's answer as JSON; ``--dry-run``
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,8 +18,8 @@ from gridmap_cli.access import system_access
 from gridmap_cli.db import transaction as _transaction
 from gridmap_cli.errors import friendly
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # for annotations only: the CLI's --help stays fast
+    from gis.editing.writer import EditResult
 
 edit_app = typer.Typer(
     help="Redraw grids: move units, new grid, lock, history, undo/redo, revert.",
@@ -32,9 +33,10 @@ Version = Annotated[
 DryRun = Annotated[bool, typer.Option("--dry-run", help="preview only: change nothing")]
 
 
-def _show(result: dict[str, Any]) -> None:
-    result.pop("preview", None)  # outlines: for the page, not for a terminal
-    typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+def _show(result: EditResult) -> None:
+    shown = asdict(result)
+    shown.pop("preview", None)  # outlines: for the page, not for a terminal
+    typer.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
 
 
 @edit_app.command("move")

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gis.infra.settings import load_settings
 from gridmap_cli.access import system_access
 from gridmap_cli.errors import friendly
+
+if TYPE_CHECKING:  # imported for annotations only: the CLI's --help stays fast
+    from sqlalchemy import Engine
+
+    from gis.exchange.report import ImportReport
 
 exchange_app = typer.Typer()
 
@@ -24,7 +29,7 @@ KIND_HELP = (
 )
 
 
-def _engine():  # noqa: ANN202 - local imports keep --help fast
+def _engine() -> Engine:  # local imports keep --help fast
     from gis.infra.db import make_engine, migrate, resolve_url
 
     url = resolve_url(load_settings())
@@ -125,7 +130,7 @@ def import_command(
     _print_report(report, as_json)
 
 
-def _print_report(report, as_json: bool) -> None:  # noqa: ANN001
+def _print_report(report: ImportReport, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str))
         return

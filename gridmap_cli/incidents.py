@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from gridmap_cli.access import system_access
+from gridmap_cli.db import transaction as _transaction
 from gridmap_cli.errors import friendly
-from gridmap_cli.users import _transaction
 
 incidents_app = typer.Typer(
     help="Incidents (吹哨报到): import, figures, Open311 client apps.", no_args_is_help=True

@@ -10,8 +10,9 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +28,9 @@ from gridmap_cli.users import users_app
 
 #: What each server process calls to build its app (``gridmap serve --workers N``).
 APP_FACTORY = "api.app:create_app"
+
+if TYPE_CHECKING:  # for annotations only: the CLI's --help stays fast
+    from gis.infra.pgcluster import Cluster
 
 app = typer.Typer(
     help="Gridmap: grid mapping for community governance (网格化管理) on PostGIS.",
@@ -47,7 +51,7 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _cluster(settings: Settings):  # noqa: ANN202 - local import keeps --help fast
+def _cluster(settings: Settings) -> Cluster:  # local import keeps --help fast
     from gis.infra.pgcluster import Cluster
 
     return Cluster(settings.data_dir)
@@ -161,7 +165,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
         counts = table_counts(conn)
         layers = list_layers(conn, (settings.band_low, settings.band_high), access=system_access())
     if as_json:
-        typer.echo(json.dumps({"rows": counts, "layers": layers}, ensure_ascii=False, default=str))
+        rows = {"rows": counts, "layers": [asdict(layer) for layer in layers]}
+        typer.echo(json.dumps(rows, ensure_ascii=False, default=str))
         return
     for name, n in counts.items():
         typer.echo(f"{name:20} {n:>9,}")
@@ -169,9 +174,9 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] =
     typer.echo(f"{'layer':12} {'grids':>6} {'mean':>7} {'cv':>6} {'in band':>8}  name")
     for layer in layers:
         typer.echo(
-            f"{layer['code']:12} {layer['grid_count']:>6} {layer['workload_mean'] or 0:>7.1f} "
-            f"{layer['workload_cv'] or 0:>6.3f} {layer['share_in_band'] or 0:>8.1%}  "
-            f"{layer['name']}"
+            f"{layer.code:12} {layer.grid_count:>6} {layer.workload_mean or 0:>7.1f} "
+            f"{layer.workload_cv or 0:>6.3f} {layer.share_in_band or 0:>8.1%}  "
+            f"{layer.name}"
         )
 
 

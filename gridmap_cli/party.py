@@ -197,8 +197,9 @@ def assign_cmd(
             access=system_access(),
         )
     until = made["ends_on"] or "open"
+    holder = (made["member"] or {}).get("code")
     typer.echo(
-        f"assignment {made['id']}: {made['member']['code']} {made['role_label']} "
+        f"assignment {made['id']}: {holder} {made['role_label']} "
         f"({made['role']}) over {target}, {made['starts_on']} – {until}"
     )
 
@@ -240,9 +241,9 @@ def history_cmd(target: Annotated[str, typer.Argument(help=TARGET_HELP)]) -> Non
             f"{a['starts_on']} – {a['ends_on']} "
             f"(grid deleted {china_time(a['grid_deleted_at'])[:10]})"
         )
-    for a in page["items"]:
-        member = a["member"] or {}
+    for item in page["items"]:
+        member = item["member"] or {}
         typer.echo(
-            f"  {a['id']:>7} {a['role_label']:5} {member.get('code', ''):9} "
-            f"{member.get('name', ''):6} {a['starts_on']} – {a['ends_on'] or 'open'}"
+            f"  {item['id']:>7} {item['role_label']:5} {member.get('code', ''):9} "
+            f"{member.get('name', ''):6} {item['starts_on']} – {item['ends_on'] or 'open'}"
         )

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -70,8 +71,15 @@ def _band(value: str | None) -> list[float] | None:
     return [low, high]
 
 
+def _plain(value: Any) -> Any:
+    """gis/ answers with dataclasses: each as the mapping of its fields; anything else as text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return str(value)
+
+
 def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, default=str, indent=2))
+    typer.echo(json.dumps(value, ensure_ascii=False, default=_plain, indent=2))
 
 
 @scenarios_app.command("create")
@@ -106,7 +114,8 @@ def create(
     )
     with _tx(settings) as conn:
         scenario = create_scenario(conn, spec, settings, access=system_access())
-    typer.echo(f"scenario {scenario['id']} created (job {scenario['job']['id']})")
+    job_id = scenario.job.id if scenario.job else None
+    typer.echo(f"scenario {scenario.id} created (job {job_id})")
     if queue:
         typer.echo("queued: the server's worker runs it; follow with `gridmap scenario show`")
         return
@@ -119,10 +128,11 @@ def create(
         elif done == total:
             typer.echo(f"  communities {done}/{total}")
 
-    ran = ScenarioWorker(_engine(settings)).run_one(scenario["job"]["id"], hook=progress)
+    assert scenario.job is not None  # create_scenario queues one
+    ran = ScenarioWorker(_engine(settings)).run_one(scenario.job.id, hook=progress)
     if live:
         typer.echo("")
-    _summary(settings, scenario["id"])
+    _summary(settings, scenario.id)
     if ran is None or ran[1] != "done":
         raise typer.Exit(1)
 
@@ -132,16 +142,15 @@ def _summary(settings: Settings, scenario_id: int) -> None:
 
     with _tx(settings) as conn:
         s = get_scenario(conn, scenario_id, access=system_access())
-    job = s["job"] or {}
-    line = f"#{s['id']} {s['name']}: {s['state']}"
-    if job.get("error"):
-        line += f" ({job['error']})"
-    report = s["report"] or {}
+    line = f"#{s.id} {s.name}: {s.state}"
+    if s.job and s.job.error:
+        line += f" ({s.job.error})"
+    report = s.report or {}
     if report:
         line += (
             f" — {report['count']:,} grids, CV {report['workload_cv']:.3f}, "
             f"{report['share_in_band']:.1%} in band {report['band_used'][0]:g}–"
-            f"{report['band_used'][1]:g}, layer {s['layer']}"
+            f"{report['band_used'][1]:g}, layer {s.layer}"
         )
     typer.echo(line)
 
@@ -158,12 +167,11 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         _echo_json(found)
         return
     for s in found:
-        job = s["job"] or {"progress": {"done": 0, "total": 0}}
-        count = s["summary"].get("count")
-        done, total = job["progress"]["done"], job["progress"]["total"]
+        done, total = (s.job.progress.done, s.job.progress.total) if s.job else (0, 0)
+        count = s.summary.get("count")
         typer.echo(
-            f"{s['id']:>5} {s['state']:10} {done:>4}/{total:<4}"
-            f" {count if count is not None else '–':>6}  {s['name']}  [{', '.join(s['area'])}]"
+            f"{s.id:>5} {s.state:10} {done:>4}/{total:<4}"
+            f" {count if count is not None else '–':>6}  {s.name}  [{', '.join(s.area)}]"
         )
 
 
@@ -189,7 +197,7 @@ def cancel(scenario_id: int) -> None:
 
     with _tx(load_settings()) as conn:
         s = cancel_scenario(conn, scenario_id, access=system_access())
-    typer.echo(f"scenario {scenario_id}: {s['state']} (cancel requested)")
+    typer.echo(f"scenario {scenario_id}: {s.state} (cancel requested)")
 
 
 @scenarios_app.command("delete")
@@ -212,7 +220,7 @@ def adopt(scenario_id: int) -> None:
     settings = load_settings()
     with _tx(settings) as conn:
         s = adopt_scenario(conn, scenario_id, settings, access=system_access())
-    result = s["adoption"]
+    result = s.adoption or {}
     typer.echo(
         f"scenario {scenario_id} adopted: unified layer version {result['unified_version']}, "
         f"old layer kept as {result['history_layer']}"

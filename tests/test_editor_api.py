@@ -232,7 +232,7 @@ def test_a_setting_refuses_edits_that_cut_a_grid(conn: Connection, settings: Set
         strict,
         access=Access.system("system:tests"),
     )
-    assert preview["refused"] and not preview["needs_confirm"]
+    assert preview.refused and not preview.needs_confirm
     with pytest.raises(editing.SplitsGrid, match="refuses"):
         editing.move_units(
             conn,

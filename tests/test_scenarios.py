@@ -471,7 +471,8 @@ def _committed_scenario(engine: Engine, settings: Settings) -> tuple[int, int]:
             settings,
             access=Access.system("system:tests"),
         )
-    return found["id"], found["job"]["id"]
+    assert found.job is not None
+    return found.id, found.job.id
 
 
 def _discard(engine: Engine, scenario_id: int) -> None:
@@ -493,7 +494,8 @@ def test_recovery_marks_only_orphaned_running_jobs_failed(conn, engine, settings
         settings,
         access=Access.system("system:tests"),
     )
-    ids = [orphan["job"]["id"], alive["job"]["id"]]
+    assert orphan.job is not None and alive.job is not None
+    ids = [orphan.job.id, alive.job.id]
     conn.execute(text("UPDATE scenario_job SET state = 'running' WHERE id = ANY(:i)"), {"i": ids})
     with engine.connect() as other:  # another process is running the second job
         other.execute(text("SELECT pg_advisory_lock(:c, :j)"), {"c": LOCK_CLASS, "j": ids[1]})
@@ -511,7 +513,7 @@ def test_recovery_marks_only_orphaned_running_jobs_failed(conn, engine, settings
     ).scalar_one()
     assert error.startswith("服务器重启中断了本次计算") and "interrupted by a restart" in error
     assert conn.execute(
-        text("SELECT state FROM scenario WHERE id = :s"), {"s": orphan["id"]}
+        text("SELECT state FROM scenario WHERE id = :s"), {"s": orphan.id}
     ).scalar_one() == "failed"  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 
 from api.deps import SettingsDep
-from api.routers.pages import page_response
+from api.page_auth import page_response
 from maps.assets import FAVICON, REDOC_JS, SWAGGER_CSS, SWAGGER_JS, static_url
 
 router = APIRouter(include_in_schema=False)

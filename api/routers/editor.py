@@ -1,4 +1,6 @@
-"""The grid editor over HTTP: edits, previews, history, undo/redo, revert, and the /edit page.
+"""The grid editor over HTTP: edits and previews (history, undo/redo and revert are in
+:mod:`api.routers.editor_history`, included here; the /edit page in
+:mod:`api.routers.editor_pages`).
 
 Every route needs the ``edit_layers`` permission (planners, administrators) and works inside the
 user's scope; each edit carries the layer version it was made on (stale → 409 saying what
@@ -7,19 +9,19 @@ changed). A route parses the request, calls one function of :mod:`gis.editing` a
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.auth import permitted, require_permission
+from api.auth import require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
+from api.routers.editor_common import EditorAccess, LayerCode, Version, VersionIn, answer
+from api.routers.editor_history import router as history_router
 from api.schemas import PlainText
-from api.schemas.editing import EditResultOut, HistoryEntryOut, HistoryOut, SelectionOut
+from api.schemas.editing import EditResultOut, SelectionOut
 from gis import editing
-from gis.access import Access
 from gis.accounts import Permission, User
 from gis.editing.neighbours import grid_neighbours
 from gis.errors import Invalid
@@ -27,23 +29,11 @@ from gis.geojson import BBox
 
 router = APIRouter(tags=["editor"])
 Editor = Annotated[User, Depends(require_permission(Permission.EDIT_LAYERS))]
-EditorAccess = Annotated[Access, Depends(permitted(Permission.EDIT_LAYERS))]
-LayerCode = Annotated[
-    str, Path(max_length=64, description="unified or a scenario's layer", examples=["unified"])
-]
 GridCode = Annotated[str, Path(max_length=15, examples=["361002001001001"])]
 GridRef = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,15}$")]
 UnitCodes = Annotated[
     list[Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,24}$")]],
     Field(min_length=1, max_length=5000, description="base unit codes"),
-]
-Version = Annotated[
-    int | None,
-    Field(
-        ge=1,
-        le=2**31 - 1,
-        description="the layer version the edit was made on (GET /layers/{layer})",
-    ),
 ]
 
 
@@ -96,15 +86,6 @@ class MergeIn(Edit):
     other: Annotated[GridRef, Field(description="the neighbour merged into this grid")]
 
 
-class VersionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: Version = None
-
-
-class UndoIn(VersionIn):
-    dry_run: bool = False
-
-
 class RenameIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: Version = None
@@ -112,27 +93,9 @@ class RenameIn(BaseModel):
     code: Annotated[str | None, Field(pattern=r"^[0-9]{15}$")] = None
 
 
-class RevertIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    to_version: Annotated[int, Field(ge=1, le=2**31 - 1)]
-    version: Version = None
-    dry_run: bool = False
-    confirm: bool = Field(False, description="accepted like any edit's; a revert needs none")
-
-
 class SelectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     polygon: dict[str, Any] = Field(description="a GeoJSON Polygon in WGS84 (the lasso)")
-
-
-def _answer(result: dict[str, Any]) -> Response:
-    """An edit's answer; a preview's outlines (``preview``, GeoJSON text made by PostGIS) are
-    spliced in as they are, the way :func:`gis.geojson.collection` composes its documents."""
-    preview = result.pop("preview", None)
-    body = json.dumps(result, ensure_ascii=False)
-    if preview:
-        body = f'{body[:-1]}, "preview": {preview}}}'
-    return Response(body, media_type="application/json")
 
 
 def _options(body: Edit) -> editing.EditOptions:
@@ -150,7 +113,7 @@ def edit(
     """Moves whole base units between grids of one community; ``to: "new"`` makes a grid with
     the next free code. ``dry_run`` previews the touched grids (workload, band, shape, pieces);
     a move that leaves a grid in pieces needs ``confirm``. Stale ``version`` → 409."""
-    return _answer(
+    return answer(
         editing.move_units(conn, layer, body.groups(), _options(body), settings, access=access)
     )
 
@@ -169,7 +132,7 @@ def split(
     body: SplitIn,
 ) -> Response:
     """Units fall on one side of the line or the other, whole; the bigger side keeps the code."""
-    return _answer(
+    return answer(
         editing.split_grid(
             conn, layer, code, body.line, _options(body), settings, body.names, access=access
         )
@@ -189,7 +152,7 @@ def merge(
     code: GridCode,
     body: MergeIn,
 ) -> Response:
-    return _answer(
+    return answer(
         editing.merge_grids(conn, layer, code, body.other, _options(body), settings, access=access)
     )
 
@@ -229,7 +192,7 @@ def lock(
 ) -> Response:
     """A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it."""
     options = editing.EditOptions(body.version)
-    return _answer(editing.set_locked(conn, layer, code, True, options, settings, access=access))
+    return answer(editing.set_locked(conn, layer, code, True, options, settings, access=access))
 
 
 @router.post(
@@ -244,7 +207,7 @@ def unlock(
     body: VersionIn,
 ) -> Response:
     options = editing.EditOptions(body.version)
-    return _answer(editing.set_locked(conn, layer, code, False, options, settings, access=access))
+    return answer(editing.set_locked(conn, layer, code, False, options, settings, access=access))
 
 
 @router.post(
@@ -262,7 +225,7 @@ def rename(
 ) -> Response:
     if body.name is None and body.code is None:
         raise Invalid("请给出新名称、新代码，或两者都给 (give a new name, a new code, or both)")
-    return _answer(
+    return answer(
         editing.rename_grid(
             conn,
             layer,
@@ -276,76 +239,8 @@ def rename(
     )
 
 
-@router.get("/layers/{layer}/history", summary="Every edit of a layer, newest first")
-def history(
-    conn: ConnDep,
-    access: EditorAccess,
-    layer: LayerCode,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-) -> HistoryOut:
-    """Who, when, what (the edits that touched the user's scope), and what undo/redo would do."""
-    page = editing.list_history(conn, layer, limit=limit, offset=offset, access=access)
-    return HistoryOut.model_validate(page.to_dict())
-
-
-@router.get("/layers/{layer}/history/{version}", summary="One edit with every unit it moved")
-def history_entry(
-    conn: ConnDep,
-    access: EditorAccess,
-    layer: LayerCode,
-    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
-) -> HistoryEntryOut:
-    detail = editing.edit_detail(conn, layer, version, access=access)
-    return HistoryEntryOut.model_validate(detail.to_dict())
-
-
-@router.post(
-    "/layers/{layer}/undo", response_model=EditResultOut, summary="Undo my latest edit of the layer"
-)
-def undo(
-    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: UndoIn
-) -> Response:
-    return _answer(
-        editing.undo(
-            conn, layer, settings, version=body.version, dry_run=body.dry_run, access=access
-        )
-    )
-
-
-@router.post(
-    "/layers/{layer}/redo", response_model=EditResultOut, summary="Redo the edit I last undid"
-)
-def redo(
-    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: UndoIn
-) -> Response:
-    return _answer(
-        editing.redo(
-            conn, layer, settings, version=body.version, dry_run=body.dry_run, access=access
-        )
-    )
-
-
-@router.post(
-    "/layers/{layer}/revert",
-    response_model=EditResultOut,
-    summary="Take the layer back to an earlier version",
-)
-def revert(
-    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: RevertIn
-) -> Response:
-    """One new edit that makes the layer as it was at ``to_version`` (the history stays)."""
-    return _answer(
-        editing.revert(
-            conn,
-            layer,
-            body.to_version,
-            settings,
-            version=body.version,
-            dry_run=body.dry_run,
-            access=access,
-        )
-    )
+# History, undo, redo and revert (api.routers.editor_history), in the place they had here.
+router.include_router(history_router)
 
 
 @router.get(

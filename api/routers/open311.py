@@ -49,7 +49,8 @@ def _xml(root: str, item: str, rows: list[dict[str, Any]]) -> bytes:
             child = ET.SubElement(element, key)
             if value is not None:
                 child.text = str(value).lower() if isinstance(value, bool) else str(value)
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    body: bytes = ET.tostring(top, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body
 
 
 def _answer(
@@ -64,7 +65,7 @@ def _definition_xml(definition: dict[str, Any]) -> bytes:
     top = ET.Element("service_definition")
     ET.SubElement(top, "service_code").text = str(definition["service_code"])
     ET.SubElement(top, "attributes")
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>' + bytes(ET.tostring(top, encoding="utf-8"))
 
 
 def _guarded(

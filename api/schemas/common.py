@@ -7,11 +7,19 @@ the OpenAPI document and the schemathesis fuzz check every member they do name.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import MISSING, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import (
+    MISSING,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    model_validator,
+)
 
 
 def _number(value: Any) -> Any:
@@ -46,6 +54,15 @@ class Out(BaseModel):
     """
 
     model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_result(cls, value: Any) -> Any:
+        """gis/ answers with frozen dataclasses: read one as the mapping of its fields, so a
+        member the model does not name still passes through (``from_attributes`` would drop it)."""
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        return value
 
 
 class CodeNameOut(Out):

@@ -73,7 +73,7 @@ class LoginThrottle:
         if not oldest:
             return None
         wait = (max(oldest) + self.window - now).total_seconds()
-        return max(1, math.ceil(wait))
+        return max(1, math.ceil(float(wait)))
 
     def failed(self, conn: Connection, username: str, ip: str, *, now: dt.datetime) -> None:
         """Count a failed log-in, and drop failures that have left the window."""

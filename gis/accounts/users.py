@@ -233,23 +233,7 @@ def update_user(
     new_department = before.department if department is _UNSET else (department or None)
     new_name = before.display_name if display_name is None else display_name.strip()[:64]
     new_active = before.active if active is None else active
-    is_self = access.user is not None and access.user.username == before.username
-    if is_self and (
-        new_role != before.role or new_scope != before.scope or new_active != before.active
-    ):
-        raise Forbidden(
-            "不能修改自己的角色、权限范围或启用状态：请联系其他管理员"
-            " ("
-            "you cannot change your own role, scope or active flag: ask another administrator)",
-            username=before.username,
-        )
-    if new_role != before.role or new_scope != before.scope or new_department != before.department:
-        check_scope(conn, new_role, new_scope, new_department)
-        if not within.contains(new_scope):
-            raise Forbidden(
-                f"权限范围 {new_scope} 超出您自己的范围（{within}） ("
-                f"scope {new_scope} is outside your own ({within}))"
-            )
+    _check_change(conn, before, new_role, new_scope, new_department, new_active, within, access)
     row = (
         conn.execute(
             text(
@@ -273,6 +257,46 @@ def update_user(
         .one()
     )
     after = _user(row)
+    _record_update(conn, before, after, access=access, now=now)
+    return after
+
+
+def _check_change(
+    conn: Connection,
+    before: User,
+    new_role: Role,
+    new_scope: Scope,
+    new_department: str | None,
+    new_active: bool,
+    within: Scope,
+    access: Access,
+) -> None:
+    """Nobody changes their own role, scope or active flag; a new role or scope must be valid
+    and inside the manager's own scope (``within``)."""
+    is_self = access.user is not None and access.user.username == before.username
+    if is_self and (
+        new_role != before.role or new_scope != before.scope or new_active != before.active
+    ):
+        raise Forbidden(
+            "不能修改自己的角色、权限范围或启用状态：请联系其他管理员"
+            " ("
+            "you cannot change your own role, scope or active flag: ask another administrator)",
+            username=before.username,
+        )
+    if new_role != before.role or new_scope != before.scope or new_department != before.department:
+        check_scope(conn, new_role, new_scope, new_department)
+        if not within.contains(new_scope):
+            raise Forbidden(
+                f"权限范围 {new_scope} 超出您自己的范围（{within}） ("
+                f"scope {new_scope} is outside your own ({within}))"
+            )
+
+
+def _record_update(
+    conn: Connection, before: User, after: User, *, access: Access, now: dt.datetime | None
+) -> None:
+    """Audit the fields that changed (``user.update``) and the active flag (``user.deactivate``
+    / ``user.reactivate``); a deactivated user's sessions end at once."""
     old, new = _snapshot(before), _snapshot(after)
     changed = [k for k in old if k != "active" and old[k] != new[k]]
     if changed:
@@ -298,7 +322,6 @@ def update_user(
         )
         if not after.active:
             end_sessions(conn, after.id, now=now)
-    return after
 
 
 def reset_password(

@@ -18,11 +18,13 @@ from gis.editing.history import edit_detail, list_history, redo, undo
 from gis.editing.operations import NEW, EditOptions, MoveGroup, move_units
 from gis.editing.revert import revert
 from gis.editing.views import grids_in_view, select_units, units_in_view
+from gis.editing.writer import EditResult
 
 __all__ = [
     "NEW",
     "CrossesCommunity",
     "EditOptions",
+    "EditResult",
     "GridLocked",
     "MoveGroup",
     "SplitsGrid",

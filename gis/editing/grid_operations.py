@@ -29,7 +29,7 @@ from gis.editing.operations import (
     grid_state,
     next_codes,
 )
-from gis.editing.writer import apply_changeset
+from gis.editing.writer import EditResult, apply_changeset
 from gis.errors import Conflict, Invalid, InvalidGeometry
 from gis.geojson import lonlat_points
 from gis.infra.settings import Settings
@@ -64,7 +64,7 @@ def split_grid(
     names: Sequence[str] = (),
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> EditResult:
     """Split a grid along a drawn line, snapped to its units.
 
     The grid's outline is cut by the line in PostGIS (``ST_Split``); each unit goes to the piece
@@ -81,58 +81,9 @@ def split_grid(
             grid=code,
         )
     blade = _line(line)
-    rows = conn.execute(
-        text(
-            """
-            WITH g AS (SELECT geom FROM grid WHERE id = :gid),
-            blade AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:line), 4326) AS geom),
-            pieces AS (
-                SELECT d.path[1] AS n, d.geom, ST_DWithin(d.geom, blade.geom, 1e-9) AS cut
-                FROM g, blade, ST_Dump(ST_Split(g.geom, blade.geom)) AS d
-            )
-            SELECT u.id, u.code, p.n, p.cut, u.households
-            FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
-            CROSS JOIN LATERAL (
-                SELECT n, cut FROM pieces
-                ORDER BY ST_Distance(pieces.geom, ST_PointOnSurface(u.geom)), n LIMIT 1
-            ) p
-            WHERE gu.grid_id = :gid
-            ORDER BY u.code
-            """
-        ),
-        {"gid": grid.id, "line": blade},
-    ).all()
-    if not rows:
-        raise Invalid(
-            f"网格 {code} 没有可分割的单元 (grid {code} has no units to split)",
-            layer=layer.code,
-            grid=code,
-        )
-    workload: dict[int, float] = {
-        int(r[0]): float(r[1])
-        for r in conn.execute(
-            text(
-                "SELECT u.id, "
-                + _unit_workload(settings)
-                + " FROM base_unit u WHERE u.id = ANY(:ids)"
-            ),
-            {"ids": [r.id for r in rows]},
-        ).all()
-    }
-    pieces: dict[int, list[Any]] = {}
-    for r in rows:
-        pieces.setdefault(r.n if r.cut else -1, []).append(r)
-    cut = {n: members for n, members in pieces.items() if n != -1}
-    if len(cut) < 2:
-        raise Invalid(
-            f"分割线使网格 {code} 的所有单元都在同一侧：请从网格一边画"
-            "到另一边，使两侧都有单元 ("
-            f"the line leaves every unit of grid {code} on one side: draw it across the grid, "
-            "from one edge to the other, so that units lie on both sides)",
-            layer=layer.code,
-            grid=code,
-        )
-    keep = max(cut, key=lambda n: (sum(workload[r.id] for r in cut[n]), -n))
+    rows = _units_by_piece(conn, layer.code, grid.id, code, blade)
+    cut = _cut(rows, layer.code, code)
+    keep = _heaviest(conn, settings, rows, cut)
     others = sorted(n for n in cut if n != keep)
     new_codes = next_codes(conn, layer, grid.community_id, len(others))
     created = []
@@ -160,6 +111,77 @@ def split_grid(
     )
 
 
+def _units_by_piece(
+    conn: Connection, layer_code: str, grid_id: int, code: str, blade: str
+) -> list[Any]:
+    """Each unit of the grid with the piece (of the outline split by ``blade``) that holds a
+    point on its surface, and whether that piece touches the line (was cut off by it)."""
+    rows = conn.execute(
+        text(
+            """
+            WITH g AS (SELECT geom FROM grid WHERE id = :gid),
+            blade AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:line), 4326) AS geom),
+            pieces AS (
+                SELECT d.path[1] AS n, d.geom, ST_DWithin(d.geom, blade.geom, 1e-9) AS cut
+                FROM g, blade, ST_Dump(ST_Split(g.geom, blade.geom)) AS d
+            )
+            SELECT u.id, u.code, p.n, p.cut, u.households
+            FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
+            CROSS JOIN LATERAL (
+                SELECT n, cut FROM pieces
+                ORDER BY ST_Distance(pieces.geom, ST_PointOnSurface(u.geom)), n LIMIT 1
+            ) p
+            WHERE gu.grid_id = :gid
+            ORDER BY u.code
+            """
+        ),
+        {"gid": grid_id, "line": blade},
+    ).all()
+    if not rows:
+        raise Invalid(
+            f"网格 {code} 没有可分割的单元 (grid {code} has no units to split)",
+            layer=layer_code,
+            grid=code,
+        )
+    return list(rows)
+
+
+def _cut(rows: list[Any], layer_code: str, code: str) -> dict[int, list[Any]]:
+    """The units of each piece the line cut off; refused unless there are two or more."""
+    pieces: dict[int, list[Any]] = {}
+    for r in rows:
+        pieces.setdefault(r.n if r.cut else -1, []).append(r)
+    cut = {n: members for n, members in pieces.items() if n != -1}
+    if len(cut) < 2:
+        raise Invalid(
+            f"分割线使网格 {code} 的所有单元都在同一侧：请从网格一边画"
+            "到另一边，使两侧都有单元 ("
+            f"the line leaves every unit of grid {code} on one side: draw it across the grid, "
+            "from one edge to the other, so that units lie on both sides)",
+            layer=layer_code,
+            grid=code,
+        )
+    return cut
+
+
+def _heaviest(
+    conn: Connection, settings: Settings, rows: list[Any], cut: dict[int, list[Any]]
+) -> int:
+    """The piece with the most workload (it keeps the grid's code); ties: the first piece."""
+    workload: dict[int, float] = {
+        int(r[0]): float(r[1])
+        for r in conn.execute(
+            text(
+                "SELECT u.id, "
+                + _unit_workload(settings)
+                + " FROM base_unit u WHERE u.id = ANY(:ids)"
+            ),
+            {"ids": [r.id for r in rows]},
+        ).all()
+    }
+    return max(cut, key=lambda n: (sum(workload[r.id] for r in cut[n]), -n))
+
+
 def _unit_workload(settings: Settings) -> str:
     return f"({workload_sql(settings.weights, 'u')})::float"
 
@@ -173,7 +195,7 @@ def merge_grids(
     settings: Settings,
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> EditResult:
     """Merge grid ``other`` into its neighbour ``code``: ``code`` takes every unit of ``other``,
     which is then removed. Both lie in one community and share a boundary line."""
     scope, layer = begin_edit(conn, layer_code, options.version, access=access)
@@ -233,7 +255,7 @@ def set_locked(
     settings: Settings,
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> EditResult:
     """Lock a grid (the editor and the optimizer then leave it as it is) or unlock it."""
     scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     grid = grid_row(conn, layer, code, scope)
@@ -267,7 +289,7 @@ def rename_grid(
     access: Access,
     name: str | None = None,
     new_code: str | None = None,
-) -> dict[str, Any]:
+) -> EditResult:
     """Give a grid a new name and/or a new code (its community's code + 3 digits, unused)."""
     scope, layer = begin_edit(conn, layer_code, options.version, access=access)
     grid = grid_row(conn, layer, code, scope)

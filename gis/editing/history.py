@@ -34,7 +34,7 @@ from gis.editing.changeset import (
     find_layer,
     lock_layer,
 )
-from gis.editing.writer import apply_changeset
+from gis.editing.writer import EditResult, apply_changeset
 from gis.errors import Conflict, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.scope import Scope
@@ -268,7 +268,7 @@ def undo(
     access: Access,
     version: int | None = None,
     dry_run: bool = False,
-) -> dict[str, Any]:
+) -> EditResult:
     """Run backwards the actor's latest edit of the layer that is not undone yet."""
     return _step(conn, layer_code, settings, "undo", version, dry_run, access=access)
 
@@ -281,7 +281,7 @@ def redo(
     access: Access,
     version: int | None = None,
     dry_run: bool = False,
-) -> dict[str, Any]:
+) -> EditResult:
     """Run again the edit the actor's latest undo ran backwards."""
     return _step(conn, layer_code, settings, "redo", version, dry_run, access=access)
 
@@ -295,7 +295,7 @@ def _step(
     dry_run: bool,
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> EditResult:
     """An undo or a redo is an edit of its own, linked both ways to the one it reverses, so the
     history is never rewritten and each planner's stacks can be read back from it."""
     access.require(Permission.EDIT_LAYERS)
@@ -336,6 +336,6 @@ def _step(
     if not dry_run:
         conn.execute(
             text("UPDATE grid_edit SET undone_by = :by WHERE id = :id"),
-            {"by": result["edit"], "id": target.id},
+            {"by": result.edit, "id": target.id},
         )
     return result

@@ -28,7 +28,7 @@ from gis.editing.changeset import (
     check_version,
     lock_layer,
 )
-from gis.editing.writer import apply_changeset
+from gis.editing.writer import EditResult, apply_changeset
 from gis.errors import Conflict, Forbidden, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.scope import Scope
@@ -196,7 +196,7 @@ def move_units(
     settings: Settings,
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> EditResult:
     """Move base units into grids of the same layer (or into new grids), as one edit.
 
     Raises
@@ -207,16 +207,7 @@ def move_units(
         A unit of a locked grid, or a move into one.
     """
     scope, layer = begin_edit(conn, layer_code, options.version, access=access)
-    if not groups:
-        raise Invalid(
-            "编辑需要指定单元和目标网格 (an edit needs units and a target grid)", layer=layer.code
-        )
-    codes = [c for g in groups for c in g.units]
-    if len(set(codes)) != len(codes):
-        dup = next(c for c in codes if codes.count(c) > 1)
-        raise Invalid(
-            f"单元 {dup} 在一次编辑中出现了两次 (unit {dup} is named twice in one edit)", unit=dup
-        )
+    codes = _unit_codes(groups, layer.code)
     for target in sorted({g.to for g in groups if g.to != NEW}):
         grid_row(conn, layer, target, scope)  # the targets are the actor's to edit, before all else
     units = _units(conn, layer, codes, scope)
@@ -226,44 +217,11 @@ def move_units(
     for group in groups:
         members = [units[c] for c in group.units]
         if group.to == NEW:
-            communities = {u.community_id: u for u in members}
-            if len(communities) > 1:
-                a, b = list(communities.values())[:2]
-                raise CrossesCommunity(
-                    f"所选单元分属两个社区 {a.community_name} 和 "
-                    f"{b.community_name}：新网格只能位于一个社区内，请选择同一"
-                    "社区的单元 ("
-                    f"the units lie in two communities, {a.community_name} ({a.community_code}) "
-                    f"and {b.community_name} ({b.community_code}): a new grid lies inside one "
-                    "community; select units of one community)",
-                    layer=layer.code,
-                )
-            community_id = members[0].community_id
-            taken = {g.code for g in created}
-            code = next(
-                c for c in next_codes(conn, layer, community_id, len(taken) + 1) if c not in taken
-            )
-            name = (group.name or "").strip() or default_name(conn, community_id, code)
-            created.append(GridState(code, name[:128], community_id, False))
-            target = code
+            created.append(_new_grid(conn, layer, group.name, members, created))
+            target = created[-1].code
         else:
             target = group.to
-            grid = grid_row(conn, layer, target, scope)
-            foreign = [u for u in members if u.community_id != grid.community_id]
-            if foreign and grid.community_id is not None:
-                u = foreign[0]
-                raise CrossesCommunity(
-                    f"单元 {u.code} 属于社区 {u.community_name}，网格 {target}"
-                    f" 属于社区 {grid.community_name}：网格不能跨社区，该单元"
-                    "不能并入 ("
-                    f"unit {u.code} lies in community {u.community_name} ({u.community_code}), "
-                    f"grid {target} belongs to community {grid.community_name} "
-                    f"({grid.community_code}): a grid never crosses a community boundary, so "
-                    "the unit cannot join it)",
-                    layer=layer.code,
-                    unit=u.code,
-                    grid=target,
-                )
+            _check_same_community(conn, layer, scope, target, members)
         targets.append(target)
         moves += [Move(u.id, u.grid_code, target) for u in members if u.grid_code != target]
     if not moves:
@@ -282,6 +240,70 @@ def move_units(
         settings,
         access=access,
     )
+
+
+def _unit_codes(groups: Sequence[MoveGroup], layer_code: str) -> list[str]:
+    """Every unit named, each once; refused when none or one twice."""
+    if not groups:
+        raise Invalid(
+            "编辑需要指定单元和目标网格 (an edit needs units and a target grid)", layer=layer_code
+        )
+    codes = [c for g in groups for c in g.units]
+    if len(set(codes)) != len(codes):
+        dup = next(c for c in codes if codes.count(c) > 1)
+        raise Invalid(
+            f"单元 {dup} 在一次编辑中出现了两次 (unit {dup} is named twice in one edit)", unit=dup
+        )
+    return codes
+
+
+def _new_grid(
+    conn: Connection,
+    layer: Layer,
+    name: str | None,
+    members: list[Any],
+    created: list[GridState],
+) -> GridState:
+    """A new grid for ``members`` (all of one community), with the next free code there."""
+    communities = {u.community_id: u for u in members}
+    if len(communities) > 1:
+        a, b = list(communities.values())[:2]
+        raise CrossesCommunity(
+            f"所选单元分属两个社区 {a.community_name} 和 "
+            f"{b.community_name}：新网格只能位于一个社区内，请选择同一"
+            "社区的单元 ("
+            f"the units lie in two communities, {a.community_name} ({a.community_code}) "
+            f"and {b.community_name} ({b.community_code}): a new grid lies inside one "
+            "community; select units of one community)",
+            layer=layer.code,
+        )
+    community_id = members[0].community_id
+    taken = {g.code for g in created}
+    code = next(c for c in next_codes(conn, layer, community_id, len(taken) + 1) if c not in taken)
+    name = (name or "").strip() or default_name(conn, community_id, code)
+    return GridState(code, name[:128], community_id, False)
+
+
+def _check_same_community(
+    conn: Connection, layer: Layer, scope: Scope, target: str, members: list[Any]
+) -> None:
+    """Units join only a grid of their own community (a grid never crosses its boundary)."""
+    grid = grid_row(conn, layer, target, scope)
+    foreign = [u for u in members if u.community_id != grid.community_id]
+    if foreign and grid.community_id is not None:
+        u = foreign[0]
+        raise CrossesCommunity(
+            f"单元 {u.code} 属于社区 {u.community_name}，网格 {target}"
+            f" 属于社区 {grid.community_name}：网格不能跨社区，该单元"
+            "不能并入 ("
+            f"unit {u.code} lies in community {u.community_name} ({u.community_code}), "
+            f"grid {target} belongs to community {grid.community_name} "
+            f"({grid.community_code}): a grid never crosses a community boundary, so "
+            "the unit cannot join it)",
+            layer=layer.code,
+            unit=u.code,
+            grid=target,
+        )
 
 
 def _move_summary(moves: Sequence[Move], created: Sequence[GridState]) -> str:

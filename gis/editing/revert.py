@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 from gis.access import Access
 from gis.accounts import Permission
@@ -25,7 +25,7 @@ from gis.editing.changeset import (
     lock_layer,
 )
 from gis.editing.history import recorded_changeset
-from gis.editing.writer import apply_changeset
+from gis.editing.writer import EditResult, apply_changeset
 from gis.errors import Conflict, Invalid
 from gis.infra.settings import Settings
 
@@ -81,11 +81,42 @@ def revert(
     access: Access,
     version: int | None = None,
     dry_run: bool = False,
-) -> dict[str, Any]:
+) -> EditResult:
     """Take the layer back to how it was at ``to_version``, as one new edit."""
     access.require(Permission.EDIT_LAYERS)
     layer = lock_layer(conn, layer_code)
     check_version(conn, layer, version)
+    edits = _edits_since(conn, layer, to_version)
+    changesets = [recorded_changeset(conn, e.id, e.grids) for e in edits]
+    changes = _run_back(conn, layer, changesets)
+    if changes.empty:
+        raise Conflict(
+            f"图层 {layer.code!r} 已与第 {to_version} 版相同 ("
+            f"layer {layer.code!r} is already as it was at version {to_version})",
+            layer=layer.code,
+        )
+    return apply_changeset(
+        conn,
+        layer,
+        changes,
+        EditRequest(
+            "revert",
+            f"revert to v{to_version} (runs back {len(edits)} edit{'s' if len(edits) > 1 else ''})",
+            version,
+            dry_run,
+            confirm=True,
+            extra={"to_version": to_version},
+            restores=tuple(zip([e.id for e in edits], _code_maps(changesets), strict=True)),
+        ),
+        settings,
+        access=access,
+    )
+
+
+def _edits_since(conn: Connection, layer: Layer, to_version: int) -> list[Row[Any]]:
+    """The recorded edits after ``to_version``, newest first; refused when ``to_version`` is not
+    an earlier version, or when a version in between was made outside the editor (an import or
+    an adoption has no changeset to run back)."""
     if not 1 <= to_version < layer.version:
         raise Invalid(
             f"只能回退到图层 {layer.code!r} 的较早版本：1 至 "
@@ -112,7 +143,12 @@ def revert(
             layer=layer.code,
             oldest=gaps[-1],
         )
-    changesets = [recorded_changeset(conn, e.id, e.grids) for e in edits]
+    return list(edits)
+
+
+def _run_back(conn: Connection, layer: Layer, changesets: list[Changeset]) -> Changeset:
+    """The one changeset from the layer as it is now to the layer before ``changesets``
+    (newest first): their inverses replayed over today's grids and the units they moved."""
     unit_ids = sorted({m.unit_id for cs in changesets for m in cs.moves})
     now = _grid_states(conn, layer)
     members: dict[int, str] = {
@@ -141,29 +177,7 @@ def revert(
         for u in unit_ids
         if replay.units[u] != ("now", members[u])
     )
-    changes = Changeset(created, deleted, changed, moves)
-    if changes.empty:
-        raise Conflict(
-            f"图层 {layer.code!r} 已与第 {to_version} 版相同 ("
-            f"layer {layer.code!r} is already as it was at version {to_version})",
-            layer=layer.code,
-        )
-    return apply_changeset(
-        conn,
-        layer,
-        changes,
-        EditRequest(
-            "revert",
-            f"revert to v{to_version} (runs back {len(edits)} edit{'s' if len(edits) > 1 else ''})",
-            version,
-            dry_run,
-            confirm=True,
-            extra={"to_version": to_version},
-            restores=tuple(zip([e.id for e in edits], _code_maps(changesets), strict=True)),
-        ),
-        settings,
-        access=access,
-    )
+    return Changeset(created, deleted, changed, moves)
 
 
 def _grid_states(conn: Connection, layer: Layer) -> dict[str, GridState]:

@@ -16,7 +16,7 @@ all or nothing even inside a longer transaction, and a dry run is the same work 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -55,6 +55,32 @@ _GRID_SUMMARY = """
 """
 
 
+@dataclass(frozen=True)
+class EditResult:
+    """An edit, applied or (``dry_run``) previewed: the grids it touches before and after, the
+    units it moves, the leaders who follow their units, grids left in pieces. ``preview`` is the
+    new outlines as GeoJSON text made by PostGIS (dry runs only), spliced into the answer as it
+    is; ``version`` and ``edit`` are the layer's and the edit's (a dry run keeps the layer's
+    version and records no edit)."""
+
+    layer: str
+    kind: str
+    summary: str
+    dry_run: bool
+    applied: bool
+    base_version: int
+    version: int
+    edit: int | None
+    moved: int
+    moves: list[dict[str, str]]
+    grids: list[dict[str, Any]]
+    leaders: dict[str, Any]
+    splits: list[str]
+    needs_confirm: bool
+    preview: str | None
+    refused: str | None
+
+
 def apply_changeset(
     conn: Connection,
     layer: Layer,
@@ -63,7 +89,7 @@ def apply_changeset(
     settings: Settings,
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> EditResult:
     """Check and write one edit; answer the touched grids before and after.
 
     With ``request.dry_run`` the same work runs in a savepoint that is rolled back.
@@ -85,8 +111,7 @@ def apply_changeset(
         raise
     if request.dry_run:
         savepoint.rollback()
-        result["version"] = layer.version
-        result["edit"] = None
+        result = replace(result, version=layer.version, edit=None)
     else:
         savepoint.commit()
     return result
@@ -100,7 +125,7 @@ def _write(
     settings: Settings,
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> EditResult:
     scope = access.scope
     band = (settings.band_low, settings.band_high)
     touched = check_all(conn, scope, layer, changes)
@@ -117,28 +142,28 @@ def _write(
     version, edit_id, moves_out = record_edit(conn, layer, changes, request, touched, access=access)
     leaders.record(conn, edit_id, people.actions + back.actions)
     people.restored, people.not_restored = back.restored, back.not_restored
-    return {
-        "layer": layer.code,
-        "kind": request.kind,
-        "summary": request.summary,
-        "dry_run": request.dry_run,
-        "applied": not request.dry_run,
-        "base_version": layer.version,
-        "version": version,
-        "edit": edit_id,
-        "moved": len(changes.moves),
-        "moves": moves_out,
-        "grids": grid_rows(touched, before, after),
-        "leaders": people.to_json(masked=not access.personal_data),
-        "splits": split,
-        "needs_confirm": needs_confirm and not refused,
-        "preview": _outlines(conn, after_ids) if request.dry_run else None,
-        "refused": (
+    return EditResult(
+        layer=layer.code,
+        kind=request.kind,
+        summary=request.summary,
+        dry_run=request.dry_run,
+        applied=not request.dry_run,
+        base_version=layer.version,
+        version=version,
+        edit=edit_id,
+        moved=len(changes.moves),
+        moves=moves_out,
+        grids=grid_rows(touched, before, after),
+        leaders=people.to_json(masked=not access.personal_data),
+        splits=split,
+        needs_confirm=needs_confirm and not refused,
+        preview=_outlines(conn, after_ids) if request.dry_run else None,
+        refused=(
             "this installation refuses edits that leave a grid in pieces"
             if refused and split
             else None
         ),
-    }
+    )
 
 
 def summaries(

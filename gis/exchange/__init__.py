@@ -7,10 +7,11 @@
 - :func:`check_layer` — gaps, overlaps, slivers, multi-part grids, crossings, uncovered share.
 """
 
-from gis.exchange.export import ExportFile, export_layer
+from gis.exchange.export import export_layer
 from gis.exchange.importing import ImportOptions, import_file
 from gis.exchange.report import ImportRejected, ImportReport
 from gis.exchange.topology import TopologyReport, check_layer
+from gis.personal import ExportFile
 
 __all__ = [
     "ExportFile",

@@ -106,21 +106,7 @@ def geom_problems(
         "point": ("Point",),
     }[kind.geometry]
     if kind.table == "building":
-        points = ok & (types == "Point")
-        if points.any():
-            warnings.append(
-                f"{int(points.sum())} building(s) given as points: stored with a "
-                f"{PLACEHOLDER_M:g} m square placeholder footprint"
-            )
-            half = PLACEHOLDER_M / 2 / 111_320
-            lat = shapely.get_y(out[points])
-            out[points] = shapely.box(
-                shapely.get_x(out[points]) - half / np.cos(np.radians(lat)),
-                lat - half,
-                shapely.get_x(out[points]) + half / np.cos(np.radians(lat)),
-                lat + half,
-            )
-            types[points] = "Polygon"
+        warnings += _placeholder_footprints(out, types, ok)
     wrong = ok & ~np.isin(types, allowed)
     for i in np.flatnonzero(wrong):
         extra = ""
@@ -135,7 +121,47 @@ def geom_problems(
             )
         )
     ok &= ~wrong
-    invalid = ok & ~shapely.is_valid(np.where(ok, out, shapely.Point()))
+    invalid = _repair_invalid(out, ok, kind, rows, ids, repair, problems, repairs)
+    usable = ok & ~invalid
+    out[~usable] = None
+    return out, problems, repairs, warnings
+
+
+def _placeholder_footprints(out: np.ndarray, types: np.ndarray, ok: np.ndarray) -> list[str]:
+    """Buildings given as points get a square placeholder footprint (in place); the warning."""
+    warnings: list[str] = []
+    points = ok & (types == "Point")
+    if points.any():
+        warnings.append(
+            f"{int(points.sum())} building(s) given as points: stored with a "
+            f"{PLACEHOLDER_M:g} m square placeholder footprint"
+        )
+        half = PLACEHOLDER_M / 2 / 111_320
+        lat = shapely.get_y(out[points])
+        out[points] = shapely.box(
+            shapely.get_x(out[points]) - half / np.cos(np.radians(lat)),
+            lat - half,
+            shapely.get_x(out[points]) + half / np.cos(np.radians(lat)),
+            lat + half,
+        )
+        types[points] = "Polygon"
+    return warnings
+
+
+def _repair_invalid(
+    out: np.ndarray,
+    ok: np.ndarray,
+    kind: Kind,
+    rows: np.ndarray,
+    ids: np.ndarray,
+    repair: bool,
+    problems: list[Problem],
+    repairs: list[Repair],
+) -> np.ndarray:
+    """The invalid geometries among ``ok`` still invalid after repair: with ``repair``, those
+    that ``make_valid`` turns into one clean polygon (or area) are fixed in place and listed;
+    the others are problems."""
+    invalid: np.ndarray = ok & ~shapely.is_valid(np.where(ok, out, shapely.Point()))
     if invalid.any():
         reasons = shapely.is_valid_reason(out[invalid])
         fixed = polygonal(shapely.make_valid(out[invalid]))
@@ -163,9 +189,7 @@ def geom_problems(
                 if not safe:
                     why += " (make_valid would not leave one clean polygon: redraw it)"
                 problems.append(Problem(int(rows[i]), str(ids[i]), why, "geometry", safe))
-    usable = ok & ~invalid
-    out[~usable] = None
-    return out, problems, repairs, warnings
+    return invalid
 
 
 def polygonal(geoms: np.ndarray) -> np.ndarray:

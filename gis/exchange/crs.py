@@ -101,27 +101,31 @@ def export_crs(name: str) -> SourceCrs:
 def to_wgs84(geoms: np.ndarray, source: SourceCrs) -> np.ndarray:
     """Shapely geometries in ``source`` → WGS84 lon/lat (vectorised over coordinate arrays)."""
     if source.shifted:
-        return shapely.transform(geoms, TO_WGS84[source.shifted])
+        return np.asarray(shapely.transform(geoms, TO_WGS84[source.shifted]))
     assert source.crs is not None
     if source.crs.equals(WGS84):
         return geoms
     from pyproj import Transformer
 
     transformer = Transformer.from_crs(source.crs, WGS84, always_xy=True)
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(*xy.T)))
+    return np.asarray(
+        shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(*xy.T)))
+    )
 
 
 def from_wgs84(geoms: np.ndarray, target: SourceCrs) -> np.ndarray:
     """WGS84 geometries → ``target`` (an export's coordinate system)."""
     if target.shifted:
-        return shapely.transform(geoms, FROM_WGS84[target.shifted])
+        return np.asarray(shapely.transform(geoms, FROM_WGS84[target.shifted]))
     assert target.crs is not None
     if target.crs.equals(WGS84):
         return geoms
     from pyproj import Transformer
 
     transformer = Transformer.from_crs(WGS84, target.crs, always_xy=True)
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(*xy.T)))
+    return np.asarray(
+        shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(*xy.T)))
+    )
 
 
 # ----------------------------------------------------------------------------- no CRS

@@ -181,7 +181,7 @@ def _column(frame: pd.DataFrame, given: str | None, candidates: tuple[str, ...])
     lower = {c.lower(): c for c in frame.columns}
     for candidate in candidates:
         if candidate in lower:
-            return lower[candidate]
+            return str(lower[candidate])
     return None
 
 

@@ -64,29 +64,16 @@ def _governed(scope: Scope) -> tuple[str, dict[str, Any]]:
     return sql, dict(inside.params) if inside is not None else {}
 
 
-def check_layer(
-    conn: Connection,
-    layer_code: str,
-    *,
-    access: Access,
-    sliver_m2: float = SLIVER_M2,
-    sliver_thinness: float = SLIVER_THINNESS,
-) -> TopologyReport:
-    """Check the grids of ``layer_code`` that ``access.scope`` reaches; see the module doc."""
-    scope = access.scope
-    layer = _layer(conn, checked("layer", layer_code, field="layer"))
-    reach = scope.grid_sql("g")
-    governed, governed_params = _governed(scope)
-    params: dict[str, Any] = (
-        {"lid": layer.id, "m2": sliver_m2, "thin": sliver_thinness} | reach.params | governed_params
-    )
+def _stage_problems(conn: Connection, reach: str, governed: str, params: dict[str, Any]) -> None:
+    """Stage ``t_problems``: gaps, overlaps and slivers (measured on the ellipsoid), multi-part
+    grids and grids crossing communities, each with its geometry."""
     conn.exec_driver_sql("DROP TABLE IF EXISTS t_problems")
     conn.execute(
         text(
             f"""CREATE TEMP TABLE t_problems ON COMMIT DROP AS
             WITH lg AS (
                 SELECT g.id, g.code, g.geom, g.community_count FROM grid g
-                WHERE g.layer_id = :lid AND g.geom IS NOT NULL AND ({reach.sql})),
+                WHERE g.layer_id = :lid AND g.geom IS NOT NULL AND ({reach})),
             area AS (SELECT ST_Union(geom) AS geom FROM ({governed}) a),
             cover AS (SELECT ST_Union(geom) AS geom FROM lg),
             gaps AS (
@@ -125,12 +112,27 @@ def check_layer(
         ),
         params,
     )
+
+
+def _summary(
+    conn: Connection,
+    layer_code: str,
+    layer: Any,
+    reach: str,
+    governed: str,
+    params: dict[str, Any],
+    *,
+    access: Access,
+) -> dict[str, Any]:
+    """Counts and areas of each problem in ``t_problems``, with the layer's and the governed
+    area's figures and the departments' coverage."""
+    sliver_m2, sliver_thinness = params["m2"], params["thin"]
     stats = (
         conn.execute(
             text(
                 f"""SELECT
-                (SELECT count(*) FROM grid g WHERE g.layer_id = :lid AND ({reach.sql})) AS grids,
-                (SELECT count(*) FROM grid g WHERE g.layer_id = :lid AND ({reach.sql})
+                (SELECT count(*) FROM grid g WHERE g.layer_id = :lid AND ({reach})) AS grids,
+                (SELECT count(*) FROM grid g WHERE g.layer_id = :lid AND ({reach})
                    AND g.unit_count = 0) AS empty_grids,
                 (SELECT coalesce(sum(ST_Area(geom::geography)), 0) FROM ({governed}) a)
                    AS governed_m2"""
@@ -181,6 +183,27 @@ def check_layer(
         "departments": department_coverage(conn, access=access),
         "thresholds": {"sliver_m2": sliver_m2, "sliver_thinness": sliver_thinness},
     }
+    return summary
+
+
+def check_layer(
+    conn: Connection,
+    layer_code: str,
+    *,
+    access: Access,
+    sliver_m2: float = SLIVER_M2,
+    sliver_thinness: float = SLIVER_THINNESS,
+) -> TopologyReport:
+    """Check the grids of ``layer_code`` that ``access.scope`` reaches; see the module doc."""
+    scope = access.scope
+    layer = _layer(conn, checked("layer", layer_code, field="layer"))
+    reach = scope.grid_sql("g")
+    governed, governed_params = _governed(scope)
+    params: dict[str, Any] = (
+        {"lid": layer.id, "m2": sliver_m2, "thin": sliver_thinness} | reach.params | governed_params
+    )
+    _stage_problems(conn, reach.sql, governed, params)
+    summary = _summary(conn, layer_code, layer, reach.sql, governed, params, access=access)
     props = {
         "problem": "p.problem",
         "of": "p.of_kind",

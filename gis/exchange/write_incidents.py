@@ -8,11 +8,11 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import text
 
+from gis.city_package import LAYERS
 from gis.exchange.report import Problem
 from gis.exchange.resolve import Ctx, rows_problems, scope_column
 from gis.incidents.importer import as_checked, insert_incidents
 from gis.incidents.workflow import STATES as INCIDENT_STATES
-from gis.loader import LAYERS
 from gis.staging import locate_incidents
 
 #: What the one incident import takes from the staging table.

@@ -12,6 +12,7 @@ from gis.errors import Conflict, Forbidden, NotFound
 from gis.exchange.report import MAX_LISTED
 from gis.exchange.resolve import Ctx, counted, written
 from gis.grids import refresh_grids
+from gis.scope import SqlFilter
 
 #: A grid covering less than this share of a unit does not count as covering it (freehand lines
 #: wobble across neighbours' edges).
@@ -26,9 +27,34 @@ def write_layer(ctx: Ctx) -> None:
     The drawn outlines are not stored: as for every layer, a grid's geometry becomes the union
     of its units, so the layer is clean by construction; the report says what did not fit.
     """
-    conn, actor, scope, options, report, weights = ctx.unpack()
+    conn, actor, scope, options, report, _ = ctx.unpack()
     code = options.layer
     assert code is not None
+    layer = _existing_layer(ctx, code)
+    unit_scope = scope.unit_sql("u")
+    params: dict[str, Any] = dict(unit_scope.params)
+    area_sql = _best_cover(ctx, unit_scope, params)
+    gaps = _findings(ctx, area_sql, unit_scope, params)
+    if layer is not None and not scope.is_everything:
+        _check_whole_layer_in_scope(ctx, code, layer.id, unit_scope)
+    if not report.ok:
+        return
+    layer_id, before, grids = _write_grids(ctx, code, layer)
+    audit.record(
+        conn,
+        actor,
+        "layer.import",
+        "grid_layer",
+        code,
+        before,
+        {"grids": grids, "units": report.findings["units_assigned"], "gaps": gaps},
+    )
+
+
+def _existing_layer(ctx: Ctx, code: str) -> Any:
+    """The departmental layer ``code`` (locked) if it exists; refused when it is the unified or
+    a scenario's layer, or exists and the import does not say ``replace``."""
+    conn, options = ctx.conn, ctx.options
     layer = conn.execute(
         text("SELECT id, kind, version FROM grid_layer WHERE code = :c FOR UPDATE"), {"c": code}
     ).first()
@@ -47,8 +73,14 @@ def write_layer(ctx: Ctx) -> None:
             f"layer {code!r} exists: give --replace (API: options.replace) to replace its grids)",
             layer=code,
         )
-    unit_scope = scope.unit_sql("u")
-    params: dict[str, Any] = dict(unit_scope.params)
+    return layer
+
+
+def _best_cover(ctx: Ctx, unit_scope: SqlFilter, params: dict[str, Any]) -> str:
+    """Stage ``s_cover`` (every unit share a drawn grid covers) and ``s_best`` (each unit's best
+    grid, inside the layer's area); returns the SQL selecting the area's community ids (its
+    ``:area`` parameter, when given, is added to ``params``)."""
+    conn, options = ctx.conn, ctx.options
     area_filter = "true"
     if options.area:
         found = conn.execute(
@@ -95,6 +127,13 @@ def write_layer(ctx: Ctx) -> None:
         ),
         params,
     )
+    return area_sql
+
+
+def _findings(ctx: Ctx, area_sql: str, unit_scope: SqlFilter, params: dict[str, Any]) -> int:
+    """What did not fit, into the report: gaps, split units, grids crossing communities, empty
+    grids, overlapping drawings, and the units assigned; returns the number of gaps."""
+    conn, report = ctx.conn, ctx.report
     findings = report.findings
     gaps = conn.execute(
         text(
@@ -158,24 +197,34 @@ def write_layer(ctx: Ctx) -> None:
     findings["units_assigned"] = int(
         conn.exec_driver_sql("SELECT count(*) FROM s_best").scalar_one()
     )
-    if layer is not None and not scope.is_everything:
-        outside = conn.execute(
-            text(
-                f"""SELECT count(*) FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
-                    WHERE gu.layer_id = :lid AND NOT ({unit_scope.sql})"""
-            ),
-            {"lid": layer.id} | unit_scope.params,
-        ).scalar_one()
-        if outside:
-            raise Forbidden(
-                f"图层 {code!r} 有 {outside} 个单元不在您的权限范围（"
-                f"{scope}）内：只有权限范围覆盖整个图层的人才能替换它 ("
-                f"layer {code!r} holds {outside} unit(s) outside your scope ({scope}): "
-                "only someone whose scope holds the whole layer may replace it)",
-                layer=code,
-            )
-    if not report.ok:
-        return
+    return len(gaps)
+
+
+def _check_whole_layer_in_scope(ctx: Ctx, code: str, layer_id: int, unit_scope: SqlFilter) -> None:
+    """Only someone whose scope holds the whole layer may replace it."""
+    conn, scope = ctx.conn, ctx.scope
+    outside = conn.execute(
+        text(
+            f"""SELECT count(*) FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
+                WHERE gu.layer_id = :lid AND NOT ({unit_scope.sql})"""
+        ),
+        {"lid": layer_id} | unit_scope.params,
+    ).scalar_one()
+    if outside:
+        raise Forbidden(
+            f"图层 {code!r} 有 {outside} 个单元不在您的权限范围（"
+            f"{scope}）内：只有权限范围覆盖整个图层的人才能替换它 ("
+            f"layer {code!r} holds {outside} unit(s) outside your scope ({scope}): "
+            "only someone whose scope holds the whole layer may replace it)",
+            layer=code,
+        )
+
+
+def _write_grids(ctx: Ctx, code: str, layer: Any) -> tuple[int, dict[str, Any] | None, int]:
+    """Create the layer or replace its grids, assign each unit to its best grid, and refresh
+    the grids; returns the layer id, its version before (None when new) and the grids written."""
+    conn, options, report, weights = ctx.conn, ctx.options, ctx.report, ctx.weights
+    before: dict[str, Any] | None
     if layer is None:
         layer_id = conn.execute(
             text(
@@ -235,12 +284,4 @@ def write_layer(ctx: Ctx) -> None:
         ),
         {"id": layer_id},
     )
-    audit.record(
-        conn,
-        actor,
-        "layer.import",
-        "grid_layer",
-        code,
-        before,
-        {"grids": ins + upd, "units": findings["units_assigned"], "gaps": len(gaps)},
-    )
+    return layer_id, before, ins + upd

@@ -20,7 +20,7 @@ and its reason recorded as the routing note and in the dispatch's history row.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 import h3
 import numpy as np
@@ -32,7 +32,7 @@ from gis.accounts import Permission
 from gis.crs import TO_WGS84
 from gis.errors import Forbidden, Invalid
 from gis.incidents.access import require_any
-from gis.incidents.catalogue import get_category
+from gis.incidents.catalogue import Category, get_category
 from gis.incidents.workflow import record_transition
 
 #: A point this close to a building (metres) is taken to be at the building.
@@ -140,34 +140,10 @@ def _next_code(conn: Connection, now: dt.datetime) -> str:
     return f"{prefix}{number:05d}"
 
 
-def create_incident(
-    conn: Connection,
-    *,
-    access: Access,
-    lon: float,
-    lat: float,
-    category: str,
-    description: str = "",
-    reporter_kind: str = "resident",
-    reporter_name: str | None = None,
-    reporter_phone: str | None = None,
-    crs: str = "wgs84",
-    source: str = "app",
-    now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """Report an incident at a point; returns its code, state, place and routing.
-
-    One reports within the scope of ``access`` (an Open311 client: the scope it was given).
-    Audited as ``incident.report`` (and ``incident.dispatch`` when the
-    negative list routes it at once).
-    """
-    require_any(
-        "report incidents",
-        Permission.REPORT_INCIDENTS,
-        Permission.DISPATCH_INCIDENTS,
-        access=access,
-    )
-    now = now or dt.datetime.now(dt.UTC)
+def _checked_text(
+    reporter_kind: str, description: str, reporter_name: str | None, reporter_phone: str | None
+) -> str:
+    """The description, stripped, once the reporter's kind and the texts' lengths are fine."""
     if reporter_kind not in REPORTER_KINDS:
         raise Invalid(
             f"上报人类型须为 {', '.join(REPORTER_KINDS)} 之一，收到 "
@@ -186,9 +162,12 @@ def create_incident(
             "上报人姓名最多 32 个字符，电话最多 20 个字符 ("
             "reporter_name has at most 32 characters and reporter_phone 20)"
         )
-    _check_point(lon, lat)
-    lon, lat = to_wgs84(lon, lat, crs)
-    cat = get_category(conn, category)
+    return description
+
+
+def _place_in_scope(conn: Connection, lon: float, lat: float, *, access: Access) -> dict[str, Any]:
+    """Where a WGS84 point lies (:func:`locate`): refused outside every base unit of the city, and
+    outside the reporter's scope."""
     place = locate(conn, lon, lat)
     if place["unit_id"] is None:
         raise Invalid(
@@ -215,50 +194,23 @@ def create_incident(
                 "report incidents where you work)",
                 unit=place["unit_code"],
             )
-    code = _next_code(conn, now)
+    return place
+
+
+def _record_report(
+    conn: Connection,
+    incident_id: int,
+    code: str,
+    cat: Category,
+    place: dict[str, Any],
+    routing_note: str,
+    now: dt.datetime,
+    *,
+    access: Access,
+) -> None:
+    """The history and audit rows of a report, and of the router's dispatch when the negative
+    list routes it at once."""
     negative = cat.negative
-    routing_note = ""
-    if negative:
-        routing_note = f"负面清单「{negative[0]}」：{negative[1]} → {cat.department}"
-    state = "dispatched" if negative else "reported"
-    values = {
-        "code": code,
-        "category": cat.code,
-        "description": description,
-        "reported_at": now,
-        "reporter_kind": reporter_kind,
-        "department": cat.department,
-        "state": state,
-        "unit": place["unit_id"],
-        "community": place["community_id"],
-        "lon": place["lon"],
-        "lat": place["lat"],
-        "grid": place["grid_id"],
-        "building": place["building_id"],
-        "h3": h3_cell(place["lon"], place["lat"]),
-        "rname": (reporter_name or "").strip() or None,
-        "rphone": (reporter_phone or "").strip() or None,
-        "source": source[:16],
-        "client": None if access.user is not None else access.name,
-        "note": routing_note,
-        "dispatched": now if negative else None,
-        "sign_due": now + dt.timedelta(hours=cat.sign_hours) if negative else None,
-        "due": now + dt.timedelta(hours=cat.handle_hours) if negative else None,
-    }
-    incident_id = conn.execute(
-        text(
-            """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
-                   department, state, base_unit_id, community_id, geom, grid_id, building_id,
-                   h3_cell, reporter_name, reporter_phone, source, source_client, routing_note,
-                   dispatched_at, sign_due_at, due_at, updated_at)
-               VALUES (:code, :category, :description, :reported_at, :reporter_kind,
-                   :department, :state, :unit, :community,
-                   ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :grid, :building, :h3, :rname,
-                   :rphone, :source, :client, :note, :dispatched, :sign_due, :due, :reported_at)
-               RETURNING id"""
-        ),
-        values,
-    ).scalar_one()
     where = f"grid {place['grid_code'] or '—'}, unit {place['unit_code']}"
     if place["building_id"] is not None:
         how = f"{place['metres']:.1f} m away, moved onto it" if place["moved"] else "inside"
@@ -294,6 +246,106 @@ def create_incident(
             {"state": "reported"},
             {"state": "dispatched", "department": cat.department, "note": routing_note},
         )
+
+
+_INSERT_SQL = """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
+       department, state, base_unit_id, community_id, geom, grid_id, building_id,
+       h3_cell, reporter_name, reporter_phone, source, source_client, routing_note,
+       dispatched_at, sign_due_at, due_at, updated_at)
+   VALUES (:code, :category, :description, :reported_at, :reporter_kind,
+       :department, :state, :unit, :community,
+       ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :grid, :building, :h3, :rname,
+       :rphone, :source, :client, :note, :dispatched, :sign_due, :due, :reported_at)
+   RETURNING id"""
+
+
+class ReportedIncident(TypedDict):
+    """A new incident: its code and state, where it was placed (``snapped`` when moved onto a
+    building) and how it was routed. A TypedDict: the answer of ``POST /incidents``, sent as
+    it is."""
+
+    code: str
+    state: str
+    category: str
+    department: str
+    routing_note: str
+    grid: str | None
+    unit: str
+    community: str
+    building: str | None
+    snapped: bool
+    lon: float
+    lat: float
+
+
+def create_incident(
+    conn: Connection,
+    *,
+    access: Access,
+    lon: float,
+    lat: float,
+    category: str,
+    description: str = "",
+    reporter_kind: str = "resident",
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+    crs: str = "wgs84",
+    source: str = "app",
+    now: dt.datetime | None = None,
+) -> ReportedIncident:
+    """Report an incident at a point; returns its code, state, place and routing.
+
+    One reports within the scope of ``access`` (an Open311 client: the scope it was given).
+    Audited as ``incident.report`` (and ``incident.dispatch`` when the
+    negative list routes it at once).
+    """
+    require_any(
+        "report incidents",
+        Permission.REPORT_INCIDENTS,
+        Permission.DISPATCH_INCIDENTS,
+        access=access,
+    )
+    now = now or dt.datetime.now(dt.UTC)
+    description = _checked_text(reporter_kind, description, reporter_name, reporter_phone)
+    _check_point(lon, lat)
+    lon, lat = to_wgs84(lon, lat, crs)
+    cat = get_category(conn, category)
+    place = _place_in_scope(conn, lon, lat, access=access)
+    code = _next_code(conn, now)
+    negative = cat.negative
+    routing_note = ""
+    if negative:
+        routing_note = f"负面清单「{negative[0]}」：{negative[1]} → {cat.department}"
+    state = "dispatched" if negative else "reported"
+    values = {
+        "code": code,
+        "category": cat.code,
+        "description": description,
+        "reported_at": now,
+        "reporter_kind": reporter_kind,
+        "department": cat.department,
+        "state": state,
+        "unit": place["unit_id"],
+        "community": place["community_id"],
+        "lon": place["lon"],
+        "lat": place["lat"],
+        "grid": place["grid_id"],
+        "building": place["building_id"],
+        "h3": h3_cell(place["lon"], place["lat"]),
+        "rname": (reporter_name or "").strip() or None,
+        "rphone": (reporter_phone or "").strip() or None,
+        "source": source[:16],
+        "client": None if access.user is not None else access.name,
+        "note": routing_note,
+        "dispatched": now if negative else None,
+        "sign_due": now + dt.timedelta(hours=cat.sign_hours) if negative else None,
+        "due": now + dt.timedelta(hours=cat.handle_hours) if negative else None,
+    }
+    incident_id = conn.execute(
+        text(_INSERT_SQL),
+        values,
+    ).scalar_one()
+    _record_report(conn, incident_id, code, cat, place, routing_note, now, access=access)
     return {
         "code": code,
         "state": state,

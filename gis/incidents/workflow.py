@@ -25,7 +25,8 @@ handle hours); an open incident past one of them is overdue (see :data:`OVERDUE_
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, text
 
@@ -166,6 +167,141 @@ def record_transition(
     )
 
 
+class NextMove(TypedDict):
+    action: str
+    state: str
+
+
+class IncidentMove(TypedDict):
+    """What a transition did, and the moves allowed from the new state. A TypedDict: the
+    answer of ``POST /incidents/{code}/transitions``, sent as it is."""
+
+    code: str
+    state: str
+    previous_state: str
+    action: str
+    department: str | None
+    allowed_next: list[NextMove]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What an action does: the state it leads to, the action recorded (an evaluation that
+    sends an incident back for the last time is recorded as an escalation), the department,
+    the note kept in the history, and the columns it sets."""
+
+    target: str
+    action: str
+    department: str | None
+    note: str
+    changes: dict[str, Any]
+
+
+def _dispatch(
+    conn: Connection,
+    row: Any,
+    target: str,
+    note: str | None,
+    department: str | None,
+    now: dt.datetime,
+    *,
+    access: Access,
+) -> _Step:
+    """Route to a department (the category's unless one is named) with fresh deadlines."""
+    require_any("dispatch incidents", Permission.DISPATCH_INCIDENTS, access=access)
+    category = get_category(conn, row["category"])
+    dept = (department or "").strip() or category.department
+    if len(dept) > 64:
+        raise Invalid("部门名称最多 64 个字符 (a department name has at most 64 characters)")
+    changes = {
+        "department": dept,
+        "dispatched_at": now,
+        "sign_due_at": now + dt.timedelta(hours=category.sign_hours),
+        "due_at": now + dt.timedelta(hours=category.handle_hours),
+        "signed_at": None,
+        "handled_at": None,
+        "fed_back_at": None,
+    }
+    return _Step(target, "dispatch", dept, _note(note), changes)
+
+
+def _by_department(
+    row: Any,
+    code: str,
+    action: str,
+    target: str,
+    note: str | None,
+    now: dt.datetime,
+    *,
+    access: Access,
+) -> _Step:
+    """Sign, reject, handle or feed back: the department's own moves (its staff only)."""
+    if action == "feed_back":
+        require_any(
+            "feed back", Permission.HANDLE_INCIDENTS, Permission.DISPATCH_INCIDENTS, access=access
+        )
+    else:
+        require_any(f"{action} incidents", Permission.HANDLE_INCIDENTS, access=access)
+    dept = row["department"]
+    require_own_department(dept, code, access=access)
+    changes: dict[str, Any] = {}
+    if action == "reject":
+        note = _note(
+            note, required="退回须写明理由 a department sends an incident back with a reason"
+        )
+        changes["rejections"] = row["rejections"] + 1
+    elif action == "handle":
+        note = _note(
+            note, required="请填写处置说明：做了什么 say what was done (the handling note)"
+        )
+        changes["handled_at"] = now
+    else:
+        note = _note(note)
+        changes["signed_at" if action == "sign" else "fed_back_at"] = now
+    return _Step(target, action, dept, note, changes)
+
+
+def _evaluate(
+    row: Any,
+    target: str,
+    note: str | None,
+    satisfied: bool | None,
+    now: dt.datetime,
+    *,
+    access: Access,
+) -> _Step:
+    """The reporter's verdict: satisfied closes; not satisfied sends it back to handling, and
+    the :data:`ESCALATE_AFTER`-th time up to the street."""
+    require_any(
+        "evaluate incidents",
+        Permission.DISPATCH_INCIDENTS,
+        Permission.REPORT_INCIDENTS,
+        access=access,
+    )
+    if satisfied is None:
+        raise Invalid("评价须选择满意或不满意 an evaluation says whether the reporter is satisfied")
+    text_ = _note(note)
+    dept = row["department"]
+    if satisfied:
+        return _Step(target, "evaluate", dept, text_, {"satisfied": True, "evaluated_at": now})
+    send_backs = row["send_backs"] + 1
+    changes: dict[str, Any] = {
+        "satisfied": False,
+        "send_backs": send_backs,
+        "handled_at": None,
+        "fed_back_at": None,
+    }
+    if send_backs == ESCALATE_AFTER:
+        changes["escalated_at"] = now
+        text_ = (
+            f"不满意第 {send_backs} 次，升级至街道 Not satisfied {send_backs} times: "
+            f"escalated to the street. {text_}"
+        ).strip()
+        return _Step("reported", "escalate", dept, text_, changes)
+    text_ = (f"不满意，退回处置 Not satisfied: back to handling. {text_}").strip()
+    return _Step("signed", "evaluate", dept, text_, changes)
+
+
 def transition(
     conn: Connection,
     code: str,
@@ -176,7 +312,7 @@ def transition(
     department: str | None = None,
     satisfied: bool | None = None,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> IncidentMove:
     """Move incident ``code`` by ``action`` (see the module table); returns the new state.
 
     Raises
@@ -200,82 +336,15 @@ def transition(
     state = row["state"]
     if state not in ACTIONS[action]:
         raise _refuse(code, state, action)
-    changes: dict[str, Any] = {"updated_at": now}
     target = ACTIONS[action][state]
-    dept = row["department"]
-    recorded_action = action
-
     if action == "dispatch":
-        require_any("dispatch incidents", Permission.DISPATCH_INCIDENTS, access=access)
-        category = get_category(conn, row["category"])
-        dept = (department or "").strip() or category.department
-        if len(dept) > 64:
-            raise Invalid("部门名称最多 64 个字符 (a department name has at most 64 characters)")
-        note = _note(note)
-        changes |= {
-            "department": dept,
-            "dispatched_at": now,
-            "sign_due_at": now + dt.timedelta(hours=category.sign_hours),
-            "due_at": now + dt.timedelta(hours=category.handle_hours),
-            "signed_at": None,
-            "handled_at": None,
-            "fed_back_at": None,
-        }
-    elif action in ("sign", "reject", "handle"):
-        require_any(f"{action} incidents", Permission.HANDLE_INCIDENTS, access=access)
-        require_own_department(dept, code, access=access)
-        if action == "sign":
-            note = _note(note)
-            changes["signed_at"] = now
-        elif action == "reject":
-            note = _note(
-                note, required="退回须写明理由 a department sends an incident back with a reason"
-            )
-            changes["rejections"] = row["rejections"] + 1
-        else:
-            note = _note(
-                note, required="请填写处置说明：做了什么 say what was done (the handling note)"
-            )
-            changes["handled_at"] = now
-    elif action == "feed_back":
-        require_any(
-            "feed back", Permission.HANDLE_INCIDENTS, Permission.DISPATCH_INCIDENTS, access=access
-        )
-        require_own_department(dept, code, access=access)
-        note = _note(note)
-        changes["fed_back_at"] = now
-    else:  # evaluate
-        require_any(
-            "evaluate incidents",
-            Permission.DISPATCH_INCIDENTS,
-            Permission.REPORT_INCIDENTS,
-            access=access,
-        )
-        if satisfied is None:
-            raise Invalid(
-                "评价须选择满意或不满意 an evaluation says whether the reporter is satisfied"
-            )
-        note = _note(note)
-        changes["satisfied"] = satisfied
-        if satisfied:
-            changes["evaluated_at"] = now
-        else:
-            send_backs = row["send_backs"] + 1
-            changes["send_backs"] = send_backs
-            changes["handled_at"] = None
-            changes["fed_back_at"] = None
-            if send_backs == ESCALATE_AFTER:
-                target = "reported"
-                recorded_action = "escalate"
-                changes["escalated_at"] = now
-                note = (
-                    f"不满意第 {send_backs} 次，升级至街道 Not satisfied {send_backs} times: "
-                    f"escalated to the street. {note}"
-                ).strip()
-            else:
-                target = "signed"
-                note = (f"不满意，退回处置 Not satisfied: back to handling. {note}").strip()
-
+        step = _dispatch(conn, row, target, note, department, now, access=access)
+    elif action == "evaluate":
+        step = _evaluate(row, target, note, satisfied, now, access=access)
+    else:
+        step = _by_department(row, code, action, target, note, now, access=access)
+    target, recorded_action, dept, note = step.target, step.action, step.department, step.note
+    changes: dict[str, Any] = {"updated_at": now} | step.changes
     changes["state"] = target
     assignments = ", ".join(f"{k} = :{k}" for k in changes)
     conn.execute(

@@ -7,7 +7,6 @@ import shutil
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
@@ -20,18 +19,28 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
 
 
-def database_health(conn: Connection) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DatabaseHealth:
+    """PostGIS's version and the schema's revision beside the newest one the code knows."""
+
+    postgis: str | None
+    revision: str | None
+    head: str | None
+    up_to_date: bool
+
+
+def database_health(conn: Connection) -> DatabaseHealth:
     postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
     revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     head = head_revision()
-    return {"postgis": postgis, "revision": revision, "head": head, "up_to_date": revision == head}
+    return DatabaseHealth(postgis, revision, head, revision == head)
 
 
 @dataclass(frozen=True)
 class Health:
     """The answer to "is everything there?": ``problems`` empty means yes."""
 
-    database: dict[str, Any] | None
+    database: DatabaseHealth | None
     disk_free_mb: int | None
     problems: list[str] = field(default_factory=list)
 

@@ -26,7 +26,7 @@ from gis.errors import NotFound
 from gis.incidents.access import visible_sql
 from gis.incidents.workflow import OVERDUE_SQL
 from gis.infra.settings import Settings
-from gis.layers import GRID_PROPERTIES, list_layers
+from gis.layers import GRID_PROPERTIES, LayerSummary, list_layers
 from gis.scenarios.compare import layer_band
 from gis.scope import SqlFilter
 from gis.workload import band_sql
@@ -102,21 +102,30 @@ def _grid_props(band: tuple[float, float]) -> dict[str, Prop]:
     return props | {"band": _s(band_sql("g.workload", *band), "工作量区间 (under/in/over)")}
 
 
+@dataclass(frozen=True)
+class _LayerName:
+    """What a collection shows of a grid layer (the listing's :class:`~gis.layers.LayerSummary`
+    has it too)."""
+
+    code: str
+    name: str
+    kind: str
+    version: int
+
+
 def _grid_collection(
-    layer: dict[str, object], access: Access, band: tuple[float, float]
+    layer: _LayerName | LayerSummary, access: Access, band: tuple[float, float]
 ) -> Collection:
-    code = str(layer["code"])
+    code = layer.code
     reach = access.scope.grid_sql("g")
     kind_zh = {"unified": "统一网格", "department": "部门网格", "scenario": "合并方案"}.get(
-        str(layer["kind"]), "网格"
+        layer.kind, "网格"
     )
     return Collection(
         id=GRID_PREFIX + code,
         # "统一网格（统一网格）" says nothing twice: the kind only where the name lacks it.
-        title=str(layer["name"])
-        if kind_zh in str(layer["name"])
-        else f"{layer['name']}（{kind_zh}）",
-        description=f"网格图层 {code} (grid layer, version {layer['version']}): "
+        title=layer.name if kind_zh in layer.name else f"{layer.name}（{kind_zh}）",
+        description=f"网格图层 {code} (grid layer, version {layer.version}): "
         "每个网格的户数、人口、工作量 (households, population, workload per grid)",
         source="grid g LEFT JOIN community c ON c.id = g.community_id",
         id_sql="g.code",
@@ -293,7 +302,7 @@ def list_collections(
     return found
 
 
-def _visible_layer(conn: Connection, code: str, access: Access) -> dict[str, object] | None:
+def _visible_layer(conn: Connection, code: str, access: Access) -> _LayerName | None:
     """The layer ``code`` if :func:`~gis.layers.list_layers` would list it for ``access`` (the
     same rule: a scenario's layer only where the scope reaches one of its grids), without the
     workload statistics of every layer that the listing computes — items are paged through
@@ -311,7 +320,7 @@ def _visible_layer(conn: Connection, code: str, access: Access) -> dict[str, obj
         .mappings()
         .first()
     )
-    return dict(row) if row else None
+    return _LayerName(**row) if row else None
 
 
 def get_collection(
@@ -328,7 +337,7 @@ def get_collection(
         layer = _visible_layer(conn, collection_id.removeprefix(GRID_PREFIX), access)
         if layer is not None:
             # A scenario's grids are banded by its own definition, as on its report.
-            band = layer_band(conn, str(layer["code"]), settings)
+            band = layer_band(conn, layer.code, settings)
             return _grid_collection(layer, access, band)
     else:
         fixed = _areas(access) + _units_and_buildings(access)

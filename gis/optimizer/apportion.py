@@ -133,7 +133,7 @@ def apportion(
 
     def gain(p: int) -> float:  # cost change of giving piece p one more grid (negative = better)
         k = counts[p]
-        return mu * mu - weights[p] ** 2 / (k * (k + 1))
+        return float(mu * mu - weights[p] ** 2 / (k * (k + 1)))
 
     heap = [(gain(p), p) for p in range(pieces) if counts[p] < upper[p]]
     heapq.heapify(heap)

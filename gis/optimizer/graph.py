@@ -238,4 +238,5 @@ def components(graph: UnitGraph) -> NDArray[np.int64]:
     n = graph.n
     matrix = csr_matrix((np.ones(int(same.sum())), (i[same], j[same])), shape=(n, n))
     _, labels = connected_components(matrix, directed=False)
-    return labels.astype(np.int64)
+    result: NDArray[np.int64] = labels.astype(np.int64)
+    return result

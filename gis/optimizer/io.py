@@ -46,7 +46,7 @@ class Units:
     def column(self, name: str) -> list[Any]:
         if self.frame is not None:
             _require_columns(self.frame.columns, [name], "input")
-            return self.frame[name].tolist()
+            return list(self.frame[name])
         assert self.nx_graph is not None
         values = [data.get(name) for _, data in self.nx_graph.nodes(data=True)]
         if any(v is None for v in values):
@@ -85,7 +85,7 @@ def _workload(values: pd.Series, column: str, ids: pd.Series) -> np.ndarray:
             f"workload column {column!r} must not be negative; unit {ids.iloc[first]!r} has "
             f"{numbers.iloc[first]})"
         )
-    return numbers.to_numpy(dtype=float)
+    return np.asarray(numbers.to_numpy(dtype=float))
 
 
 def _check_ids(ids: pd.Series) -> None:

@@ -182,4 +182,5 @@ def _moved(previous: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np
         if c > best_count.get(new, 0):
             best[new], best_count[new] = old, c
     matched = np.array([best[g] for g in labels.tolist()])
-    return matched != previous
+    changed: NDArray[np.bool_] = matched != previous
+    return changed

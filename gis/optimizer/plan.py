@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -200,54 +201,23 @@ def optimize(
     started = time.perf_counter()
     params = params or SolverParams()
     _check_workload(graph)
-    piece_of = components(graph)
-    pieces = int(piece_of.max() + 1) if graph.n else 0
-    by_piece = np.argsort(piece_of, kind="stable")
-    members = np.split(by_piece, np.searchsorted(piece_of[by_piece], np.arange(1, pieces)))
-    # Pieces in a stable order: by community name, then by first unit.
-    order = sorted(
-        range(pieces),
-        key=lambda p: (str(graph.group_names[graph.groups[members[p][0]]]), members[p][0]),
-    )
-    members = [members[p] for p in order]
+    members = _pieces(graph)
+    pieces = len(members)
     weights = np.array([graph.workload[m].sum() for m in members])
     sizes = np.array([len(m) for m in members], dtype=np.int64)
     labels_txt = [_piece_label(graph, m) for m in members]
 
     subgraphs = split(graph, members)
-    previous: NDArray[np.int64] | None = None
-    plan_counts: list[int | None] = [None] * pieces
-    initial_of: list[NDArray[np.int64] | None] = [None] * pieces
-    if from_plan is not None:
-        if len(from_plan) != graph.n:
-            raise Invalid(
-                "初始方案须为每个单元指定网格 (the starting plan must give a grid for every unit)"
-            )
-        _, previous = np.unique(np.asarray([str(x) for x in from_plan]), return_inverse=True)
-        previous = previous.astype(np.int64)
-        for p, (m, sub) in enumerate(zip(members, subgraphs, strict=True)):
-            local = previous[m]
-            _, local = np.unique(local, return_inverse=True)
-            if (grid_components(sub, local.astype(np.int64)) == 1).all():
-                plan_counts[p] = int(local.max() + 1)
-                initial_of[p] = local.astype(np.int64)
-
-    if from_plan is not None and target is None and band is not None:
-        counts = apportion(weights, sizes, target=None, band=band, labels=labels_txt)
-        notes = counts.notes
-        fresh_counts = counts.counts
-        chosen = counts.counts.copy()
-        # keep the old count wherever it already lies in the band's feasible range
-        for p in range(pieces):
-            lo, hi = band_range(float(weights[p]), int(sizes[p]), band)
-            kept = plan_counts[p]
-            if kept is not None and lo <= kept <= hi:
-                chosen[p] = kept
-    else:
-        counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
-        notes = counts.notes
-        chosen = fresh_counts = counts.counts
-
+    previous, plan_counts, initial_of = _starting_plan(graph, members, subgraphs, from_plan)
+    chosen, fresh_counts, notes = _grid_counts(
+        weights,
+        sizes,
+        labels_txt,
+        plan_counts,
+        target=target,
+        band=band,
+        repair=from_plan is not None,
+    )
     root = np.random.SeedSequence(seed)
     child_seeds = root.spawn(pieces)
     tasks = []
@@ -269,6 +239,97 @@ def optimize(
     done = _community_progress(graph, members, progress) if progress else (lambda _: None)
     solved = _run(tasks, workers if workers is not None else (os.cpu_count() or 1), scheduler, done)
 
+    labels, grid_ids = _number(graph, members, solved)
+    report = measure(graph, labels, target=target, band=band, previous=previous)
+    report.seed = seed
+    report.seconds = round(time.perf_counter() - started, 3)
+    report.communities_off_band = [notes[p] for p in sorted(notes)]
+    group_sizes = np.bincount(graph.groups, minlength=len(graph.group_names))
+    report.islands = [
+        str(graph.ids[m[0]]) for m in members if len(m) == 1 and group_sizes[graph.groups[m[0]]] > 1
+    ]
+    limit = band[1] if band is not None else 1.25 * report.workload_mean
+    report.heavy_units = [str(x) for x in graph.ids[graph.workload > limit]]
+    log.info("optimized %d units into %d grids in %.1f s", graph.n, report.count, report.seconds)
+    return Plan(labels=labels, grid_ids=grid_ids, report=report)
+
+
+def _pieces(graph: UnitGraph) -> list[NDArray[np.int64]]:
+    """The units of each connected piece of each community, in a stable order: by community
+    name, then by first unit."""
+    piece_of = components(graph)
+    pieces = int(piece_of.max() + 1) if graph.n else 0
+    by_piece = np.argsort(piece_of, kind="stable")
+    members = np.split(by_piece, np.searchsorted(piece_of[by_piece], np.arange(1, pieces)))
+    order = sorted(
+        range(pieces),
+        key=lambda p: (str(graph.group_names[graph.groups[members[p][0]]]), members[p][0]),
+    )
+    return [members[p] for p in order]
+
+
+def _starting_plan(
+    graph: UnitGraph,
+    members: list[NDArray[np.int64]],
+    subgraphs: list[UnitGraph],
+    from_plan: Sequence[object] | None,
+) -> tuple[NDArray[np.int64] | None, list[int | None], list[NDArray[np.int64] | None]]:
+    """The plan repaired (a grid label per unit), and per piece its grid count and labels where
+    every grid of it is connected (a start the solver can keep)."""
+    pieces = len(members)
+    previous: NDArray[np.int64] | None = None
+    plan_counts: list[int | None] = [None] * pieces
+    initial_of: list[NDArray[np.int64] | None] = [None] * pieces
+    if from_plan is not None:
+        if len(from_plan) != graph.n:
+            raise Invalid(
+                "初始方案须为每个单元指定网格 (the starting plan must give a grid for every unit)"
+            )
+        _, previous = np.unique(np.asarray([str(x) for x in from_plan]), return_inverse=True)
+        previous = previous.astype(np.int64)
+        for p, (m, sub) in enumerate(zip(members, subgraphs, strict=True)):
+            local = previous[m]
+            _, local = np.unique(local, return_inverse=True)
+            if (grid_components(sub, local.astype(np.int64)) == 1).all():
+                plan_counts[p] = int(local.max() + 1)
+                initial_of[p] = local.astype(np.int64)
+    return previous, plan_counts, initial_of
+
+
+def _grid_counts(
+    weights: NDArray[Any],
+    sizes: NDArray[np.int64],
+    labels_txt: list[str],
+    plan_counts: list[int | None],
+    *,
+    target: int | None,
+    band: tuple[float, float] | None,
+    repair: bool,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], dict[int, str]]:
+    """Grids per piece (:func:`apportion`), the fresh counts, and the notes on pieces off the
+    band. A repair inside a band keeps a piece's old count wherever it is still feasible."""
+    if repair and target is None and band is not None:
+        counts = apportion(weights, sizes, target=None, band=band, labels=labels_txt)
+        notes = counts.notes
+        fresh_counts = counts.counts
+        chosen = counts.counts.copy()
+        # keep the old count wherever it already lies in the band's feasible range
+        for p in range(len(weights)):
+            lo, hi = band_range(float(weights[p]), int(sizes[p]), band)
+            kept = plan_counts[p]
+            if kept is not None and lo <= kept <= hi:
+                chosen[p] = kept
+    else:
+        counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
+        notes = counts.notes
+        chosen = fresh_counts = counts.counts
+    return chosen, fresh_counts, notes
+
+
+def _number(
+    graph: UnitGraph, members: list[NDArray[np.int64]], solved: dict[int, NDArray[np.int64]]
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """Labels over the whole graph and grid ids numbered per community (``<community>NNN``)."""
     labels = np.empty(graph.n, dtype=np.int64)
     grid_ids = np.empty(graph.n, dtype=object)
     offset = 0
@@ -284,16 +345,4 @@ def optimize(
         grid_ids[m] = [f"{prefix}{base + g + 1:0{width}d}" for g in local.tolist()]
         per_group[group] = base + int(local.max() + 1)
         offset += int(local.max() + 1)
-
-    report = measure(graph, labels, target=target, band=band, previous=previous)
-    report.seed = seed
-    report.seconds = round(time.perf_counter() - started, 3)
-    report.communities_off_band = [notes[p] for p in sorted(notes)]
-    group_sizes = np.bincount(graph.groups, minlength=len(graph.group_names))
-    report.islands = [
-        str(graph.ids[m[0]]) for m in members if len(m) == 1 and group_sizes[graph.groups[m[0]]] > 1
-    ]
-    limit = band[1] if band is not None else 1.25 * report.workload_mean
-    report.heavy_units = [str(x) for x in graph.ids[graph.workload > limit]]
-    log.info("optimized %d units into %d grids in %.1f s", graph.n, report.count, report.seconds)
-    return Plan(labels=labels, grid_ids=grid_ids, report=report)
+    return labels, grid_ids

@@ -21,10 +21,11 @@ from gis.party.assignments import (
 )
 from gis.party.changes import assign, end_assignment, send_cadres
 from gis.party.common import ROLE_LABELS, PartyRole, Target
-from gis.party.coverage import coverage, coverage_geojson, uncovered
+from gis.party.coverage import coverage, coverage_geojson
 from gis.party.export import export_assignments
 from gis.party.field import field_view
 from gis.party.suggest import suggest_leaders
+from gis.party.uncovered import uncovered
 
 __all__ = [
     "ROLE_LABELS",

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import Connection, text
 
@@ -51,17 +51,61 @@ ASSIGNMENT_FROM = f"""
 """
 
 
-def _shape(row: Any, full: bool, on: dt.date) -> dict[str, Any]:
+class AssignmentTarget(TypedDict):
+    """What an assignment is over: a grid (with its layer), a building, or an entrance unit
+    (with its number); the other kinds' members are absent, not null."""
+
+    kind: str
+    code: str
+    layer: NotRequired[str | None]
+    number: NotRequired[Any]
+    name: str | None
+
+
+class CodeName(TypedDict):
+    code: str
+    name: str | None
+
+
+class Assignment(TypedDict):
+    """One assignment as the API answers it (the member masked unless the viewer may see
+    personal data). A TypedDict, not a dataclass: a JSON document sent as it is, whose target
+    has members only for its kind."""
+
+    id: int
+    role: str
+    role_label: str
+    target: AssignmentTarget
+    member: dict[str, Any] | None
+    organisation: CodeName | None
+    starts_on: str
+    ends_on: str | None
+    active: bool
+
+
+class AssignmentPage(TypedDict):
+    """A page of assignments with OGC API paging counts (``next_offset`` only when more)."""
+
+    items: list[Assignment]
+    numberMatched: int
+    numberReturned: int
+    personal_data: str
+    next_offset: NotRequired[int]
+
+
+def _shape(row: Any, full: bool, on: dt.date) -> Assignment:
     """One assignment as the API answers it (the member masked unless ``full``)."""
     r = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
     role = PartyRole(r["role"])
     active = r["starts_on"] <= on and (r["ends_on"] is None or r["ends_on"] >= on)
-    target: dict[str, Any] = {"kind": r["target_kind"], "code": r["target_code"]}
-    if r["target_kind"] == "grid":
-        target["layer"] = r["layer"]
-    if r["target_kind"] == "entrance":
-        target["number"] = r["entrance_number"]
-    target["name"] = r["target_name"]
+    kind, code, name = r["target_kind"], r["target_code"], r["target_name"]
+    target: AssignmentTarget
+    if kind == "grid":
+        target = {"kind": kind, "code": code, "layer": r["layer"], "name": name}
+    elif kind == "entrance":
+        target = {"kind": kind, "code": code, "number": r["entrance_number"], "name": name}
+    else:
+        target = {"kind": kind, "code": code, "name": name}
     return {
         "id": r["id"],
         "role": role.value,
@@ -80,7 +124,7 @@ def _shape(row: Any, full: bool, on: dt.date) -> dict[str, Any]:
     }
 
 
-def get_assignment(conn: Connection, assignment_id: int, *, access: Access) -> dict[str, Any]:
+def get_assignment(conn: Connection, assignment_id: int, *, access: Access) -> Assignment:
     scope = access.scope
     where = target_scope_sql(scope)
     row = conn.execute(
@@ -157,7 +201,7 @@ def list_assignments(
     access: Access,
     limit: int = 500,
     offset: int = 0,
-) -> dict[str, Any]:
+) -> AssignmentPage:
     """A page of assignments in the scope, newest start first (history: a target's whole
     record, ended ones too)."""
     scope = access.scope
@@ -180,7 +224,7 @@ def list_assignments(
     full = access.personal_data
     on = params["on"]
     items = [_shape(r, full, on) for r in rows]
-    page: dict[str, Any] = {
+    page: AssignmentPage = {
         "items": items,
         "numberMatched": matched,
         "numberReturned": len(items),

@@ -25,7 +25,7 @@ from gis import audit
 from gis.access import Access
 from gis.accounts import Permission
 from gis.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
-from gis.party.assignments import get_assignment
+from gis.party.assignments import Assignment, get_assignment
 from gis.party.common import (
     BUILDING_ROLES,
     EXCLUSIVE_ROLES,
@@ -62,7 +62,7 @@ def assign(
     ends_on: dt.date | None = None,
     max_buildings: int,
     replace: bool = False,
-) -> dict[str, Any]:
+) -> Assignment:
     """Give ``member`` a role over ``target`` for a period (audited as ``assignment.create``).
 
     With ``replace``, the current holder of an exclusive role (a grid, building or unit leader
@@ -291,7 +291,7 @@ def _end(
 
 def end_assignment(
     conn: Connection, assignment_id: int, ends_on: dt.date, *, access: Access
-) -> dict[str, Any]:
+) -> Assignment:
     """End an assignment on ``ends_on`` (its last day; audited as ``assignment.end``).
 
     The row stays: the history of a target is its assignments, ended or not.
@@ -311,7 +311,7 @@ def send_cadres(
     starts_on: dt.date,
     ends_on: dt.date | None = None,
     max_buildings: int,
-) -> list[dict[str, Any]]:
+) -> list[Assignment]:
     """An organisation sends some of its members down to a grid (下沉), all or none.
 
     Every member must belong to ``organisation``.

@@ -10,20 +10,18 @@ the layer's membership), so a county-wide report is one round trip.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.errors import Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
-from gis.party.common import current, member_scope_sql, person, today
+from gis.party.common import current, member_scope_sql, today
 from gis.scope import DEFAULT_GRID_LAYER, Scope
 
 Level = Literal["street", "community", "grid"]
 LEVELS: tuple[Level, ...] = ("street", "community", "grid")
-UncoveredKind = Literal["building", "entrance", "grid", "member"]
-UNCOVERED_KINDS: tuple[UncoveredKind, ...] = ("building", "entrance", "grid", "member")
 
 
 def layer_id(conn: Connection, layer: str) -> int:
@@ -35,7 +33,7 @@ def layer_id(conn: Connection, layer: str) -> int:
     return int(found)
 
 
-def _bases(scope: Scope, *, bbox: BBox | None = None) -> tuple[str, dict[str, Any]]:
+def coverage_bases(scope: Scope, *, bbox: BBox | None = None) -> tuple[str, dict[str, Any]]:
     """CTEs ``bld``, ``ent``, ``grd``, ``mem``: the scope's buildings, entrances, grids of the
     layer and members, each with whether it is covered on ``:on``; with ``bbox``, only the
     buildings and grids it touches (filtered inside the CTEs, where the GiST indexes help)."""
@@ -101,7 +99,7 @@ _AREA_COUNTS = (
 
 
 def _level_sql(level: Level) -> str:
-    """The rows of one level, from the CTEs of :func:`_bases`."""
+    """The rows of one level, from the CTEs of :func:`bases`."""
     if level == "grid":
         return f"""
         SELECT grd.code, grd.name, c.code AS community_code, grd.households,
@@ -148,6 +146,36 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+class CoverageTotals(TypedDict):
+    """What has a leader over a scope: counts, and the shares covered (None where none)."""
+
+    buildings: int
+    buildings_covered: int
+    entrances: int
+    entrances_covered: int
+    grids: int
+    grids_with_leader: int
+    cadres: int
+    members: int
+    members_with_role: int
+    buildings_share: float | None
+    entrances_share: float | None
+    grids_share: float | None
+    members_share: float | None
+
+
+class Coverage(TypedDict):
+    """Totals over a scope and, when asked ``by`` a level, one row per area. A TypedDict, not a
+    dataclass: sent as it is, and ``by``/``rows`` are absent (not null) when not asked for."""
+
+    on: str
+    layer: str
+    scope: str
+    totals: CoverageTotals
+    by: NotRequired[str]
+    rows: NotRequired[list[dict[str, Any]]]
+
+
 def coverage(
     conn: Connection,
     *,
@@ -155,7 +183,7 @@ def coverage(
     layer: str = DEFAULT_GRID_LAYER,
     on: dt.date | None = None,
     by: Level | None = "community",
-) -> dict[str, Any]:
+) -> Coverage:
     """Totals over the scope, and (``by``) one row per street, community or grid.
 
     Grids are those of ``layer`` (the unified net by default) that the scope reaches; a grid is
@@ -169,114 +197,30 @@ def coverage(
             by=by,
         )
     on = on or today()
-    bases, params = _bases(scope)
+    bases, params = coverage_bases(scope)
     params |= {"layer_id": layer_id(conn, layer), "on": on}
-    totals = dict(conn.execute(text(bases + _TOTALS), params).mappings().one())
-    totals |= {
-        "buildings_share": _share(totals["buildings_covered"], totals["buildings"]),
-        "entrances_share": _share(totals["entrances_covered"], totals["entrances"]),
-        "grids_share": _share(totals["grids_with_leader"], totals["grids"]),
-        "members_share": _share(totals["members_with_role"], totals["members"]),
+    t = conn.execute(text(bases + _TOTALS), params).mappings().one()
+    totals: CoverageTotals = {
+        "buildings": t["buildings"],
+        "buildings_covered": t["buildings_covered"],
+        "entrances": t["entrances"],
+        "entrances_covered": t["entrances_covered"],
+        "grids": t["grids"],
+        "grids_with_leader": t["grids_with_leader"],
+        "cadres": t["cadres"],
+        "members": t["members"],
+        "members_with_role": t["members_with_role"],
+        "buildings_share": _share(t["buildings_covered"], t["buildings"]),
+        "entrances_share": _share(t["entrances_covered"], t["entrances"]),
+        "grids_share": _share(t["grids_with_leader"], t["grids"]),
+        "members_share": _share(t["members_with_role"], t["members"]),
     }
-    out: dict[str, Any] = {"on": on.isoformat(), "layer": layer, "scope": str(scope)}
-    out["totals"] = totals
+    out: Coverage = {"on": on.isoformat(), "layer": layer, "scope": str(scope), "totals": totals}
     if by is not None:
         rows = conn.execute(text(bases + _level_sql(by)), params).mappings()
         out["by"] = by
         out["rows"] = [dict(r) for r in rows]
     return out
-
-
-# ----------------------------------------------------------------------------- lists
-
-
-def uncovered(
-    conn: Connection,
-    kind: UncoveredKind,
-    *,
-    access: Access,
-    layer: str = DEFAULT_GRID_LAYER,
-    on: dt.date | None = None,
-    community: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> dict[str, Any]:
-    """A page of what has no leader (buildings, entrances, grids) or no role (members), the
-    most households first; ``community`` narrows it to one community (12-digit code)."""
-    scope = access.scope
-    if kind not in UNCOVERED_KINDS:
-        raise Invalid(
-            f"未覆盖清单的类别为 {', '.join(UNCOVERED_KINDS)}，而不是 "
-            f"{kind!r} ("
-            f"uncovered lists are of {', '.join(UNCOVERED_KINDS)}, not {kind!r})"
-        )
-    if limit < 1 or offset < 0:
-        raise Invalid(
-            "limit 须 ≥ 1，offset 须 ≥ 0 (limit must be ≥ 1 and offset ≥ 0)",
-            limit=limit,
-            offset=offset,
-        )
-    bases, params = _bases(scope)
-    params |= {"layer_id": layer_id(conn, layer), "on": on or today()}
-    narrow = "true"
-    if community is not None:
-        narrow = "x.community_id = (SELECT id FROM community WHERE code = :community)"
-        params["community"] = community
-    select = {
-        "building": """
-            SELECT x.code, x.name, x.households, x.entrance_units, c.code AS community_code,
-                   g.code AS grid_code, ST_X(ST_PointOnSurface(x.geom)) AS lon,
-                   ST_Y(ST_PointOnSurface(x.geom)) AS lat
-            FROM bld x LEFT JOIN community c ON c.id = x.community_id
-            LEFT JOIN grid g ON g.id = x.grid_id
-            WHERE NOT x.covered AND {narrow}
-            ORDER BY x.households DESC, x.code""",
-        "entrance": """
-            SELECT b.code AS building_code, b.name AS building_name, x.number, x.households,
-                   c.code AS community_code, g.code AS grid_code
-            FROM ent x JOIN bld b ON b.id = x.building_id
-            LEFT JOIN community c ON c.id = x.community_id LEFT JOIN grid g ON g.id = x.grid_id
-            WHERE NOT x.covered AND {narrow}
-            ORDER BY x.households DESC, b.code, x.number""",
-        "grid": """
-            SELECT x.code, x.name, x.households, c.code AS community_code, x.cadres::int
-            FROM grd x LEFT JOIN community c ON c.id = x.community_id
-            WHERE NOT x.covered AND {narrow}
-            ORDER BY x.households DESC, x.code""",
-        "member": """
-            SELECT m.code, m.name, m.phone, o.code AS organisation_code,
-                   o.name AS organisation_name, c.code AS community_code
-            FROM mem x JOIN party_member m ON m.id = x.id
-            LEFT JOIN party_organisation o ON o.id = m.organisation_id
-            LEFT JOIN community c ON c.id = x.community_id
-            WHERE NOT x.has_role AND {narrow}
-            ORDER BY m.code""",
-    }[kind].format(narrow=narrow)
-    matched = conn.execute(text(f"{bases} SELECT count(*) FROM ({select}) q"), params).scalar_one()
-    rows = [
-        dict(r)
-        for r in conn.execute(
-            text(f"{bases} {select} LIMIT :limit OFFSET :offset"),
-            params | {"limit": limit, "offset": offset},
-        ).mappings()
-    ]
-    full = access.personal_data
-    if kind == "member":
-        rows = [
-            r | (person({"code": r["code"], "name": r["name"], "phone": r["phone"]}, full) or {})
-            for r in rows
-        ]
-    page: dict[str, Any] = {
-        "kind": kind,
-        "items": rows,
-        "numberMatched": int(matched),
-        "numberReturned": len(rows),
-    }
-    if kind == "member":
-        page["personal_data"] = "full" if full else "masked"
-    if offset + len(rows) < matched:
-        page["next_offset"] = offset + len(rows)
-    return page
 
 
 # ----------------------------------------------------------------------------- the map
@@ -308,7 +252,7 @@ def coverage_geojson(
             limit=limit,
             offset=offset,
         )
-    bases, params = _bases(scope, bbox=bbox)
+    bases, params = coverage_bases(scope, bbox=bbox)
     params |= {"layer_id": layer_id(conn, layer), "on": on or today()}
     where = ["x.geom IS NOT NULL"]
     if only_uncovered:

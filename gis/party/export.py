@@ -18,7 +18,7 @@ from gis import audit, spreadsheet
 from gis.access import Access
 from gis.chinatime import china_time
 from gis.errors import Invalid
-from gis.party.assignments import AssignmentQuery, list_assignments
+from gis.party.assignments import Assignment, AssignmentQuery, list_assignments
 from gis.personal import PERSONAL_FIELDS, ExportFile
 
 FORMATS = {"csv": spreadsheet.CSV_MEDIA, "xlsx": spreadsheet.XLSX_MEDIA}
@@ -45,8 +45,9 @@ COLUMNS = [f[0] for f in FIELDS]
 MAX_ROWS = 200_000
 
 
-def _flat(item: dict[str, Any]) -> dict[str, Any]:
-    target, member, org = item["target"], item["member"] or {}, item["organisation"] or {}
+def _flat(item: Assignment) -> dict[str, Any]:
+    target, member = item["target"], item["member"] or {}
+    org: dict[str, Any] = dict(item["organisation"] or {})
     return {
         "id": item["id"],
         "role": item["role"],

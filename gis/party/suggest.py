@@ -11,13 +11,14 @@ and code. Walking distance would need a road network the sample city does not ha
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.party.common import BUILDING_ROLES, member_scope_sql, person, today
+from gis.scope import Scope
 
 #: Candidates read from the index per suggestion wanted (re-ranked on the exact distance).
 POOL_FACTOR = 4
@@ -29,6 +30,54 @@ _LOAD = """(SELECT count(DISTINCT coalesce(a.building_id, e.building_id))
               AND (a.ends_on IS NULL OR a.ends_on >= :on))"""
 
 
+#: Members with free capacity nearest to a building (index-assisted ``<->``), then ranked.
+_NEAREST = """
+WITH t AS (SELECT geom::geography AS geog FROM building WHERE id = :building)
+SELECT c.code, c.name, c.phone, c.load, o.code AS organisation_code,
+       o.name AS organisation_name, mc.code AS community_code,
+       round(ST_Distance(c.geom::geography, t.geog)::numeric, 1)::float
+           AS distance_m
+FROM t, LATERAL (
+    SELECT m.id, m.code, m.name, m.phone, m.geom, m.organisation_id,
+           m.community_id, {load} AS load
+    FROM party_member m
+    WHERE {members}
+      AND {load} < :max_buildings
+      AND NOT EXISTS (
+          SELECT 1 FROM assignment a
+          LEFT JOIN building_entrance e ON e.id = a.entrance_id
+          WHERE a.member_id = m.id AND a.role = ANY(:roles)
+            AND coalesce(a.building_id, e.building_id) = :building
+            AND (a.ends_on IS NULL OR a.ends_on >= :on))
+    ORDER BY m.geom::geography <-> t.geog
+    LIMIT :pool
+) c
+LEFT JOIN party_organisation o ON o.id = c.organisation_id
+LEFT JOIN community mc ON mc.id = c.community_id
+ORDER BY distance_m, c.load, c.code
+LIMIT :limit
+"""
+
+
+class SuggestedBuilding(TypedDict):
+    code: str
+    name: str | None
+    households: int | None
+    covered: bool
+
+
+class Suggestions(TypedDict):
+    """The members nearest to a building with room to lead it, ranked (each a member as
+    :func:`~gis.party.common.person` shows them, with rank, distance and load). A TypedDict:
+    the answer of ``GET /party/suggestions``, sent as it is."""
+
+    building: SuggestedBuilding
+    max_buildings: int
+    distance: str
+    personal_data: str
+    items: list[dict[str, Any]]
+
+
 def suggest_leaders(
     conn: Connection,
     building: str,
@@ -37,7 +86,7 @@ def suggest_leaders(
     max_buildings: int,
     limit: int = 5,
     on: dt.date | None = None,
-) -> dict[str, Any]:
+) -> Suggestions:
     """The ``limit`` nearest members in the scope who lead fewer than ``max_buildings``
     buildings from ``on`` onwards and do not already lead this one, ranked by distance."""
     scope = access.scope
@@ -47,54 +96,10 @@ def suggest_leaders(
             f"ask for 1 to {MAX_SUGGESTIONS} suggestions, not {limit})",
             limit=limit,
         )
-    units = scope.unit_sql("u")
-    target = conn.execute(
-        text(
-            f"SELECT b.id, b.code, b.name, b.households, ({units.sql}) AS inside, "
-            "EXISTS (SELECT 1 FROM assignment a WHERE a.building_id = b.id "
-            "AND a.role = 'building_leader' AND a.starts_on <= :on "
-            "AND (a.ends_on IS NULL OR a.ends_on >= :on)) AS covered "
-            "FROM building b JOIN base_unit u ON u.id = b.base_unit_id WHERE b.code = :code"
-        ),
-        {"code": building, "on": on or today()} | units.params,
-    ).first()
-    if target is None:
-        raise NotFound(f"没有楼栋 {building!r} (no building {building!r})", building=building)
-    if not target.inside:
-        raise Forbidden(
-            f"楼栋 {building} 不在您的权限范围（{scope}）内 ("
-            f"building {building} is outside your scope ({scope}))"
-        )
+    target = _building(conn, building, on or today(), scope)
     members = member_scope_sql(scope)
     rows = conn.execute(
-        text(
-            f"""
-            WITH t AS (SELECT geom::geography AS geog FROM building WHERE id = :building)
-            SELECT c.code, c.name, c.phone, c.load, o.code AS organisation_code,
-                   o.name AS organisation_name, mc.code AS community_code,
-                   round(ST_Distance(c.geom::geography, t.geog)::numeric, 1)::float
-                       AS distance_m
-            FROM t, LATERAL (
-                SELECT m.id, m.code, m.name, m.phone, m.geom, m.organisation_id,
-                       m.community_id, {_LOAD} AS load
-                FROM party_member m
-                WHERE {members.sql}
-                  AND {_LOAD} < :max_buildings
-                  AND NOT EXISTS (
-                      SELECT 1 FROM assignment a
-                      LEFT JOIN building_entrance e ON e.id = a.entrance_id
-                      WHERE a.member_id = m.id AND a.role = ANY(:roles)
-                        AND coalesce(a.building_id, e.building_id) = :building
-                        AND (a.ends_on IS NULL OR a.ends_on >= :on))
-                ORDER BY m.geom::geography <-> t.geog
-                LIMIT :pool
-            ) c
-            LEFT JOIN party_organisation o ON o.id = c.organisation_id
-            LEFT JOIN community mc ON mc.id = c.community_id
-            ORDER BY distance_m, c.load, c.code
-            LIMIT :limit
-            """
-        ),
+        text(_NEAREST.format(load=_LOAD, members=members.sql)),
         {
             "building": target.id,
             "roles": list(BUILDING_ROLES),
@@ -134,3 +139,26 @@ def suggest_leaders(
         "personal_data": "full" if full else "masked",
         "items": items,
     }
+
+
+def _building(conn: Connection, building: str, on: dt.date, scope: Scope) -> Any:
+    """The building (id, code, name, households, covered on ``on``); refused outside ``scope``."""
+    units = scope.unit_sql("u")
+    target = conn.execute(
+        text(
+            f"SELECT b.id, b.code, b.name, b.households, ({units.sql}) AS inside, "
+            "EXISTS (SELECT 1 FROM assignment a WHERE a.building_id = b.id "
+            "AND a.role = 'building_leader' AND a.starts_on <= :on "
+            "AND (a.ends_on IS NULL OR a.ends_on >= :on)) AS covered "
+            "FROM building b JOIN base_unit u ON u.id = b.base_unit_id WHERE b.code = :code"
+        ),
+        {"code": building, "on": on} | units.params,
+    ).first()
+    if target is None:
+        raise NotFound(f"没有楼栋 {building!r} (no building {building!r})", building=building)
+    if not target.inside:
+        raise Forbidden(
+            f"楼栋 {building} 不在您的权限范围（{scope}）内 ("
+            f"building {building} is outside your scope ({scope}))"
+        )
+    return target

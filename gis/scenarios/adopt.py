@@ -20,6 +20,8 @@ units did not change keeps its code, so field workers' scopes and printed maps s
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -35,6 +37,7 @@ from gis.party import succession
 from gis.party.common import today
 from gis.scenarios.impact import SUCCESSOR_SQL, succession_sql
 from gis.scenarios.store import area_filter, get_scenario
+from gis.scenarios.values import Scenario
 from gis.workload import ATTRIBUTES
 
 _IN_AREA = (
@@ -43,9 +46,7 @@ _IN_AREA = (
 )
 
 
-def adopt(
-    conn: Connection, scenario_id: int, settings: Settings, *, access: Access
-) -> dict[str, Any]:
+def adopt(conn: Connection, scenario_id: int, settings: Settings, *, access: Access) -> Scenario:
     access.require(Permission.RUN_SCENARIOS)
     scenario = get_scenario(conn, scenario_id, lock=True, access=access)
     new_id, old = _check_adoptable(conn, scenario, scenario_id)
@@ -85,56 +86,56 @@ def adopt(
         "follow_up": follow_up,
     }
     _record(conn, scenario, old, result, access=access)
-    return get_scenario(conn, scenario_id, access=access) | {"adoption": result}
+    return replace(get_scenario(conn, scenario_id, access=access), adoption=result)
 
 
-def _check_adoptable(conn: Connection, scenario: dict[str, Any], scenario_id: int) -> Any:
+def _check_adoptable(conn: Connection, scenario: Scenario, scenario_id: int) -> Any:
     """The scenario's layer id and today's unified layer (locked), or why it cannot be adopted."""
-    if scenario["state"] == "adopted":
+    if scenario.state == "adopted":
         raise Conflict(
-            f"方案 {scenario_id} 已于 {scenario['adopted_at']} 由 "
-            f"{scenario['adopted_by']} 采纳 ("
-            f"scenario {scenario_id} was already adopted by {scenario['adopted_by']} at "
-            f"{scenario['adopted_at']})",
+            f"方案 {scenario_id} 已于 {scenario.adopted_at} 由 "
+            f"{scenario.adopted_by} 采纳 ("
+            f"scenario {scenario_id} was already adopted by {scenario.adopted_by} at "
+            f"{scenario.adopted_at})",
             scenario=scenario_id,
             reason="already_adopted",
         )
-    if scenario["state"] != "done":
+    if scenario.state != "done":
         raise IllegalTransition(
-            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, scenario['state'])}：只有已"
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, scenario.state)}：只有已"
             "完成的方案才能采纳 ("
-            f"scenario {scenario_id} is {scenario['state']}: only a finished scenario can be "
+            f"scenario {scenario_id} is {scenario.state}: only a finished scenario can be "
             "adopted)",
             scenario=scenario_id,
             reason="not_done",
         )
     new_id = conn.execute(
-        text("SELECT id FROM grid_layer WHERE code = :c FOR UPDATE"), {"c": scenario["layer"]}
+        text("SELECT id FROM grid_layer WHERE code = :c FOR UPDATE"), {"c": scenario.layer}
     ).scalar_one()
     old = conn.execute(
         text("SELECT id, version, name FROM grid_layer WHERE code = 'unified' FOR UPDATE")
     ).first()
-    if old is not None and old.version != scenario["base_version"]:
+    if old is not None and old.version != scenario.base_version:
         raise Conflict(
             f"方案 {scenario_id} 运行后统一网格图层已有变化：方案基于"
-            f"第 {scenario['base_version']} 版，图层现为第 "
+            f"第 {scenario.base_version} 版，图层现为第 "
             f"{old.version} 版。请基于当前图层重新运行方案。 ("
             f"the unified layer changed since scenario {scenario_id} ran: it started from "
-            f"version {scenario['base_version']}, the layer is now at version {old.version}. "
+            f"version {scenario.base_version}, the layer is now at version {old.version}. "
             "Run the scenario again on today's layer.)",
             scenario=scenario_id,
             reason="stale",
-            base_version=scenario["base_version"] or 0,
+            base_version=scenario.base_version or 0,
             current_version=old.version,
         )
     return new_id, old
 
 
 def _take_over(
-    conn: Connection, scenario: dict[str, Any], old: Any, new_id: int, settings: Settings
+    conn: Connection, scenario: Scenario, old: Any, new_id: int, settings: Settings
 ) -> tuple[dict[str, int], dict[str, Any], list[dict[str, Any]]]:
     """Copy today's grids outside the area into the scenario's layer; assignments follow."""
-    area = {"area": scenario["area"]}
+    area = {"area": scenario.area}
     in_area = _IN_AREA.format(g="g", cond=area_filter("c.code"))
     out_area = _IN_AREA.format(g="g", cond="NOT " + area_filter("c.code"))
     straddling = list(
@@ -152,7 +153,7 @@ def _take_over(
             "请把区域扩大到这些网格所在的社区后重新运行 ("
             f"unified grid(s) {', '.join(straddling)} lie partly outside the scenario's "
             "area: widen the area to their communities and run it again)",
-            scenario=scenario["id"],
+            scenario=scenario.id,
             reason="straddling",
         )
     copied = _copy_outside(conn, old.id, new_id, in_area, area)
@@ -162,14 +163,14 @@ def _take_over(
 
 
 def _record(
-    conn: Connection, scenario: dict[str, Any], old: Any, result: dict[str, Any], *, access: Access
+    conn: Connection, scenario: Scenario, old: Any, result: dict[str, Any], *, access: Access
 ) -> None:
     conn.execute(
         text(
             "UPDATE scenario SET state = 'adopted', adopted_by = :who, adopted_at = now(), "
             "adoption = CAST(:adoption AS jsonb) WHERE id = :id"
         ),
-        {"who": access.name, "adoption": _json(result), "id": scenario["id"]},
+        {"who": access.name, "adoption": _json(result), "id": scenario.id},
     )
     follow_up = result["follow_up"]
     audit.record(
@@ -178,10 +179,10 @@ def _record(
         "scenario.adopt",
         "grid_layer",
         "unified",
-        {"version": old.version if old is not None else None, "layer": scenario["layer"]},
+        {"version": old.version if old is not None else None, "layer": scenario.layer},
         {
             "version": result["unified_version"],
-            "scenario": scenario["id"],
+            "scenario": scenario.id,
             "history_layer": result["history_layer"],
             "assignments_moved": result["assignments_moved"],
             "follow_up_counts": {k: len(v) for k, v in follow_up.items() if isinstance(v, list)},
@@ -239,7 +240,27 @@ def _follow(
     new grid by the rule of :mod:`gis.party.succession`; list what needs a person's attention."""
     params = {"old": old_id, "new": new_id}
     on = today()
-    stranded = [
+    stranded = _stranded(conn, params, on)  # read before the succession moves anyone
+    plan = succession.plan(conn, succession_sql(settings.weights), params, on)
+    succession.carry_out(conn, plan, on, "unified")
+    moved: dict[str, int] = {}
+    for holder in plan.moves:
+        moved[holder.role] = moved.get(holder.role, 0) + 1
+    archived = [h.to_json(masked=False, reason=succession.MERGED) for h in plan.archived]
+    return (
+        moved,
+        {
+            "assignments_without_grid": stranded,
+            "assignments_archived": archived,
+            **_unled(conn, params),
+        },
+        [d.to_json(masked=False) for d in plan.decisions],
+    )
+
+
+def _stranded(conn: Connection, params: dict[str, int], on: dt.date) -> list[dict[str, Any]]:
+    """The live grid assignments whose old grid has no successor in the new layer."""
+    return [
         dict(r)
         for r in conn.execute(
             text(
@@ -254,12 +275,11 @@ def _follow(
             params | {"on": on},
         ).mappings()
     ]
-    plan = succession.plan(conn, succession_sql(settings.weights), params, on)
-    succession.carry_out(conn, plan, on, "unified")
-    moved: dict[str, int] = {}
-    for holder in plan.moves:
-        moved[holder.role] = moved.get(holder.role, 0) + 1
-    archived = [h.to_json(masked=False, reason=succession.MERGED) for h in plan.archived]
+
+
+def _unled(conn: Connection, params: dict[str, int]) -> dict[str, list[Any]]:
+    """After the succession: new grids with no grid leader or with several, and field workers
+    whose grid code is gone from the new layer."""
     without_leader = list(
         conn.execute(
             text(
@@ -296,14 +316,8 @@ def _follow(
             params,
         ).scalars()
     )
-    return (
-        moved,
-        {
-            "assignments_without_grid": stranded,
-            "assignments_archived": archived,
-            "grids_without_leader": without_leader,
-            "grids_with_several_leaders": several,
-            "field_workers_without_grid": workers,
-        },
-        [d.to_json(masked=False) for d in plan.decisions],
-    )
+    return {
+        "grids_without_leader": without_leader,
+        "grids_with_several_leaders": several,
+        "field_workers_without_grid": workers,
+    }

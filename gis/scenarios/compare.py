@@ -70,7 +70,8 @@ def layer_definitions(
     for code in codes:
         params = own.get(code)
         if params is None:
-            out[code] = Definition(default["weights"], tuple(default["band"]), "installation")
+            low, high = default["band"]
+            out[code] = Definition(default["weights"], (low, high), "installation")
         else:
             weights = {a: float(params["weights"].get(a, 0.0)) for a in ATTRIBUTES}
             out[code] = Definition(weights, tuple(params["band_for_metrics"]), "scenario")
@@ -216,16 +217,16 @@ def _resolve(conn: Connection, item: str, *, access: Access) -> dict[str, Any]:
         item = item.removeprefix("scenario-")
     if item.isdigit():
         scenario = get_scenario(conn, int(item), access=access)
-        if not scenario["layer"]:
+        if not scenario.layer:
             raise Conflict(
-                f"方案 {item} {label(SCENARIO_STATES, scenario['state'])}，还没有可比较的网格 "
-                f"(scenario {item} is {scenario['state']}: it has no proposed layer to compare)",
+                f"方案 {item} {label(SCENARIO_STATES, scenario.state)}，还没有可比较的网格 "
+                f"(scenario {item} is {scenario.state}: it has no proposed layer to compare)",
                 scenario=int(item),
             )
         return {
             "kind": "scenario",
-            "code": scenario["layer"],
-            "label": scenario["name"],
+            "code": scenario.layer,
+            "label": scenario.name,
             "scenario": scenario,
         }
     row = conn.execute(
@@ -264,7 +265,7 @@ def compare(
         )
     area: list[str] | None
     if scenarios:
-        area = sorted({a for s in scenarios for a in s["area"]})
+        area = sorted({a for s in scenarios for a in s.area})
     else:
         area = [scope.code] if scope.code else None
     definitions = layer_definitions(conn, codes, settings)
@@ -272,7 +273,7 @@ def compare(
     for entry, found in zip(metrics, resolved, strict=True):
         entry["kind"] = found["kind"]
         entry["label"] = found["label"]
-        entry["scenario_id"] = found["scenario"]["id"] if found["scenario"] else None
+        entry["scenario_id"] = found["scenario"].id if found["scenario"] else None
     return {"area": area, "basis": "own", "basis_label": BASIS, "items": metrics}
 
 
@@ -333,7 +334,7 @@ def compare_items(conn: Connection, items: list[str], *, access: Access) -> dict
     resolved = [_resolve(conn, i, access=access) for i in items]
     scenarios = [r["scenario"] for r in resolved if r["scenario"]]
     if scenarios:
-        area: list[str] | None = sorted({a for s in scenarios for a in s["area"]})
+        area: list[str] | None = sorted({a for s in scenarios for a in s.area})
     else:
         area = [scope.code] if scope.code else None
     return {"codes": [r["code"] for r in resolved], "area": area}

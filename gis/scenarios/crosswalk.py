@@ -12,6 +12,7 @@ total) and after, households per grid, and grid workers needed at one per grid.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -116,17 +117,18 @@ HEADERS = {
 def _scenario_layer(conn: Connection, scenario_id: int, *, access: Access) -> dict[str, Any]:
     access.require(Permission.RUN_SCENARIOS)
     scenario = get_scenario(conn, scenario_id, access=access)
-    if not scenario["layer"]:
+    if not scenario.layer:
         raise Conflict(
-            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, scenario['state'])}：尚无建"
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, scenario.state)}：尚无建"
             "议图层 ("
-            f"scenario {scenario_id} is {scenario['state']}: it has no proposed layer yet)",
+            f"scenario {scenario_id} is {scenario.state}: it has no proposed layer yet)",
             scenario=scenario_id,
         )
     layer_id = conn.execute(
-        text("SELECT id FROM grid_layer WHERE code = :c"), {"c": scenario["layer"]}
+        text("SELECT id FROM grid_layer WHERE code = :c"), {"c": scenario.layer}
     ).scalar_one()
-    return scenario | {"layer_id": layer_id}
+    # The printed report reads the scenario as a mapping (its page is a JSON-like document).
+    return asdict(scenario) | {"layer_id": layer_id}
 
 
 def crosswalk_rows(conn: Connection, scenario_id: int, *, access: Access) -> list[dict[str, Any]]:

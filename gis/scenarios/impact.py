@@ -61,43 +61,7 @@ def succession_sql(weights: WorkloadWeights, where: str = "true") -> str:
     """
 
 
-def impact(
-    conn: Connection,
-    scenario_id: int,
-    community: str,
-    *,
-    access: Access,
-    weights: WorkloadWeights | None = None,
-) -> dict[str, Any]:
-    scenario = _scenario_layer(conn, scenario_id, access=access)
-    if not (community.isdigit() and len(community) == 12):
-        raise Invalid(
-            f"社区代码为 12 位；收到 {community!r} ("
-            f"a community code has 12 digits; got {community!r})",
-            community=community,
-        )
-    found = conn.execute(
-        text("SELECT id, name FROM community WHERE code = :c"), {"c": community}
-    ).first()
-    if found is None:
-        raise NotFound(
-            f"没有代码为 {community!r} 的社区 (no community with code {community!r})",
-            community=community,
-        )
-    if not any(community.startswith(a) for a in scenario["area"]):
-        raise Forbidden(
-            f"社区 {community} 不在方案 {scenario_id} 的区域内 ("
-            f"community {community} is not in scenario {scenario_id}'s area "
-            f"({', '.join(scenario['area'])}))",
-            community=community,
-        )
-    old = conn.execute(text("SELECT id FROM grid_layer WHERE code = 'unified'")).scalar()
-    params = {"c": found.id, "old": old, "new": scenario["layer_id"]}
-    buildings = [
-        dict(r)
-        for r in conn.execute(
-            text(
-                """SELECT b.code, b.name, b.households, u.code AS unit,
+_BUILDINGS_SQL = """SELECT b.code, b.name, b.households, u.code AS unit,
                           og.code AS grid_before, ng.code AS grid_after
                    FROM building b JOIN base_unit u ON u.id = b.base_unit_id
                    LEFT JOIN grid_unit ogu ON ogu.unit_id = u.id AND ogu.layer_id = :old
@@ -105,13 +69,8 @@ def impact(
                    LEFT JOIN grid_unit ngu ON ngu.unit_id = u.id AND ngu.layer_id = :new
                    LEFT JOIN grid ng ON ng.id = ngu.grid_id
                    WHERE u.community_id = :c ORDER BY b.code"""
-            ),
-            params,
-        ).mappings()
-    ]
-    people = conn.execute(
-        text(
-            f"""WITH succ AS ({SUCCESSOR_SQL}),
+
+_PEOPLE_SQL = f"""WITH succ AS ({SUCCESSOR_SQL}),
                 old_b AS (SELECT gu.grid_id, b.id FROM grid_unit gu
                           JOIN building b ON b.base_unit_id = gu.unit_id WHERE gu.layer_id = :old),
                 new_b AS (SELECT gu.grid_id, b.id FROM grid_unit gu
@@ -146,9 +105,25 @@ def impact(
                 LEFT JOIN succ ON succ.old_id = who.grid_id
                 LEFT JOIN grid ng ON ng.id = succ.new_id
                 ORDER BY who.kind, og.code, who.person"""
-        ),
-        params,
-    ).mappings()
+
+
+def impact(
+    conn: Connection,
+    scenario_id: int,
+    community: str,
+    *,
+    access: Access,
+    weights: WorkloadWeights | None = None,
+) -> dict[str, Any]:
+    """What a scenario changes for one community: each building's grid before and after, the
+    grid leaders and field workers with the buildings they gain and lose, and who would lead
+    each new grid (masked names unless ``access`` may see personal data)."""
+    scenario = _scenario_layer(conn, scenario_id, access=access)
+    found = _community_in(conn, community, scenario["area"], scenario_id)
+    old = conn.execute(text("SELECT id FROM grid_layer WHERE code = 'unified'")).scalar()
+    params = {"c": found.id, "old": old, "new": scenario["layer_id"]}
+    buildings = [dict(r) for r in conn.execute(text(_BUILDINGS_SQL), params).mappings()]
+    people = conn.execute(text(_PEOPLE_SQL), params).mappings()
     mask = not access.personal_data
     leaders = succession.plan(
         conn, succession_sql(weights or WorkloadWeights(), "ng.community_id = :c"), params, today()
@@ -169,3 +144,29 @@ def impact(
         "people": persons,
         "leaders": [d.to_json(masked=mask) for d in leaders.decisions],
     }
+
+
+def _community_in(conn: Connection, community: str, area: list[str], scenario_id: int) -> Any:
+    """The community ``community`` (id, name), refused unless it lies in the scenario's area."""
+    if not (community.isdigit() and len(community) == 12):
+        raise Invalid(
+            f"社区代码为 12 位；收到 {community!r} ("
+            f"a community code has 12 digits; got {community!r})",
+            community=community,
+        )
+    found = conn.execute(
+        text("SELECT id, name FROM community WHERE code = :c"), {"c": community}
+    ).first()
+    if found is None:
+        raise NotFound(
+            f"没有代码为 {community!r} 的社区 (no community with code {community!r})",
+            community=community,
+        )
+    if not any(community.startswith(a) for a in area):
+        raise Forbidden(
+            f"社区 {community} 不在方案 {scenario_id} 的区域内 ("
+            f"community {community} is not in scenario {scenario_id}'s area "
+            f"({', '.join(area)}))",
+            community=community,
+        )
+    return found

@@ -6,7 +6,7 @@ profile is what a scenario of that district starts from, and the scenario keeps 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import Connection, text
 
@@ -18,7 +18,25 @@ from gis.infra.settings import Settings
 from gis.workload import ATTRIBUTES
 
 
-def default_profile(settings: Settings) -> dict[str, Any]:
+class WorkloadDefinition(TypedDict):
+    """The workload weights and band that define a county's workload."""
+
+    weights: dict[str, float]
+    band: list[float]
+
+
+class WorkloadProfile(WorkloadDefinition):
+    """A county's saved definition, or the installation's (``saved`` false, and then no
+    ``updated_by``/``updated_at``). A TypedDict, not a dataclass: the answer leaves out what was
+    never set rather than sending ``null``, and it is sent as it is."""
+
+    district: str
+    saved: bool
+    updated_by: NotRequired[str]
+    updated_at: NotRequired[str]
+
+
+def default_profile(settings: Settings) -> WorkloadDefinition:
     weights = {a: float(getattr(settings.weights, a)) for a in ATTRIBUTES}
     return {"weights": weights, "band": [settings.band_low, settings.band_high]}
 
@@ -53,7 +71,7 @@ def check_band(band: list[float] | tuple[float, float]) -> list[float]:
     return [low, high]
 
 
-def get_profile(conn: Connection, district: str, settings: Settings) -> dict[str, Any]:
+def get_profile(conn: Connection, district: str, settings: Settings) -> WorkloadProfile:
     """The district's profile, or the installation's defaults when it has none yet."""
     row = (
         conn.execute(
@@ -63,7 +81,13 @@ def get_profile(conn: Connection, district: str, settings: Settings) -> dict[str
         .first()
     )
     if row is None:
-        return {"district": district, "saved": False} | default_profile(settings)
+        default = default_profile(settings)
+        return {
+            "district": district,
+            "saved": False,
+            "weights": default["weights"],
+            "band": default["band"],
+        }
     return {
         "district": district,
         "saved": True,
@@ -82,7 +106,7 @@ def set_profile(
     settings: Settings,
     *,
     access: Access,
-) -> dict[str, Any]:
+) -> WorkloadProfile:
     """Save a district's profile (audited as ``workload_profile.set``)."""
     access.require(Permission.RUN_SCENARIOS)
     scope = access.scope

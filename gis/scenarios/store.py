@@ -20,7 +20,13 @@ from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import Settings
 from gis.labels import SCENARIO_STATES, chinese
 from gis.optimizer.io import area_filter as area_filter  # its home before; others import it here
-from gis.scenarios.profiles import check_band, check_weights, get_profile
+from gis.scenarios.profiles import (
+    WorkloadDefinition,
+    check_band,
+    check_weights,
+    get_profile,
+)
+from gis.scenarios.values import JobProgress, Scenario, ScenarioJob, ScenarioListItem
 from gis.scope import Scope
 
 AREA_RE = re.compile(r"\d{4}|\d{6}(\d{3}){0,2}")
@@ -101,7 +107,7 @@ def unified_version(conn: Connection) -> int | None:
 
 def create_scenario(
     conn: Connection, spec: ScenarioSpec, settings: Settings, *, access: Access
-) -> dict[str, Any]:
+) -> Scenario:
     """Store a scenario and queue its job; the worker runs it (``scenario.create`` audited)."""
     access.require(Permission.RUN_SCENARIOS)
     scope = access.scope
@@ -111,22 +117,22 @@ def create_scenario(
     area = normalize_area(conn, spec.area, scope)
     districts = {a[:6] for a in area if len(a) >= 6}
     profile = get_profile(conn, districts.pop(), settings) if len(districts) == 1 else None
-    profile = profile or {"district": None} | _defaults(settings)
-    weights = check_weights(spec.weights) if spec.weights is not None else profile["weights"]
+    norm: WorkloadDefinition = profile or _defaults(settings)
+    weights = check_weights(spec.weights) if spec.weights is not None else norm["weights"]
     band = check_band(spec.band) if spec.band is not None else None
     if spec.target_count is not None and spec.target_count < 1:
         raise Invalid("目标网格数至少为 1 (target_count must be at least 1)")
     if spec.target_count is None and band is None:
-        band = list(profile["band"])  # the county's norm decides how many grids
+        band = list(norm["band"])  # the county's norm decides how many grids
     params = {
         "target_count": spec.target_count,
         "band": band,
-        "band_for_metrics": band or list(profile["band"]),
+        "band_for_metrics": band or list(norm["band"]),
         "weights": weights,
         "seed": int(spec.seed),
         "from_unified": bool(spec.from_unified),
         "keep_locked": bool(spec.keep_locked),
-        "profile_district": profile["district"],
+        "profile_district": profile["district"] if profile else None,
         "notes": spec.notes[:2000],
     }
     who = access.name
@@ -159,7 +165,7 @@ def create_scenario(
     return get_scenario(conn, row.id, access=access)
 
 
-def _defaults(settings: Settings) -> dict[str, Any]:
+def _defaults(settings: Settings) -> WorkloadDefinition:
     from gis.scenarios.profiles import default_profile
 
     return default_profile(settings)
@@ -183,8 +189,10 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def scenario_dict(row: Any) -> dict[str, Any]:
-    report = row["report"]
+SUMMARY_KEYS = ("count", "workload_cv", "share_in_band", "units_moved", "seconds")
+
+
+def _head(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
         "name": row["name"],
@@ -197,21 +205,27 @@ def scenario_dict(row: Any) -> dict[str, Any]:
         "created_at": _iso(row["created_at"]),
         "adopted_by": row["adopted_by"],
         "adopted_at": _iso(row["adopted_at"]),
-        "report": report,
-        "adoption": row["adoption"],
-        "job": {
-            "id": row["job_id"],
-            "state": row["job_state"],
-            "progress": {"done": row["progress_done"], "total": row["progress_total"]},
-            "cancel_requested": row["cancel_requested"],
-            "error": row["error"],
-            "created_at": _iso(row["job_created_at"]),
-            "started_at": _iso(row["started_at"]),
-            "finished_at": _iso(row["finished_at"]),
-        }
-        if row["job_id"] is not None
-        else None,
     }
+
+
+def _job(row: Any) -> ScenarioJob | None:
+    if row["job_id"] is None:
+        return None
+    return ScenarioJob(
+        id=row["job_id"],
+        state=row["job_state"],
+        progress=JobProgress(done=row["progress_done"], total=row["progress_total"]),
+        cancel_requested=row["cancel_requested"],
+        error=row["error"],
+        created_at=_iso(row["job_created_at"]),
+        started_at=_iso(row["started_at"]),
+        finished_at=_iso(row["finished_at"]),
+    )
+
+
+def scenario_of(row: Any) -> Scenario:
+    """A row of :data:`SCENARIO_SQL` as a :class:`Scenario`."""
+    return Scenario(**_head(row), report=row["report"], adoption=row["adoption"], job=_job(row))
 
 
 def _in_scope(scope: Scope, area: list[str]) -> bool:
@@ -220,7 +234,7 @@ def _in_scope(scope: Scope, area: list[str]) -> bool:
 
 def get_scenario(
     conn: Connection, scenario_id: int, *, access: Access, lock: bool = False
-) -> dict[str, Any]:
+) -> Scenario:
     """One scenario; outside the actor's scope it is :class:`Forbidden`."""
     access.require(Permission.RUN_SCENARIOS)
     scope = access.scope
@@ -236,12 +250,12 @@ def get_scenario(
             f"({scope}))",
             scenario=scenario_id,
         )
-    return scenario_dict(row)
+    return scenario_of(row)
 
 
 def list_scenarios(
     conn: Connection, *, access: Access, state: str | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
+) -> list[ScenarioListItem]:
     """The scenarios whose whole area lies in the actor's scope, newest first (no reports: they
     can be long; ask for one scenario to read its report)."""
     access.require(Permission.RUN_SCENARIOS)
@@ -256,45 +270,44 @@ def list_scenarios(
     rows = conn.execute(
         text(SCENARIO_SQL + f" WHERE {where} ORDER BY s.id DESC LIMIT :limit"), params
     ).mappings()
-    out = []
-    for row in rows:
-        item = scenario_dict(row)
-        report = item.pop("report") or {}
-        item["summary"] = {
-            k: report.get(k)
-            for k in ("count", "workload_cv", "share_in_band", "units_moved", "seconds")
-        }
-        out.append(item)
-    return out
+    return [
+        ScenarioListItem(
+            **_head(row),
+            adoption=row["adoption"],
+            job=_job(row),
+            summary={k: (row["report"] or {}).get(k) for k in SUMMARY_KEYS},
+        )
+        for row in rows
+    ]
 
 
-def cancel_scenario(conn: Connection, scenario_id: int, *, access: Access) -> dict[str, Any]:
+def cancel_scenario(conn: Connection, scenario_id: int, *, access: Access) -> Scenario:
     """A queued job is cancelled at once; a running one is asked to stop (the optimizer checks
     between communities, and nothing of a cancelled run is kept)."""
     found = get_scenario(conn, scenario_id, lock=True, access=access)
-    job = found["job"]
-    if job is None or job["state"] not in ("queued", "running"):
+    job = found.job
+    if job is None or job.state not in ("queued", "running"):
         raise IllegalTransition(
-            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found['state'])}：只有排队中"
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found.state)}：只有排队中"
             "或运行中的方案才能取消 ("
-            f"scenario {scenario_id} is {found['state']}: only a queued or running scenario can "
+            f"scenario {scenario_id} is {found.state}: only a queued or running scenario can "
             "be cancelled)",
             scenario=scenario_id,
         )
-    if job["state"] == "queued":
+    if job.state == "queued":
         conn.execute(
             text(
                 "UPDATE scenario_job SET state = 'cancelled', cancel_requested = true, "
                 "finished_at = now() WHERE id = :j"
             ),
-            {"j": job["id"]},
+            {"j": job.id},
         )
         conn.execute(
             text("UPDATE scenario SET state = 'cancelled' WHERE id = :s"), {"s": scenario_id}
         )
     else:
         conn.execute(
-            text("UPDATE scenario_job SET cancel_requested = true WHERE id = :j"), {"j": job["id"]}
+            text("UPDATE scenario_job SET cancel_requested = true WHERE id = :j"), {"j": job.id}
         )
     audit.record(
         conn,
@@ -302,7 +315,7 @@ def cancel_scenario(conn: Connection, scenario_id: int, *, access: Access) -> di
         "scenario.cancel",
         "scenario",
         scenario_id,
-        {"state": job["state"]},
+        {"state": job.state},
         None,
     )
     return get_scenario(conn, scenario_id, access=access)
@@ -312,14 +325,14 @@ def delete_scenario(conn: Connection, scenario_id: int, *, access: Access) -> No
     """Discard a scenario and its proposed layer. A running one must be cancelled first; an
     adopted one is history (its layer is the unified net)."""
     found = get_scenario(conn, scenario_id, lock=True, access=access)
-    if found["state"] in ("running", "adopted") or (
-        found["state"] == "queued" and found["job"] and found["job"]["state"] == "running"
+    if found.state in ("running", "adopted") or (
+        found.state == "queued" and found.job and found.job.state == "running"
     ):
         raise IllegalTransition(
-            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found['state'])}："
-            + ("请先取消" if found["state"] == "running" else "已采纳的方案不能删除")
-            + f" (scenario {scenario_id} is {found['state']}: "
-            + ("cancel it first" if found["state"] == "running" else "an adopted scenario stays")
+            f"方案 {scenario_id} 的状态为{chinese(SCENARIO_STATES, found.state)}："
+            + ("请先取消" if found.state == "running" else "已采纳的方案不能删除")
+            + f" (scenario {scenario_id} is {found.state}: "
+            + ("cancel it first" if found.state == "running" else "an adopted scenario stays")
             + ")",
             scenario=scenario_id,
         )
@@ -337,6 +350,6 @@ def delete_scenario(conn: Connection, scenario_id: int, *, access: Access) -> No
         "scenario.delete",
         "scenario",
         scenario_id,
-        {"name": found["name"], "area": found["area"], "state": found["state"]},
+        {"name": found.name, "area": found.area, "state": found.state},
         None,
     )

@@ -7,6 +7,8 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def _geom(kind: str, nullable: bool = False) -> sa.Column:
+def _geom(kind: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column("geom", Geometry(kind, srid=4326, spatial_index=False), nullable=nullable)
 
 
@@ -26,11 +28,11 @@ def _gist(table: str, column: str = "geom") -> None:
     op.create_index(f"ix_{table}_{column}", table, [column], postgresql_using="gist")
 
 
-def _pk() -> sa.Column:
+def _pk() -> sa.Column[Any]:
     return sa.Column("id", sa.Integer, primary_key=True)
 
 
-def _counts() -> list[sa.Column]:
+def _counts() -> list[sa.Column[Any]]:
     return [
         sa.Column(name, sa.Integer, nullable=False, server_default="0")
         for name in ("households", "population", "buildings", "incidents_per_year", "care_people")

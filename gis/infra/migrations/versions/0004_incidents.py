@@ -11,6 +11,8 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -108,7 +110,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_admission_item_category", "admission_item", ["category"])
 
-    columns: list[sa.Column] = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("grid_id", sa.Integer, sa.ForeignKey("grid.id", ondelete="SET NULL")),
         sa.Column("building_id", sa.Integer, sa.ForeignKey("building.id", ondelete="SET NULL")),
         sa.Column("h3_cell", sa.BigInteger),

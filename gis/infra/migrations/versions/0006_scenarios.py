@@ -7,6 +7,8 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -21,7 +23,7 @@ SCENARIO_STATES = "'queued', 'running', 'done', 'failed', 'cancelled', 'adopted'
 JOB_STATES = "'queued', 'running', 'done', 'failed', 'cancelled'"
 
 
-def _now() -> sa.Column:
+def _now() -> sa.Column[Any]:
     return sa.Column(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )
