@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -42,7 +44,7 @@ def health(request: Request, settings: SettingsDep, conn: ConnDep) -> HealthOut 
         status_text="unavailable",
         version=__version__,
         problems=report.problems,
-        database=report.database,
+        database=asdict(report.database) if report.database else None,
         retry_after_ms=DATABASE_RETRY_AFTER * 1000,
     )
     answer.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
