@@ -14,7 +14,7 @@
  * patrol, figures, pending(), flush(), refresh()} for tests.
  */
 
-import {ApiError, fmt, request} from './common.js';
+import {ApiError, chinaTime, fmt, request} from './common.js';
 
 var STORE = 'gridmap.patrol';
 var BATCH_MS = 30000;
@@ -183,7 +183,7 @@ function checkIn(pt) {
   return request('POST', 'field/check-ins', body).then(function (answer) {
     pt.api.lastCheckIn = answer;
     say(pt, '已打卡 Checked in: ' + (answer.building_name || '当前位置') + ' ' +
-      answer.at.slice(11, 16));
+      chinaTime(answer.at).slice(11));
     return refresh(pt);
   }, function (error) {
     say(pt, '打卡失败 Check-in failed: ' + error.message, true);
