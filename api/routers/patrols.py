@@ -45,7 +45,11 @@ from gis.patrols import (
     worker_figures,
 )
 
-router = APIRouter(prefix="/field", tags=["patrols"])
+router = APIRouter(
+    prefix="/field",
+    tags=["patrols"],
+    responses={404: {"description": "no such patrol, building, worker or grid"}},
+)
 PatrolId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_GPX_BYTES = 1_000_000
 
