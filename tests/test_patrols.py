@@ -248,3 +248,19 @@ def test_check_ins_and_absences(at_noon: Any, client_as: ClientAs) -> None:
     figures = worker.get("/field/figures", params={"on": DAY.isoformat()}).json()
     assert figures["absence_seconds"] == pytest.approx(3 * 3600)
     assert figures["days"][0]["key_places"] == 1
+
+
+def test_a_jump_faster_than_a_car_is_left_out(at_noon: Any, client_as: ClientAs) -> None:
+    """P0 → P1 walked (60 s, 98.8 m); then a fix 10 km away a minute later (600 km/h) and back:
+    two jumps, counted neither as time nor as distance."""
+    worker = client_as("t-worker")
+    patrol = start(worker)
+    track = [*TRACK[:2], (2, "09:02", 116.1015, 27.5005), (3, "09:03", 116.0015, 27.5005)]
+    assert send(worker, patrol, [point(*p) for p in track]).json()["stored"] == 4
+    day = worker.get("/field/figures", params={"on": DAY.isoformat()}).json()["days"][0]
+    assert day["jumps"] == 2
+    assert day["seconds_tracked"] == pytest.approx(60)
+    assert day["seconds_in_grid"] == pytest.approx(60)
+    assert day["metres"] == pytest.approx(
+        Geod(ellps="WGS84").inv(116.0005, 27.5005, 116.0015, 27.5005)[2], abs=0.05
+    )

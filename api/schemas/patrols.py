@@ -115,6 +115,7 @@ class DayFiguresOut(Out):
     check_ins: int
     key_places: int
     reduced: bool = Field(description="from the daily figures kept after pruning")
+    jumps: int = Field(description="steps faster than a car, left out of time and distance")
 
 
 class FiguresOut(Out):

@@ -60,8 +60,9 @@ class ImportLimits(BaseSettings):
 class TrackSettings(BaseSettings):
     """Patrol tracks (``GRIDMAP_TRACK_*``, see :mod:`gis.patrols`): working hours in China time
     (no point outside them is stored), how long raw points are kept before they are reduced to
-    daily figures, the longest gap between two points that still counts as patrol time, and how
-    near a building a track must pass to count it as passed."""
+    daily figures, the longest gap between two points that still counts as patrol time, how
+    near a building a track must pass to count it as passed, and the speed above which a step
+    between two points is a jump (a bad fix), not walked."""
 
     model_config = SettingsConfigDict(env_prefix="GRIDMAP_TRACK_", extra="ignore")
 
@@ -70,6 +71,8 @@ class TrackSettings(BaseSettings):
     retention_days: int = Field(default=90, ge=1, le=3650)
     gap_minutes: float = Field(default=5.0, gt=0, le=120)
     pass_metres: float = Field(default=20.0, gt=0, le=500)
+    # Faster than a car in town between two points: a bad fix (or a ride), counted neither way.
+    max_speed_kmh: float = Field(default=120.0, gt=0, le=1000)
     max_accuracy: float = Field(default=500.0, gt=0)
 
 

@@ -6,7 +6,9 @@ two points is *tracked* when they are at most ``GRIDMAP_TRACK_GAP_MINUTES`` apar
 is a phone that lost its fix or was put away, and counts neither way), and *in the grid* when
 both points lie in the worker's grid (the grid of the patrol, ``ST_Covers``). The share is time
 in the grid over tracked time; the rule asks for 60 % or more. Distance is the geography length
-of the same pairs (metres on the ellipsoid); a building is *passed* when a point of the day
+of the same pairs (metres on the ellipsoid). A pair faster than ``GRIDMAP_TRACK_MAX_SPEED_KMH``
+(120 km/h) is a jump — a bad fix, or a ride — and counts neither as time nor as distance (the
+figures say how many ``jumps`` were left out). A building is *passed* when a point of the day
 comes within ``GRIDMAP_TRACK_PASS_METRES`` of it (distinct buildings per day).
 
 Days whose raw points were pruned (:mod:`gis.patrols.retention`) come from ``patrol_day``.
@@ -52,10 +54,12 @@ WITH pts AS (
     FROM pts LEFT JOIN grid g ON g.id = pts.grid_id
     WHERE pts.prev_at IS NOT NULL AND pts.at - pts.prev_at <= make_interval(secs => :gap)
 ), counted AS (
-    SELECT user_id, day, sum(secs) AS seconds_tracked,
-           coalesce(sum(secs) FILTER (WHERE inside), 0) AS seconds_in_grid,
-           sum(metres) AS metres
-    FROM pairs GROUP BY user_id, day
+    SELECT user_id, day,
+           coalesce(sum(secs) FILTER (WHERE NOT jump), 0) AS seconds_tracked,
+           coalesce(sum(secs) FILTER (WHERE inside AND NOT jump), 0) AS seconds_in_grid,
+           coalesce(sum(metres) FILTER (WHERE NOT jump), 0) AS metres,
+           count(*) FILTER (WHERE jump) AS jumps
+    FROM (SELECT *, metres > :speed * secs AS jump FROM pairs) judged GROUP BY user_id, day
 ), npts AS (
     SELECT user_id, day, count(*) AS points, max(grid_id) AS grid_id
     FROM pts GROUP BY user_id, day
@@ -69,7 +73,8 @@ SELECT n.user_id, n.day, n.grid_id, n.points,
        coalesce(c.seconds_tracked, 0)::float8 AS seconds_tracked,
        coalesce(c.seconds_in_grid, 0)::float8 AS seconds_in_grid,
        coalesce(c.metres, 0)::float8 AS metres,
-       coalesce(b.buildings, 0) AS buildings_passed
+       coalesce(b.buildings, 0) AS buildings_passed,
+       coalesce(c.jumps, 0) AS jumps
 FROM npts n LEFT JOIN counted c USING (user_id, day) LEFT JOIN passed b USING (user_id, day)
 """
 
@@ -77,11 +82,11 @@ FROM npts n LEFT JOIN counted c USING (user_id, day) LEFT JOIN passed b USING (u
 FIGURES_SQL = f"""
 WITH raw AS ({raw_days_sql("p.user_id = :user_id")}),
 days AS (
-    SELECT day, points, seconds_tracked, seconds_in_grid, metres, buildings_passed,
+    SELECT day, points, seconds_tracked, seconds_in_grid, metres, buildings_passed, jumps,
            false AS reduced FROM raw
     UNION ALL
     SELECT d.day, d.points, d.seconds_tracked, d.seconds_in_grid, d.metres, d.buildings_passed,
-           true FROM patrol_day d
+           d.jumps, true FROM patrol_day d
     WHERE d.user_id = :user_id AND d.day BETWEEN :first AND :last
       AND d.day NOT IN (SELECT day FROM raw)
 ), checks AS (
@@ -92,7 +97,7 @@ days AS (
 SELECT e.day, coalesce(d.points, 0) AS points,
        coalesce(d.seconds_tracked, 0) AS seconds_tracked,
        coalesce(d.seconds_in_grid, 0) AS seconds_in_grid, coalesce(d.metres, 0) AS metres,
-       coalesce(d.buildings_passed, 0) AS buildings_passed,
+       coalesce(d.buildings_passed, 0) AS buildings_passed, coalesce(d.jumps, 0) AS jumps,
        coalesce(c.check_ins, 0) AS check_ins, coalesce(c.key_places, 0) AS key_places,
        coalesce(d.reduced, false) AS reduced
 FROM every_day e LEFT JOIN days d USING (day) LEFT JOIN checks c USING (day)
@@ -116,6 +121,7 @@ class DayFigures:
     check_ins: int
     key_places: int
     reduced: bool = False
+    jumps: int = 0  # steps faster than GRIDMAP_TRACK_MAX_SPEED_KMH: not counted
 
     @property
     def share(self) -> float | None:
@@ -184,6 +190,7 @@ def worker_figures(
         "stop": china_midnight(last + dt.timedelta(days=1)),
         "gap": tracks.gap_minutes * 60,
         "pass": tracks.pass_metres,
+        "speed": tracks.max_speed_kmh / 3.6,
     }
     rows = conn.execute(text(FIGURES_SQL), params).all()
     days = [
@@ -197,6 +204,7 @@ def worker_figures(
             r.check_ins,
             r.key_places,
             r.reduced,
+            r.jumps,
         )
         for r in rows
     ]
@@ -210,6 +218,7 @@ def worker_figures(
         sum(d.check_ins for d in days),
         sum(d.key_places for d in days),
         any(d.reduced for d in days),
+        sum(d.jumps for d in days),
     )
     absent = float(conn.execute(text(ABSENCE_SQL), params).scalar_one())
     return Figures(

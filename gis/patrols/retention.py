@@ -45,19 +45,21 @@ def prune_tracks(
         "stop": cutoff,
         "gap": tracks.gap_minutes * 60,
         "pass": tracks.pass_metres,
+        "speed": tracks.max_speed_kmh / 3.6,
         "now": now,
     }
     days = conn.execute(
         text(
             f"INSERT INTO patrol_day (user_id, day, grid_id, points, seconds_tracked, "
-            "seconds_in_grid, metres, buildings_passed, pruned_at) "
+            "seconds_in_grid, metres, buildings_passed, jumps, pruned_at) "
             "SELECT r.user_id, r.day, r.grid_id, r.points, r.seconds_tracked, r.seconds_in_grid, "
-            f"r.metres, r.buildings_passed, :now FROM ({raw_days_sql('true')}) r "
+            f"r.metres, r.buildings_passed, r.jumps, :now FROM ({raw_days_sql('true')}) r "
             "ON CONFLICT (user_id, day) DO UPDATE SET "
             "points = patrol_day.points + excluded.points, "
             "seconds_tracked = patrol_day.seconds_tracked + excluded.seconds_tracked, "
             "seconds_in_grid = patrol_day.seconds_in_grid + excluded.seconds_in_grid, "
             "metres = patrol_day.metres + excluded.metres, "
+            "jumps = patrol_day.jumps + excluded.jumps, "
             "buildings_passed = greatest(patrol_day.buildings_passed, "
             "excluded.buildings_passed), pruned_at = excluded.pruned_at"
         ),

@@ -117,4 +117,5 @@ class PatrolDay(Base):
     seconds_in_grid: Mapped[float] = mapped_column(Float)
     metres: Mapped[float] = mapped_column(Float)
     buildings_passed: Mapped[int] = mapped_column(Integer)
+    jumps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pruned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("seconds_in_grid", sa.Float, nullable=False),
         sa.Column("metres", sa.Float, nullable=False),
         sa.Column("buildings_passed", sa.Integer, nullable=False),
+        sa.Column("jumps", sa.Integer, nullable=False, server_default="0"),
         _at("pruned_at"),
     )
 
