@@ -9,7 +9,9 @@ in the grid over tracked time; the rule asks for 60 % or more. Distance is the g
 of the same pairs (metres on the ellipsoid). A pair faster than ``GRIDMAP_TRACK_MAX_SPEED_KMH``
 (120 km/h) is a jump — a bad fix, or a ride — and counts neither as time nor as distance (the
 figures say how many ``jumps`` were left out). A building is *passed* when a point of the day
-comes within ``GRIDMAP_TRACK_PASS_METRES`` of it (distinct buildings per day).
+comes within ``GRIDMAP_TRACK_PASS_METRES`` of it (distinct buildings per day; on the sphere,
+which differs from the ellipsoid by under 0.5 % and is cheaper: bench/patrols.py; the box that the
+GiST index searches first is that many metres in degrees at the point's latitude, +1 %).
 
 Days whose raw points were pruned (:mod:`gis.patrols.retention`) come from ``patrol_day``.
 """
@@ -30,29 +32,30 @@ from gis.patrols.common import shown_name, viewable_worker
 
 Period = Literal["day", "week", "month"]
 RULE_SHARE = 0.6
-#: Degrees that surely cover N metres of longitude in China (north to 53°N): a bounding box
-#: for the GiST index before the exact geography test.
-_METRES_PER_DEGREE_FLOOR = 50_000.0
 
 
 def raw_days_sql(who: str) -> str:
     """Per (worker, China day) figures of the raw points between ``:start`` and ``:stop`` for
     the patrols selected by ``who`` (a condition on ``p``, the patrol)."""
     return f"""
-WITH pts AS (
-    SELECT p.user_id, p.grid_id, t.at, t.geom,
-           (t.at AT TIME ZONE 'Asia/Shanghai')::date AS day,
-           lag(t.at) OVER w AS prev_at, lag(t.geom) OVER w AS prev_geom
-    FROM track_point t JOIN patrol p ON p.id = t.patrol_id
+WITH located AS (
+    SELECT p.user_id, p.grid_id, t.patrol_id, t.seq, t.at, t.geom,
+           coalesce(ST_Covers(g.geom, t.geom), false) AS inside
+    FROM track_point t JOIN patrol p ON p.id = t.patrol_id LEFT JOIN grid g ON g.id = p.grid_id
     WHERE {who} AND t.at >= :start AND t.at < :stop
-    WINDOW w AS (PARTITION BY t.patrol_id ORDER BY t.at, t.seq)
+), pts AS (
+    SELECT user_id, grid_id, at, geom, inside,
+           (at AT TIME ZONE 'Asia/Shanghai')::date AS day,
+           lag(at) OVER w AS prev_at, lag(geom) OVER w AS prev_geom,
+           lag(inside) OVER w AS prev_inside
+    FROM located
+    WINDOW w AS (PARTITION BY patrol_id ORDER BY at, seq)
 ), pairs AS (
-    SELECT pts.user_id, pts.day, extract(epoch FROM pts.at - pts.prev_at) AS secs,
-           coalesce(ST_Covers(g.geom, pts.geom) AND ST_Covers(g.geom, pts.prev_geom), false)
-             AS inside,
-           ST_Distance(pts.prev_geom::geography, pts.geom::geography) AS metres
-    FROM pts LEFT JOIN grid g ON g.id = pts.grid_id
-    WHERE pts.prev_at IS NOT NULL AND pts.at - pts.prev_at <= make_interval(secs => :gap)
+    SELECT user_id, day, extract(epoch FROM at - prev_at) AS secs,
+           inside AND prev_inside AS inside,
+           ST_Distance(prev_geom::geography, geom::geography) AS metres
+    FROM pts
+    WHERE prev_at IS NOT NULL AND at - prev_at <= make_interval(secs => :gap)
 ), counted AS (
     SELECT user_id, day,
            coalesce(sum(secs) FILTER (WHERE NOT jump), 0) AS seconds_tracked,
@@ -65,8 +68,10 @@ WITH pts AS (
     FROM pts GROUP BY user_id, day
 ), passed AS (
     SELECT pts.user_id, pts.day, count(DISTINCT b.id) AS buildings
-    FROM pts JOIN building b ON b.geom && ST_Expand(pts.geom, :pass / {_METRES_PER_DEGREE_FLOOR})
-     AND ST_DWithin(b.geom::geography, pts.geom::geography, :pass)
+    FROM pts JOIN building b
+      ON b.geom && ST_Expand(pts.geom, :pass * 1.01 / (111320 * cos(radians(ST_Y(pts.geom)))),
+                             :pass * 1.01 / 110574)
+     AND ST_DWithin(b.geom::geography, pts.geom::geography, :pass, false)
     GROUP BY pts.user_id, pts.day
 )
 SELECT n.user_id, n.day, n.grid_id, n.points,
