@@ -20,9 +20,12 @@ from tests.browser import PHONE, log_in, scroll_width, session, shot
 
 @pytest.fixture
 def all_day(settings: Settings, engine: Engine) -> Iterator[None]:
-    """Working hours around the clock (the test may run at night), and no patrol left behind."""
+    """Working hours around the clock (the test may run at night), no speed limit (the faked
+    positions jump 99 m in milliseconds), and no patrol left behind."""
     before = settings.tracks
-    settings.tracks = before.model_copy(update={"work_start": "00:00", "work_end": "24:00"})
+    settings.tracks = before.model_copy(
+        update={"work_start": "00:00", "work_end": "24:00", "max_speed_kmh": 1e9}
+    )
     try:
         yield
     finally:
