@@ -39,6 +39,7 @@ from api.routers import (
 )
 from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
+from api.routers import patrols as patrols_api
 from api.routers.editor import router as editor_router
 from api.routers.scenario_pages import router as scenario_pages_router
 from api.routers.scenarios import router as scenarios_router
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)
+    app.include_router(patrols_api.router)  # /field/patrols…, after the /field page
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match
     app.include_router(incidents.router)
     app.include_router(open311.router)

@@ -9,6 +9,7 @@ scoped the same way, that a script would get.
 
 from __future__ import annotations
 
+from gis.accounts.roles import Role
 from gis.infra.settings import Settings
 from maps.city_map import OfflineMap, add_base_tiles
 from maps.nav import PageViewer
@@ -39,10 +40,12 @@ def field_page_html(settings: Settings, viewer: PageViewer, *, grid: str | None,
     return render_map_page(
         "field.html",
         build_field_map(settings),
-        module=("GridmapField", FIELD_JS),  # imports field_report.js
+        module=("GridmapField", FIELD_JS),  # imports field_report.js, field_patrol.js
         config={"grid": grid, "layer": layer, "hasTiles": bool(settings.tile_url)},
         title=TITLE,
         viewer=viewer,
         css=[FIELD_CSS],
         grid=grid,
+        # The patrol bar (巡查, 打卡, 报备外出) is a field worker's, on their own grid.
+        patrol=viewer.user.role == Role.FIELD_WORKER and grid == viewer.user.scope.code,
     )

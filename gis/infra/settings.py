@@ -57,6 +57,25 @@ class ImportLimits(BaseSettings):
     max_seconds: float = Field(default=600.0, gt=0)
 
 
+class TrackSettings(BaseSettings):
+    """Patrol tracks (``GRIDMAP_TRACK_*``, see :mod:`gis.patrols`): working hours in China time
+    (no point outside them is stored), how long raw points are kept before they are reduced to
+    daily figures, the longest gap between two points that still counts as patrol time, how
+    near a building a track must pass to count it as passed, and the speed above which a step
+    between two points is a jump (a bad fix), not walked."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_TRACK_", extra="ignore")
+
+    work_start: str = Field(default="07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    work_end: str = Field(default="20:00", pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$")
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    gap_minutes: float = Field(default=5.0, gt=0, le=120)
+    pass_metres: float = Field(default=20.0, gt=0, le=500)
+    # Faster than a car in town between two points: a bad fix (or a ride), counted neither way.
+    max_speed_kmh: float = Field(default=120.0, gt=0, le=1000)
+    max_accuracy: float = Field(default=500.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything Gridmap can be configured with.
 
@@ -74,6 +93,7 @@ class Settings(BaseSettings):
     band_high: float = 500.0
     weights: WorkloadWeights = Field(default_factory=WorkloadWeights)
     imports: ImportLimits = Field(default_factory=lambda: ImportLimits())
+    tracks: TrackSettings = Field(default_factory=lambda: TrackSettings())
     # A tile URL template the county holds a key for (Tianditu, AMap…). Empty: no base map,
     # the city's own outlines are the background (government networks are often offline).
     tile_url: str = ""

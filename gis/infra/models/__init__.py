@@ -28,6 +28,15 @@ from gis.infra.models.party import (
     PartyMember,
     PartyOrganisation,
 )
+from gis.infra.models.patrols import (
+    ABSENCE_KINDS,
+    CHECK_IN_KINDS,
+    Absence,
+    CheckIn,
+    Patrol,
+    PatrolDay,
+    TrackPoint,
+)
 from gis.infra.models.places import (
     BaseUnit,
     Building,
@@ -47,6 +56,13 @@ from gis.infra.models.scenarios import (
 from gis.infra.models.tiles import TileCache
 
 __all__ = [
+    "ABSENCE_KINDS",
+    "CHECK_IN_KINDS",
+    "Absence",
+    "CheckIn",
+    "Patrol",
+    "PatrolDay",
+    "TrackPoint",
     "ASSIGNMENT_PERIOD",
     "GRID_EDIT_KINDS",
     "JOB_STATES",

@@ -10,7 +10,8 @@
  * For tests it publishes window.gridmapField: state ('loading' | 'ready' | 'error'), ready
  * (a Promise of the answer), data, and search(text).
  *
- * The lists beside the map are drawn by field_lists.js; the phone report by field_report.js.
+ * The lists beside the map are drawn by field_lists.js; the phone report by field_report.js;
+ * the patrol bar (巡查, 打卡, 报备外出) by field_patrol.js.
  *
  * Plain ES2017 without optional chaining: field workers' phones run old browsers.
  */
@@ -18,6 +19,7 @@
 import {fmt, label, query, request} from './common.js';
 import {renderBuildings, renderIncidents, renderPeople, renderStats} from './field_lists.js';
 import {attach} from './field_report.js';
+import {attachPatrol} from './field_patrol.js';
 
 var COVERED = '#2f7d4f';
 var UNCOVERED = '#c4391d';
@@ -173,6 +175,7 @@ function publish(fd, load) {
     return shape ? shape.getBounds().getCenter() : null;
   };
   api.showTab = function (name) { return showTab(fd, name); };
+  api.selectedCode = function () { return fd.selected; };
 }
 
 function start(map, config) {
@@ -199,6 +202,7 @@ function start(map, config) {
   });
   api.ready.catch(function () { /* shown in the status line */ });
   attach(map, config, api);
+  attachPatrol(config, api);
   return api;
 }
 
