@@ -95,7 +95,7 @@ def client_add(
     ] = "",
 ) -> None:
     """Register a client app and print its API key (shown only this once)."""
-    from gis.incidents.open311 import add_client
+    from gis.incidents.open311_clients import add_client
 
     with _transaction() as conn:
         client, key = add_client(conn, name, scope, access=system_access())
@@ -107,7 +107,7 @@ def client_add(
 @friendly
 def client_list() -> None:
     """The registered client apps (never their keys)."""
-    from gis.incidents.open311 import list_clients
+    from gis.incidents.open311_clients import list_clients
 
     with _transaction() as conn:
         for row in list_clients(conn, access=system_access()):
@@ -119,7 +119,7 @@ def client_list() -> None:
 @friendly
 def client_revoke(name: Annotated[str, typer.Argument()]) -> None:
     """Revoke a client app's key at once."""
-    from gis.incidents.open311 import revoke_client
+    from gis.incidents.open311_clients import revoke_client
 
     with _transaction() as conn:
         revoke_client(conn, name, access=system_access())

@@ -194,7 +194,7 @@ def test_the_cli_parses_its_scope_or_says_what_is_wrong() -> None:
 
 
 def test_an_open311_client_gets_no_wider_scope_than_who_adds_it(conn: Connection) -> None:
-    from gis.incidents.open311 import add_client
+    from gis.incidents.open311_clients import add_client
 
     county = system_access(f"district:{DISTRICT}")
     with pytest.raises(Forbidden, match="outside your own"):

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from gis.access import Access
-from gis.incidents.open311 import add_client
+from gis.incidents.open311_clients import add_client
 from gis.incidents.workflow import transition
 from gis.infra.settings import Settings
 from tests.conftest import share_connection

@@ -24,14 +24,13 @@ from api.deps import ConnDep, SettingsDep
 from gis.errors import GridmapError
 from gis.incidents.open311 import (
     RequestFilters,
-    authenticate_client,
     get_requests,
     post_request,
-    reader,
     request_updates,
     service_definition,
     services,
 )
+from gis.incidents.open311_clients import authenticate_client, reader
 
 # GeoReport v2 is described by its own spec (services.json is its discovery), and its error
 # answers are lists, not problem+json: these routes stay out of the OpenAPI document.

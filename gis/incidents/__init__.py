@@ -14,7 +14,8 @@ feeds back); the reporter's evaluation closes the loop or sends it back. Modules
 - :mod:`~gis.incidents.hexagons` — H3 aggregation;
 - :mod:`~gis.incidents.photos` — photo files with size and type limits;
 - :mod:`~gis.incidents.importer` — a year of incidents from CSV/XLSX;
-- :mod:`~gis.incidents.open311` — Open311 GeoReport v2 clients and the mapping of requests;
+- :mod:`~gis.incidents.open311` — Open311 GeoReport v2: the mapping of services and requests;
+- :mod:`~gis.incidents.open311_clients` — Open311 client apps: keys, scopes, public reads;
 - :mod:`~gis.incidents.backfill` — what a loaded city package's incidents need after loading.
 """
 
