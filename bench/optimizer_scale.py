@@ -4,7 +4,7 @@ The input is generated (Jiangxi has ~176,000 village/community grids): Voronoi c
 points with a denser core, grouped into ~6,300 communities by nearest community seed, workload
 log-normal. Prints time and peak memory of each stage, and the plan's metrics.
 
-    python bench/optimizer_scale.py [--units 176000] [--grids 17600] [--dask]
+    python bench/optimizer_scale.py [--units 176000] [--grids 17600] [--dask] [--graph-only]
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ def main() -> None:
     parser.add_argument("--grids", type=int, default=17_600)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dask", action="store_true", help="also run on a local Dask cluster")
+    parser.add_argument(
+        "--graph-only", action="store_true", help="stop after the unit graph (adjacency) is built"
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -80,6 +83,8 @@ def main() -> None:
         f"generated {len(frame):,} units in {t1 - t0:.1f} s; graph ({len(graph.indices) // 2:,} "
         f"rook edges, {len(graph.group_names):,} communities) in {t2 - t1:.1f} s"
     )
+    if args.graph_only:
+        return
 
     rows = []
     plan = optimize(graph, target=args.grids, seed=0, workers=args.workers)
