@@ -169,10 +169,12 @@ def layer_frames(places: Places, ids: dict, seed: int) -> tuple[dict, list]:
     return frames, layers
 
 
-def party_frames(places: Places, attrs: pd.DataFrame, ids: dict, seed: int) -> tuple[dict, dict]:
+def party_frames(
+    places: Places, attrs: pd.DataFrame, ids: dict, leaders: np.ndarray, seed: int
+) -> tuple[dict, dict]:
     """Party organisations (one per community) and members."""
     n_comm = len(ids["comm_code"])
-    member, comm = people.member_table(places, attrs, seed)
+    member, comm = people.member_table(places, attrs, leaders, seed)
     member["community_code"] = ids["comm_code"][member.pop("community")]
     orgs = pd.DataFrame(
         {
@@ -199,7 +201,8 @@ def generate(scale: float = 1.0, seed: int = 36) -> dict[str, pd.DataFrame]:
     out |= unit_frames(places, attrs, ids, seed)
     grids, layers = layer_frames(places, ids, seed)
     out |= grids
-    party, members = party_frames(places, attrs, ids, seed)
+    leaders = np.bincount(layers[-1].grid_comm, minlength=len(ids["comm_code"]))
+    party, members = party_frames(places, attrs, ids, leaders, seed)
     out |= party
     inc = people.incidents(places, attrs, seed)
     out["incidents"] = _frame(inc, inc.pop("geometry"))

@@ -95,12 +95,16 @@ def buildings(places: Places, unit_code: np.ndarray, attrs: pd.DataFrame, seed: 
     }
 
 
-def member_table(places: Places, attrs: pd.DataFrame, seed: int) -> tuple[dict, np.ndarray]:
-    """Party members (one per 13 households of each community, at least one) and their unit."""
+def member_table(
+    places: Places, attrs: pd.DataFrame, leaders: np.ndarray, seed: int
+) -> tuple[dict, np.ndarray]:
+    """Party members: one per 13 households of each community, and at least one per unified
+    grid (``leaders`` per community), since a member leads one grid at most."""
     gen = rng(seed, 5)
     n_comm = len(places.comm_street)
     comm_hh = np.bincount(places.unit_comm, attrs["households"].to_numpy(), minlength=n_comm)
-    per_comm = np.maximum(np.round(comm_hh / HOUSEHOLDS_PER_MEMBER), 1).astype(np.int64)
+    per_comm = np.maximum(np.round(comm_hh / HOUSEHOLDS_PER_MEMBER), np.maximum(leaders, 1))
+    per_comm = per_comm.astype(np.int64)
     comm = np.repeat(np.arange(n_comm), per_comm)
     order = np.argsort(places.unit_comm, kind="stable")  # units grouped by community
     start = np.searchsorted(places.unit_comm[order], np.arange(n_comm))
@@ -148,14 +152,20 @@ def assignments(
     targets: list[tuple[str, str, np.ndarray, np.ndarray]],
     seed: int,
 ) -> pd.DataFrame:
-    """Leaders: a member of the same community for each target (role, kind, codes, community)."""
+    """Leaders: a member of the same community for each target (role, kind, codes, community).
+
+    Grid leaders are distinct members (the k-th grid of a community gets its k-th member);
+    building leaders are drawn at random (a member may look after several buildings)."""
     gen = rng(seed, 7)
     n_comm = int(member_comm.max()) + 1
     start = np.searchsorted(member_comm, np.arange(n_comm))  # members are sorted by community
     size = np.bincount(member_comm, minlength=n_comm)
     frames = []
     for role, kind, codes, comm in targets:
-        pick = start[comm] + gen.integers(0, size[comm])
+        if role == "grid_leader":
+            pick = start[comm] + rank_within(comm, np.arange(len(comm))) % size[comm]
+        else:
+            pick = start[comm] + gen.integers(0, size[comm])
         frames.append(
             pd.DataFrame(
                 {
