@@ -26,12 +26,14 @@ from gis.errors import Conflict, InvalidFile
 from gis.grids import refresh_grids
 from gis.incidents.backfill import backfill_loaded
 from gis.infra.settings import WorkloadWeights
+from gis.package_checks import check_codes
 from gis.staging import locate_incidents, resolve_codes, stage, upsert
 
 log = logging.getLogger(__name__)
 
 #: Layers of a city package and the columns each must have (geometry aside).
 LAYERS: dict[str, tuple[str, ...]] = {
+    "cities": ("code", "name"),  # a province package's: checked (counties lie in them), not stored
     "districts": ("code", "name"),
     "streets": ("code", "name", "district_code"),
     "communities": ("code", "name", "street_code", "kind"),
@@ -78,7 +80,7 @@ SPATIAL = {
     "party_members",
     "incidents",
 }
-OPTIONAL = {"party_organisations", "party_members", "incidents", "assignments"}
+OPTIONAL = {"cities", "party_organisations", "party_members", "incidents", "assignments"}
 
 
 @dataclass
@@ -262,7 +264,8 @@ def _district_codes(path: Path) -> list[str]:
 
 
 def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path) -> None:
-    """Refuse a package whose codes do not resolve, before anything is written."""
+    """Refuse a package whose codes do not resolve, repeat or nest wrongly, before any write."""
+    check_codes(conn, frames, path)
     checks = [
         (
             "streets",
