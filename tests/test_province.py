@@ -248,3 +248,10 @@ def _write(frames: dict[str, pd.DataFrame], path: Path) -> None:
         return
     for name, frame in frames.items():  # write_package writes every layer; this one lacks one
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+
+
+def test_a_scale_out_of_range_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "p.gpkg"
+    r = CliRunner().invoke(cli_app, ["province", "generate", "--out", str(out), "--scale", "0"])
+    assert r.exit_code == 2
+    assert "--scale" in r.output and not out.exists()
