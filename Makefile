@@ -129,7 +129,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,province]'
 	touch $(STAMP)
 
 # The JS linter, exactly as locked; again only when the lock changes (like the .venv stamp).

@@ -19,6 +19,7 @@ from gis.errors import InvalidFile
 
 #: Layers of a city package and the columns each must have (geometry aside).
 LAYERS: dict[str, tuple[str, ...]] = {
+    "cities": ("code", "name"),  # a province package's: checked (counties lie in them), not stored
     "districts": ("code", "name"),
     "streets": ("code", "name", "district_code"),
     "communities": ("code", "name", "street_code", "kind"),
@@ -65,7 +66,7 @@ SPATIAL = {
     "party_members",
     "incidents",
 }
-OPTIONAL = {"party_organisations", "party_members", "incidents", "assignments"}
+OPTIONAL = {"cities", "party_organisations", "party_members", "incidents", "assignments"}
 
 
 def read_package(path: Path, only: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:

@@ -24,6 +24,7 @@ from gridmap_cli.exchange import exchange_app
 from gridmap_cli.field import field_app
 from gridmap_cli.incidents import incidents_app
 from gridmap_cli.party import party_app
+from gridmap_cli.province import province_app
 from gridmap_cli.scenarios import scenarios_app
 from gridmap_cli.users import users_app
 
@@ -47,6 +48,7 @@ app.add_typer(incidents_app, name="incidents")
 app.add_typer(edit_app, name="edit")
 app.add_typer(scenarios_app, name="scenario")
 app.add_typer(field_app, name="field")
+app.add_typer(province_app, name="province")
 
 
 def _settings() -> Settings:

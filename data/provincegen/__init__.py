@@ -1,0 +1,1 @@
+"""A Jiangxi-sized province package for Gridmap (see provincegen.package)."""
