@@ -321,16 +321,19 @@ LAYER_ORDER = (
 )
 
 
-def write_gpkg(layers: dict[str, pd.DataFrame], path: Path) -> None:
-    """Write all layers to a fresh GeoPackage (atomically replaced).
+def write_gpkg(
+    layers: dict[str, pd.DataFrame], path: Path, order: tuple[str, ...] = LAYER_ORDER
+) -> None:
+    """Write the layers named in ``order`` to a fresh GeoPackage (atomically replaced).
 
     GDAL stamps 'last_change' with the current time; pinning OGR_CURRENT_DATE keeps the file
-    free of run-specific timestamps.
+    free of run-specific timestamps. The province package (data/provincegen) writes through
+    this too, with its ``cities`` layer first.
     """
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2025-12-31T00:00:00.000Z"})
     tmp = path.with_suffix(".tmp.gpkg")
     tmp.unlink(missing_ok=True)
-    for name in LAYER_ORDER:
+    for name in order:
         frame = layers[name]
         for col in frame.columns:
             if col != "geometry" and pd.api.types.is_integer_dtype(frame[col]):

@@ -7,7 +7,6 @@ with GDAL's ``last_change`` pinned so that the same seed and scale give the same
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -15,8 +14,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
+from generator.assemble import LAYER_ORDER as CITY_LAYER_ORDER
+from generator.assemble import write_gpkg
 
 from provincegen import people
 from provincegen.common import codes, rank_within
@@ -24,22 +24,8 @@ from provincegen.layers import build_layers
 from provincegen.outlines import Outlines, load_outlines, outline_source
 from provincegen.places import Places, build_places
 
-LAYER_ORDER = (
-    "cities",
-    "districts",
-    "streets",
-    "communities",
-    "base_units",
-    "buildings",
-    "grid_layers",
-    "grids",
-    "memberships",
-    "party_organisations",
-    "party_members",
-    "incidents",
-    "assignments",
-    "metadata",
-)
+#: The sample city's layers, with the province's cities first (read by the loader's checks).
+LAYER_ORDER = ("cities", *CITY_LAYER_ORDER)
 
 
 def log(message: str, started: float) -> None:
@@ -243,12 +229,6 @@ def _metadata(out: dict[str, pd.DataFrame], scale: float, seed: int) -> pd.DataF
 
 
 def write_package(layers: dict[str, pd.DataFrame], path: Path) -> None:
-    """Write all layers to a fresh GeoPackage, atomically replacing ``path``."""
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2025-12-31T00:00:00.000Z"})
-    path = Path(path)
-    tmp = path.with_suffix(".tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    for name in LAYER_ORDER:
-        frame = layers[name]
-        pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
-    os.replace(tmp, path)
+    """Write all layers to a fresh GeoPackage, atomically replacing ``path`` (the sample city's
+    writer, with the province's layer order)."""
+    write_gpkg(layers, Path(path), LAYER_ORDER)
