@@ -26,12 +26,27 @@ function keepDraft(ed, input, key) {
   input.addEventListener('change', function () { ed.draft[key] = input.value; });
 }
 
-/** The chosen grid's card (hidden when none is chosen or it is not in view). */
+/** What the card shows of a grid: when a view reload brings the same, the card is left alone. */
+function cardKey(p) {
+  return JSON.stringify([p.code, p.name, p.locked, p.editable, p.community_name, p.workload,
+    p.unit_count, p.households, p.pieces]);
+}
+
+/**
+ * The chosen grid's card (hidden when none is chosen or it is not in view). A map move reloads the
+ * view and calls this again: an unchanged card is kept as it is, so that a planner typing in it
+ * loses neither keystrokes nor focus; a changed one is drawn afresh, focus kept on the same field.
+ */
 export function renderCard(ed) {
   var gridBox = ed.ui.gridBox;
-  gridBox.textContent = '';
   var p = ed.selectedGrid && ed.gridProps[ed.selectedGrid];
-  if (ed.draft.grid !== ed.selectedGrid) ed.draft = emptyDraft(ed.selectedGrid);
+  var fresh = ed.draft.grid !== ed.selectedGrid;  // another grid chosen, or an edit applied
+  if (fresh) ed.draft = emptyDraft(ed.selectedGrid);
+  var key = p ? cardKey(p) : '';
+  if (!fresh && key && gridBox.getAttribute('data-card') === key && gridBox.style.display !== 'none') return;
+  var focused = focusedField(gridBox);
+  gridBox.textContent = '';
+  gridBox.setAttribute('data-card', key);
   if (!p) {
     gridBox.style.display = 'none';
     return;
@@ -51,6 +66,23 @@ export function renderCard(ed) {
   cardActions(ed, p);
   cardMerge(ed, p);
   cardRename(ed, p);
+  restoreFocus(gridBox, focused);
+}
+
+/** The card's field that has the keyboard, with its caret, to give it back after a redraw. */
+function focusedField(box) {
+  var active = document.activeElement;
+  if (!active || !box.contains(active) || !active.getAttribute('data-testid')) return null;
+  var caret = typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd] : null;
+  return {testid: active.getAttribute('data-testid'), caret: caret};
+}
+
+function restoreFocus(box, focused) {
+  if (!focused) return;
+  var field = box.querySelector('[data-testid="' + focused.testid + '"]');
+  if (!field) return;
+  field.focus();
+  if (focused.caret && typeof field.setSelectionRange === 'function') field.setSelectionRange(focused.caret[0], focused.caret[1]);
 }
 
 function cardActions(ed, p) {
