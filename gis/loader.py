@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
@@ -23,7 +24,7 @@ from gis.access import Access
 from gis.accounts import Permission
 from gis.city_package import LAYERS, read_package
 from gis.errors import Conflict, InvalidFile
-from gis.grids import refresh_grids
+from gis.grids import link_units, refresh_grids
 from gis.incidents.backfill import backfill_loaded
 from gis.infra.settings import WorkloadWeights
 from gis.package_checks import check_codes
@@ -254,6 +255,7 @@ def load_city(
             conn.exec_driver_sql(f"ANALYZE s_{layer}")
         _check_staged(conn, frames, path)
         _write(conn, frames, report)
+        _link_units(conn, frames["base_units"])
         layer_ids = [
             r[0]
             for r in conn.execute(
@@ -281,6 +283,19 @@ def load_city(
     report.seconds = time.perf_counter() - started
     log.debug("%s", report.summary())
     return report
+
+
+def _link_units(conn: Connection, units: gpd.GeoDataFrame) -> None:
+    """The loaded units' shared boundaries (``unit_link``), for counting grids' pieces."""
+    rows = conn.execute(
+        text("SELECT code, id FROM base_unit WHERE code = ANY(:codes)"),
+        {"codes": units["code"].tolist()},
+    )
+    ids: dict[str, int] = {row.code: row.id for row in rows}
+    frame = gpd.GeoDataFrame(
+        {"id": units["code"].map(ids).to_numpy()}, geometry=units.geometry.values, crs=units.crs
+    )
+    link_units(conn, frame)
 
 
 def _delete_districts(conn: Connection, codes: Sequence[str]) -> None:

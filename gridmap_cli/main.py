@@ -260,6 +260,7 @@ def optimize(
         group_column=group_column,
         engine=engine,
         weights=settings.weights,
+        min_shared=settings.min_shared_m,
     )
     previous = units.column(from_plan) if from_plan else None
     plan = run_optimizer(
@@ -285,6 +286,13 @@ def optimize(
             f"{report.connected_share:.0%} connected, {report.crossings} crossing(s), "
             f"Polsby–Popper mean {report.polsby_popper_mean}"
         )
+        if report.workload_cv_bound is not None:
+            above = f", {report.above_bound:.0%} above it" if report.above_bound is not None else ""
+            typer.echo(
+                f"no plan of {report.count:,} grids in these communities can have a CV below "
+                f"{report.workload_cv_bound:.3f}{above}; heaviest grid "
+                f"{report.heaviest_to_mean:.2f}× the mean"
+            )
         if report.units_moved is not None:
             typer.echo(f"units moved from the starting plan: {report.units_moved:,}")
         for note in report.communities_off_band:

@@ -93,7 +93,9 @@ def test_rook_edges_and_the_unit_graph_in_degrees_are_measured_in_metres() -> No
     frame = gpd.GeoDataFrame(
         {"code": [f"u{k}" for k in range(len(cells))]}, geometry=degrees, crs="EPSG:4326"
     )
-    graph = from_frame(frame, id_column="code", workload=np.ones(len(frame)), group_column=None)
+    graph = from_frame(
+        frame, id_column="code", workload=np.ones(len(frame)), group_column=None, min_shared=0
+    )
     i, j, lengths = graph.edges()
     pairs = {(int(a), int(b)) for a, b in zip(i, j, strict=True) if a < b}
     assert pairs == set(exact(np.asarray(degrees), snap=1e-9))

@@ -8,6 +8,7 @@ the recovery of jobs a restart interrupted, are tested on committed rows that ar
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -458,6 +459,11 @@ def test_report_page_prints_map_metrics_and_histogram(client_as, conn) -> None:
     page = r.text
     assert page.count("<path d=") == 3  # one per grid, drawn by ST_AsSVG
     assert "rp-hist" in page and "Polsby" in page and "<script" not in page
+    # How far from the best possible: the scenario's own report, as the optimizer measured it.
+    stored = client.get(f"/scenarios/{sid}").json()["report"]
+    bound = re.search(r'data-testid="cv-bound">[^<]*<strong>([0-9.]+)</strong>', page)
+    assert bound and float(bound.group(1)) == pytest.approx(stored["workload_cv_bound"], abs=5e-4)
+    assert stored["workload_cv_bound"] <= stored["workload_cv"]
 
 
 # ----------------------------------------------------------------------------- restarts

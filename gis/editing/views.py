@@ -68,7 +68,7 @@ def grids_in_view(
         "band": band_sql("g.workload", settings.band_low, settings.band_high),
         "locked": "g.locked",
         "editable": f"({whole.sql})",
-        "pieces": "ST_NumGeometries(g.geom)",
+        "pieces": "g.pieces",
     }
     features = f"""
         SELECT {feature_sql("g.code", geom, props)}

@@ -44,7 +44,7 @@ from gis.workload import band_status
 _GRID_SUMMARY = """
     SELECT g.id, g.code, g.name, g.locked, g.unit_count, g.households, g.population,
            round(g.workload::numeric, 1)::float AS workload,
-           coalesce(ST_NumGeometries(g.geom), 0) AS pieces,
+           g.pieces,
            round((4 * pi() * ST_Area(s.shape) / nullif(ST_Perimeter(s.shape) ^ 2, 0))::numeric,
                  3)::float AS compactness
     FROM grid g
@@ -135,7 +135,12 @@ def _write(
     people = leaders.follow(conn, layer, touched, changes, ids_after, settings)
     back = leaders.run_back(conn, layer, request.restores)
     _delete_grids(conn, layer, touched)
-    refresh_grids(conn, settings.weights, grid_ids=sorted(ids_after.values()))
+    refresh_grids(
+        conn,
+        settings.weights,
+        grid_ids=sorted(ids_after.values()),
+        min_shared_m=settings.min_shared_m,
+    )
     after_ids = sorted(set(ids_after.values()))
     after = summaries(conn, after_ids, band)
     split, needs_confirm, refused = _pieces(layer, changes, request, settings, before, after)

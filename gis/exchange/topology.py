@@ -5,7 +5,8 @@
 - **overlaps**: areas two grids both cover, with their size in m²;
 - **slivers**: gaps and overlaps so thin or small that they are drawing errors, not missing
   grids (Polsby–Popper 4πA/P² below :data:`SLIVER_THINNESS`, or under :data:`SLIVER_M2`);
-- **multi-part grids**: grids in more than one piece;
+- **multi-part grids**: grids in more than one piece, units that touch along less than
+  ``Settings.min_shared_m`` counting as apart (``grid.pieces``);
 - **grids crossing communities**: grids whose units belong to more than one community;
 - **uncovered share** of each departmental layer: 1 − covered area / governed area.
 
@@ -72,7 +73,7 @@ def _stage_problems(conn: Connection, reach: str, governed: str, params: dict[st
         text(
             f"""CREATE TEMP TABLE t_problems ON COMMIT DROP AS
             WITH lg AS (
-                SELECT g.id, g.code, g.geom, g.community_count FROM grid g
+                SELECT g.id, g.code, g.geom, g.community_count, g.pieces FROM grid g
                 WHERE g.layer_id = :lid AND g.geom IS NOT NULL AND ({reach})),
             area AS (SELECT ST_Union(geom) AS geom FROM ({governed}) a),
             cover AS (SELECT ST_Union(geom) AS geom FROM lg),
@@ -100,8 +101,9 @@ def _stage_problems(conn: Connection, reach: str, governed: str, params: dict[st
                    geom
             FROM measured WHERE area_m2 > 0.01
             UNION ALL
-            SELECT 'multipart', 'grid', code, ST_Area(geom::geography), ST_NumGeometries(geom),
-                   NULL, geom FROM lg WHERE ST_NumGeometries(geom) > 1
+            SELECT 'multipart', 'grid', code, ST_Area(geom::geography),
+                   greatest(pieces, ST_NumGeometries(geom)), NULL, geom
+            FROM lg WHERE greatest(pieces, ST_NumGeometries(geom)) > 1
             UNION ALL
             SELECT 'crossing', 'grid', lg.code, ST_Area(lg.geom::geography), NULL,
                    (SELECT json_agg(DISTINCT c.code) FROM grid_unit gu

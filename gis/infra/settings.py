@@ -24,6 +24,10 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "gridmap"
 
 
+#: Default of ``Settings.min_shared_m``: a few metres, the width of a lane one can walk along.
+MIN_SHARED_M = 3.0
+
+
 class WorkloadWeights(BaseSettings):
     """Weights of a grid's workload: a weighted sum of what its units hold.
 
@@ -106,6 +110,10 @@ class Settings(BaseSettings):
     # The editor (gis.editing): an edit that leaves a grid in pieces needs the planner's confirm,
     # or is refused outright.
     edit_split_grids: Literal["confirm", "refuse"] = "confirm"
+    # Two units are neighbours only where they share at least this much boundary (metres): a
+    # shorter contact is a corner nobody can walk through. The optimizer's graph, the pieces
+    # count of every grid (the editor's connectivity check, the topology check) all use it.
+    min_shared_m: float = Field(MIN_SHARED_M, ge=0, le=1000)
     # Open311 GeoReport v2 reads (services, service definitions, requests, request updates) are
     # public in the standard; a city that wants them behind a client key turns this off. Posting
     # a request always needs a key.

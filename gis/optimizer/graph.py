@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
 from gis.errors import Invalid
+from gis.infra.settings import MIN_SHARED_M
 from gis.optimizer.adjacency import Project, rook_adjacency
 
 
@@ -179,32 +180,49 @@ def encode_groups(
     return names.astype(object), groups.astype(np.int64)
 
 
+def shared_boundaries(
+    frame: gpd.GeoDataFrame,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Pairs ``i < j`` of the frame's polygons that share a boundary of positive length, with
+    that length in metres (a local UTM zone for lon/lat input). The optimizer's graph and the
+    database's ``unit_link`` (pieces of a grid) are both built from it."""
+    # Adjacency is decided in the file's own coordinates, where shared edges are exact:
+    # reprojecting first can leave neighbours a few nanometres apart, or give corners a length.
+    snap = 1e-9 if frame.crs.is_geographic else 1e-4  # ≈0.1 mm either way
+    project = None
+    if frame.crs.is_geographic:
+        project = _projector(frame.crs, frame.estimate_utm_crs())
+    edge_i, edge_j, native, shared = rook_adjacency(
+        np.asarray(frame.geometry.values), snap=snap, project=project
+    )
+    rook = (native > MIN_SHARED) & (shared > 0)
+    return edge_i[rook], edge_j[rook], shared[rook]
+
+
 def from_frame(
     frame: gpd.GeoDataFrame,
     *,
     id_column: str,
     workload: NDArray[np.float64],
     group_column: str | None,
+    min_shared: float = MIN_SHARED_M,
 ) -> UnitGraph:
-    """The unit graph of polygons, measured in metres in a local projected CRS."""
+    """The unit graph of polygons, measured in metres in a local projected CRS.
+
+    Units are neighbours where they share at least ``min_shared`` metres of boundary: a corner
+    contact of a few centimetres holds two polygons together for ``ST_Union`` but is no way
+    through for a grid worker, so a grid must not rely on it to be connected.
+    """
     if frame.crs is None:
         raise Invalid(
             "输入数据没有坐标系：请为文件指定（.prj 或 EPSG） ("
             "the input has no coordinate system: give the file one (.prj or EPSG))"
         )
-    # Adjacency is decided in the file's own coordinates, where shared edges are exact:
-    # reprojecting first can leave neighbours a few nanometres apart, or give corners a length.
-    snap = 1e-9 if frame.crs.is_geographic else 1e-4  # ≈0.1 mm either way
-    project = None
     geoms = frame.geometry.values
     if frame.crs.is_geographic:
-        metric_crs = frame.estimate_utm_crs()
-        project = _projector(frame.crs, metric_crs)
-        geoms = frame.geometry.to_crs(metric_crs).values
-    edge_i, edge_j, native, shared = rook_adjacency(
-        np.asarray(frame.geometry.values), snap=snap, project=project
-    )
-    rook = (native > MIN_SHARED) & (shared > 0)
+        geoms = frame.geometry.to_crs(frame.estimate_utm_crs()).values
+    edge_i, edge_j, shared = shared_boundaries(frame)
+    rook = shared >= min_shared
     edge_i, edge_j, shared = edge_i[rook], edge_j[rook], shared[rook]
     names, groups = encode_groups(
         frame[group_column].astype(str).to_numpy() if group_column else None, len(frame)

@@ -26,7 +26,7 @@ from networkx.readwrite import json_graph
 from sqlalchemy import Connection, Engine, text
 
 from gis.errors import Invalid, InvalidFile, InvalidGeometry
-from gis.infra.settings import WorkloadWeights
+from gis.infra.settings import MIN_SHARED_M, WorkloadWeights
 from gis.optimizer.graph import UnitGraph, encode_groups, from_edges, from_frame
 from gis.optimizer.plan import Plan
 from gis.workload import ATTRIBUTES, band_status, workload_sql
@@ -99,7 +99,12 @@ def _check_ids(ids: pd.Series) -> None:
 
 
 def read_frame_units(
-    frame: gpd.GeoDataFrame, *, id_column: str, workload_column: str, group_column: str | None
+    frame: gpd.GeoDataFrame,
+    *,
+    id_column: str,
+    workload_column: str,
+    group_column: str | None,
+    min_shared: float = MIN_SHARED_M,
 ) -> Units:
     """Check a polygon frame and build its unit graph."""
     _require_columns(frame.columns, [id_column, workload_column, group_column or ""], "input")
@@ -126,7 +131,13 @@ def read_frame_units(
             f"{shapely.is_valid_reason(geoms[first])})"
         )
     workload = _workload(frame[workload_column], workload_column, ids)
-    graph = from_frame(frame, id_column=id_column, workload=workload, group_column=group_column)
+    graph = from_frame(
+        frame,
+        id_column=id_column,
+        workload=workload,
+        group_column=group_column,
+        min_shared=min_shared,
+    )
     return Units(graph=graph, frame=frame)
 
 
@@ -195,8 +206,12 @@ def read_units(
     group_column: str | None,
     engine: Engine | None = None,
     weights: WorkloadWeights | None = None,
+    min_shared: float = MIN_SHARED_M,
 ) -> Units:
-    """Read INPUT: a polygon file, a graph JSON, or ``db:[AREA_CODE]`` (Gridmap's base units)."""
+    """Read INPUT: a polygon file, a graph JSON, or ``db:[AREA_CODE]`` (Gridmap's base units).
+
+    ``min_shared``: metres of shared boundary that make two polygons neighbours (a graph JSON
+    says who its neighbours are itself)."""
     if source.startswith("db:"):
         if engine is None:
             raise Invalid("db: 输入需要数据库 (db: input needs a database)")
@@ -205,7 +220,11 @@ def read_units(
                 conn, [source.removeprefix("db:")], weights or WorkloadWeights(), every_layer=True
             )
         return read_frame_units(
-            frame, id_column=id_column, workload_column=workload_column, group_column=group_column
+            frame,
+            id_column=id_column,
+            workload_column=workload_column,
+            group_column=group_column,
+            min_shared=min_shared,
         )
     path = Path(source)
     if not path.exists():
@@ -235,7 +254,11 @@ def read_units(
             f"{path}: has no geometry; give polygons or a graph JSON)"
         )
     return read_frame_units(
-        frame, id_column=id_column, workload_column=workload_column, group_column=group_column
+        frame,
+        id_column=id_column,
+        workload_column=workload_column,
+        group_column=group_column,
+        min_shared=min_shared,
     )
 
 

@@ -16,7 +16,9 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from gis.optimizer.graph import UnitGraph
+from gis.errors import Infeasible, Invalid
+from gis.optimizer.apportion import apportion
+from gis.optimizer.graph import UnitGraph, components
 from gis.workload import IN, band_status
 
 
@@ -109,6 +111,12 @@ class Report:
     polsby_popper_min: float | None
     units_moved: int | None = None
     workload_moved: float | None = None
+    #: no plan with this many grids, connected and inside the same communities, can have a
+    #: lower workload CV (:func:`cv_lower_bound`); ``above_bound`` = CV / bound − 1
+    workload_cv_bound: float | None = None
+    above_bound: float | None = None
+    #: the heaviest grid over the mean grid (issue goal: ≤ 1.5 unless one unit is that heavy)
+    heaviest_to_mean: float | None = None
     seconds: float = 0.0
     seed: int = 0
     checks: list[dict[str, Any]] = field(default_factory=list)
@@ -166,11 +174,46 @@ def measure(
         polsby_popper_min=round(float(finite.min()), 4) if len(finite) else None,
         checks=[{"name": c.name, "ok": c.ok, "reason": "" if c.ok else c.reason} for c in checks],
     )
+    bound = cv_lower_bound(graph, count)
+    if bound is not None and mean:
+        report.workload_cv_bound = round(bound, 4)
+        report.above_bound = round(report.workload_cv / bound - 1, 4) if bound > 0 else None
+        report.heaviest_to_mean = round(report.workload_max / mean, 3)
     if previous is not None:
         moved = _moved(previous, labels)
         report.units_moved = int(moved.sum())
         report.workload_moved = float(graph.workload[moved].sum())
     return report
+
+
+def cv_lower_bound(graph: UnitGraph, count: int) -> float | None:
+    """A workload CV that no plan of ``count`` grids can beat, so that a county knows whether a
+    better plan can exist.
+
+    A grid lies inside one connected piece of one community (:func:`components`), so a plan
+    gives each piece ``k_p ≥ 1`` grids (at most its units); with ``μ = W / count`` its squared
+    deviations are at least those of ``k_p`` equal grids, ``k_p·(W_p/k_p − μ)²``. The least sum
+    of those over the counts adding up to ``count`` is what :func:`apportion` finds exactly (a
+    separable convex cost, handed out one grid at a time); its root-mean over the grids,
+    divided by μ, bounds the CV from below. It ignores that units are indivisible, so a plan
+    of few large units stays above it. ``None`` when ``count`` cannot be apportioned.
+    """
+    if count < 1 or graph.n == 0:
+        return None
+    piece = components(graph)
+    weights = np.bincount(piece, weights=graph.workload).astype(np.float64)
+    sizes = np.bincount(piece).astype(np.int64)
+    try:
+        counts = apportion(
+            weights, sizes, target=count, band=None, labels=[str(p) for p in range(len(sizes))]
+        ).counts
+    except (Infeasible, Invalid):
+        return None
+    mu = weights.sum() / count
+    if mu <= 0:
+        return None
+    squares = counts * (weights / counts - mu) ** 2
+    return float(math.sqrt(squares.sum() / count) / mu)
 
 
 def _moved(previous: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np.bool_]:

@@ -76,7 +76,9 @@ def adopt(conn: Connection, scenario_id: int, settings: Settings, *, access: Acc
         {"v": version, "id": new_id},
     )
     # The unified net's workload follows the installation's definition (what the map reads).
-    refresh_grids(conn, settings.weights, grid_ids=scenario_grids)
+    refresh_grids(
+        conn, settings.weights, grid_ids=scenario_grids, min_shared_m=settings.min_shared_m
+    )
     result = {
         "scenario": scenario_id,
         "unified_version": version,

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gis.errors import GridmapError, Infeasible, Invalid
 from gis.grids import refresh_grids
-from gis.infra.settings import WorkloadWeights
+from gis.infra.settings import MIN_SHARED_M, WorkloadWeights
 from gis.optimizer.io import database_units, read_frame_units
 from gis.optimizer.plan import optimize
 from gis.scenarios.store import scenario_layer_code
@@ -120,6 +120,7 @@ def plan_scenario(
             id_column="code",
             workload_column="workload",
             group_column="community_code",
+            min_shared=float(params.get("min_shared_m", MIN_SHARED_M)),
         )
         start = free["unified_grid"].fillna("").tolist() if params.get("from_unified") else None
         plan = optimize(

@@ -20,7 +20,7 @@ from gis.infra.models.incidents import (
     IncidentTransition,
     Open311Client,
 )
-from gis.infra.models.layers import Grid, GridLayer, GridUnit
+from gis.infra.models.layers import Grid, GridLayer, GridUnit, UnitLink
 from gis.infra.models.party import (
     ASSIGNMENT_PERIOD,
     Assignment,
@@ -87,6 +87,7 @@ __all__ = [
     "GridEditMove",
     "GridLayer",
     "GridUnit",
+    "UnitLink",
     "ImportBatch",
     "Incident",
     "IncidentCategory",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     UniqueConstraint,
     func,
@@ -77,6 +78,8 @@ class Grid(Base):
     area_m2: Mapped[float] = mapped_column(Float, default=0.0)
     # A locked grid keeps its units: the editor refuses to move them, the optimizer keeps it whole.
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Connected pieces of its units, linked where they share ≥ Settings.min_shared_m (0018).
+    pieces: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     geom: Mapped[Any] = mapped_column(geom("MULTIPOLYGON"), nullable=True)
     geom_3857: Mapped[Any] = mercator("MULTIPOLYGON")
 
@@ -92,3 +95,16 @@ class GridUnit(Base):
         ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
     )
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)
+
+
+class UnitLink(Base):
+    """Two base units that share a boundary, and how long it is in metres (``a < b``): measured
+    once per load, so that a grid's pieces are counted without geometry (migration 0018)."""
+
+    __tablename__ = "unit_link"
+    __table_args__ = (CheckConstraint("a < b", name="ck_unit_link_ordered"),)
+    a: Mapped[int] = mapped_column(ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True)
+    b: Mapped[int] = mapped_column(
+        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    shared_m: Mapped[float] = mapped_column(Float)
