@@ -34,6 +34,7 @@ from api.routers import (
     open311,
     optimizer,
     pages,
+    plan_files,
     tiles,
     users,
 )
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ogc.router)  # OGC API — Features for GIS clients (QGIS, OWSLib)
     app.include_router(editor_router)
     app.include_router(editor_pages.router)
+    app.include_router(plan_files.router)  # /scenarios/import before /scenarios/{id}
     app.include_router(scenarios_router)
     app.include_router(scenario_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -8,6 +8,7 @@ lists the problem answers it can give (401/403 where a log-in is needed, 404, 41
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -104,7 +105,14 @@ def database_unavailable(path: str, exc: BaseException) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(GridmapError)
     async def domain_error(request: Request, exc: GridmapError) -> JSONResponse:
-        extra = {k: v for k, v in exc.detail.items() if isinstance(v, str | int | float | bool)}
+        # Scalars, and lists of them or of small records (an import's problems, row by row).
+        extra = {
+            k: json.loads(json.dumps(v, ensure_ascii=False, default=str))
+            if isinstance(v, list)
+            else v
+            for k, v in exc.detail.items()
+            if isinstance(v, str | int | float | bool | list)
+        }
         answer = problem(exc.status, exc.title, exc.message, request.url.path, **extra)
         if exc.status == 401:
             answer.headers["WWW-Authenticate"] = 'Bearer realm="gridmap"'

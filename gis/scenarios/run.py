@@ -307,7 +307,7 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
                     "UPDATE scenario SET layer_id = :l, report = CAST(:r AS jsonb), "
                     "state = 'done' WHERE id = :s"
                 ),
-                {"l": layer_id, "r": _json(report), "s": scenario["id"]},
+                {"l": layer_id, "r": report_json(report), "s": scenario["id"]},
             )
             conn.execute(
                 text(
@@ -343,5 +343,5 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _json(value: Any) -> str:
+def report_json(value: Any) -> str:
     return json.dumps(_clean(value), ensure_ascii=False, default=str, allow_nan=False)

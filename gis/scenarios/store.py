@@ -117,7 +117,7 @@ def create_scenario(
     area = normalize_area(conn, spec.area, scope)
     districts = {a[:6] for a in area if len(a) >= 6}
     profile = get_profile(conn, districts.pop(), settings) if len(districts) == 1 else None
-    norm: WorkloadDefinition = profile or _defaults(settings)
+    norm: WorkloadDefinition = profile or default_definition(settings)
     weights = check_weights(spec.weights) if spec.weights is not None else norm["weights"]
     band = check_band(spec.band) if spec.band is not None else None
     if spec.target_count is not None and spec.target_count < 1:
@@ -165,7 +165,7 @@ def create_scenario(
     return get_scenario(conn, row.id, access=access)
 
 
-def _defaults(settings: Settings) -> WorkloadDefinition:
+def default_definition(settings: Settings) -> WorkloadDefinition:
     from gis.scenarios.profiles import default_profile
 
     return default_profile(settings)
