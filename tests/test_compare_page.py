@@ -127,3 +127,55 @@ def test_compare_page_maps_pan_together(browser, live_server: str, two_scenarios
     assert traffic.errors == [], traffic.errors
     assert traffic.outside() == [], traffic.outside()
     assert traffic.bad_status == [], traffic.bad_status
+
+
+@pytest.mark.browser
+def test_a_plan_is_imported_from_the_page_and_a_bad_one_lists_its_rows(
+    browser, live_server: str
+) -> None:
+    from tests.tiny_city import UNIFIED, unit_code
+
+    good = [(unit_code(n), grid) for grid, units in UNIFIED.items() for n in units]
+    bad = [*good, (unit_code(2), "x")]  # U2 twice: rows 3 and 11
+
+    def table(rows: list[tuple[str, str]]) -> dict[str, Any]:
+        text = "unit_code,grid_code\n" + "".join(f"{u},{g}\n" for u, g in rows)
+        return {"name": "plan.csv", "mimeType": "text/csv", "buffer": text.encode()}
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    traffic = Traffic.watch(page)
+    made: list[int] = []
+    try:
+        log_in(page, live_server, "t-county", "/compare")
+        form = page.get_by_test_id("import-form")
+        form.locator("input[name=name]").fill("外来方案")
+        form.locator("input[name=area]").fill(DISTRICT)
+        form.locator("input[name=file]").set_input_files(table(bad))
+        form.locator("button[type=submit]").click()
+        problems = page.get_by_test_id("import-problems").locator("li")
+        problems.first.wait_for()
+        assert "rows 3, 11" in problems.first.inner_text()
+        assert "未导入" in page.get_by_test_id("import-msg").inner_text()
+
+        form.locator("input[name=file]").set_input_files(table(good))
+        form.locator("button[type=submit]").click()
+        page.wait_for_function(
+            "() => /已导入/.test(document.querySelector('[data-testid=import-msg]').textContent)"
+        )
+        sid = int(page.get_by_test_id("import-msg").inner_text().split("#")[1].split()[0])
+        made.append(sid)
+        page.wait_for_selector(f"[data-testid=pick-{sid}]", state="attached")
+        assert problems.count() == 0
+        assert traffic.outside() == [] and traffic.server_errors() == []
+    finally:
+        page.close()
+        if made:
+            login = Request(
+                live_server + "/auth/login",
+                data=json.dumps({"username": "root", "password": TEST_PASSWORD}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urlopen(login, timeout=30) as response:
+                token = json.load(response)["token"]
+            for sid in made:
+                _call(live_server, token, "DELETE", f"/scenarios/{sid}")

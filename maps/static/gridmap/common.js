@@ -48,7 +48,8 @@ function logIn(url) {
 }
 
 /**
- * JSON to and from the API (same origin). body, when given, is sent as JSON; every method
+ * JSON to and from the API (same origin). body, when given, is sent as JSON (a FormData as
+ * multipart, for uploads); every method
  * other than GET carries the CSRF header. Resolves to the parsed answer (null for 204);
  * rejects with an ApiError for an error answer. A 401 (the session ended: expired, logged out
  * elsewhere, user deactivated) goes to the log-in page.
@@ -56,12 +57,13 @@ function logIn(url) {
 export function request(method, url, body) {
   var headers = {Accept: 'application/json, application/geo+json'};
   if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken();
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  var form = typeof FormData !== 'undefined' && body instanceof FormData;  // a file upload
+  if (body !== undefined && !form) headers['Content-Type'] = 'application/json';
   return fetch(url, {
     method: method,
     headers: headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body)
+    body: body === undefined || form ? body : JSON.stringify(body)
   }).then(function (response) {
     if (response.status === 401) logIn(url);
     if (response.status === 204) return null;

@@ -1,6 +1,6 @@
 /*
  * Gridmap scenarios page: the scenario list (polled while a run is queued or running), the
- * reference layers to compare with, and the form that queues a new run.
+ * reference layers to compare with, the form that queues a new run and the import of a plan.
  */
 
 import {fmt, label as codeLabel, request} from './common.js';
@@ -109,4 +109,31 @@ export function onCreate(event) {
     $('#create-msg').textContent = '已排队 queued: #' + s.id;
     return loadList();
   }, showError);
+}
+
+// ------------------------------------------------------------------ importing a plan
+
+/** Upload a unit → grid table as a new scenario; a refused table lists its problems by row. */
+export function onImport(event) {
+  event.preventDefault();
+  var f = event.target;
+  var msg = $('#import-msg');
+  var list = $('#import-problems');
+  list.textContent = '';
+  msg.className = 'cmp-msg';
+  msg.textContent = '…';
+  var data = new FormData();
+  data.append('name', f.name.value);
+  data.append('area', f.area.value.split(/[\s,，]+/).filter(Boolean).join(','));
+  data.append('file', f.file.files[0]);
+  request('POST', '/scenarios/import', data).then(function (s) {
+    msg.textContent = '已导入 imported: #' + s.id + ' · ' + s.report.count + ' 个网格 grids';
+    return loadList();
+  }, function (err) {
+    msg.className = 'cmp-msg cmp-error';
+    msg.textContent = '错误 Error: ' + err.message;
+    (err.problem.problems || []).slice(0, 50).forEach(function (p) {
+      list.appendChild(el('li', {text: (p.row ? '第 ' + p.row + ' 行 row ' + p.row + ': ' : '') + p.reason}));
+    });
+  });
 }
