@@ -35,6 +35,7 @@ from api.routers import (
     optimizer,
     pages,
     plan_files,
+    scenario_comments,
     tiles,
     users,
 )
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(editor_pages.router)
     app.include_router(plan_files.router)  # /scenarios/import before /scenarios/{id}
     app.include_router(scenarios_router)
+    app.include_router(scenario_comments.router)
     app.include_router(scenario_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

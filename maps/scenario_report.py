@@ -106,6 +106,8 @@ def report_html(data: dict[str, Any]) -> str:
         figures=figures,
         per_grid_before=_fmt(figures["before"]["households_per_grid"], "{:,.1f}"),
         per_grid_after=_fmt(figures["after"]["households_per_grid"], "{:,.1f}"),
+        comments=data["comments"],
+        china_time=china_time,
     )
 
 

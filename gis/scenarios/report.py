@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.infra.settings import Settings
+from gis.scenarios.comments import list_comments
 from gis.scenarios.compare import BASIS, layer_definitions, layer_metrics
 from gis.scenarios.crosswalk import _scenario_layer, figures
 from gis.workload import band_sql
@@ -67,4 +68,5 @@ def report_data(
         "basis": BASIS,
         "figures": figures(conn, scenario_id, access=access),
         "map": map_svg_paths(conn, scenario["layer_id"], band),
+        "comments": list_comments(conn, scenario_id, access=access),
     }

@@ -50,6 +50,7 @@ from gis.infra.models.scenarios import (
     JOB_STATES,
     SCENARIO_STATES,
     Scenario,
+    ScenarioComment,
     ScenarioJob,
     WorkloadProfile,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "PartyMember",
     "PartyOrganisation",
     "Scenario",
+    "ScenarioComment",
     "ScenarioJob",
     "Street",
     "TileCache",

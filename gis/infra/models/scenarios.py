@@ -101,3 +101,20 @@ class ScenarioJob(Base):
     )
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ScenarioComment(Base):
+    """A planner's remark on a scenario, or on one of its proposed grids (migration 0018)."""
+
+    __tablename__ = "scenario_comment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenario.id", ondelete="CASCADE"), index=True
+    )
+    #: the proposed grid it is about; NULL: the scenario as a whole
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -22,6 +22,7 @@
  */
 
 import {onAdopt, onImpact, renderCrosswalk} from './compare_detail.js';
+import {onComment} from './compare_comments.js';
 import {loadList, loadReferenceLayers, onCreate, onImport, selectedItems} from './compare_list.js';
 import {$, api, showError, state} from './compare_state.js';
 import {compare} from './compare_table.js';
@@ -33,6 +34,7 @@ function start(cfg) {
   state.config.selected = state.config.selected || [];
   $('#create-form').addEventListener('submit', onCreate);
   $('#import-form').addEventListener('submit', onImport);
+  $('#comment-form').addEventListener('submit', onComment);
   $('#compare-btn').addEventListener('click', function () {
     var items = selectedItems();
     if (items.length < 2) { showError(new Error('选择至少两项 pick at least two')); return; }

@@ -1,9 +1,11 @@
 /*
  * Gridmap scenarios page: one scenario in detail: its downloads, the 多网合一 figures, the
- * crosswalk (filterable), the impact on a community, and adopting it as the unified layer.
+ * crosswalk (filterable), the impact on a community, its comments (compare_comments.js) and
+ * adopting it as the unified layer.
  */
 
 import {fmt, request} from './common.js';
+import {loadComments} from './compare_comments.js';
 import {loadList} from './compare_list.js';
 import {$, el, showError, state} from './compare_state.js';
 
@@ -33,6 +35,7 @@ export function showDetail(id) {
     renderCrosswalk();
     $('#adopt-btn').disabled = s.state !== 'done';
     $('#adopt-result').textContent = s.adoption ? followUp(s.adoption) : '';
+    return loadComments(id);
   }, showError);
 }
 

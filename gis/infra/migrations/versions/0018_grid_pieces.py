@@ -1,4 +1,5 @@
-"""Units' shared boundaries, and a grid's pieces counted with a minimum shared length.
+"""Units' shared boundaries, a grid's pieces counted with a minimum shared length, and
+planners' comments on a scenario's grids.
 
 Two units that touch along 0.2 m are one polygon to ``ST_Union`` and one piece to
 ``ST_NumGeometries``, but nobody can walk through that corner. ``unit_link`` keeps, once per
@@ -83,10 +84,28 @@ def upgrade() -> None:
     op.add_column(
         "grid", sa.Column("pieces", sa.SmallInteger(), nullable=False, server_default="0")
     )
+    op.create_table(
+        "scenario_comment",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "scenario_id",
+            sa.Integer,
+            sa.ForeignKey("scenario.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("grid_code", sa.String(15)),
+        sa.Column("author", sa.String(64), nullable=False),
+        sa.Column("body", sa.String(2000), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+    )
+    op.create_index("ix_scenario_comment_scenario_id", "scenario_comment", ["scenario_id"])
     op.execute(sa.text(_LINK))
     op.execute(sa.text(_PIECES).bindparams(min_shared=3.0))
 
 
 def downgrade() -> None:
+    op.drop_table("scenario_comment")
     op.drop_column("grid", "pieces")
     op.drop_table("unit_link")
