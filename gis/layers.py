@@ -85,7 +85,8 @@ def get_layer(
     raise NotFound(f"没有代码为 {code!r} 的网格图层 (no grid layer with code {code!r})", layer=code)
 
 
-def _layer_id(conn: Connection, code: str) -> int:
+def layer_id_of(conn: Connection, code: str) -> int:
+    """The id of the grid layer ``code``; :class:`NotFound` naming it when there is none."""
     row = conn.execute(text("SELECT id FROM grid_layer WHERE code = :c"), {"c": code}).first()
     if row is None:
         raise NotFound(
@@ -135,7 +136,7 @@ def grids_geojson(
             limit=limit,
             offset=offset,
         )
-    layer_id = _layer_id(conn, layer)
+    layer_id = layer_id_of(conn, layer)
     reach = scope.grid_sql("g")
     where = ["g.layer_id = :layer_id", "g.geom IS NOT NULL", reach.sql]
     params: dict[str, Any] = {"layer_id": layer_id} | reach.params
@@ -198,7 +199,7 @@ def grid_detail(
     edge, only the units inside the scope are listed (the totals are the whole grid's).
     """
     scope = access.scope
-    layer_id = _layer_id(conn, layer)
+    layer_id = layer_id_of(conn, layer)
     reach = scope.grid_sql("g", one_row=True)
     units = scope.unit_sql("u")
     props = GRID_PROPERTIES | {

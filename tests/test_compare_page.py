@@ -32,15 +32,19 @@ def _call(live_server: str, token: str, method: str, path: str, body: Any = None
     return json.loads(raw) if raw else None
 
 
-@pytest.fixture
-def two_scenarios(live_server: str) -> Iterator[list[int]]:
+def _root_token(live_server: str) -> str:
     login = Request(
         live_server + "/auth/login",
         data=json.dumps({"username": "root", "password": TEST_PASSWORD}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urlopen(login, timeout=30) as response:
-        token = json.load(response)["token"]
+        return str(json.load(response)["token"])
+
+
+@pytest.fixture
+def two_scenarios(live_server: str) -> Iterator[list[int]]:
+    token = _root_token(live_server)
     ids = [
         _call(
             live_server,
@@ -169,13 +173,5 @@ def test_a_plan_is_imported_from_the_page_and_a_bad_one_lists_its_rows(
         assert traffic.outside() == [] and traffic.server_errors() == []
     finally:
         page.close()
-        if made:
-            login = Request(
-                live_server + "/auth/login",
-                data=json.dumps({"username": "root", "password": TEST_PASSWORD}).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            with urlopen(login, timeout=30) as response:
-                token = json.load(response)["token"]
-            for sid in made:
-                _call(live_server, token, "DELETE", f"/scenarios/{sid}")
+        for sid in made:
+            _call(live_server, _root_token(live_server), "DELETE", f"/scenarios/{sid}")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
@@ -17,6 +15,7 @@ from api.downloads import download
 from api.geo import GEO_RESPONSE, CrsQuery, geojson
 from api.problems import problem
 from api.schemas.exchange import ImportBatchOut, ImportReportOut
+from api.uploads import safe_name, saved_upload
 from gis.access import Access
 from gis.accounts import Permission, User
 from gis.codes import SHAPES
@@ -44,7 +43,6 @@ Kind = Literal[
     "party_members",
     "incidents",
 ]
-_SAFE = re.compile(r"[^\w.\-]+")
 
 
 def _options(text: str | None) -> ImportOptions:
@@ -90,15 +88,9 @@ def post_import(
     422 and the same report (``errors`` names each row, id and reason).
     """
     parsed = _options(options)
-    name = _SAFE.sub("_", FilePath(file.filename or "upload").name) or "upload"
+    name = safe_name(file.filename, "upload")
     expected_format(FilePath(name))  # unsupported extension: a clear 422 before reading
-    # Under the process's own scratch directory: a killed server's upload is cleaned at next start.
-    scratch = getattr(request.app.state, "scratch_dir", None)
-    with tempfile.TemporaryDirectory(prefix="gridmap-upload-", dir=scratch) as tmp:
-        path = FilePath(tmp) / name
-        with path.open("wb") as out:
-            while chunk := file.file.read(1 << 20):
-                out.write(chunk)
+    with saved_upload(request, file, name) as path:
         try:
             report = import_file(
                 conn,

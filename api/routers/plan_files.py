@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import tempfile
-from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
@@ -13,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Respon
 from api.auth import MapAccess, permitted
 from api.deps import ConnDep, SettingsDep
 from api.schemas.scenarios import ScenarioOut
+from api.uploads import safe_name, saved_upload
 from gis.access import Access
 from gis.accounts import Permission
 from gis.codes import SHAPES
@@ -29,7 +27,6 @@ RunnerAccess = Annotated[Access, Depends(permitted(Permission.RUN_SCENARIOS))]
 LayerCode = Annotated[
     str, Path(description="unified, zongzhi, … or a scenario's layer: " + SHAPES["layer"])
 ]
-_SAFE = re.compile(r"[^0-9A-Za-z_.\-]+")
 MEDIA = {"csv": CSV_MEDIA, "xlsx": XLSX_MEDIA}
 
 
@@ -49,7 +46,7 @@ def get_assignment(
     community_code``; the file ``POST /scenarios/import`` reads back."""
     table = export_assignment(conn, layer, access=access)
     stamp = dt.date.today().strftime("%Y%m%d")
-    name = _SAFE.sub("_", f"{table.layer}_assignment_{stamp}.{format}")
+    name = f"{table.layer}_assignment_{stamp}.{format}"  # the layer's code is checked ASCII
     return Response(
         assignment_file(table, format),
         media_type=MEDIA[format],
@@ -76,13 +73,8 @@ def post_plan(
     with problems (a unit twice, unknown units, units of the area left out, a grid across
     communities or in pieces) is refused as a whole with 422; ``problems`` names each, with its
     row."""
-    shown = _SAFE.sub("_", FilePath(file.filename or "plan.csv").name) or "plan.csv"
-    scratch = getattr(request.app.state, "scratch_dir", None)
-    with tempfile.TemporaryDirectory(prefix="gridmap-upload-", dir=scratch) as tmp:
-        path = FilePath(tmp) / shown
-        with path.open("wb") as out:
-            while chunk := file.file.read(1 << 20):
-                out.write(chunk)
+    shown = safe_name(file.filename, "plan.csv")
+    with saved_upload(request, file, shown) as path:
         table = read_assignment(path, settings.imports)
     scenario = import_plan(
         conn,

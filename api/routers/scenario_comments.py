@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 
 from api.auth import permitted
 from api.deps import ConnDep
+from api.schemas.common import Out
 from gis.access import Access
 from gis.accounts import Permission
-from gis.scenarios.comments import MAX_BODY, Comment, add_comment, list_comments
+from gis.scenarios.comments import MAX_BODY, add_comment, list_comments
 
 router = APIRouter(tags=["scenarios"])
 RunnerAccess = Annotated[Access, Depends(permitted(Permission.RUN_SCENARIOS))]
@@ -25,7 +26,9 @@ class CommentIn(BaseModel):
     ] = None
 
 
-class CommentOut(BaseModel):
+class CommentOut(Out):
+    """A comment as gis/ answers it (``gis.scenarios.comments.Comment``)."""
+
     id: int
     scenario_id: int
     grid_code: str | None
@@ -36,7 +39,7 @@ class CommentOut(BaseModel):
 
 @router.get("/scenarios/{scenario_id}/comments", summary="A scenario's comments, oldest first")
 def comments(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> list[CommentOut]:
-    return [_out(c) for c in list_comments(conn, scenario_id, access=access)]
+    return [CommentOut.model_validate(c) for c in list_comments(conn, scenario_id, access=access)]
 
 
 @router.post(
@@ -47,15 +50,5 @@ def comments(conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId) -> li
 def comment(
     conn: ConnDep, access: RunnerAccess, scenario_id: ScenarioId, body: CommentIn
 ) -> CommentOut:
-    return _out(add_comment(conn, scenario_id, body.body, grid_code=body.grid, access=access))
-
-
-def _out(c: Comment) -> CommentOut:
-    return CommentOut(
-        id=c.id,
-        scenario_id=c.scenario_id,
-        grid_code=c.grid_code,
-        author=c.author,
-        body=c.body,
-        created_at=c.created_at,
-    )
+    made = add_comment(conn, scenario_id, body.body, grid_code=body.grid, access=access)
+    return CommentOut.model_validate(made)

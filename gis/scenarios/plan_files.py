@@ -28,9 +28,11 @@ from gis import audit, spreadsheet
 from gis.access import Access
 from gis.accounts import Permission
 from gis.codes import checked
-from gis.errors import Invalid, InvalidFile, NotFound
+from gis.errors import Invalid, InvalidFile
 from gis.exchange.limits import check_archive, check_rows
 from gis.infra.settings import ImportLimits, Settings
+from gis.layers import layer_id_of
+from gis.optimizer.graph import UnitGraph
 from gis.optimizer.io import database_units, read_frame_units
 from gis.optimizer.metrics import grid_components, measure
 from gis.scenarios.compare import Definition, layer_metrics
@@ -70,14 +72,7 @@ class AssignmentTable:
 def export_assignment(conn: Connection, layer_code: str, *, access: Access) -> AssignmentTable:
     """Every unit of ``layer_code`` that the caller's scope reaches, with its grid."""
     layer_code = checked("layer", layer_code, field="layer")
-    layer_id = conn.execute(
-        text("SELECT id FROM grid_layer WHERE code = :c"), {"c": layer_code}
-    ).scalar()
-    if layer_id is None:
-        raise NotFound(
-            f"没有代码为 {layer_code!r} 的网格图层 (no grid layer with code {layer_code!r})",
-            layer=layer_code,
-        )
+    layer_id = layer_id_of(conn, layer_code)
     reach = access.scope.unit_sql("u")
     rows = conn.execute(
         text(
@@ -181,7 +176,20 @@ def _problems(table: pd.DataFrame, units: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _grid_problems(table: pd.DataFrame, units: pd.DataFrame, settings: Settings) -> list[Any]:
+def _unit_graph(units: pd.DataFrame, settings: Settings) -> UnitGraph:
+    """The area's units as the optimizer links them (``Settings.min_shared_m``)."""
+    return read_frame_units(
+        units,
+        id_column="code",
+        workload_column="workload",
+        group_column="community_code",
+        min_shared=settings.min_shared_m,
+    ).graph
+
+
+def _grid_problems(
+    table: pd.DataFrame, units: pd.DataFrame, graph: UnitGraph, settings: Settings
+) -> list[Any]:
     """Grids across communities, and grids in pieces (the optimizer's adjacency rule)."""
     out: list[dict[str, Any]] = []
     joined = units.merge(table, left_on="code", right_on="unit_code", how="inner")
@@ -195,13 +203,6 @@ def _grid_problems(table: pd.DataFrame, units: pd.DataFrame, settings: Settings)
                 f"communities {', '.join(sorted(codes))})",
             }
         )
-    graph = read_frame_units(
-        units,
-        id_column="code",
-        workload_column="workload",
-        group_column="community_code",
-        min_shared=settings.min_shared_m,
-    ).graph
     grid_of = dict(zip(table["unit_code"], table["grid_code"], strict=True))
     names, labels = np.unique([grid_of[c] for c in units["code"]], return_inverse=True)
     pieces = grid_components(graph, labels.astype(np.int64))
@@ -215,6 +216,14 @@ def _grid_problems(table: pd.DataFrame, units: pd.DataFrame, settings: Settings)
             }
         )
     return out
+
+
+def _refused(source: str, problems: list[dict[str, Any]]) -> Invalid:
+    return Invalid(
+        f"{source}：方案有 {len(problems)} 处问题，未导入 ({source}: the plan has "
+        f"{len(problems)} problem(s); nothing was imported: {problems[0]['reason']})",
+        problems=problems[:MAX_PROBLEMS],
+    )
 
 
 def import_plan(
@@ -238,14 +247,12 @@ def import_plan(
     weights = settings.weights
     units = database_units(conn, area, weights)
     problems = _problems(table, units)
-    if not problems:
-        problems = _grid_problems(table, units, settings)
     if problems:
-        raise Invalid(
-            f"{source}：方案有 {len(problems)} 处问题，未导入 ({source}: the plan has "
-            f"{len(problems)} problem(s); nothing was imported: {problems[0]['reason']})",
-            problems=problems[:MAX_PROBLEMS],
-        )
+        raise _refused(source, problems)
+    graph = _unit_graph(units, settings)
+    problems = _grid_problems(table, units, graph, settings)
+    if problems:
+        raise _refused(source, problems)
     params = {
         "target_count": None,
         "band": None,
@@ -270,7 +277,7 @@ def import_plan(
             "who": access.name,
         },
     ).scalar_one()
-    _write(conn, scenario_id, name, area, table, units, params, settings)
+    _write(conn, scenario_id, name, area, table, units, graph, params, settings)
     audit.record(
         conn,
         access.actor,
@@ -290,6 +297,7 @@ def _write(
     area: list[str],
     table: pd.DataFrame,
     units: pd.DataFrame,
+    graph: UnitGraph,
     params: dict[str, Any],
     settings: Settings,
 ) -> None:
@@ -307,13 +315,6 @@ def _write(
     grids = assign_codes(units, plan)
     scenario = {"id": scenario_id, "name": name, "area": area}
     layer_id = write_layer(conn, scenario, plan, grids, settings.weights)
-    graph = read_frame_units(
-        units,
-        id_column="code",
-        workload_column="workload",
-        group_column="community_code",
-        min_shared=settings.min_shared_m,
-    ).graph
     _, labels = np.unique(keys.to_numpy(dtype=str), return_inverse=True)
     report = measure(graph, labels.astype(np.int64)).as_dict()
     low, high = params["band_for_metrics"]
