@@ -21,6 +21,11 @@ from gis.infra.models.incidents import (
     Open311Client,
 )
 from gis.infra.models.layers import Grid, GridLayer, GridUnit
+from gis.infra.models.notifications import (
+    IncidentDeadlineAlert,
+    IncidentSubscription,
+    NotificationOutbox,
+)
 from gis.infra.models.party import (
     ASSIGNMENT_PERIOD,
     Assignment,
@@ -90,6 +95,9 @@ __all__ = [
     "ImportBatch",
     "Incident",
     "IncidentCategory",
+    "IncidentDeadlineAlert",
+    "IncidentSubscription",
+    "NotificationOutbox",
     "IncidentPhoto",
     "IncidentTransition",
     "LoginFailure",
