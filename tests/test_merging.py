@@ -113,7 +113,8 @@ def _nothing_merged(conn, *codes: str) -> None:
     assert (
         conn.execute(
             text(
-                "SELECT count(*) FROM notification_outbox o JOIN incident i ON i.id = o.incident_id "
+                "SELECT count(*) FROM notification_outbox o "
+                "JOIN incident i ON i.id = o.incident_id "
                 "WHERE i.code = ANY(:c) AND o.event = 'merged'"
             ),
             {"c": list(codes)},
