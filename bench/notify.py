@@ -2,8 +2,9 @@
 
 A scratch PostGIS with the sample city; N open incidents get a reporter's email and are moved
 one step through the loop by ``gis.incidents.workflow.transition`` (the outbox rows are written
-by those moves, as in production), plus one subscriber of every grid touched — so every move
-queues two messages. Then W delivery workers (separate processes, each its own connection,
+by those moves, as in production), plus one email subscriber of every grid they lie in — so a
+move queues a message for its reporter and one for its grid's subscriber (when it has a grid).
+Then W delivery workers (separate processes, each its own connection,
 ``gis.notify.worker.deliver_once`` in a loop with batch B) send them to an aiosmtpd server
 running in its own process, which writes every Message-ID it accepts to a file. Reported: the
 time to write the moves (with their outbox rows), messages per minute delivered, and that the

@@ -75,6 +75,8 @@ class Hooks(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Hooks.received.append((dict(self.headers), json.loads(body)))
         self.send_response(Hooks.answer)
+        if 300 <= Hooks.answer < 400:  # somewhere else on the same server
+            self.send_header("Location", "/elsewhere")
         self.end_headers()
 
     def log_message(self, *args: object) -> None:
@@ -294,6 +296,20 @@ def test_webhooks_carry_json_and_an_idempotency_key(committed, hooks, engine) ->
     assert len(Hooks.received) == 4
 
 
+def test_a_webhook_redirect_is_not_followed(committed, hooks) -> None:
+    """A redirect could lead to an address the URL check never saw: a failure, not followed."""
+    with committed.begin() as conn:
+        county = Access.of(get_user(conn, "t-county"))
+        subscribe(conn, target="community", code=COMMUNITY_A, channel="webhook", address=hooks,
+                  policy=WebhookPolicy(allow_private=True), access=county)  # fmt: skip
+    _commit_incident(committed, "")
+    Hooks.answer = 307
+    relaxed = {"webhook": WebhookChannel(WebhookPolicy(allow_private=True))}
+    assert deliver_once(committed, relaxed).failed == 2
+    assert len(Hooks.received) == 2  # the two POSTs, and no second one to /elsewhere
+    assert [e for _, _, e in _status(committed)] == ["http 307", "http 307"]
+
+
 def test_a_state_change_goes_through_with_every_channel_down(committed) -> None:
     """Delivery is another process's business: the move commits, its messages wait."""
     code = _commit_incident(committed, "resident@example.org")
@@ -303,3 +319,22 @@ def test_a_state_change_goes_through_with_every_channel_down(committed) -> None:
         ).scalar_one()
     assert state == "signed"
     assert [s for s, _, _ in _status(committed)] == ["pending", "pending"]
+
+
+def test_gridmap_notify_run_once_and_status(committed, smtp, pg_url, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from gridmap_cli.main import app
+
+    inbox, port = smtp
+    monkeypatch.setenv("GRIDMAP_DATABASE_URL", pg_url)
+    monkeypatch.setenv("GRIDMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GRIDMAP_NOTIFY_SMTP_PORT", str(port))
+    _commit_incident(committed, "resident@example.org")
+    cli = CliRunner()
+    ran = cli.invoke(app, ["notify", "run", "--once"])
+    assert ran.exit_code == 0, ran.output
+    assert "claimed 2, sent 2" in ran.output and len(inbox.mails) == 2
+    status = cli.invoke(app, ["notify", "status"])
+    assert status.exit_code == 0 and "pending 0" in status.output and "sent 2" in status.output
+    assert "resident@example.org" not in ran.output + status.output

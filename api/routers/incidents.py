@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, UploadFile
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import AccessDep, MapAccess, NowDep, require_permission
 from api.deps import ConnDep, SettingsDep
@@ -47,6 +47,8 @@ from gis.incidents.workflow import ACTIONS, transition
 
 router = APIRouter(tags=["incidents"])
 Code = Annotated[str, Path(max_length=16, examples=["E0000001"])]
+#: An incident code in a body: letters, digits, '-' or '_' (never a NUL PostgreSQL would refuse).
+IncidentCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,16}$")]
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -115,8 +117,8 @@ class IncidentIn(BaseModel):
 class MergeIn(BaseModel):
     """Duplicate reports to merge into this incident (the primary)."""
 
-    duplicates: list[str] = Field(min_length=1, max_length=50, examples=[["E0000002"]])
-    note: str = Field("", max_length=2000)
+    duplicates: list[IncidentCode] = Field(min_length=1, max_length=50, examples=[["E0000002"]])
+    note: str = Field("", max_length=2000, pattern=r"^[^\x00]*$")
 
 
 class TransitionIn(BaseModel):

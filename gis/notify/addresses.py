@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 from gis.errors import Invalid
 
-_EMAIL = re.compile(
-    r"[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+"
-)
+#: A plausible address: an ASCII local part (an SMTP server without SMTPUTF8 takes no other) and a
+#: host name of dot-separated labels (what servers accept; not all that RFC 5322 allows).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _LABEL + r"(?:\." + _LABEL + r")+")
 MAX_URL = 512
 
 

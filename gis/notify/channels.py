@@ -44,6 +44,8 @@ class Message:
 class Result:
     outcome: Outcome
     error: str = ""
+    # The connection itself is in doubt (SMTP): the rest of the batch waits for the next one.
+    broken: bool = False
 
 
 class Channel(Protocol):
@@ -97,7 +99,7 @@ class SmtpChannel:
         try:
             for message in messages:
                 results[message.id] = self._one(smtp, message)
-                if results[message.id].outcome == "failed":
+                if results[message.id].broken:
                     break  # the connection is in doubt: the rest wait for the next batch
         finally:
             try:
@@ -122,11 +124,26 @@ class SmtpChannel:
             return Result("retry", f"refused {type(error).__name__} {code}".strip())
         except smtplib.SMTPDataError as error:
             return Result("retry", f"data refused {error.smtp_code}")
-        except (OSError, smtplib.SMTPException) as error:
-            return Result("failed", f"during send: {type(error).__name__}")
+        except smtplib.SMTPServerDisconnected as error:
+            return Result("failed", f"during send: {type(error).__name__}", broken=True)
+        except smtplib.SMTPException as error:  # (an OSError too: caught before the next)
+            return Result("failed", f"refused: {type(error).__name__}")
+        except OSError as error:  # the connection broke mid-message: it may have arrived
+            return Result("failed", f"during send: {type(error).__name__}", broken=True)
         if refused:
             return Result("retry", "recipient refused")
         return Result("sent")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: it could lead to a private address the URL check never saw
+    (the 3xx answer is then a failure, not retried)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 @dataclass
@@ -159,7 +176,7 @@ class WebhookChannel:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+            with _OPENER.open(request, timeout=self.timeout) as answer:
                 answer.read(1024)
                 return Result("sent")
         except urllib.error.HTTPError as error:
