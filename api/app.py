@@ -36,6 +36,7 @@ from api.routers import (
     pages,
     plan_files,
     scenario_comments,
+    subscriptions,
     tiles,
     users,
 )
@@ -52,6 +53,7 @@ from gis.accounts.throttle import LoginThrottle
 from gis.infra.db import server_engine
 from gis.infra.scratch import ScratchDir, clean_stale
 from gis.infra.settings import Settings, load_settings, resolve_secret_key
+from gis.notify.service import start_thread
 from maps.assets import STATIC_DIR
 
 
@@ -80,10 +82,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             supervisor = os.environ.get(SUPERVISOR_ENV)
             if settings.workers > 1 and supervisor:
                 background.start_soon(_stop_when_orphaned, int(supervisor))
+            notifier = None
+            if settings.notify.worker_in_serve:  # the outbox and deadline loop (gis.notify)
+                notifier = start_thread(engine, settings.notify)
             try:
                 yield
             finally:
                 background.cancel_scope.cancel()
+                if notifier is not None:
+                    notifier[1].set()
+                    notifier[0].join(timeout=10)
                 engine.dispose()
                 scratch.close()
 
@@ -152,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match
     app.include_router(incidents.router)
     app.include_router(open311.router)
+    app.include_router(subscriptions.router)
     app.include_router(ogc.router)  # OGC API — Features for GIS clients (QGIS, OWSLib)
     app.include_router(editor_router)
     app.include_router(editor_pages.router)

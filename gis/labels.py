@@ -50,6 +50,8 @@ INCIDENT_ACTIONS: dict[str, str] = {
     "feed_back": "反馈 Feed back",
     "evaluate": "评价 Evaluate",
     "escalate": "升级至街道 Escalate",
+    "merge": "合并重复 Merge duplicates",
+    "follow": "随主事件流转 Follows its primary",
     "import": "导入 Import",
     "evaluate_yes": "满意 Satisfied",
     "evaluate_no": "不满意 Not satisfied",

@@ -23,6 +23,7 @@ from gridmap_cli.errors import friendly
 from gridmap_cli.exchange import exchange_app
 from gridmap_cli.field import field_app
 from gridmap_cli.incidents import incidents_app
+from gridmap_cli.notify import notify_app
 from gridmap_cli.party import party_app
 from gridmap_cli.province import province_app
 from gridmap_cli.scenarios import scenarios_app
@@ -45,6 +46,7 @@ app.add_typer(users_app, name="user")
 app.add_typer(exchange_app)  # import, export, check
 app.add_typer(party_app, name="party")
 app.add_typer(incidents_app, name="incidents")
+app.add_typer(notify_app, name="notify")
 app.add_typer(edit_app, name="edit")
 app.add_typer(scenarios_app, name="scenario")
 app.add_typer(field_app, name="field")

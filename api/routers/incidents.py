@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, UploadFile
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import AccessDep, MapAccess, NowDep, require_permission
 from api.deps import ConnDep, SettingsDep
@@ -25,6 +25,7 @@ from api.schemas.incidents import (
     CategoryOut,
     FiguresOut,
     IncidentOut,
+    MergeOut,
     PointsOut,
     PossibleDuplicateOut,
     QueueOut,
@@ -38,6 +39,7 @@ from gis.incidents.catalogue import admission_lists, categories
 from gis.incidents.duplicates import MAX_SUGGESTIONS, possible_duplicates
 from gis.incidents.figures import GROUPS, figures
 from gis.incidents.hexagons import dumps, hexagons
+from gis.incidents.merging import merge
 from gis.incidents.photos import MAX_PHOTO_BYTES, add_photo, photo_file
 from gis.incidents.queries import Filters, get_incident, list_incidents, points, queue
 from gis.incidents.reporting import INPUT_CRS, REPORTER_KINDS, create_incident
@@ -45,6 +47,8 @@ from gis.incidents.workflow import ACTIONS, transition
 
 router = APIRouter(tags=["incidents"])
 Code = Annotated[str, Path(max_length=16, examples=["E0000001"])]
+#: An incident code in a body: letters, digits, '-' or '_' (never a NUL PostgreSQL would refuse).
+IncidentCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{1,16}$")]
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -105,6 +109,16 @@ class IncidentIn(BaseModel):
     )
     reporter_name: str | None = Field(None, max_length=32)
     reporter_phone: str | None = Field(None, max_length=20)
+    reporter_email: str | None = Field(
+        None, max_length=254, description="told by email when the incident changes state"
+    )
+
+
+class MergeIn(BaseModel):
+    """Duplicate reports to merge into this incident (the primary)."""
+
+    duplicates: list[IncidentCode] = Field(min_length=1, max_length=50, examples=[["E0000002"]])
+    note: str = Field("", max_length=2000, pattern=r"^[^\x00]*$")
 
 
 class TransitionIn(BaseModel):
@@ -254,6 +268,7 @@ def report_incident(conn: ConnDep, access: AccessDep, now: NowDep, body: Inciden
             reporter_kind=body.reporter_kind,
             reporter_name=body.reporter_name,
             reporter_phone=body.reporter_phone,
+            reporter_email=body.reporter_email,
             now=now,
             access=access,
         )
@@ -288,6 +303,21 @@ def incident_transition(
             access=access,
         )
     )
+
+
+@router.post(
+    "/incidents/{code}/merge",
+    summary="Merge duplicate reports into this incident (dispatchers)",
+    responses={409: {"description": "a chain, an already merged or a closed incident"}},
+)
+def incident_merge(
+    conn: ConnDep, access: AccessDep, now: NowDep, code: Code, body: MergeIn
+) -> MergeOut:
+    """The duplicates take this incident's state and follow it from now on; their reporters
+    are told. Refused, nothing changed: itself, another category, a merged primary (no chains),
+    a closed one, or one outside the caller's scope."""
+    done = merge(conn, code, body.duplicates, note=body.note, now=now, access=access)
+    return MergeOut.model_validate(asdict(done))
 
 
 @router.post("/incidents/{code}/photos", status_code=201, summary="Add a photo (JPEG/PNG/WebP)")

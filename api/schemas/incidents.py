@@ -54,6 +54,7 @@ class FiguresRowOut(Out):
     key: str | None | MISSING = MISSING
     name: str | None | MISSING = MISSING
     total: int
+    reports: int  # every report, merged duplicates included (total counts each problem once)
     open: int
     closed: int
     overdue: int
@@ -86,6 +87,8 @@ class QueueItemOut(Out):
     next_deadline: Stamp | None
     overdue: bool
     escalated: bool
+    deadline_status: str | None  # due_soon (即将超时), overdue (已超时), escalated (已升级)
+    reports: int
     allowed_next: list[NextMoveOut]
 
 
@@ -165,6 +168,10 @@ class IncidentOut(Out):
     history: list[HistoryStepOut]
     history_recorded: bool
     photos: list[IncidentPhotoOut]
+    reporter_email: str | None
+    merged_into: str | None  # the primary this report was merged into
+    duplicates: list[str]  # the reports merged into this one
+    reports: int
 
 
 class TransitionOut(Out):
@@ -184,3 +191,12 @@ class PossibleDuplicateOut(Out):
     distance_m: float
     hours_before: float
     description: str
+
+
+class MergeOut(Out):
+    """A merge: the primary, the reports merged into it now, and all the reports it drew."""
+
+    primary: str
+    merged: list[str]
+    reports: int
+    state: str

@@ -87,4 +87,7 @@ def mask_reporter(row: dict[str, Any], *, access: Access) -> dict[str, Any]:
         row = dict(row)
         row["reporter_name"] = mask_name(row.get("reporter_name"))
         row["reporter_phone"] = mask_phone(row.get("reporter_phone"))
+        email = row.get("reporter_email")
+        if email:
+            row["reporter_email"] = f"{email[:1]}***@{email.rpartition('@')[2]}"
     return row

@@ -7,7 +7,8 @@ what may already be the same problem — FixMyStreet shows open reports of the c
 
 One indexed query: the GiST index on ``incident.geom`` finds candidates in a box a little larger
 than the radius (degrees of latitude and longitude at that latitude), then the geodesic distance
-decides, nearest first. Only incidents the caller may see are suggested.
+decides, nearest first. Only incidents the caller may see are suggested, and never a report
+already merged into another (its primary is suggested instead).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _SQL = """
 SELECT i.code, i.category, i.state, i.reported_at, left(i.description, 120) AS description,
        ST_Distance(i.geom::geography, p.point::geography) AS distance_m
 FROM incident i, (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS point) p
-WHERE i.category = :category AND i.state <> 'evaluated'
+WHERE i.category = :category AND i.state <> 'evaluated' AND i.merged_into_id IS NULL
   AND i.geom && ST_Expand(p.point, :degrees)
   AND ST_DWithin(i.geom::geography, p.point::geography, :metres)
   AND i.reported_at <= :at AND i.reported_at >= :since

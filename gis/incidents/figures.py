@@ -3,7 +3,9 @@
 =========================  ===================================================================
 figure                     definition
 =========================  ===================================================================
-total / open / closed      incidents reported (closed = evaluated and satisfied)
+total / open / closed      problems reported (closed = evaluated and satisfied); a report merged
+                           into another (gis.incidents.merging) is not a problem of its own
+reports                    every report, merged ones included: how many reports problems drew
 overdue                    open and past the deadline it still has to meet
 on_time_sign_rate          signed by ``sign_due_at`` / signed (of the incidents with a deadline)
 on_time_completion_rate    handled by ``due_at`` / handled (likewise)
@@ -37,22 +39,29 @@ GROUPS = {
     "category": ("i.category", "i.category", ""),
 }
 
+#: A merged report is one more report of its primary's problem, not one more problem: every
+#: figure counts the problems (``P``), and ``reports`` counts every report they drew.
+P = "i.merged_into_id IS NULL"
 _COUNTS = f"""
-    count(*) AS total,
-    count(*) FILTER (WHERE i.state <> 'evaluated') AS open,
-    count(*) FILTER (WHERE i.state = 'evaluated') AS closed,
-    count(*) FILTER (WHERE coalesce({OVERDUE_SQL}, false)) AS overdue,
-    count(*) FILTER (WHERE i.signed_at IS NOT NULL AND i.sign_due_at IS NOT NULL) AS signed,
-    count(*) FILTER (WHERE i.signed_at <= i.sign_due_at) AS signed_on_time,
-    count(*) FILTER (WHERE i.handled_at IS NOT NULL AND i.due_at IS NOT NULL) AS handled,
-    count(*) FILTER (WHERE i.handled_at <= i.due_at) AS handled_on_time,
-    count(*) FILTER (WHERE i.dispatched_at IS NOT NULL) AS dispatched,
-    count(*) FILTER (WHERE i.rejections > 0) AS rejected,
-    count(*) FILTER (WHERE i.send_backs > 0) AS sent_back,
-    count(*) FILTER (WHERE i.evaluated_at IS NOT NULL OR i.send_backs > 0) AS evaluated,
-    count(*) FILTER (WHERE i.evaluated_at IS NOT NULL AND i.satisfied) AS satisfied,
-    coalesce(sum(i.send_backs), 0) AS send_backs,
-    count(*) FILTER (WHERE i.escalated_at IS NOT NULL) AS escalated
+    count(*) FILTER (WHERE {P}) AS total,
+    count(*) AS reports,
+    count(*) FILTER (WHERE {P} AND i.state <> 'evaluated') AS open,
+    count(*) FILTER (WHERE {P} AND i.state = 'evaluated') AS closed,
+    count(*) FILTER (WHERE {P} AND coalesce({OVERDUE_SQL}, false)) AS overdue,
+    count(*) FILTER (WHERE {P} AND i.signed_at IS NOT NULL AND i.sign_due_at IS NOT NULL)
+        AS signed,
+    count(*) FILTER (WHERE {P} AND i.signed_at <= i.sign_due_at) AS signed_on_time,
+    count(*) FILTER (WHERE {P} AND i.handled_at IS NOT NULL AND i.due_at IS NOT NULL)
+        AS handled,
+    count(*) FILTER (WHERE {P} AND i.handled_at <= i.due_at) AS handled_on_time,
+    count(*) FILTER (WHERE {P} AND i.dispatched_at IS NOT NULL) AS dispatched,
+    count(*) FILTER (WHERE {P} AND i.rejections > 0) AS rejected,
+    count(*) FILTER (WHERE {P} AND i.send_backs > 0) AS sent_back,
+    count(*) FILTER (WHERE {P} AND (i.evaluated_at IS NOT NULL OR i.send_backs > 0))
+        AS evaluated,
+    count(*) FILTER (WHERE {P} AND i.evaluated_at IS NOT NULL AND i.satisfied) AS satisfied,
+    coalesce(sum(i.send_backs) FILTER (WHERE {P}), 0) AS send_backs,
+    count(*) FILTER (WHERE {P} AND i.escalated_at IS NOT NULL) AS escalated
 """
 
 

@@ -6,8 +6,9 @@ GeoReport v2 and what is ours:
 - ``service_code`` is the category's ASCII code (``sanitation``, ``illegal_parking`` …);
 - a posted request is reported like any incident (located, snapped, routed; a negative-list
   category is dispatched at once) with ``reporter_kind = hotline`` and ``source = open311``;
-  ``first_name``/``last_name``/``phone`` become the reporter's (personal data: never answered back
-  over Open311); ``service_request_id`` is the incident code;
+  ``first_name``/``last_name``/``phone``/``email`` become the reporter's (personal data: never
+  answered back over Open311; the email is told of progress, gis.notify); ``service_request_id``
+  is the incident code;
 - ``status`` is ``open`` (any state but evaluated) or ``closed``; ``status_notes`` is the note of
   the last move; ``agency_responsible`` is the department; ``expected_datetime`` the deadline.
 
@@ -107,6 +108,7 @@ def post_request(
         reporter_kind="hotline",
         reporter_name=name[:32] or None,
         reporter_phone=(str(fields.get("phone") or "").strip()[:20] or None),
+        reporter_email=str(fields.get("email") or "").strip() or None,  # told of progress
         source="open311",
         now=now,
         access=client.access,

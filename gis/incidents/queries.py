@@ -19,10 +19,13 @@ from gis.accounts import Role
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
 from gis.incidents.access import mask_reporter, visible_sql
+from gis.incidents.deadlines import DEADLINE_STATUS_SQL
 from gis.incidents.workflow import OVERDUE_SQL, STATE_NAMES, STATES, allowed_actions
 from gis.scope import SqlFilter
 
 MAX_PAGE = 5000
+#: SQL (alias ``i``): how many reports the problem drew — itself and the duplicates merged in.
+REPORTS_SQL = "(1 + (SELECT count(*) FROM incident rd WHERE rd.merged_into_id = i.id))"
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ def list_incidents(
             "escalated": "i.escalated_at IS NOT NULL",
             "grid": "g.code",
             "community": "c.code",
+            "merged_into": "(SELECT mp.code FROM incident mp WHERE mp.id = i.merged_into_id)",
+            "reports": REPORTS_SQL,
         },
     )
     sql = (
@@ -251,9 +256,10 @@ def queue(
                    i.send_backs, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, g.code AS grid,
                    CASE i.state WHEN 'dispatched' THEN least(i.sign_due_at, i.due_at)
                                 WHEN 'signed' THEN i.due_at END AS next_deadline,
-                   coalesce({OVERDUE_SQL}, false) AS overdue
+                   coalesce({OVERDUE_SQL}, false) AS overdue,
+                   {DEADLINE_STATUS_SQL} AS deadline_status, {REPORTS_SQL} AS reports
                FROM incident i LEFT JOIN grid g ON g.id = i.grid_id
-               WHERE {where.sql}
+               WHERE {where.sql} AND i.merged_into_id IS NULL
                ORDER BY {order}, i.id
                LIMIT :limit"""
         ),
@@ -269,7 +275,8 @@ def queue(
         item["allowed_next"] = [{"action": a, "state": t} for a, t in allowed_actions(r["state"])]
         items.append(item)
     total = conn.execute(
-        text(f"SELECT count(*) FROM incident i WHERE {where.sql}"), where.params
+        text(f"SELECT count(*) FROM incident i WHERE {where.sql} AND i.merged_into_id IS NULL"),
+        where.params,
     ).scalar_one()
     return IncidentQueue(stage, department, total, items, now.isoformat())
 
@@ -281,8 +288,12 @@ SELECT i.id, i.code, i.category, i.description, i.reported_at, i.reporter_kind, 
        i.handled_at, i.fed_back_at, i.evaluated_at, i.satisfied, i.rejections, i.send_backs,
        i.escalated_at, i.updated_at, g.code AS grid, g.name AS grid_name, u.code AS unit,
        c.code AS community, c.name AS community_name, b.code AS building,
-       b.name AS building_name, coalesce({overdue}, false) AS overdue
+       b.name AS building_name, coalesce({overdue}, false) AS overdue, i.reporter_email,
+       mp.code AS merged_into, i.merged_at, {reports} AS reports,
+       ARRAY(SELECT d.code FROM incident d WHERE d.merged_into_id = i.id ORDER BY d.id)
+           AS duplicates
 FROM incident i
+LEFT JOIN incident mp ON mp.id = i.merged_into_id
 LEFT JOIN grid g ON g.id = i.grid_id
 LEFT JOIN base_unit u ON u.id = i.base_unit_id
 LEFT JOIN community c ON c.id = i.community_id
@@ -301,7 +312,10 @@ def get_incident(
     """
     now = now or dt.datetime.now(dt.UTC)
     row = (
-        conn.execute(text(_DETAIL.format(overdue=OVERDUE_SQL)), {"code": code, "now": now})
+        conn.execute(
+            text(_DETAIL.format(overdue=OVERDUE_SQL, reports=REPORTS_SQL)),
+            {"code": code, "now": now},
+        )
         .mappings()
         .first()
     )

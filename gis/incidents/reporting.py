@@ -34,6 +34,7 @@ from gis.errors import Forbidden, Invalid
 from gis.incidents.access import require_any
 from gis.incidents.catalogue import Category, get_category
 from gis.incidents.workflow import record_transition
+from gis.notify.addresses import check_email
 
 #: A point this close to a building (metres) is taken to be at the building.
 SNAP_METRES = 5.0
@@ -250,12 +251,12 @@ def _record_report(
 
 _INSERT_SQL = """INSERT INTO incident (code, category, description, reported_at, reporter_kind,
        department, state, base_unit_id, community_id, geom, grid_id, building_id,
-       h3_cell, reporter_name, reporter_phone, source, source_client, routing_note,
+       h3_cell, reporter_name, reporter_phone, reporter_email, source, source_client, routing_note,
        dispatched_at, sign_due_at, due_at, updated_at)
    VALUES (:code, :category, :description, :reported_at, :reporter_kind,
        :department, :state, :unit, :community,
        ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :grid, :building, :h3, :rname,
-       :rphone, :source, :client, :note, :dispatched, :sign_due, :due, :reported_at)
+       :rphone, :remail, :source, :client, :note, :dispatched, :sign_due, :due, :reported_at)
    RETURNING id"""
 
 
@@ -289,6 +290,7 @@ def create_incident(
     reporter_kind: str = "resident",
     reporter_name: str | None = None,
     reporter_phone: str | None = None,
+    reporter_email: str | None = None,
     crs: str = "wgs84",
     source: str = "app",
     now: dt.datetime | None = None,
@@ -307,6 +309,7 @@ def create_incident(
     )
     now = now or dt.datetime.now(dt.UTC)
     description = _checked_text(reporter_kind, description, reporter_name, reporter_phone)
+    reporter_email = reporter_email or ""
     _check_point(lon, lat)
     lon, lat = to_wgs84(lon, lat, crs)
     cat = get_category(conn, category)
@@ -334,6 +337,10 @@ def create_incident(
         "h3": h3_cell(place["lon"], place["lat"]),
         "rname": (reporter_name or "").strip() or None,
         "rphone": (reporter_phone or "").strip() or None,
+        # Told of progress by email (gis.notify), if given.
+        "remail": check_email(reporter_email)
+        if reporter_email and reporter_email.strip()
+        else None,
         "source": source[:16],
         "client": None if access.user is not None else access.name,
         "note": routing_note,

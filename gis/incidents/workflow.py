@@ -36,6 +36,7 @@ from gis.accounts import Permission
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.incidents.access import require_any, require_own_department, visible_sql
 from gis.incidents.catalogue import get_category
+from gis.incidents.merging import after_move, refuse_if_merged
 from gis.labels import INCIDENT_ACTIONS, INCIDENT_STATES, label
 
 STATES = ("reported", "dispatched", "signed", "handled", "fed_back", "evaluated")
@@ -333,6 +334,7 @@ def transition(
         )
     now = now or dt.datetime.now(dt.UTC)
     row = _load(conn, code, access=access)
+    refuse_if_merged(conn, row["id"], code)
     state = row["state"]
     if state not in ACTIONS[action]:
         raise _refuse(code, state, action)
@@ -353,6 +355,7 @@ def transition(
     record_transition(
         conn, row["id"], recorded_action, state, target, now, note, dept, access=access
     )
+    after_move(conn, row["id"], recorded_action, target, note, now, access)
     audit.record(
         conn,
         access.actor,

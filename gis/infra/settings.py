@@ -80,6 +80,31 @@ class TrackSettings(BaseSettings):
     max_accuracy: float = Field(default=500.0, gt=0)
 
 
+class NotifySettings(BaseSettings):
+    """Telling people (``GRIDMAP_NOTIFY_*``, see :mod:`gis.notify`): the SMTP server mail goes
+    through, which webhook hosts may be private, and how the delivery worker retries."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_NOTIFY_", extra="ignore")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    mail_from: str = "gridmap@localhost"
+    # Webhook hosts allowed although they resolve to a private address (a county's own SMS
+    # gateway on its intranet), comma-separated; allow_private allows any (tests only).
+    webhook_allow_hosts: str = ""
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    batch: int = Field(default=100, ge=1, le=5000)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    backoff_seconds: float = Field(default=30.0, ge=0, le=86400)
+    poll_seconds: float = Field(default=2.0, gt=0, le=600)
+    # `gridmap serve` also runs the delivery worker and the deadline tick in a thread.
+    worker_in_serve: bool = False
+
+
 class Settings(BaseSettings):
     """Everything Gridmap can be configured with.
 
@@ -98,6 +123,7 @@ class Settings(BaseSettings):
     weights: WorkloadWeights = Field(default_factory=WorkloadWeights)
     imports: ImportLimits = Field(default_factory=lambda: ImportLimits())
     tracks: TrackSettings = Field(default_factory=lambda: TrackSettings())
+    notify: NotifySettings = Field(default_factory=lambda: NotifySettings())
     # A tile URL template the county holds a key for (Tianditu, AMap…). Empty: no base map,
     # the city's own outlines are the background (government networks are often offline).
     tile_url: str = ""

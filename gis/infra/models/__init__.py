@@ -21,6 +21,11 @@ from gis.infra.models.incidents import (
     Open311Client,
 )
 from gis.infra.models.layers import Grid, GridLayer, GridUnit, UnitLink
+from gis.infra.models.notifications import (
+    IncidentDeadlineAlert,
+    IncidentSubscription,
+    NotificationOutbox,
+)
 from gis.infra.models.party import (
     ASSIGNMENT_PERIOD,
     Assignment,
@@ -92,6 +97,9 @@ __all__ = [
     "ImportBatch",
     "Incident",
     "IncidentCategory",
+    "IncidentDeadlineAlert",
+    "IncidentSubscription",
+    "NotificationOutbox",
     "IncidentPhoto",
     "IncidentTransition",
     "LoginFailure",

@@ -84,6 +84,13 @@ class Incident(Base):
     send_backs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # --- 0017_outbox: a duplicate merged into its primary follows the primary's state
+    # (gis.incidents.merging); the reporter's email, if given, is told of progress (personal).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="SET NULL"), index=True
+    )
+    merged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
 
 
 class IncidentCategory(Base):
@@ -101,6 +108,8 @@ class IncidentCategory(Base):
     # same problem (gis.incidents.duplicates; migration 0013).
     duplicate_metres: Mapped[float] = mapped_column(Float, server_default="50")
     duplicate_hours: Mapped[float] = mapped_column(Float, server_default="72")
+    # Warn this many hours before a sign/handle deadline (gis.incidents.deadlines; 0017).
+    warn_hours: Mapped[float] = mapped_column(Float, server_default="2")
 
 
 class AdmissionItem(Base):

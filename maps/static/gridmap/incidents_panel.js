@@ -4,6 +4,7 @@
  */
 
 import {chinaTime, label, request} from './common.js';
+import {deadlineBadge, mergeFacts, mergePanel} from './incidents_merge.js';
 import {actionLabel, el, fetchJson, filterQuery, pct, stateLabel} from './incidents_state.js';
 
 /** Show one tab of the side panel ('queue' | 'figures' | 'detail'). */
@@ -21,6 +22,9 @@ function queueItem(ic, item, list) {
     'data-code': item.code});
   li.appendChild(el('strong', {}, item.code + ' ' + item.category));
   li.appendChild(el('span', {'class': 'gi-state'}, stateLabel(item.state)));
+  var badge = deadlineBadge(item);
+  if (badge) li.appendChild(badge);
+  if (item.reports > 1) li.appendChild(el('span', {'class': 'gi-reports'}, item.reports + ' 件上报'));
   var due = item.next_deadline || item.due_at;
   var when = '';
   if (item.state === 'fed_back' && item.fed_back_at) {
@@ -113,7 +117,11 @@ export function show(ic, code) {
     pane.textContent = '';
     pane.appendChild(el('h2', {'data-testid': 'detail-code'}, it.code + ' ' + it.category));
     pane.appendChild(facts(it));
+    pane.appendChild(mergeFacts(it, function (other) { return show(ic, other); }));
     detailActions(ic, it, pane);
+    mergePanel(ic, it, pane, function () {
+      return Promise.all([show(ic, it.code), loadQueue(ic)]);
+    });
     detailHistory(it, pane);
     ic.map.setView([it.lat, it.lon], Math.max(ic.map.getZoom(), 16));
     return it;

@@ -10,7 +10,7 @@ of a grid's derived values; the editor's connectivity check, the topology check 
 optimizer's graph use the same rule. Existing data are measured here with the default.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-07
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
