@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from gis.access import Access
+from gis.layers import get_layer
 from gis.optimizer.io import area_filter
 
 #: How far (degrees, about 10 m at Fuzhou's latitude) a road or river may lie from a unit
@@ -53,11 +55,8 @@ class BoundaryShares:
     branch: float
     lane: float
     none: float
-
-    @property
-    def visible(self) -> float:
-        """Share along a road or the river: what makes a boundary clear on the ground."""
-        return round(1.0 - self.none, 4) if self.length_km else 0.0
+    #: Along a road or the river: what makes a boundary clear on the ground.
+    visible: float
 
 
 _PAIRS = """
@@ -161,5 +160,22 @@ def boundary_shares(
         shares = {
             k: round(by_kind.get(k, 0.0) / total, 4) if total else 0.0 for k in EDGE_KIND_LABELS
         }
-        out[code] = BoundaryShares(code=code, length_km=round(total / 1000, 3), **shares)
+        visible = round(1.0 - shares["none"], 4) if total else 0.0
+        out[code] = BoundaryShares(
+            code=code, length_km=round(total / 1000, 3), visible=visible, **shares
+        )
     return out
+
+
+def layer_boundaries(
+    conn: Connection, code: str, band: tuple[float, float], *, access: Access
+) -> BoundaryShares:
+    """What the grid boundary of layer ``code`` runs along, within the user's scope.
+
+    The layer must be one the user may see (:func:`gis.layers.get_layer`, NotFound otherwise).
+    A grid-level scope (a field worker) is measured over the grid's community: the figure is
+    about lines on the ground, not about people.
+    """
+    get_layer(conn, code, band, access=access)
+    scope = access.scope.code
+    return boundary_shares(conn, [code], [scope[:12]] if scope else None)[code]

@@ -12,12 +12,15 @@ full width) and a lane between U1 and U2. Then, by eye:
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pyproj import Geod
 from sqlalchemy import Connection, text
 
 from gis.boundaries import boundary_shares, refresh_unit_edges
 from tests.conftest import scalar
+from tests.test_scenarios import _create, _run
 from tests.tiny_city import DISTRICT, STEP, X0, Y0
 
 GEOD = Geod(ellps="WGS84")
@@ -167,3 +170,35 @@ def test_sample_layers_report_where_their_boundaries_run(conn) -> None:
         assert s.length_km > 100
     # Nested layers keep community lines, which are roads; 城管 is drawn along geography.
     assert shares["unified"].primary + shares["unified"].secondary > 0.3
+
+
+# --- in the API, the compare table and the printed report ---------------------------------
+
+
+def test_a_layers_boundary_figures_over_http(client_as, tiny_streets) -> None:
+    client = client_as("t-county")
+    body = client.get("/layers/unified/boundaries").json()
+    total = 2 * WIDTH + 3 * HEIGHT
+    assert body["river"] == pytest.approx(2 * WIDTH / total, abs=1e-3)
+    assert body["visible"] == 1.0 and body["none"] == 0
+    missing = client.get("/layers/nonesuch/boundaries")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_compare_table_and_the_report_say_where_boundaries_run(client_as, tiny_streets):
+    client = client_as("t-county")
+    sid = _create(client, name="沿路划分", target_count=3)["id"]
+    _run(tiny_streets)
+    body = client.get(f"/scenarios/compare?a={sid}&b=unified&c=zongzhi").json()
+    by_code = {m["code"]: m["boundary"] for m in body["items"]}
+    assert by_code["zongzhi"]["lane"] == pytest.approx(1 / 3, abs=1e-3)
+    assert by_code["unified"]["visible"] == 1.0
+    scenario = next(m for m in body["items"] if m["scenario_id"] == sid)["boundary"]
+    parts = sum(scenario[k] for k in ("river", "primary", "secondary", "branch", "lane", "none"))
+    assert parts == pytest.approx(1.0, abs=1e-3) and scenario["length_km"] > 0
+    page = client.get(f"/scenarios/{sid}/report").text
+    shown = re.search(r"沿河流 Along the river</th><td>([\d.]+)%</td><td>([\d.]+)%", page)
+    assert shown, page
+    assert float(shown.group(1)) == round(100 * scenario["river"], 1)
+    assert float(shown.group(2)) == round(100 * by_code["unified"]["river"], 1)

@@ -87,6 +87,20 @@ class HistogramOut(Out):
     counts: list[int]
 
 
+class BoundaryOut(Out):
+    """What a layer's grid boundary runs along: its length and shares (0–1) of it."""
+
+    code: str
+    length_km: Number
+    river: Number
+    primary: Number
+    secondary: Number
+    branch: Number
+    lane: Number
+    none: Number
+    visible: Number
+
+
 class CompareItemOut(Out):
     """One scenario or layer's metrics over the compared area; a layer without grids there
     has only its count (0), histogram, band, weights and definition."""
@@ -115,6 +129,7 @@ class CompareItemOut(Out):
     histogram: HistogramOut
     band: list[Number]
     weights: WeightsOut
+    boundary: BoundaryOut
 
 
 class CompareOut(Out):
