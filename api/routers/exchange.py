@@ -43,6 +43,8 @@ Kind = Literal[
     "buildings",
     "party_members",
     "incidents",
+    "roads",
+    "rivers",
 ]
 _SAFE = re.compile(r"[^\w.\-]+")
 
