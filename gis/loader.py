@@ -279,7 +279,7 @@ def load_city(
         ]
         refresh_grids(conn, weights or WorkloadWeights(), layer_ids=layer_ids)
         # What every shared unit boundary runs along (roads, river, nothing visible).
-        report.rows["unit_edge"] = refresh_unit_edges(conn)
+        report.rows["unit_edge"] = refresh_unit_edges(conn, codes)
         if "incidents" in frames:  # grid, building, H3 cell and plausible workflow times
             backfill_loaded(conn)
         audit.record(

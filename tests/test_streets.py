@@ -56,7 +56,7 @@ def tiny_streets(conn: Connection) -> Connection:
             ),
             {"code": code, "name": name, "kind": kind, "wkt": wkt, "district": DISTRICT},
         )
-    refresh_unit_edges(conn)
+    refresh_unit_edges(conn, [DISTRICT])
     return conn
 
 

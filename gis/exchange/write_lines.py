@@ -40,7 +40,8 @@ def _write_lines(ctx: Ctx, *, rivers: bool) -> None:
         return
     ins, upd = counted(conn, upsert("linear_feature", "s_import", "(xmax = 0)"))
     written(report, "linear_feature", ins, upd)
-    report.written["unit_edge judged"] = refresh_unit_edges(conn)
+    districts = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT district_code FROM s_import")]
+    report.written["unit_edge judged"] = refresh_unit_edges(conn, districts)
 
 
 def write_roads(ctx: Ctx) -> None:
