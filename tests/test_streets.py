@@ -92,9 +92,12 @@ def test_grid_boundary_shares_are_the_ones_drawn_by_hand(tiny_streets) -> None:
     assert zongzhi.primary == zongzhi.river == 0
 
 
-def test_without_roads_every_boundary_runs_along_nothing(conn) -> None:
+def test_without_roads_there_is_no_figure_rather_than_a_guess(conn) -> None:
+    """The tiny city is loaded without roads: no edge is judged, no share is claimed."""
+    assert scalar(conn, "SELECT count(*) FROM unit_edge e JOIN base_unit a ON a.id = e.unit_a "
+                        "WHERE a.code LIKE :d || '%'", d=DISTRICT) == 0  # fmt: skip
     shares = boundary_shares(conn, ["unified"], [DISTRICT])["unified"]
-    assert shares.none == 1.0 and shares.visible == 0.0
+    assert shares.length_km == 0 and shares.none is None and shares.visible is None
 
 
 # --- the sample city ------------------------------------------------------------------------

@@ -88,17 +88,18 @@ class HistogramOut(Out):
 
 
 class BoundaryOut(Out):
-    """What a layer's grid boundary runs along: its length and shares (0–1) of it."""
+    """What a layer's grid boundary runs along: its length and shares (0–1) of it; the shares
+    are null where no road or river is known (no figure rather than a guess)."""
 
     code: str
     length_km: Number
-    river: Number
-    primary: Number
-    secondary: Number
-    branch: Number
-    lane: Number
-    none: Number
-    visible: Number
+    river: Number | None
+    primary: Number | None
+    secondary: Number | None
+    branch: Number | None
+    lane: Number | None
+    none: Number | None
+    visible: Number | None
 
 
 class CompareItemOut(Out):
