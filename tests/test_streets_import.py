@@ -52,7 +52,7 @@ def test_a_county_road_file_in_cgcs2000_gauss_kruger(conn: Connection, tmp_path:
     assert report.written["linear_feature inserted"] == 1
     assert _features(conn)["TR-001"] == ("测试大道", "primary")
     river = tmp_path / "rivers.geojson"
-    gpd.GeoDataFrame({"code": ["TW-001"], "name": ["测试河"]}, geometry=[RIVER]).to_file(
+    gpd.GeoDataFrame({"code": ["TW-001"], "name": ["测试河"]}, geometry=[RIVER], crs=4326).to_file(
         river, driver="GeoJSON"
     )
     import_file(conn, "rivers", river, access=Access.system(ACTOR))
