@@ -14,6 +14,7 @@ Usage::
 
     python data/generate_city.py [--seed N] [--out data/fuzhou_sample.gpkg]
     python data/generate_city.py --check-only [--out data/fuzhou_sample.gpkg]
+    python data/generate_city.py --out /tmp/new.gpkg --same-as data/fuzhou_sample.gpkg
 
 The pipeline, in order:
 
@@ -40,7 +41,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator.assemble import generate, write_gpkg
-from generator.check import check_file
+from generator.check import check_file, same_layers
 from generator.common import DEFAULT_OUT, DEFAULT_SEED
 
 
@@ -51,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output GeoPackage")
     parser.add_argument("--check-only", action="store_true", help="only verify an existing file")
     parser.add_argument("--no-check", action="store_true", help="skip the verification")
+    parser.add_argument(
+        "--same-as", type=Path, help="fail unless every layer of this older file is unchanged"
+    )
     args = parser.parse_args(argv)
     if not args.check_only:
         start = time.perf_counter()
@@ -59,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elapsed = time.perf_counter() - start
         size = args.out.stat().st_size / 2**20
         print(f"wrote {args.out} ({size:.1f} MiB) in {elapsed:.0f} s, seed {args.seed}")  # noqa: T201
+    if args.same_as is not None and not same_layers(args.same_as, args.out):
+        print(f"FAILED: layers of {args.same_as} changed")  # noqa: T201
+        return 1
     if args.no_check:
         return 0
     start = time.perf_counter()

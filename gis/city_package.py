@@ -41,6 +41,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "floors",
         "entrance_units",
     ),
+    # Streets and rivers (道路、河流): lines with a class (主干道 … 河流, gis/linear.py).
+    "roads": ("code", "name", "class", "district_code"),
+    "rivers": ("code", "name", "class", "district_code"),
     "grid_layers": ("code", "name", "kind", "department"),
     "grids": ("layer_code", "code", "name", "community_code"),
     "memberships": ("layer_code", "grid_code", "unit_code"),
@@ -63,10 +66,20 @@ SPATIAL = {
     "communities",
     "base_units",
     "buildings",
+    "roads",
+    "rivers",
     "party_members",
     "incidents",
 }
-OPTIONAL = {"cities", "party_organisations", "party_members", "incidents", "assignments"}
+OPTIONAL = {
+    "cities",
+    "roads",
+    "rivers",
+    "party_organisations",
+    "party_members",
+    "incidents",
+    "assignments",
+}
 
 
 def read_package(path: Path, only: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:

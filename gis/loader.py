@@ -22,12 +22,13 @@ from sqlalchemy import Connection, Engine, text
 from gis import audit
 from gis.access import Access
 from gis.accounts import Permission
+from gis.boundaries import refresh_unit_edges
 from gis.city_package import LAYERS, read_package
 from gis.errors import Conflict, InvalidFile
 from gis.grids import link_units, refresh_grids
 from gis.incidents.backfill import backfill_loaded
 from gis.infra.settings import WorkloadWeights
-from gis.package_checks import check_codes
+from gis.package_checks import check_codes, check_linear
 from gis.staging import locate_incidents, resolve_codes, stage, upsert
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,18 @@ STATEMENTS: list[tuple[str, str, Resolve, str]] = [
         upsert("building", "s_buildings"),
     ),
     ("building_entrance", "buildings", (), upsert("building_entrance", "s_buildings")),
+    (
+        "linear_feature",
+        "roads",
+        (("district_code", "district", "parent_id"),),
+        upsert("linear_feature", "s_roads"),
+    ),
+    (
+        "linear_feature",
+        "rivers",
+        (("district_code", "district", "parent_id"),),
+        upsert("linear_feature", "s_rivers"),
+    ),
     (
         "grid_layer",
         "grid_layers",
@@ -152,7 +165,7 @@ def _write(conn: Connection, frames: dict[str, pd.DataFrame], report: LoadReport
             resolve_codes(conn, f"s_{layer}", column, parent, into)
         if table == "incident":
             locate_incidents(conn, "s_incidents")
-        report.rows[table] = conn.exec_driver_sql(sql).rowcount
+        report.rows[table] = report.rows.get(table, 0) + conn.exec_driver_sql(sql).rowcount
 
 
 def _district_codes(path: Path) -> list[str]:
@@ -163,6 +176,7 @@ def _district_codes(path: Path) -> list[str]:
 def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path) -> None:
     """Refuse a package whose codes do not resolve, repeat or nest wrongly, before any write."""
     check_codes(conn, frames, path)
+    check_linear(conn, frames, path)
     checks = [
         (
             "streets",
@@ -173,6 +187,8 @@ def _check_staged(conn: Connection, frames: dict[str, pd.DataFrame], path: Path)
         ("base_units", "community_code", "SELECT code FROM s_communities"),
         ("buildings", "unit_code", "SELECT code FROM s_base_units"),
         ("memberships", "unit_code", "SELECT code FROM s_base_units"),
+        ("roads", "district_code", "SELECT code FROM s_districts UNION SELECT code FROM district"),
+        ("rivers", "district_code", "SELECT code FROM s_districts UNION SELECT code FROM district"),
     ]
     for layer, column, known in checks:
         if layer not in frames:
@@ -264,6 +280,8 @@ def load_city(
             )
         ]
         refresh_grids(conn, weights or WorkloadWeights(), layer_ids=layer_ids)
+        # What every shared unit boundary runs along (roads, river, nothing visible).
+        report.rows["unit_edge"] = refresh_unit_edges(conn, codes)
         if "incidents" in frames:  # grid, building, H3 cell and plausible workflow times
             backfill_loaded(conn)
         audit.record(

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from gis.errors import InvalidFile
+from gis.linear import CLASS_KINDS, kind_sql
 
 #: Layers whose ``code`` must be unique in the package (grids: per layer).
 UNIQUE: tuple[tuple[str, str], ...] = (
@@ -25,6 +26,8 @@ UNIQUE: tuple[tuple[str, str], ...] = (
     ("buildings", "code"),
     ("grid_layers", "code"),
     ("grids", "layer_code, code"),
+    ("roads", "code"),
+    ("rivers", "code"),
     ("party_organisations", "code"),
     ("party_members", "code"),
     ("incidents", "code"),
@@ -81,4 +84,40 @@ def check_codes(conn: Connection, layers: Mapping[str, object], path: Path) -> N
                 row[0],
                 f"不属于数据包中的任何城市（应在城市 {row[0][:4]} 之下）",
                 f"the county is outside every city of the package (no city {row[0][:4]})",
+            )
+
+
+def check_linear(conn: Connection, layers: Mapping[str, object], path: Path) -> None:
+    """Refuse roads or rivers that are not lines, whose class is unknown, or whose code is in
+    both layers (they share one table): named, before any write."""
+    present = [layer for layer in ("roads", "rivers") if layer in layers]
+    for layer in present:
+        row = conn.exec_driver_sql(
+            f"SELECT code, GeometryType(geom::geometry) FROM s_{layer} "
+            "WHERE GeometryType(geom::geometry) NOT IN ('LINESTRING', 'MULTILINESTRING') LIMIT 1"
+        ).first()
+        if row:
+            raise _refuse(
+                path, layer, row[0], f"不是线（{row[1]}）", f"it is not a line but a {row[1]}"
+            )
+        row = conn.exec_driver_sql(
+            f'SELECT code, "class" FROM s_{layer} WHERE {kind_sql(chr(34) + "class" + chr(34))} '
+            "IS NULL LIMIT 1"
+        ).first()
+        if row:
+            known = "、".join(k for k in CLASS_KINDS if not k.isascii())
+            raise _refuse(
+                path,
+                layer,
+                row[0],
+                f"的类别 {row[1]!r} 未知（应为 {known}）",
+                f"unknown class {row[1]!r} (one of {', '.join(CLASS_KINDS)})",
+            )
+    if len(present) == 2:
+        row = conn.exec_driver_sql(
+            "SELECT code FROM s_roads WHERE code IN (SELECT code FROM s_rivers) LIMIT 1"
+        ).first()
+        if row:
+            raise _refuse(
+                path, "rivers", row[0], "与道路图层重复", "the code is also a road's code"
             )

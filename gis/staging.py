@@ -18,6 +18,8 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection
 
+from gis.linear import kind_sql
+
 #: Table → INSERT … SELECT from the staging table ``{src}`` (its parents resolved into
 #: ``parent_id`` and, for members, ``organisation_id``; incidents located into ``unit_id`` and
 #: ``community_id``). ``geom`` may still be text (EWKB hex): ``geom::geometry`` reads both.
@@ -69,6 +71,12 @@ UPSERTS: dict[str, str] = {
         FROM building b JOIN {src} s ON s.code = b.code,
              generate_series(1, greatest(b.entrance_units, 1)) AS n
         ON CONFLICT (building_id, number) DO NOTHING""",
+    # Roads and rivers: the class a file names becomes the stored kind (gis/linear.py).
+    "linear_feature": """
+        INSERT INTO linear_feature (code, name, kind, district_id, geom)
+        SELECT code, coalesce(name, ''), {kind}, parent_id, ST_Multi(geom::geometry) FROM {src}
+        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+            district_id = EXCLUDED.district_id, geom = EXCLUDED.geom""",
     "party_member": """
         INSERT INTO party_member (code, name, phone, organisation_id, community_id, geom)
         SELECT code, name, phone, organisation_id, parent_id, geom::geometry FROM {src}
@@ -88,7 +96,7 @@ UPSERTS: dict[str, str] = {
 
 def upsert(table: str, src: str, returning: str = "") -> str:
     """The statement writing ``src`` (a staging table) into ``table``, optionally RETURNING."""
-    sql = UPSERTS[table].format(src=src)
+    sql = UPSERTS[table].format(src=src, kind=kind_sql('"class"'))
     return f"{sql}\n        RETURNING {returning}" if returning else sql
 
 

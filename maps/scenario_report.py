@@ -27,7 +27,22 @@ METRIC_ROWS = (
     ("polsby_popper_mean", "紧凑度 Polsby–Popper", "{:.3f}"),
     ("grids_crossing_communities", "跨社区网格 Crossing communities", "{:,}"),
     ("units_moved", "变动单元 Units moved", "{:,}"),
+    # What the grid boundary runs along (界定清晰), from gis.boundaries.
+    ("boundary.length_km", "网格边界 Grid boundary (km)", "{:,.1f}"),
+    ("boundary.visible", "边界沿道路或河流 On roads or the river", "{:.1%}"),
+    ("boundary.primary", "沿主干道 Along main roads", "{:.1%}"),
+    ("boundary.secondary", "沿次干道 Along secondary roads", "{:.1%}"),
+    ("boundary.river", "沿河流 Along the river", "{:.1%}"),
+    ("boundary.none", "无明显地物 Along nothing visible", "{:.1%}"),
 )
+
+
+def _get(item: dict[str, Any], key: str) -> Any:
+    """``item[key]``, or ``item[a][b]`` for ``key`` "a.b" (None when absent)."""
+    value: Any = item
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _fmt(value: Any, pattern: str) -> str:
@@ -81,7 +96,8 @@ def report_html(data: dict[str, Any]) -> str:
     scenario, metrics, figures = data["scenario"], data["metrics"], data["figures"]
     params = scenario["params"]
     rows = [
-        (label, [_fmt(m.get(key), pattern) for m in metrics]) for key, label, pattern in METRIC_ROWS
+        (label, [_fmt(_get(m, key), pattern) for m in metrics])
+        for key, label, pattern in METRIC_ROWS
     ]
     weights = ", ".join(f"{k} × {v:g}" for k, v in params["weights"].items() if v)
     band = "–".join(f"{x:g}" for x in params["band"]) if params.get("band") else ""

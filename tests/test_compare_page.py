@@ -93,6 +93,9 @@ def test_compare_page_maps_pan_together(browser, live_server: str, two_scenarios
         assert page.locator("[data-testid=histogram]").count() == 3
         header = page.locator("[data-testid=metrics-table] thead th")
         assert header.count() == 4  # a label column and three items
+        # What each plan's grid boundary runs along (界定清晰), one share per item.
+        on_roads = page.locator("[data-metric='boundary.visible'] td").all_inner_texts()
+        assert len(on_roads) == 3 and all(t.endswith(" %") for t in on_roads), on_roads
 
         centre = "(m) => [m.getCenter().lat, m.getCenter().lng, m.getZoom()]"
         before = page.evaluate(f"() => ({centre})(window.gridmapCompare.maps.right)")

@@ -42,6 +42,8 @@ Kind = Literal[
     "buildings",
     "party_members",
     "incidents",
+    "roads",
+    "rivers",
 ]
 
 

@@ -11,7 +11,9 @@ from api.deps import BandDep, ConnDep, SettingsDep
 from api.geo import GEO_FEATURE_RESPONSE, GEO_RESPONSE, BBoxQuery, CrsQuery, bbox_or_none, geojson
 from api.schemas import GridOut, GridRename
 from api.schemas.layers import LayerOut
+from api.schemas.scenarios import BoundaryOut
 from gis import editing
+from gis.boundaries import layer_boundaries
 from gis.layers import (
     get_layer,
     grid_detail,
@@ -38,6 +40,16 @@ def layers(conn: ConnDep, access: MapAccess, band: BandDep) -> list[LayerOut]:
 @router.get("/layers/{layer}", summary="One grid layer")
 def layer(conn: ConnDep, access: MapAccess, band: BandDep, layer: LayerCode) -> LayerOut:
     return LayerOut.model_validate(get_layer(conn, layer, band, access=access))
+
+
+@router.get(
+    "/layers/{layer}/boundaries",
+    summary="What the layer's grid boundary runs along (main road, river, nothing visible…)",
+)
+def boundaries(conn: ConnDep, access: MapAccess, band: BandDep, layer: LayerCode) -> BoundaryOut:
+    """Length of the grid boundary within the user's scope and the share of it along the
+    river, main, secondary and branch roads, lanes, or nothing visible (界定清晰)."""
+    return BoundaryOut.model_validate(layer_boundaries(conn, layer, band, access=access))
 
 
 @router.get("/layers/{layer}/grids", responses=GEO_RESPONSE, response_class=Response)

@@ -87,6 +87,21 @@ class HistogramOut(Out):
     counts: list[int]
 
 
+class BoundaryOut(Out):
+    """What a layer's grid boundary runs along: its length and shares (0–1) of it; the shares
+    are null where no road or river is known (no figure rather than a guess)."""
+
+    code: str
+    length_km: Number
+    river: Number | None
+    primary: Number | None
+    secondary: Number | None
+    branch: Number | None
+    lane: Number | None
+    none: Number | None
+    visible: Number | None
+
+
 class CompareItemOut(Out):
     """One scenario or layer's metrics over the compared area; a layer without grids there
     has only its count (0), histogram, band, weights and definition."""
@@ -115,6 +130,7 @@ class CompareItemOut(Out):
     histogram: HistogramOut
     band: list[Number]
     weights: WeightsOut
+    boundary: BoundaryOut
 
 
 class CompareOut(Out):

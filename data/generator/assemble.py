@@ -30,6 +30,7 @@ from .graph import rook_adjacency
 from .incidents import Incidents, build_incidents
 from .layers import Layer, build_layers, households_cv
 from .party import Party, build_party
+from .roads import Linear, build_linear
 from .units import Units, build_units, load_outline, make_core_frame
 
 
@@ -72,6 +73,7 @@ class City:
     incidents: Incidents
     layers: list[Layer]
     assignments: pd.DataFrame
+    linear: Linear
 
 
 def build_city(seed: int) -> City:
@@ -108,6 +110,8 @@ def build_city(seed: int) -> City:
     log("grid layers")
     layers = build_layers(graph, units, admin, unit_hh, unit_pop, unit_inc, seed)
     assignments = build_assignments(party, b, bcodes, admin, layers[-1], stage(9))
+    log("roads and the river")  # last, on a stream of its own: nothing above moves
+    linear = build_linear(units, admin, graph, stage(10))
     return City(
         seed,
         outlines,
@@ -125,6 +129,7 @@ def build_city(seed: int) -> City:
         inc,
         layers,
         assignments,
+        linear,
     )
 
 
@@ -265,6 +270,8 @@ def generate(seed: int) -> dict[str, pd.DataFrame]:
         **party_frames(city),
         "incidents": gdf(city.incidents.table, city.incidents.geom),
         "assignments": city.assignments,
+        "roads": city.linear.roads,
+        "rivers": city.linear.rivers,
     }
     unified_cv = households_cv(city.layers[-1].grid_of_unit, city.unit_hh)
     out["metadata"] = metadata(seed, out, city.layers, unified_cv, city.admin.unit_type)
@@ -310,6 +317,8 @@ LAYER_ORDER = (
     "communities",
     "base_units",
     "buildings",
+    "roads",
+    "rivers",
     "grid_layers",
     "grids",
     "memberships",

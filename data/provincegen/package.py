@@ -25,7 +25,8 @@ from provincegen.outlines import Outlines, load_outlines, outline_source
 from provincegen.places import Places, build_places
 
 #: The sample city's layers, with the province's cities first (read by the loader's checks).
-LAYER_ORDER = ("cities", *CITY_LAYER_ORDER)
+#: The sample city's layers but its roads and river (optional in a package: none drawn here yet).
+LAYER_ORDER = ("cities", *(n for n in CITY_LAYER_ORDER if n not in ("roads", "rivers")))
 
 
 def log(message: str, started: float) -> None:

@@ -104,6 +104,7 @@ def geom_problems(
         "area": ("Polygon", "MultiPolygon"),
         "polygon": ("Polygon",),
         "point": ("Point",),
+        "line": ("LineString", "MultiLineString"),
     }[kind.geometry]
     if kind.table == "building":
         warnings += _placeholder_footprints(out, types, ok)
@@ -168,6 +169,8 @@ def _repair_invalid(
         for i, reason, new in zip(np.flatnonzero(invalid), reasons, fixed, strict=True):
             parts = shapely.get_num_geometries(new) if new is not None else 0
             safe = new is not None and not new.is_empty and (kind.geometry == "area" or parts == 1)
+            # A broken line (one point, a spike of NaN) has no polygon to keep: it is redrawn.
+            safe = safe and kind.geometry != "line"
             if repair and safe:
                 if kind.geometry == "polygon" and new.geom_type == "MultiPolygon":
                     new = shapely.get_geometry(new, 0)
@@ -186,7 +189,9 @@ def _repair_invalid(
                 invalid[i] = False
             else:
                 why = f"invalid geometry: {reason}"
-                if not safe:
+                if kind.geometry == "line":
+                    why = f"broken line: {reason} (redraw it)"
+                elif not safe:
                     why += " (make_valid would not leave one clean polygon: redraw it)"
                 problems.append(Problem(int(rows[i]), str(ids[i]), why, "geometry", safe))
     return invalid

@@ -152,7 +152,7 @@ def _checked_rows(
     report.crs = source_crs.label
     report.warnings.extend(crs_warnings)
     geoms[usable] = crsmod.to_wgs84(geoms[usable], source_crs)
-    if usable.any():
+    if usable.any() and kind.geometry != "line":
         invalid_now = usable & ~shapely.is_valid(np.where(usable, geoms, shapely.Point()))
         if invalid_now.any():  # a reprojection can fold a ring that was only just valid
             geoms[invalid_now] = polygonal(shapely.make_valid(geoms[invalid_now]))

@@ -37,13 +37,19 @@ COMMUNITY = Field(
 )
 
 
+#: The class of a road or river (主干道 … 河流, gis/linear.py) and the names files give it.
+LINE_CLASS = Field("class", ("类别", "等级", "道路等级", "fclass", "road_class", "class_"))
+#: The county a road or river lies in: given, or found from where the line lies.
+LINE_DISTRICT = Field("district_code", ("区县编码",), max_length=6)
+
+
 @dataclass(frozen=True)
 class Kind:
     """An importable kind: its table, the geometry it takes and its columns."""
 
     name: str
     table: str
-    geometry: str  # 'area' (Polygon/MultiPolygon) | 'polygon' | 'point'
+    geometry: str  # 'area' (Polygon/MultiPolygon) | 'polygon' | 'point' | 'line'
     fields: tuple[Field, ...]
     label: str
 
@@ -117,6 +123,30 @@ KINDS: dict[str, Kind] = {
                 count("entrance_units", "entrance_u", "单元数"),
             ),
             "buildings (楼栋)",
+        ),
+        Kind(
+            "roads",
+            "linear_feature",
+            "line",
+            (
+                code(32, "road_code", "道路编码"),
+                Field("name", (*NAME, "路名", "道路名称"), max_length=128),
+                LINE_CLASS,
+                LINE_DISTRICT,
+            ),
+            "roads (道路：主干道、次干道、支路、巷道)",
+        ),
+        Kind(
+            "rivers",
+            "linear_feature",
+            "line",
+            (
+                code(32, "river_code", "河流编码"),
+                Field("name", (*NAME, "河名", "河流名称"), max_length=128),
+                LINE_CLASS,
+                LINE_DISTRICT,
+            ),
+            "rivers (河流)",
         ),
         Kind(
             "party_members",

@@ -27,6 +27,7 @@ from pyproj import CRS
 
 from gis.errors import Invalid, InvalidFile
 from gis.exchange.limits import Deadline, check_archive, check_rows
+from gis.exchange.osm import read_osm
 from gis.exchange.tables import read_table, table_geometry
 from gis.infra.settings import ImportLimits
 
@@ -42,6 +43,8 @@ EXTENSIONS: dict[str, str] = {
     ".kml": "kml",
     ".kmz": "kml",
     ".xlsx": "xlsx",
+    ".pbf": "osm",  # name.osm.pbf
+    ".osm": "osm",
 }
 FORMAT_NAMES = {
     "gpkg": "a GeoPackage",
@@ -50,6 +53,7 @@ FORMAT_NAMES = {
     "csv": "CSV text",
     "kml": "KML",
     "xlsx": "an Excel workbook (.xlsx)",
+    "osm": "an OpenStreetMap extract (.osm.pbf / .osm)",
     "zip": "a zip archive without a Shapefile",
     "binary": "a binary file of no supported kind",
     "empty": "empty",
@@ -78,6 +82,8 @@ def sniff(path: Path) -> str:
         return "empty"
     if head.startswith(b"SQLite format 3\x00"):
         return "gpkg"
+    if b"OSMHeader" in head[:64]:  # a PBF file's first blob header
+        return "osm"
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as archive:
@@ -96,6 +102,8 @@ def sniff(path: Path) -> str:
     text = head.lstrip(codecs.BOM_UTF8).lstrip()
     if text.startswith(b"{"):
         return "geojson"
+    if text.startswith(b"<") and b"<osm" in text:
+        return "osm"
     if text.startswith(b"<") and b"kml" in text.lower():
         return "kml"
     return "csv"
@@ -110,7 +118,7 @@ def expected_format(path: Path, name: str | None = None) -> str:
             f"{suffix or '(无扩展名)'} ("
             f"{name or path.name}: unsupported file type {suffix or '(no extension)'}; Gridmap "
             "reads .gpkg, .geojson/.json, .zip (Shapefile with .shp/.shx/.dbf/.prj/.cpg), .csv, "
-            ".kml/.kmz and .xlsx)",
+            ".kml/.kmz, .xlsx and OpenStreetMap .osm.pbf/.osm)",
             reason="unsupported_type",
         )
     return fmt
@@ -159,7 +167,11 @@ def read_source(
         return Source(out, expected, table.layer, table.encoding, None, table.warnings, unreadable)
     if actual in ("shp", "kml") and zipfile.is_zipfile(path):
         check_archive(path, shown, limits)
-    if expected == "shp":
+    if expected == "osm":
+        lines, left_out = read_osm(path, shown, limits)
+        warnings = [f"{left_out} OSM line(s) neither road nor river left out"] if left_out else []
+        source = Source(lines, "osm", "lines", None, lines.crs, warnings)
+    elif expected == "shp":
         source = _read_shapefile(path, shown, encoding, limits)
     else:
         source = _read_ogr(path, shown, expected, layer, encoding, limits)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from gis.boundaries import refresh_unit_edges
 from gis.exchange.resolve import (
     Ctx,
     counted,
@@ -100,6 +101,10 @@ def write_units(ctx: Ctx) -> None:
     result = conn.execute(text(upsert("base_unit", "s_import", "id, (xmax = 0)"))).all()
     updated = [r[0] for r in result if not r[1]]
     written(report, "base_unit", len(result) - len(updated), len(updated))
+    # New or redrawn units: what their shared boundaries run along is judged again.
+    counties = "SELECT DISTINCT left(community_code, 6) FROM s_import"
+    districts = [r[0] for r in conn.exec_driver_sql(counties)]
+    report.written["unit_edge judged"] = refresh_unit_edges(conn, districts)
     grid_ids = [
         r[0]
         for r in conn.execute(

@@ -10,6 +10,7 @@ from gis.exchange.report import Problem
 from gis.exchange.resolve import Writer
 from gis.exchange.write_incidents import prepare_incidents, write_incidents
 from gis.exchange.write_layer import write_layer
+from gis.exchange.write_lines import write_rivers, write_roads
 from gis.exchange.write_places import (
     write_buildings,
     write_communities,
@@ -28,6 +29,8 @@ WRITERS: dict[str, Writer] = {
     "buildings": write_buildings,
     "party_members": write_party_members,
     "incidents": write_incidents,
+    "roads": write_roads,
+    "rivers": write_rivers,
 }
 PREPARE: dict[str, Callable[[gpd.GeoDataFrame], tuple[gpd.GeoDataFrame, list[Problem]]]] = {
     "incidents": prepare_incidents

@@ -12,19 +12,22 @@ Every figure is computed over the same base units (the compared scenarios' areas
 - grids crossing communities (over all units of the grid);
 - units and households moved from today's unified layer: each grid is matched to the unified
   grid it shares most units with, and a unit moved when its unified grid is not that one;
-- a workload histogram per layer, on bins shared by all of them.
+- a workload histogram per layer, on bins shared by all of them;
+- what the grid boundary runs along (:mod:`gis.boundaries`): its length and the shares on the
+  river, main, secondary and branch roads, lanes, and nothing visible (界定清晰).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.accounts import Permission
+from gis.boundaries import boundary_shares
 from gis.errors import Conflict, Invalid, NotFound
 from gis.geojson import collection, feature_sql
 from gis.infra.settings import Settings
@@ -199,6 +202,7 @@ def layer_metrics(
     ):
         counts[layer][max(int(bin_), 1) - 1] += int(n)
     edges = [round(top * i / bins, 2) for i in range(bins + 1)]
+    boundaries = boundary_shares(conn, codes, area)
     out = []
     for code, definition in definitions.items():
         row = rows.get(code) or {"code": code, "grid_count": 0}
@@ -206,6 +210,7 @@ def layer_metrics(
         row["band"] = list(definition.band)
         row["weights"] = dict(definition.weights)
         row["definition"] = definition.source
+        row["boundary"] = asdict(boundaries[code])
         out.append(row)
     return out
 

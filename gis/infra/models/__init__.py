@@ -59,11 +59,16 @@ from gis.infra.models.scenarios import (
     ScenarioJob,
     WorkloadProfile,
 )
+from gis.infra.models.streets import EDGE_KINDS, LINEAR_KINDS, LinearFeature, UnitEdge
 from gis.infra.models.tiles import TileCache
 
 __all__ = [
     "ABSENCE_KINDS",
     "CHECK_IN_KINDS",
+    "EDGE_KINDS",
+    "LINEAR_KINDS",
+    "LinearFeature",
+    "UnitEdge",
     "Absence",
     "CheckIn",
     "Patrol",

@@ -20,8 +20,22 @@ var METRICS = [
   ['polsby_popper_mean', '紧凑度', 'Polsby–Popper', 3],
   ['grids_crossing_communities', '跨社区网格', 'Crossing communities', 0],
   ['units_moved', '较现统一网格变动单元', 'Units moved from unified', 0],
-  ['households_moved', '变动户数', 'Households moved', 0]
+  ['households_moved', '变动户数', 'Households moved', 0],
+  // What the grid boundary runs along (界定清晰): its length, then shares of it.
+  ['boundary.length_km', '网格边界(公里)', 'Grid boundary (km)', 1],
+  ['boundary.visible', '边界沿道路或河流', 'On roads or the river', 'pct'],
+  ['boundary.primary', '沿主干道', 'Along main roads', 'pct'],
+  ['boundary.secondary', '沿次干道', 'Along secondary roads', 'pct'],
+  ['boundary.branch', '沿支路', 'Along branch roads', 'pct'],
+  ['boundary.lane', '沿巷道', 'Along lanes', 'pct'],
+  ['boundary.river', '沿河流', 'Along the river', 'pct'],
+  ['boundary.none', '无明显地物', 'Along nothing visible', 'pct']
 ];
+
+/** ``m[path]`` for a path such as "boundary.primary" (undefined when absent). */
+function metric(m, path) {
+  return path.split('.').reduce(function (v, k) { return v === null || v === undefined ? v : v[k]; }, m);
+}
 
 export function compare(items) {
   var params = ['a', 'b', 'c', 'd', 'e'];
@@ -64,7 +78,9 @@ function renderMetrics(result) {
   body.appendChild(defined);
   METRICS.forEach(function (row) {
     var line = el('tr', {'data-metric': row[0]}, [el('th', {text: row[1] + ' ' + row[2]})]);
-    state.compared.forEach(function (m) { line.appendChild(el('td', {text: fmt(m[row[0]], row[3])})); });
+    state.compared.forEach(function (m) {
+      line.appendChild(el('td', {text: fmt(metric(m, row[0]), row[3])}));
+    });
     body.appendChild(line);
   });
 }
