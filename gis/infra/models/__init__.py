@@ -21,6 +21,18 @@ from gis.infra.models.incidents import (
     Open311Client,
 )
 from gis.infra.models.layers import Grid, GridLayer, GridUnit
+from gis.infra.models.needs import (
+    NEED_KINDS,
+    NEED_STATUSES,
+    MemberRegistration,
+    Need,
+    NeedEvent,
+    NeedOrder,
+    PairedUnit,
+    TakerAccount,
+    UnitPairing,
+    VolunteerTeam,
+)
 from gis.infra.models.party import (
     ASSIGNMENT_PERIOD,
     Assignment,
@@ -56,6 +68,16 @@ from gis.infra.models.scenarios import (
 from gis.infra.models.tiles import TileCache
 
 __all__ = [
+    "NEED_KINDS",
+    "NEED_STATUSES",
+    "MemberRegistration",
+    "Need",
+    "NeedEvent",
+    "NeedOrder",
+    "PairedUnit",
+    "TakerAccount",
+    "UnitPairing",
+    "VolunteerTeam",
     "ABSENCE_KINDS",
     "CHECK_IN_KINDS",
     "Absence",
