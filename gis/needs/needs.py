@@ -309,7 +309,7 @@ def list_needs(
     if not 1 <= limit <= MAX_LIST:
         raise Invalid(f"条数须为 1 至 {MAX_LIST} (limit is 1 to {MAX_LIST})", limit=limit)
     if status is not None and status not in NEED_STATUSES:
-        raise Invalid(f"未知的状态 {status!r} (unknown status {status!r})", status=status)
+        raise Invalid(f"未知的状态 {status!r} (unknown status {status!r})", need_status=status)
     visible, mine = visible_sql(conn, access)
     where = [visible.sql]
     params: dict[str, Any] = dict(visible.params)

@@ -59,7 +59,7 @@ def _illegal(code: str, status: str, action: str) -> IllegalTransition:
         f"需求 {code} 当前为「{label(NEED_STATUSES, status)}」，不能{_ACTIONS[action]} ("
         f"need {code} is {status}: it cannot be {action}ed now)",
         need=code,
-        status=status,
+        need_status=status,
         action=action,
     )
 
