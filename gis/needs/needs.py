@@ -211,10 +211,10 @@ def add_event(
     )  # fmt: skip
 
 
-def visible_sql(conn: Connection, access: Access) -> tuple[SqlFilter, tuple[str, int] | None]:
+def visible_sql(conn: Connection, *, access: Access) -> tuple[SqlFilter, tuple[str, int] | None]:
     """Needs the caller may read (alias ``n``, community ``c``), and the taker they act for."""
     if access.user is not None and access.user.role.value == "taker":
-        mine = taker_of(conn, access)
+        mine = taker_of(conn, access=access)
         if mine is None:
             return SqlFilter("false"), None
         kind, pk = mine
@@ -279,7 +279,7 @@ def _view(row: Any, access: Access, mine: tuple[str, int] | None, today: dt.date
 
 def get_need(conn: Connection, code: str, *, access: Access, now: dt.datetime) -> NeedView:
     """One need (404 unknown; 403 if the caller may not read it)."""
-    visible, mine = visible_sql(conn, access)
+    visible, mine = visible_sql(conn, access=access)
     row = conn.execute(text(f"{_SELECT} WHERE n.code = :code"), {"code": code}).first()
     if row is None:
         raise NotFound(f"没有需求 {code!r} (no need {code!r})", need=code)
@@ -310,7 +310,7 @@ def list_needs(
         raise Invalid(f"条数须为 1 至 {MAX_LIST} (limit is 1 to {MAX_LIST})", limit=limit)
     if status is not None and status not in NEED_STATUSES:
         raise Invalid(f"未知的状态 {status!r} (unknown status {status!r})", need_status=status)
-    visible, mine = visible_sql(conn, access)
+    visible, mine = visible_sql(conn, access=access)
     where = [visible.sql]
     params: dict[str, Any] = dict(visible.params)
     if status is not None:

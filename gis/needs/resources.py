@@ -68,7 +68,7 @@ class Registration:
     ends_on: dt.date | None
 
 
-def community_id(conn: Connection, code: str, access: Access) -> int:
+def community_id(conn: Connection, code: str, *, access: Access) -> int:
     """The id of a community inside the caller's scope (404 unknown, 403 outside)."""
     row = conn.execute(text("SELECT id FROM community WHERE code = :c"), {"c": code}).first()
     if row is None:
@@ -131,7 +131,7 @@ def pair_unit(
 ) -> None:
     """Pair a unit with a community from ``starts_on`` (结对共建); 409 if already paired then."""
     access.require(Permission.DISPATCH_NEEDS)
-    community_pk = community_id(conn, community, access)
+    community_pk = community_id(conn, community, access=access)
     unit_pk = _id(conn, TakerRef("unit", unit))
     try:
         with conn.begin_nested():
@@ -167,7 +167,7 @@ def register_member(
     first is refused (409, naming the community they are registered with), nothing changed.
     """
     access.require(Permission.DISPATCH_NEEDS)
-    community_pk = community_id(conn, community, access)
+    community_pk = community_id(conn, community, access=access)
     member_pk = _id(conn, TakerRef("member", member))
     on = starts_on or china_today()
     current = conn.execute(
@@ -228,7 +228,7 @@ def end_registration(
     ).first()
     if row is None:
         raise NotFound(f"党员 {member} 没有有效的报到 (member {member} is not registered)")
-    community_id(conn, row.code, access)
+    community_id(conn, row.code, access=access)
     conn.execute(
         text("UPDATE member_registration SET ends_on = :on WHERE id = :id"),
         {"on": on, "id": row.id},
@@ -256,7 +256,7 @@ def add_team(
 ) -> int:
     """Record a volunteer team of a community; returns its id."""
     access.require(Permission.DISPATCH_NEEDS)
-    community_pk = community_id(conn, community, access)
+    community_pk = community_id(conn, community, access=access)
     try:
         with conn.begin_nested():
             new = conn.execute(
@@ -311,7 +311,7 @@ def link_taker(conn: Connection, username: str, taker: TakerRef, *, access: Acce
     )
 
 
-def taker_of(conn: Connection, access: Access) -> tuple[str, int] | None:
+def taker_of(conn: Connection, *, access: Access) -> tuple[str, int] | None:
     """The taker (kind, id) a logged-in user acts for, if any."""
     if access.user is None:
         return None

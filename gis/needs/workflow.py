@@ -136,7 +136,7 @@ def _my_order(conn: Connection, need: Any, code: str, access: Access) -> Any:
         ),
         {"n": need.id},
     ).first()
-    mine = taker_of(conn, access)
+    mine = taker_of(conn, access=access)
     if order is None or (not access.is_system and (order.taker_kind, order.taker_pk) != mine):
         raise Forbidden(
             f"需求 {code} 没有派给您 (need {code} was not dispatched to you)", need=code
