@@ -35,10 +35,11 @@ NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=CHINA)
 GEOD = Geod(ellps="WGS84")
 
 
-def elderly_need(conn: Connection, **more: object) -> str:
+def elderly_need(conn: Connection) -> str:
     need = NeedIn(
-        kind="elderly", title="陪同老人就医", requester_name="刘大爷", requester_phone="13912345678",
-        due_on=dt.date(2026, 12, 10), hours=2, building=NEED_BUILDING,
+        kind="elderly", title="陪同老人就医", requester_name="刘大爷",
+        requester_phone="13912345678", due_on=dt.date(2026, 12, 10), hours=2,
+        building=NEED_BUILDING,
     )  # fmt: skip
     return create_need(conn, need, access=SYSTEM, now=NOW).code
 
@@ -157,13 +158,15 @@ def test_the_database_refuses_a_second_registration_too(conn, takers) -> None:
     from sqlalchemy.exc import IntegrityError
 
     member = takers["near"].partition(":")[2]
-    with pytest.raises(IntegrityError, match="member_registration_one_community"):
-        with conn.begin_nested():
-            conn.exec_driver_sql(
-                "INSERT INTO member_registration (member_id, community_id, hours_per_month, "
-                f"starts_on) SELECT m.id, c.id, 4, '2027-01-01' FROM party_member m, community c "
-                f"WHERE m.code = '{member}' AND c.code = '{COMMUNITY_B}'"
-            )
+    with (
+        pytest.raises(IntegrityError, match="member_registration_one_community"),
+        conn.begin_nested(),
+    ):
+        conn.exec_driver_sql(
+            "INSERT INTO member_registration (member_id, community_id, hours_per_month, "
+            f"starts_on) SELECT m.id, c.id, 4, '2027-01-01' FROM party_member m, community c "
+            f"WHERE m.code = '{member}' AND c.code = '{COMMUNITY_B}'"
+        )
 
 
 def test_staff_reach_their_scope_only_and_others_see_the_resident_masked(conn, takers) -> None:
