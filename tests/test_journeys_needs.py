@@ -63,7 +63,8 @@ def test_the_party_office_dispatches_a_need_with_one_click(
         assert page.evaluate("gridmapNeeds.state") == "ready"
         item = page.get_by_test_id(f"need-{code}")
         assert "待派单" in item.inner_text() and "陪同老人就医" in item.inner_text()
-        assert page.locator(".leaflet-overlay-pane path").count() >= 2  # the needs on the map
+        on_map = page.evaluate("gridmapNeeds.onMap()")  # drawn on the map's canvas
+        assert on_map == page.get_by_test_id("needs").locator("li").count() >= 2
         item.click()
         ranked = page.get_by_test_id("takers").locator("li")
         ranked.first.wait_for(state="visible")

@@ -8,7 +8,8 @@
  * taker), needs/{code}/takers; changes: POST needs/{code}/dispatch|accept|decline|complete.
  *
  * For tests it publishes window.gridmapNeeds: state, ready (Promise), select(code) and
- * dispatch(code, taker) (Promises that resolve once the panel shows the result).
+ * dispatch(code, taker) (Promises that resolve once the panel shows the result), and onMap()
+ * (the needs drawn on the map's canvas).
  *
  * Plain ES2017 without optional chaining.
  */
@@ -160,8 +161,10 @@ function select(nd, code) {
 function act(nd, code, what, body) {
   return request('POST', API + '/' + encodeURIComponent(code) + '/' + what, body || {})
     .then(function (need) {
-      say(nd, need.title + '：' + statusLabel(nd, need.status));
-      return load(nd).then(function () { return select(nd, code); });
+      return load(nd).then(function () { return select(nd, code); }).then(function (shown) {
+        say(nd, need.title + '：' + statusLabel(nd, need.status));  // last: all is redrawn
+        return shown;
+      });
     }).catch(function (e) { say(nd, e.message, true); throw e; });
 }
 
@@ -185,6 +188,7 @@ function start(map, config) {
   window.gridmapNeeds = api;
   api.select = function (code) { return select(nd, code); };
   api.dispatch = function (code, taker) { return dispatch(nd, code, taker); };
+  api.onMap = function () { return nd.layer.getLayers().length; };
   api.ready = load(nd).then(function () { api.state = 'ready'; }, function (error) {
     api.state = 'error';
     say(nd, error.message, true);
