@@ -62,6 +62,8 @@ router = APIRouter(
 NeedCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,24}$")]
 Dispatcher = Annotated[Access, Depends(permitted(Permission.DISPATCH_NEEDS))]
 Taker = Annotated[Access, Depends(permitted(Permission.TAKE_ORDERS))]
+#: Takers listed by hours given (the export has them all).
+HOURS_SHOWN = 500
 By = Annotated[Literal["grid", "community", "street", "district"], Query()]
 
 
@@ -117,7 +119,7 @@ def need_figures(
 ) -> FiguresOut:
     period = _period(start, end, now)
     areas = needs_by_area(conn, by, period, access=access, now=now)
-    hours = hours_given(conn, by, period, access=access)
+    hours = hours_given(conn, by, period, access=access, limit=HOURS_SHOWN)
     return FiguresOut.model_validate(
         {"by": by, "start": period.start, "end": period.end,
          "areas": [dataclasses.asdict(a) for a in areas],

@@ -133,26 +133,32 @@ def needs_by_area(
     ]  # fmt: skip
 
 
-def hours_given(conn: Connection, by: str, period: Period, *, access: Access) -> list[TakerHours]:
-    """Hours each taker gave on the needs done in each area of level ``by``, most first."""
+def hours_given(
+    conn: Connection, by: str, period: Period, *, access: Access, limit: int | None = None
+) -> list[TakerHours]:
+    """Hours each taker gave on the needs done in each area of level ``by``, most first — the
+    ``limit`` first, or all (an export): a county by grid has some 30,000 (taker, grid) pairs.
+    Aggregated by taker id first and named after."""
     key, name, joins = _level(by)
     where, params = _where(access, period)
     rows = conn.execute(
         text(
-            f"""SELECT {key} AS key, min({name}) AS name, o.taker_kind,
-                coalesce(pu.code, pm.code, vt.code) AS code,
-                min(coalesce(pu.name, pm.name, vt.name)) AS taker_name,
-                count(*) AS orders, sum(o.hours_given) AS hours
-            FROM need n JOIN community c ON c.id = n.community_id {joins}
-            JOIN need_order o ON o.need_id = n.id AND o.state = 'done'
-            LEFT JOIN paired_unit pu ON pu.id = o.unit_id
-            LEFT JOIN party_member pm ON pm.id = o.member_id
-            LEFT JOIN volunteer_team vt ON vt.id = o.team_id
-            WHERE {where}
-            GROUP BY {key}, o.taker_kind, coalesce(pu.code, pm.code, vt.code)
-            ORDER BY hours DESC, key, code"""
+            f"""WITH h AS (
+                SELECT {key} AS key, min({name}) AS name, o.taker_kind,
+                       coalesce(o.unit_id, o.member_id, o.team_id) AS taker_id,
+                       count(*) AS orders, sum(o.hours_given) AS hours
+                FROM need n JOIN community c ON c.id = n.community_id {joins}
+                JOIN need_order o ON o.need_id = n.id AND o.state = 'done'
+                WHERE {where} GROUP BY 1, 3, 4)
+            SELECT h.*, coalesce(pu.code, pm.code, vt.code) AS code,
+                   coalesce(pu.name, pm.name, vt.name) AS taker_name
+            FROM h
+            LEFT JOIN paired_unit pu ON h.taker_kind = 'unit' AND pu.id = h.taker_id
+            LEFT JOIN party_member pm ON h.taker_kind = 'member' AND pm.id = h.taker_id
+            LEFT JOIN volunteer_team vt ON h.taker_kind = 'team' AND vt.id = h.taker_id
+            ORDER BY h.hours DESC, h.key, code LIMIT :limit"""
         ),
-        params,
+        params | {"limit": limit},
     )
     return [
         TakerHours(
