@@ -118,9 +118,6 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "reporter_kinds": REPORTER_KINDS,
     "assignment_roles": ASSIGNMENT_ROLES,
     "scenario_states": SCENARIO_STATES,
-    "need_kinds": NEED_KINDS,
-    "need_statuses": NEED_STATUSES,
-    "taker_kinds": TAKER_KINDS,
 }
 
 
