@@ -101,3 +101,18 @@ def test_figures_by_grid_and_their_spreadsheets(client_as: ClientAs, story) -> N
     book = party.get("/needs/figures/export", params={"format": "xlsx"})
     sheets = load_workbook(io.BytesIO(book.content)).sheetnames
     assert sheets == ["需求 Needs", "服务时长 Hours"]
+
+
+def test_a_field_worker_records_needs_in_their_own_grid_only(client_as: ClientAs, story) -> None:
+    """t-worker has grid A1 = U1, U2; 5号楼 is in U5 (grid A2)."""
+    worker = client_as("t-worker")
+    mine = worker.post("/needs", json=NEED | {"building": None, "lon": X0 + 0.0005,
+                                               "lat": Y0 + 0.0005, "source": "field"})  # fmt: skip
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["grid_code"] == f"{COMMUNITY_A}001"
+    assert mine.json()["requester_phone"] == "13912345678"  # the worker calls residents back
+    elsewhere = worker.post("/needs", json=NEED)
+    assert elsewhere.status_code == 403 and "不在您的权限范围" in elsewhere.json()["detail"]
+    assert worker.get(f"/needs/{mine.json()['code']}/takers").status_code == 403  # no dispatch
+    listed = [n["code"] for n in worker.get("/needs").json()["items"]]
+    assert listed == [mine.json()["code"]]
