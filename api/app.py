@@ -40,6 +40,8 @@ from api.routers import (
     tiles,
     users,
 )
+from api.routers import needs as needs_api
+from api.routers import needs_pages as needs_pages_api
 from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
 from api.routers import patrols as patrols_api
@@ -156,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)
+    app.include_router(needs_pages_api.router)  # before /needs/{code}, which "map" would match
+    app.include_router(needs_api.router)
     app.include_router(patrols_api.router)  # /field/patrols…, after the /field page
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match
     app.include_router(incidents.router)

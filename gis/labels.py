@@ -17,6 +17,36 @@ USER_ROLES: dict[str, str] = {
     "department": "部门工作人员 Department staff",
     "party": "党组织工作人员 Party organisation staff",
     "field_worker": "网格员 Field worker",
+    "taker": "接单方 Order taker",
+}
+
+#: Kinds of needs (``need.kind``), also the skills a taker offers.
+NEED_KINDS: dict[str, str] = {
+    "wish": "微心愿 Small wish",
+    "elderly": "助老 Elderly care",
+    "disabled": "助残 Disability help",
+    "childcare": "托育 Childcare",
+    "repair": "维修 Repairs",
+    "legal": "法律 Legal advice",
+    "health": "健康 Health",
+    "other": "其他 Other",
+}
+
+#: Statuses of a need (``need.status``).
+NEED_STATUSES: dict[str, str] = {
+    "open": "待派单 Awaiting dispatch",
+    "dispatched": "已派单 Dispatched",
+    "accepted": "已接单 Accepted",
+    "done": "已完成 Done",
+    "evaluated": "已评价 Evaluated",
+    "cancelled": "已撤销 Cancelled",
+}
+
+#: Kinds of takers (``need_order.taker_kind``).
+TAKER_KINDS: dict[str, str] = {
+    "unit": "结对单位 Paired unit",
+    "member": "报到党员 Registered member",
+    "team": "志愿服务队 Volunteer team",
 }
 
 #: Departmental grid layers (``grid_layer.code``) and the departments behind them.

@@ -149,14 +149,23 @@ def load_sample(
     settings = _settings()
     url = resolve_url(settings)
     migrate(url)
+    engine = make_engine(url)
+    package = path or settings.sample_path
     report = load_city(
-        make_engine(url),
-        path or settings.sample_path,
-        weights=settings.weights,
-        replace=replace,
-        access=system_access(),
+        engine, package, weights=settings.weights, replace=replace, access=system_access()
     )
     typer.echo(report.summary())
+    # The engagement data (三张清单, 双报到) of the city the package holds, made once from it.
+    from os.path import commonprefix
+
+    from gis.city_package import read_package
+    from gis.needs.sample import seed_engagement
+
+    districts = read_package(package, only=["districts"])["districts"]["code"].astype(str)
+    prefix = commonprefix(list(districts))[:4]
+    with engine.begin() as conn:
+        seeded = seed_engagement(conn, access=system_access(), prefix=prefix)
+    typer.echo(f"needs and takers: {'already there' if seeded.skipped else seeded}")
 
 
 @app.command()

@@ -30,6 +30,8 @@ _PAGES: tuple[tuple[PageLink, Permission | None, Role | None], ...] = (
     (PageLink("compare", "合并方案", "Scenarios", "nav-compare"), Permission.RUN_SCENARIOS, None),
     (PageLink("incidents/map", "事件", "Incidents", "nav-incidents"), Permission.VIEW_MAP, None),
     (PageLink("party", "党建网格", "Party", "nav-party"), Permission.MANAGE_ASSIGNMENTS, None),
+    (PageLink("needs/map", "需求清单", "Needs", "nav-needs"), Permission.DISPATCH_NEEDS, None),
+    (PageLink("needs/map", "我的接单", "My orders", "nav-orders"), None, Role.TAKER),
     (PageLink("field", "我的网格", "My grid", "nav-field"), None, Role.FIELD_WORKER),
     (PageLink("admin", "用户与审计", "Users & audit", "nav-admin"), Permission.MANAGE_USERS, None),
 )
@@ -42,6 +44,7 @@ HOME: dict[Role, str] = {
     Role.DEPARTMENT: "/incidents/map",
     Role.PARTY: "/party",
     Role.FIELD_WORKER: "/field",
+    Role.TAKER: "/needs/map",
 }
 
 

@@ -124,6 +124,7 @@ PAGES = [
     ("t-county", "/compare", "nav-compare"),
     ("t-department", "/incidents/map", "nav-incidents"),
     ("t-party", "/party", "nav-party"),
+    ("t-party", "/needs/map", "nav-needs"),
     ("root", "/", "nav-admin"),
     ("root", "/admin", "nav-admin"),
 ]

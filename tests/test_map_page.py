@@ -311,7 +311,10 @@ def test_page_shows_who_is_logged_in(settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("username", "links"),
     [
-        ("root", ["nav-edit", "nav-compare", "nav-incidents", "nav-party", "nav-admin"]),
+        (
+            "root",
+            ["nav-edit", "nav-compare", "nav-incidents", "nav-party", "nav-needs", "nav-admin"],
+        ),
         ("t-planner", ["nav-edit", "nav-incidents"]),
         ("t-county", ["nav-compare", "nav-incidents"]),
         ("t-worker", ["nav-incidents", "nav-field"]),

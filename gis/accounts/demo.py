@@ -27,6 +27,7 @@ DEMO_USERS: tuple[tuple[str, Role, str, str, str | None], ...] = (
     ("department", Role.DEPARTMENT, "街道城管专员", "street", "城管局"),
     ("party", Role.PARTY, "社区党委专员", "community", None),
     ("worker", Role.FIELD_WORKER, "网格员", "grid", None),
+    ("taker", Role.TAKER, "结对单位接单员", "community", None),
 )
 
 

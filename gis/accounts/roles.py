@@ -9,6 +9,8 @@ county     district              compares and adopts merge scenarios of their co
 department city, district, street handles the incidents routed to their department (吹哨报到)
 party      district … community  manages party-member assignments in their area (党组织)
 field_worker grid                sees their own grid only (网格员)
+taker      district … community  takes the needs dispatched to the unit, member or team they
+                                 act for (接单方: 结对单位, 报到党员, 志愿服务队)
 ========== ===================== ============================================================
 """
 
@@ -31,6 +33,7 @@ class Role(StrEnum):
     DEPARTMENT = "department"
     PARTY = "party"
     FIELD_WORKER = "field_worker"
+    TAKER = "taker"
 
 
 ROLE_LABELS: dict[Role, str] = {role: USER_ROLES[role.value] for role in Role}
@@ -43,6 +46,7 @@ ROLE_SCOPE_LEVELS: dict[Role, tuple[str, ...]] = {
     Role.DEPARTMENT: ("city", "district", "street"),
     Role.PARTY: ("district", "street", "community"),
     Role.FIELD_WORKER: ("grid",),
+    Role.TAKER: ("district", "street", "community"),
 }
 
 
@@ -62,6 +66,10 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     # Names and phone numbers of residents and members in full (see gis.personal); else masked.
     VIEW_PERSONAL_DATA = "view_personal_data"
+    # 三张清单: record a need (群众点单, on a resident's behalf), dispatch it (社区派单), take it.
+    REPORT_NEEDS = "report_needs"
+    DISPATCH_NEEDS = "dispatch_needs"
+    TAKE_ORDERS = "take_orders"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -74,12 +82,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DEPARTMENT: frozenset(
         {Permission.VIEW_MAP, Permission.HANDLE_INCIDENTS, Permission.VIEW_PERSONAL_DATA}
     ),
+    # The community party committee dispatches needs (社区派单) and calls the residents back.
     Role.PARTY: frozenset(
-        {Permission.VIEW_MAP, Permission.MANAGE_ASSIGNMENTS, Permission.VIEW_PERSONAL_DATA}
+        {
+            Permission.VIEW_MAP,
+            Permission.MANAGE_ASSIGNMENTS,
+            Permission.VIEW_PERSONAL_DATA,
+            Permission.REPORT_NEEDS,
+            Permission.DISPATCH_NEEDS,
+        }
     ),
     Role.FIELD_WORKER: frozenset(
-        {Permission.VIEW_MAP, Permission.REPORT_INCIDENTS, Permission.VIEW_PERSONAL_DATA}
+        {
+            Permission.VIEW_MAP,
+            Permission.REPORT_INCIDENTS,
+            Permission.VIEW_PERSONAL_DATA,
+            Permission.REPORT_NEEDS,
+        }
     ),
+    # A taker sees the map and the orders given to them; a resident's name and phone only on
+    # the orders they accepted (they must call them), see gis.needs.
+    Role.TAKER: frozenset({Permission.VIEW_MAP, Permission.TAKE_ORDERS}),
 }
 
 

@@ -21,6 +21,18 @@ from gis.infra.models.incidents import (
     Open311Client,
 )
 from gis.infra.models.layers import Grid, GridLayer, GridUnit, UnitLink
+from gis.infra.models.needs import (
+    NEED_KINDS,
+    NEED_STATUSES,
+    MemberRegistration,
+    Need,
+    NeedEvent,
+    NeedOrder,
+    PairedUnit,
+    TakerAccount,
+    UnitPairing,
+    VolunteerTeam,
+)
 from gis.infra.models.notifications import (
     IncidentDeadlineAlert,
     IncidentSubscription,
@@ -63,6 +75,16 @@ from gis.infra.models.streets import EDGE_KINDS, LINEAR_KINDS, LinearFeature, Un
 from gis.infra.models.tiles import TileCache
 
 __all__ = [
+    "NEED_KINDS",
+    "NEED_STATUSES",
+    "MemberRegistration",
+    "Need",
+    "NeedEvent",
+    "NeedOrder",
+    "PairedUnit",
+    "TakerAccount",
+    "UnitPairing",
+    "VolunteerTeam",
     "ABSENCE_KINDS",
     "CHECK_IN_KINDS",
     "EDGE_KINDS",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.infra.models.base import Base, one_of
 
-ROLES = ("admin", "planner", "county", "department", "party", "field_worker")
+ROLES = ("admin", "planner", "county", "department", "party", "field_worker", "taker")
 
 
 SCOPE_LEVELS = ("city", "district", "street", "community", "grid")

@@ -1,0 +1,98 @@
+"""The needs page in a real headless Chromium: the party office of community A picks a need,
+reads its ranked takers and dispatches with one click, on a desk and on a 375 px phone.
+
+The browser talks to a real server on its own connections, so the takers and the need of
+tests/needs_city.py are committed for this module and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from gis.chinatime import CHINA
+from gis.needs import NeedIn, create_need
+from tests.browser import PHONE, log_in, scroll_width, session, shot
+from tests.needs_city import NEED_BUILDING, SYSTEM, seed_takers
+from tests.party_city import ORG_A, ORG_AGENCY
+
+PREFIX = "TW"
+
+
+def _need(conn: Any, title: str) -> str:
+    need = NeedIn(
+        kind="elderly", title=title, requester_name="刘大爷", requester_phone="13912345678",
+        due_on=dt.date(2030, 1, 1), hours=2, building=NEED_BUILDING,
+    )  # fmt: skip
+    return create_need(conn, need, access=SYSTEM, now=dt.datetime.now(CHINA)).code
+
+
+@pytest.fixture(scope="module")
+def story(engine: Engine, users: dict[str, str]) -> Iterator[dict[str, Any]]:
+    with engine.begin() as conn:
+        takers = seed_takers(conn, PREFIX)
+        codes = [_need(conn, "陪同老人就医"), _need(conn, "代买药品")]
+    try:
+        yield {"takers": takers, "codes": codes}
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM need WHERE code = ANY(:c)"), {"c": codes})
+            for table in ("volunteer_team", "paired_unit", "party_member"):
+                conn.execute(text(f"DELETE FROM {table} WHERE code LIKE :p"), {"p": PREFIX + "%"})
+            conn.execute(
+                text(
+                    "DELETE FROM party_organisation o WHERE code = ANY(:c) AND NOT EXISTS "
+                    "(SELECT 1 FROM party_member m WHERE m.organisation_id = o.id)"
+                ),
+                {"c": [ORG_A, ORG_AGENCY]},
+            )
+
+
+@pytest.mark.browser
+def test_the_party_office_dispatches_a_need_with_one_click(
+    browser: Any, live_server: str, story: dict[str, Any]
+) -> None:
+    code, takers = story["codes"][0], story["takers"]
+    with session(browser) as (page, traffic):
+        log_in(page, live_server, "t-party", "/needs/map")
+        page.wait_for_function("() => window.gridmapNeeds && gridmapNeeds.state !== 'loading'")
+        assert page.evaluate("gridmapNeeds.state") == "ready"
+        item = page.get_by_test_id(f"need-{code}")
+        assert "待派单" in item.inner_text() and "陪同老人就医" in item.inner_text()
+        on_map = page.evaluate("gridmapNeeds.onMap()")  # drawn on the map's canvas
+        assert on_map == page.get_by_test_id("needs").locator("li").count() >= 2
+        item.click()
+        ranked = page.get_by_test_id("takers").locator("li")
+        ranked.first.wait_for(state="visible")
+        assert "孙*" in ranked.first.inner_text() or "孙八" in ranked.first.inner_text()
+        assert "技能匹配" in ranked.first.inner_text()
+        assert page.get_by_test_id("facts").inner_text().count("13912345678") == 1  # may call
+        shot(page, "needs-desk-1-ranked")
+        page.get_by_test_id(f"dispatch-{takers['team']}").click()
+        page.get_by_test_id("status").filter(has_text="已派单").wait_for()
+        assert "已派单" in page.get_by_test_id(f"need-{code}").inner_text()
+        assert "银龄志愿队" in page.get_by_test_id("facts").inner_text()
+        shot(page, "needs-desk-2-dispatched")
+    traffic.assert_clean()
+
+
+@pytest.mark.browser
+def test_the_needs_page_fits_a_phone(browser: Any, live_server: str, story: dict) -> None:
+    code = story["codes"][1]
+    with session(browser, phone=True) as (page, traffic):
+        log_in(page, live_server, "t-party", "/needs/map")
+        page.wait_for_function("() => window.gridmapNeeds && gridmapNeeds.state === 'ready'")
+        assert scroll_width(page) <= PHONE["width"]
+        map_box = page.locator(".folium-map").bounding_box()
+        item = page.get_by_test_id(f"need-{code}")
+        item.scroll_into_view_if_needed()
+        item.tap()
+        page.get_by_test_id("takers").locator("li").first.wait_for(state="visible")
+        assert scroll_width(page) <= PHONE["width"]
+        assert map_box and map_box["width"] == PHONE["width"] and map_box["height"] > 200
+        shot(page, "needs-phone-ranked")
+    traffic.assert_clean()

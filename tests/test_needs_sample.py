@@ -1,0 +1,84 @@
+"""The sample city's engagement data: made once, deterministically, at the seeds' ratios, and
+usable at once — a need of it is ranked and its figures add up. Seeding costs seconds, so it
+runs here, in these tests' rolled-back transactions, not in the session's fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from sqlalchemy import Connection
+
+from gis.access import Access
+from gis.chinatime import CHINA
+from gis.needs import rank_takers
+from gis.needs.figures import Period, needs_by_area
+from gis.needs.sample import NEEDS_PER_HOUSEHOLD, seed_engagement
+from tests.conftest import scalar
+
+SYSTEM = Access.system("system:tests")
+AS_OF = dt.date(2026, 12, 7)
+NOW = dt.datetime(2026, 12, 7, 20, 0, tzinfo=CHINA)
+PREFIX = "3610"
+SCALE = 0.1  # a tenth of the year's needs: the same takers, a quicker test
+
+
+@pytest.fixture
+def seeded(conn: Connection):
+    if not scalar(conn, "SELECT count(*) FROM community WHERE starts_with(code, :p)", p=PREFIX):
+        pytest.fail("the sample city is not loaded: make sample")
+    started = time.perf_counter()
+    report = seed_engagement(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF, scale=SCALE)
+    return report, time.perf_counter() - started
+
+
+def test_the_sample_gets_its_takers_and_a_year_of_needs(conn, seeded) -> None:
+    report, _ = seeded
+    households = scalar(
+        conn,
+        "SELECT sum(households) FROM base_unit u JOIN community c "
+        "ON c.id = u.community_id WHERE starts_with(c.code, :p)",
+        p=PREFIX,
+    )
+    communities = scalar(conn, "SELECT count(*) FROM community WHERE starts_with(code, :p)",
+                         p=PREFIX)  # fmt: skip
+    assert report.needs == round(households * NEEDS_PER_HOUSEHOLD * SCALE)
+    assert report.pairings == 2 * communities
+    assert 3 * communities <= report.teams <= 4 * communities
+    assert report.registrations > 0 and report.orders >= report.needs * 0.6
+    # every community has takers of all three kinds; members registered once each
+    assert (
+        scalar(conn, "SELECT count(DISTINCT community_id) FROM member_registration") == communities
+    )
+    assert scalar(conn, "SELECT count(*) - count(DISTINCT member_id) FROM member_registration") == 0
+    assert (
+        scalar(
+            conn, "SELECT count(*) FROM need WHERE created_at < :a", a=NOW - dt.timedelta(days=366)
+        )
+        == 0
+    )
+    again = seed_engagement(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF, scale=SCALE)
+    assert again.skipped and scalar(conn, "SELECT count(*) FROM need") == report.needs
+    # a need of it is ranked at once, and the county figures add up to all of them
+    code = scalar(conn, "SELECT code FROM need WHERE status = 'open' ORDER BY code LIMIT 1")
+    ranking = rank_takers(conn, code, access=SYSTEM, now=NOW, limit=5)
+    assert len(ranking.takers) == 5
+    scores = [t.score for t in ranking.takers]
+    assert scores == sorted(scores, reverse=True)
+    areas = needs_by_area(conn, "district", Period(AS_OF - dt.timedelta(days=364), AS_OF),
+                          access=SYSTEM, now=NOW)  # fmt: skip
+    assert sum(a.total for a in areas) == report.needs
+    assert {a.key for a in areas} == {"361002", "361003"}
+
+
+def test_the_same_day_gives_the_same_rows(conn, seeded) -> None:
+    digest = ("SELECT md5(string_agg(code || status || kind || requester_phone || due_on, ',' "
+              "ORDER BY code)) FROM need")  # fmt: skip
+    first = scalar(conn, digest)
+    conn.exec_driver_sql(
+        "DELETE FROM need; DELETE FROM volunteer_team; DELETE FROM "
+        "member_registration; DELETE FROM unit_pairing; DELETE FROM paired_unit"
+    )
+    seed_engagement(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF, scale=SCALE)
+    assert scalar(conn, digest) == first
