@@ -102,6 +102,10 @@ def database_unavailable(path: str, exc: BaseException) -> JSONResponse:
     return answer
 
 
+#: RFC 9457's own members: a detail of a domain error never overrides them.
+PROBLEM_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GridmapError)
     async def domain_error(request: Request, exc: GridmapError) -> JSONResponse:
@@ -111,7 +115,7 @@ def install(app: FastAPI) -> None:
             if isinstance(v, list)
             else v
             for k, v in exc.detail.items()
-            if isinstance(v, str | int | float | bool | list)
+            if isinstance(v, str | int | float | bool | list) and k not in PROBLEM_MEMBERS
         }
         answer = problem(exc.status, exc.title, exc.message, request.url.path, **extra)
         if exc.status == 401:

@@ -151,3 +151,24 @@ def test_only_scenario_runners_import_and_only_in_their_scope(client_as, conn) -
     outside = _post(client_as("t-county"), good, area="361002")
     assert outside.status_code == 403, outside.text
     assert _scenarios(conn) == before
+
+
+def test_a_domain_error_detail_never_overrides_the_problem_members() -> None:
+    """A detail named like a member of the problem document (``status``) stays out of it."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from api.problems import install
+    from gis.errors import Conflict
+
+    app = FastAPI()
+    install(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise Conflict("已接单 (already taken)", status="accepted", need=7)
+
+    answer = TestClient(app).get("/boom")
+    assert answer.status_code == 409
+    body = answer.json()
+    assert body["status"] == 409 and body["need"] == 7 and body["detail"].startswith("已接单")
