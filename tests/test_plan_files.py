@@ -137,6 +137,23 @@ def test_a_bad_plan_names_every_problem_and_imports_nothing(client_as, conn) -> 
     apart = [(u, "far" if u in (unit_code(1), unit_code(8)) else g) for u, g in good]
     problems = _post(county, _csv(apart)).json()["problems"]
     assert any(p.get("grid") == "far" and "pieces" in p["reason"] for p in problems)
+    assert _scenarios(conn) == before
+    # Taken on purpose, the grid in pieces is kept and named in the report; crossings never are.
+    kept = county.post(
+        "/scenarios/import",
+        files={"file": ("plan.csv", _csv(apart), "text/csv")},
+        data={"name": "分块", "area": DISTRICT, "accept_pieces": "true"},
+    )
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["report"]["grids_in_pieces"] == ["far"]
+    assert kept.json()["report"]["connected_share"] < 1
+    before += 1
+    crossing_kept = county.post(
+        "/scenarios/import",
+        files={"file": ("plan.csv", _csv(crossing), "text/csv")},
+        data={"name": "跨社区", "area": DISTRICT, "accept_pieces": "true"},
+    )
+    assert crossing_kept.status_code == 422
 
     assert _post(county, b"unit,zone\n").status_code == 422  # no grid column
     assert _post(county, b"PK\x03\x04 not a workbook", name="plan.xlsx").status_code == 422

@@ -68,11 +68,14 @@ def post_plan(
     file: Annotated[UploadFile, File(description="CSV or XLSX: unit_code, grid_code[, grid_name]")],
     name: Annotated[str, Form(min_length=1, max_length=128)],
     area: Annotated[str, Form(description="area codes, comma-separated", max_length=5000)],
+    accept_pieces: Annotated[
+        bool, Form(description="keep grids in pieces (named in the report) instead of refusing")
+    ] = False,
 ) -> ScenarioOut:
     """The plan becomes a scenario (state ``done``) to compare, report on and adopt. A table
     with problems (a unit twice, unknown units, units of the area left out, a grid across
     communities or in pieces) is refused as a whole with 422; ``problems`` names each, with its
-    row."""
+    row. ``accept_pieces`` takes grids in pieces as they are (today's layer may have some)."""
     shown = safe_name(file.filename, "plan.csv")
     with saved_upload(request, file, shown) as path:
         table = read_assignment(path, settings.imports)
@@ -84,5 +87,6 @@ def post_plan(
         source=shown,
         settings=settings,
         access=access,
+        accept_pieces=accept_pieces,
     )
     return ScenarioOut.model_validate(scenario)

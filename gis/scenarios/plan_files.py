@@ -211,6 +211,7 @@ def _grid_problems(
             {
                 "row": None,
                 "grid": str(grid),
+                "pieces": int(count),
                 "reason": f"网格 {grid} 分成 {count} 块 (grid {grid} falls into {count} pieces: "
                 f"its units do not share {settings.min_shared_m:g} m of boundary)",
             }
@@ -235,9 +236,11 @@ def import_plan(
     source: str,
     settings: Settings,
     access: Access,
+    accept_pieces: bool = False,
 ) -> Scenario:
     """A new scenario holding the uploaded plan (state ``done``: nothing to run), or
-    :class:`~gis.errors.Invalid` naming every problem, with nothing written."""
+    :class:`~gis.errors.Invalid` naming every problem, with nothing written. With
+    ``accept_pieces``, grids in pieces are kept and listed in the report (``grids_in_pieces``)."""
     access.require(Permission.RUN_SCENARIOS)
     name = name.strip()
     if not name or len(name) > 128:
@@ -251,6 +254,10 @@ def import_plan(
         raise _refused(source, problems)
     graph = _unit_graph(units, settings)
     problems = _grid_problems(table, units, graph, settings)
+    # Grids in pieces may be taken on purpose (today's layer re-imported, a planner's "confirm"
+    # as in the editor): then they are named in the report instead of refusing the plan.
+    in_pieces = [p for p in problems if "pieces" in p] if accept_pieces else []
+    problems = [p for p in problems if p not in in_pieces]
     if problems:
         raise _refused(source, problems)
     params = {
@@ -278,6 +285,14 @@ def import_plan(
         },
     ).scalar_one()
     _write(conn, scenario_id, name, area, table, units, graph, params, settings)
+    if in_pieces:
+        conn.execute(
+            text(
+                "UPDATE scenario SET report = report || jsonb_build_object("
+                "'grids_in_pieces', CAST(:grids AS jsonb)) WHERE id = :s"
+            ),
+            {"grids": json.dumps([p["grid"] for p in in_pieces]), "s": scenario_id},
+        )
     audit.record(
         conn,
         access.actor,

@@ -126,8 +126,11 @@ export function onImport(event) {
   data.append('name', f.name.value);
   data.append('area', f.area.value.split(/[\s,，]+/).filter(Boolean).join(','));
   data.append('file', f.file.files[0]);
+  data.append('accept_pieces', f.accept_pieces.checked ? 'true' : 'false');
   request('POST', '/scenarios/import', data).then(function (s) {
-    msg.textContent = '已导入 imported: #' + s.id + ' · ' + s.report.count + ' 个网格 grids';
+    var pieces = (s.report.grids_in_pieces || []).length;
+    msg.textContent = '已导入 imported: #' + s.id + ' · ' + s.report.count + ' 个网格 grids' +
+      (pieces ? ' · ' + pieces + ' 个分块网格 in pieces' : '');
     return loadList();
   }, function (err) {
     msg.className = 'cmp-msg cmp-error';
