@@ -172,13 +172,18 @@ def demo(
             "demo users have a published password: only in demo mode (GRIDMAP_DEMO=1) "
             "or with --force)"
         )
+    from gis.needs.sample import link_demo_taker
+
     with _transaction() as conn:
         users = ensure_demo_users(conn, access=system_access())
         rows = [(u, created, describe_scope(conn, u.scope)) for u, created in users]
+        # The taker acts for a paired unit with orders (none before the sample is seeded).
+        takes_for = link_demo_taker(conn, "taker", access=system_access())
     typer.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for user, created, where in rows:
         note = "" if created else "  (existed)"
-        typer.echo(f"  {user.username:11} {user.role.value:13} {where}{note}")
+        acts = f"  for paired unit {takes_for}" if user.username == "taker" and takes_for else ""
+        typer.echo(f"  {user.username:11} {user.role.value:13} {where}{note}{acts}")
 
 
 def _when(value: str | None) -> dt.datetime | None:

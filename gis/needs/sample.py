@@ -29,6 +29,8 @@ from sqlalchemy import Connection, text
 from gis.access import Access
 from gis.accounts import Permission
 from gis.chinatime import CHINA
+from gis.needs.common import TakerRef
+from gis.needs.resources import link_taker
 
 log = logging.getLogger(__name__)
 
@@ -252,3 +254,25 @@ def seed_engagement(
     report = SampleReport(units, pairings, registrations, teams, needs, orders)
     log.info("sample engagement data: %s", report)
     return report
+
+
+def link_demo_taker(conn: Connection, username: str, *, access: Access) -> str | None:
+    """Let the demo login ``username`` (role taker) act for the paired unit of its community
+    that holds the most orders, so that 我的接单 shows real orders in ``make demo``; returns the
+    unit's code, or None when the sample's engagement data are not there."""
+    row = conn.execute(
+        text(
+            """SELECT p.code FROM app_user u
+               JOIN community c ON c.code = u.scope_code
+               JOIN unit_pairing up ON up.community_id = c.id AND up.ends_on IS NULL
+               JOIN paired_unit p ON p.id = up.unit_id
+               LEFT JOIN need_order o ON o.unit_id = p.id
+               WHERE u.username = :u AND u.role = 'taker'
+               GROUP BY p.code ORDER BY count(o.*) DESC, p.code LIMIT 1"""
+        ),
+        {"u": username},
+    ).first()
+    if row is None:
+        return None
+    link_taker(conn, username, TakerRef("unit", str(row.code)), access=access)
+    return str(row.code)
