@@ -69,7 +69,10 @@ def test_incident_map_in_browser(browser: Any, live_server: str) -> None:
 
         page.get_by_test_id("modes").locator("input[value=heat]").check()
         _ready(page, "heat")
-        assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+        # A view change may redraw the layer just after "ready": wait for the canvas, then one.
+        page.wait_for_selector("canvas.leaflet-heatmap-layer", state="attached", timeout=30_000)
+        heat = page.locator("canvas.leaflet-heatmap-layer").count()
+        assert heat == 1, (traffic.errors, page.evaluate("() => gridmapIncidents.counts"))
 
         page.get_by_test_id("modes").locator("input[value=grids]").check()
         _ready(page, "grids")

@@ -172,8 +172,15 @@ def merge(
         text("UPDATE incident SET merged_into_id = :p, merged_at = :now WHERE id = ANY(:ids)"),
         {"p": head["id"], "ids": ids, "now": now},
     )
-    follow(conn, head["id"], "merge", f"并入 {primary} merged into {primary}. {note}", now, access)
-    _record(conn, head["id"], primary, codes, head["state"], note, now, access)
+    follow(
+        conn,
+        head["id"],
+        "merge",
+        f"并入 {primary} merged into {primary}. {note}",
+        now,
+        access=access,
+    )
+    _record(conn, head["id"], primary, codes, head["state"], note, now, access=access)
     enqueue(
         conn,
         head["id"],
@@ -197,6 +204,7 @@ def _record(
     state: str,
     note: str,
     now: dt.datetime,
+    *,
     access: Access,
 ) -> None:
     conn.execute(
@@ -229,6 +237,7 @@ def follow(
     action: str,
     note: str,
     now: dt.datetime,
+    *,
     access: Access,
 ) -> int:
     """Bring every report merged into ``primary_id`` to the primary's state (and department and
@@ -296,11 +305,12 @@ def after_move(
     target: str,
     note: str,
     now: dt.datetime,
+    *,
     access: Access,
 ) -> None:
     """What every move of an incident brings along, in its transaction: the reports merged into
     it follow, and everyone who cares is told (the outbox)."""
-    follow(conn, primary_id, action, "", now, access)
+    follow(conn, primary_id, action, "", now, access=access)
     enqueue(
         conn,
         primary_id,

@@ -355,7 +355,7 @@ def transition(
     record_transition(
         conn, row["id"], recorded_action, state, target, now, note, dept, access=access
     )
-    after_move(conn, row["id"], recorded_action, target, note, now, access)
+    after_move(conn, row["id"], recorded_action, target, note, now, access=access)
     audit.record(
         conn,
         access.actor,

@@ -19,12 +19,17 @@ export function loadList() {
 
 function renderList() {
   var body = $('#list tbody');
+  // The list is drawn again every second while a run is busy: what the user ticked stays ticked
+  // (the page's initial selection applies to the first drawing only).
+  var ticked = Array.prototype.map.call(body.querySelectorAll('input:checked'), function (b) { return b.value; });
+  var keep = state.listDrawn ? ticked : state.config.selected;
+  state.listDrawn = true;
   body.textContent = '';
   state.scenarios.forEach(function (s) {
     var job = s.job || {progress: {done: 0, total: 0}};
     var box = el('input', {type: 'checkbox', value: String(s.id), 'data-testid': 'pick-' + s.id});
     if (!s.layer) { box.disabled = true; }
-    if (state.config.selected.indexOf(String(s.id)) >= 0) { box.checked = true; }
+    if (keep.indexOf(String(s.id)) >= 0) { box.checked = true; }
     // Until the job has counted its communities there is nothing to count: say 准备中, and
     // let the bar run without a value (never "running 0/0").
     var counted = job.progress.total > 0;
