@@ -25,6 +25,8 @@ near 0.9095 > far 0.891 > TNT1 0.868 > TNU1 ≈ 0.51; TNU2 and 冯十二 are not
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Connection
 
 from gis.access import Access
@@ -34,6 +36,7 @@ from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, X0, Y0
 
 SYSTEM = Access.system("system:tests")
 NEED_BUILDING = building(5)
+SINCE = dt.date(2026, 11, 1)
 NEED_POINT = CENTRE_5
 
 
@@ -49,16 +52,20 @@ def seed_takers(conn: Connection, prefix: str = "TN") -> dict[str, str]:
         conn, f"{prefix}U2", "测试民政局", Place(X0 + 0.0025, Y0 + 0.0015), Offer(["elderly"], 20),
         access=SYSTEM,
     )  # fmt: skip
-    pair_unit(conn, f"{prefix}U1", COMMUNITY_A, access=SYSTEM)
-    pair_unit(conn, f"{prefix}U2", COMMUNITY_B, access=SYSTEM)
+    # Pairings and registrations from a fixed day before the tests' clock (NOW, 2026-12-07):
+    # "today" by default would start them after NOW once China's date has moved on.
+    pair_unit(conn, f"{prefix}U1", COMMUNITY_A, access=SYSTEM, starts_on=SINCE)
+    pair_unit(conn, f"{prefix}U2", COMMUNITY_B, access=SYSTEM, starts_on=SINCE)
     add_team(
         conn, f"{prefix}T1", "甲社区银龄志愿队", COMMUNITY_A, Place(X0 + 0.0005, Y0 + 0.0025),
         Offer(["elderly"], 40), access=SYSTEM, volunteers=12,
     )  # fmt: skip
     register_member(conn, people["near"].code, COMMUNITY_A, Offer(["elderly", "wish"], 10),
-                    access=SYSTEM)  # fmt: skip
-    register_member(conn, people["far"].code, COMMUNITY_A, Offer(["elderly"], 10), access=SYSTEM)
-    register_member(conn, people["other"].code, COMMUNITY_B, Offer(["elderly"], 10), access=SYSTEM)
+                    access=SYSTEM, starts_on=SINCE)  # fmt: skip
+    register_member(conn, people["far"].code, COMMUNITY_A, Offer(["elderly"], 10),
+                    access=SYSTEM, starts_on=SINCE)  # fmt: skip
+    register_member(conn, people["other"].code, COMMUNITY_B, Offer(["elderly"], 10),
+                    access=SYSTEM, starts_on=SINCE)  # fmt: skip
     return {
         "near": f"member:{people['near'].code}",
         "far": f"member:{people['far'].code}",
