@@ -18,9 +18,10 @@ import time
 
 from sqlalchemy import Connection, text
 
-from gis.boundaries import PRIORITY, TOLERANCE_DEG, boundary_shares, refresh_unit_edges
+from gis.boundaries import boundary_shares
 from gis.infra.db import make_engine, resolve_url
 from gis.infra.settings import load_settings
+from gis.unit_edges import PRIORITY, TOLERANCE_DEG, refresh_unit_edges
 
 #: The direct way for one layer over one area: grid boundary lines, then per kind the length
 #: inside the buffered roads of that kind (a stretch near two kinds goes to the first in

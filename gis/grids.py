@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
@@ -18,7 +17,6 @@ from scipy.sparse.csgraph import connected_components
 from sqlalchemy import Connection, text
 
 from gis.infra.settings import MIN_SHARED_M, WorkloadWeights
-from gis.optimizer.graph import shared_boundaries
 from gis.workload import ATTRIBUTES, workload_sql
 
 
@@ -74,10 +72,10 @@ _LINKS_SQL = """
     WITH members AS (
         SELECT gu.grid_id, gu.unit_id FROM grid g JOIN grid_unit gu ON gu.grid_id = g.id
         WHERE {where})
-    SELECT a.grid_id, l.a, l.b
+    SELECT a.grid_id, l.unit_a, l.unit_b
     FROM members a
-    JOIN unit_link l ON l.a = a.unit_id AND l.shared_m >= :min_shared
-    JOIN members b ON b.grid_id = a.grid_id AND b.unit_id = l.b
+    JOIN unit_edge l ON l.unit_a = a.unit_id AND l.length_m >= :min_shared
+    JOIN members b ON b.grid_id = a.grid_id AND b.unit_id = l.unit_b
 """
 
 
@@ -90,7 +88,7 @@ def _refresh_pieces(
     conn: Connection, where: str, params: dict[str, Any], min_shared_m: float
 ) -> None:
     """A grid's pieces: the connected components of its units, two units linked where they
-    share at least ``min_shared_m`` metres of boundary (``unit_link``). ST_NumGeometries of the
+    share at least ``min_shared_m`` metres of boundary (``unit_edge``). ST_NumGeometries of the
     outline would count a grid held by a 0.2 m corner contact as one piece; nobody can walk
     through such a corner. Components by scipy over all the grids' members at once."""
     members = _int_rows(conn.execute(text(_MEMBERS_SQL.format(where=where)), params))
@@ -124,23 +122,3 @@ def _refresh_pieces(
         ),
         {"ids": list(pieces), "counts": list(pieces.values())},
     )
-
-
-def link_units(conn: Connection, units: gpd.GeoDataFrame) -> int:
-    """Keep how much boundary every pair of the given base units shares (``unit_link``), once
-    per load, so that counting a grid's pieces after an edit needs no geometry. ``units`` has
-    the units' ``id`` and geometry; pairs are measured as the optimizer measures them."""
-    i, j, metres = shared_boundaries(units)
-    ids = units["id"].to_numpy(dtype=np.int64)
-    a, b = np.minimum(ids[i], ids[j]), np.maximum(ids[i], ids[j])
-    conn.execute(
-        text("DELETE FROM unit_link WHERE a = ANY(:ids) OR b = ANY(:ids)"), {"ids": ids.tolist()}
-    )
-    conn.execute(
-        text(
-            "INSERT INTO unit_link (a, b, shared_m) SELECT * FROM unnest("
-            "CAST(:a AS int[]), CAST(:b AS int[]), CAST(:m AS float8[]))"
-        ),
-        {"a": a.tolist(), "b": b.tolist(), "m": metres.tolist()},
-    )
-    return len(a)

@@ -15,21 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from gis import audit
 from gis.access import Access
 from gis.accounts import Permission
-from gis.boundaries import refresh_unit_edges
 from gis.city_package import LAYERS, read_package
 from gis.errors import Conflict, InvalidFile
-from gis.grids import link_units, refresh_grids
+from gis.grids import refresh_grids
 from gis.incidents.backfill import backfill_loaded
 from gis.infra.settings import WorkloadWeights
 from gis.package_checks import check_codes, check_linear
 from gis.staging import locate_incidents, resolve_codes, stage, upsert
+from gis.unit_edges import refresh_unit_edges
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +270,8 @@ def load_city(
             conn.exec_driver_sql(f"ANALYZE s_{layer}")
         _check_staged(conn, frames, path)
         _write(conn, frames, report)
-        _link_units(conn, frames["base_units"])
+        # Shared unit boundaries: the grids' pieces below and what boundaries run along.
+        report.rows["unit_edge judged"] = refresh_unit_edges(conn, codes)
         layer_ids = [
             r[0]
             for r in conn.execute(
@@ -280,8 +280,6 @@ def load_city(
             )
         ]
         refresh_grids(conn, weights or WorkloadWeights(), layer_ids=layer_ids)
-        # What every shared unit boundary runs along (roads, river, nothing visible).
-        report.rows["unit_edge"] = refresh_unit_edges(conn, codes)
         if "incidents" in frames:  # grid, building, H3 cell and plausible workflow times
             backfill_loaded(conn)
         audit.record(
@@ -301,19 +299,6 @@ def load_city(
     report.seconds = time.perf_counter() - started
     log.debug("%s", report.summary())
     return report
-
-
-def _link_units(conn: Connection, units: gpd.GeoDataFrame) -> None:
-    """The loaded units' shared boundaries (``unit_link``), for counting grids' pieces."""
-    rows = conn.execute(
-        text("SELECT code, id FROM base_unit WHERE code = ANY(:codes)"),
-        {"codes": units["code"].tolist()},
-    )
-    ids: dict[str, int] = {row.code: row.id for row in rows}
-    frame = gpd.GeoDataFrame(
-        {"id": units["code"].map(ids).to_numpy()}, geometry=units.geometry.values, crs=units.crs
-    )
-    link_units(conn, frame)
 
 
 def _delete_districts(conn: Connection, codes: Sequence[str]) -> None:

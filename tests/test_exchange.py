@@ -44,7 +44,7 @@ from tests.exchange_files import (
     units_frame,
     zip_shapefile,
 )
-from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, X0, Y0, cell, unit_code
+from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, STEP, X0, Y0, cell, unit_code
 
 ACTOR = "system:tests"
 TINY = Scope.district(DISTRICT)
@@ -224,6 +224,33 @@ def test_units_from_geojson_update_grids_and_bump_their_layers(
     assert after["unified"] == versions["unified"] + 1
     assert after["zongzhi"] == versions["zongzhi"] + 1
     assert after["chengguan"] == versions["chengguan"]
+
+
+def test_redrawn_units_are_measured_again_and_their_grid_falls_into_pieces(
+    conn: Connection, tmp_path: Path
+) -> None:
+    """U2 is redrawn 1/5 of a block smaller on every side: it touches no other unit, so G1 (U1 +
+    U2) is in two pieces, and the shared boundaries the editor and the figures read say so."""
+    frame = units_frame()
+    frame.loc[1, "geometry"] = cell(2).buffer(-STEP / 5, join_style="mitre")
+    path = tmp_path / "units.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    u2 = unit_code(2)
+    edges_of_u2 = text(
+        "SELECT count(*) FROM unit_edge e JOIN base_unit u ON u.id IN (e.unit_a, e.unit_b) "
+        "WHERE u.code = :u"
+    )
+    assert conn.execute(edges_of_u2, {"u": u2}).scalar_one() == 3  # U1, U3, U5
+    import_file(conn, "units", path, access=Access.system(ACTOR))
+    assert conn.execute(edges_of_u2, {"u": u2}).scalar_one() == 0
+    pieces = conn.execute(
+        text(
+            "SELECT g.pieces FROM grid g JOIN grid_layer l ON l.id = g.layer_id "
+            "WHERE l.code = 'unified' AND g.code = :c"
+        ),
+        {"c": f"{COMMUNITY_A}001"},
+    ).scalar_one()
+    assert pieces == 2
 
 
 def test_projected_units_need_their_crs(conn: Connection, tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import Connection, text
 
-from gis.boundaries import boundary_shares, refresh_unit_edges
+from gis.boundaries import boundary_shares
+from gis.unit_edges import judge_unit_edges
 from tests.conftest import scalar
 from tests.test_scenarios import _create, _run
 from tests.tiny_city import DISTRICT, STEP, X0, Y0
@@ -56,7 +57,7 @@ def tiny_streets(conn: Connection) -> Connection:
             ),
             {"code": code, "name": name, "kind": kind, "wkt": wkt, "district": DISTRICT},
         )
-    refresh_unit_edges(conn, [DISTRICT])
+    judge_unit_edges(conn, [DISTRICT])  # as an import of roads does: the units are the same
     return conn
 
 
@@ -93,9 +94,13 @@ def test_grid_boundary_shares_are_the_ones_drawn_by_hand(tiny_streets) -> None:
 
 
 def test_without_roads_there_is_no_figure_rather_than_a_guess(conn) -> None:
-    """The tiny city is loaded without roads: no edge is judged, no share is claimed."""
+    """The tiny city is loaded without roads: its 12 edges are measured (a grid's pieces need
+    them) but none is judged, and no share is claimed."""
     assert scalar(conn, "SELECT count(*) FROM unit_edge e JOIN base_unit a ON a.id = e.unit_a "
-                        "WHERE a.code LIKE :d || '%'", d=DISTRICT) == 0  # fmt: skip
+                        "WHERE a.code LIKE :d || '%'", d=DISTRICT) == 12  # fmt: skip
+    assert scalar(conn, "SELECT count(*) FROM unit_edge e JOIN base_unit a ON a.id = e.unit_a "
+                        "WHERE a.code LIKE :d || '%' AND e.kind IS NOT NULL",
+                  d=DISTRICT) == 0  # fmt: skip
     shares = boundary_shares(conn, ["unified"], [DISTRICT])["unified"]
     assert shares.length_km == 0 and shares.none is None and shares.visible is None
 

@@ -1,14 +1,15 @@
 """Writers of roads and rivers (道路、河流): one table, ``linear_feature``, whose kind comes from
 the class a file names (gis/linear.py); afterwards every shared unit boundary is judged again
-(:func:`gis.boundaries.refresh_unit_edges`), so the figures of grid boundaries follow the import.
+(:func:`gis.unit_edges.judge_unit_edges`; the units, and so the edges' lengths, are unchanged),
+so the figures of grid boundaries follow the import.
 """
 
 from __future__ import annotations
 
-from gis.boundaries import refresh_unit_edges
 from gis.exchange.resolve import Ctx, counted, parent, rows_problems, scope_column, written
 from gis.linear import CLASS_KINDS, kind_sql
 from gis.staging import upsert
+from gis.unit_edges import judge_unit_edges
 
 CLASS = '"class"'
 
@@ -41,7 +42,7 @@ def _write_lines(ctx: Ctx, *, rivers: bool) -> None:
     ins, upd = counted(conn, upsert("linear_feature", "s_import", "(xmax = 0)"))
     written(report, "linear_feature", ins, upd)
     districts = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT district_code FROM s_import")]
-    report.written["unit_edge judged"] = refresh_unit_edges(conn, districts)
+    report.written["unit_edge judged"] = judge_unit_edges(conn, districts)
 
 
 def write_roads(ctx: Ctx) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from gis.boundaries import refresh_unit_edges
 from gis.exchange.resolve import (
     Ctx,
     counted,
@@ -18,6 +17,7 @@ from gis.exchange.resolve import (
 )
 from gis.grids import refresh_grids
 from gis.staging import resolve_codes, upsert
+from gis.unit_edges import refresh_unit_edges
 
 # ----------------------------------------------------------------------------- admin areas
 

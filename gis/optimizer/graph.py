@@ -185,7 +185,7 @@ def shared_boundaries(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """Pairs ``i < j`` of the frame's polygons that share a boundary of positive length, with
     that length in metres (a local UTM zone for lon/lat input). The optimizer's graph and the
-    database's ``unit_link`` (pieces of a grid) are both built from it."""
+    database's ``unit_edge`` (pieces of a grid, gis/unit_edges.py) are both built from it."""
     # Adjacency is decided in the file's own coordinates, where shared edges are exact:
     # reprojecting first can leave neighbours a few nanometres apart, or give corners a length.
     snap = 1e-9 if frame.crs.is_geographic else 1e-4  # ≈0.1 mm either way

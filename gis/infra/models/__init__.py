@@ -20,7 +20,7 @@ from gis.infra.models.incidents import (
     IncidentTransition,
     Open311Client,
 )
-from gis.infra.models.layers import Grid, GridLayer, GridUnit, UnitLink
+from gis.infra.models.layers import Grid, GridLayer, GridUnit
 from gis.infra.models.needs import (
     NEED_KINDS,
     NEED_STATUSES,
@@ -120,7 +120,6 @@ __all__ = [
     "GridEditMove",
     "GridLayer",
     "GridUnit",
-    "UnitLink",
     "ImportBatch",
     "Incident",
     "IncidentCategory",

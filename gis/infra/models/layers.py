@@ -95,16 +95,3 @@ class GridUnit(Base):
         ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
     )
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)
-
-
-class UnitLink(Base):
-    """Two base units that share a boundary, and how long it is in metres (``a < b``): measured
-    once per load, so that a grid's pieces are counted without geometry (migration 0018)."""
-
-    __tablename__ = "unit_link"
-    __table_args__ = (CheckConstraint("a < b", name="ck_unit_link_ordered"),)
-    a: Mapped[int] = mapped_column(ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True)
-    b: Mapped[int] = mapped_column(
-        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    shared_m: Mapped[float] = mapped_column(Float)

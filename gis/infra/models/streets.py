@@ -36,7 +36,9 @@ class LinearFeature(Base):
 
 class UnitEdge(Base):
     """The boundary two adjacent base units share (``unit_a < unit_b``), its length in metres
-    and what it runs along (``none``: nothing visible)."""
+    and what it runs along (``none``: nothing visible; NULL: not judged, no road or river is
+    known there); ``geom`` is the shared line, cut once when it is first judged
+    (gis/unit_edges.py)."""
 
     __tablename__ = "unit_edge"
     __table_args__ = (
@@ -51,4 +53,5 @@ class UnitEdge(Base):
         ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
     )
     length_m: Mapped[float] = mapped_column(Float)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    geom: Mapped[Any] = mapped_column(geom("MULTILINESTRING"), nullable=True)
