@@ -124,9 +124,13 @@ STATEMENTS: list[tuple[str, str, Resolve, str]] = [
         "party_organisation",
         "party_organisations",
         (),
+        # An agency's organisation has no community, so replacing districts does not delete
+        # it: a package loaded again updates it.
         """INSERT INTO party_organisation (code, name, kind, community_id)
            SELECT o.code, o.name, o.kind, c.id
-           FROM s_party_organisations o LEFT JOIN community c ON c.code = o.community_code""",
+           FROM s_party_organisations o LEFT JOIN community c ON c.code = o.community_code
+           ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+               community_id = EXCLUDED.community_id""",
     ),
     (
         "party_member",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 from shapely.geometry import Polygon
@@ -171,3 +172,29 @@ def test_not_a_geopackage(tmp_path: Path, engine) -> None:
     path.write_text("this is not a GeoPackage")
     with pytest.raises(InvalidFile, match="not a readable GeoPackage"):
         load_city(engine, path, access=Access.system())
+
+
+def test_a_city_reloads_with_organisations_of_no_community(engine, tmp_path: Path) -> None:
+    """An agency's party organisation belongs to no community, so deleting the districts does
+    not take it; loading the package again updates it instead of failing on its code."""
+    path = write_tiny_city(tmp_path / "agency.gpkg")
+    agency = pd.DataFrame(
+        {"code": ["T-AGENCY"], "name": ["测试局机关党委"], "kind": ["agency"]}
+        | {"community_code": [""]}
+    )
+    pyogrio.write_dataframe(agency, path, layer="party_organisations", driver="GPKG")
+    try:
+        load_city(engine, path, replace=True, access=Access.system())
+        agency.loc[0, "name"] = "测试局机关党委（改）"
+        pyogrio.write_dataframe(agency, path, layer="party_organisations", driver="GPKG")
+        load_city(engine, path, replace=True, access=Access.system())
+        with engine.connect() as c:
+            names = c.execute(
+                text("SELECT name FROM party_organisation WHERE code = 'T-AGENCY'")
+            ).scalars()
+            assert list(names) == ["测试局机关党委（改）"]
+    finally:
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM party_organisation WHERE code = 'T-AGENCY'"))
+        load_city(engine, write_tiny_city(tmp_path / "tiny.gpkg"), replace=True,
+                  access=Access.system())  # fmt: skip
