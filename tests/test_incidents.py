@@ -280,6 +280,9 @@ def test_a_point_outside_the_city_is_refused(client) -> None:
     assert answer.status_code == 422 and "outside every base unit" in answer.json()["detail"]
     unknown = client.post("/incidents", json={"lon": X0, "lat": Y0, "category": "外星人"})
     assert unknown.status_code == 422 and "unknown incident category" in unknown.json()["detail"]
+    # PostgreSQL text cannot hold NUL: refused as input (it was a 500 from the category lookup).
+    nul = client.post("/incidents", json={"lon": X0, "lat": Y0, "category": "其\u0000他"})
+    assert nul.status_code == 422 and "category" in str(nul.json())
 
 
 # ----------------------------------------------------------------------------- H3

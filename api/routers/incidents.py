@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from api.auth import AccessDep, MapAccess, NowDep, require_permission
 from api.deps import ConnDep, SettingsDep
 from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none
+from api.schemas import PlainText, Prose
 from api.schemas.incidents import (
     AdmissionListsOut,
     CategoryOut,
@@ -102,13 +103,13 @@ class IncidentIn(BaseModel):
     crs: Literal["wgs84", "gcj02", "bd09"] = Field(
         "wgs84", description=f"coordinates of lon/lat: {', '.join(INPUT_CRS)}"
     )
-    category: str = Field(max_length=32, examples=["环境卫生"])
-    description: str = Field("", max_length=4000)
+    category: PlainText = Field(max_length=32, examples=["环境卫生"])
+    description: Prose = Field("", max_length=4000)
     reporter_kind: Literal["resident", "grid_worker", "hotline"] = Field(
         "grid_worker", description=", ".join(REPORTER_KINDS)
     )
-    reporter_name: str | None = Field(None, max_length=32)
-    reporter_phone: str | None = Field(None, max_length=20)
+    reporter_name: PlainText | None = Field(None, max_length=32)
+    reporter_phone: PlainText | None = Field(None, max_length=20)
     reporter_email: str | None = Field(
         None, max_length=254, description="told by email when the incident changes state"
     )
@@ -118,7 +119,7 @@ class MergeIn(BaseModel):
     """Duplicate reports to merge into this incident (the primary)."""
 
     duplicates: list[IncidentCode] = Field(min_length=1, max_length=50, examples=[["E0000002"]])
-    note: str = Field("", max_length=2000, pattern=r"^[^\x00]*$")
+    note: Prose = Field("", max_length=2000)
 
 
 class TransitionIn(BaseModel):

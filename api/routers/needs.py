@@ -84,7 +84,9 @@ def _out(value: object) -> NeedOut:
 def _period(start: dt.date | None, end: dt.date | None, now: dt.datetime) -> Period:
     """The year up to today (China time) unless the caller names the days."""
     last = end or now.astimezone(CHINA).date()
-    return Period(start or last - dt.timedelta(days=364), last)
+    year = dt.timedelta(days=364)
+    # A last day in the first year of the calendar has no year before it (OverflowError).
+    return Period(start or (last - year if last - dt.date.min >= year else dt.date.min), last)
 
 
 @router.post("", status_code=201, summary="Record a need (群众点单) where it is")

@@ -11,6 +11,8 @@ from gis.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 
 # Free text that PostgreSQL can store and a page can show: no control characters (NUL above all).
 PlainText = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]*$")]
+# Free text of several lines (a description, a note): anything but NUL, which PostgreSQL refuses.
+Prose = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 Username = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$"),
