@@ -85,3 +85,29 @@ def test_audit_log_is_append_only(conn) -> None:
     conn.execute(text("INSERT INTO audit_log (actor, action, entity) VALUES ('t', 'x', 'y')"))
     with pytest.raises(Exception, match="append-only"):
         conn.execute(text("UPDATE audit_log SET actor = 'someone else'"))
+
+
+#: The query behind ``test_every_foreign_key_has_an_index``: a foreign key whose columns do not
+#: lead some index, so that deleting a referenced row scans the referencing table.
+UNINDEXED_FOREIGN_KEYS = """
+SELECT c.conrelid::regclass::text || '(' || (
+           SELECT string_agg(a.attname, ', ' ORDER BY k.n) FROM unnest(c.conkey) WITH ORDINALITY
+           AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+       ) || ') → ' || c.confrelid::regclass::text
+FROM pg_constraint c
+WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+  AND NOT EXISTS (
+      SELECT 1 FROM pg_index i
+      WHERE i.indrelid = c.conrelid
+        AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey
+        AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey)
+ORDER BY 1
+"""
+
+
+def test_every_foreign_key_has_an_index(conn) -> None:
+    """Deleting a row checks (or nulls, or cascades to) every row that points at it. Without an
+    index on the pointing column that is a scan of the whole table per deleted row: reloading
+    the sample city spent over 15 minutes deleting 30,000 incidents, one scan of 110,000 needs
+    each (need.incident_id)."""
+    assert conn.execute(text(UNINDEXED_FOREIGN_KEYS)).scalars().all() == []

@@ -57,8 +57,12 @@ class GridEdit(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     grids: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     communities: Mapped[list[str]] = mapped_column(ARRAY(String(12)), default=list)
-    undoes: Mapped[int | None] = mapped_column(ForeignKey("grid_edit.id", ondelete="SET NULL"))
-    undone_by: Mapped[int | None] = mapped_column(ForeignKey("grid_edit.id", ondelete="SET NULL"))
+    undoes: Mapped[int | None] = mapped_column(
+        ForeignKey("grid_edit.id", ondelete="SET NULL"), index=True
+    )
+    undone_by: Mapped[int | None] = mapped_column(
+        ForeignKey("grid_edit.id", ondelete="SET NULL"), index=True
+    )
 
 
 class GridEditMove(Base):
@@ -69,7 +73,7 @@ class GridEditMove(Base):
         ForeignKey("grid_edit.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(
-        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     from_code: Mapped[str] = mapped_column(String(15))
     to_code: Mapped[str] = mapped_column(String(15))

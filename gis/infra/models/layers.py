@@ -92,6 +92,6 @@ class GridUnit(Base):
         ForeignKey("grid_layer.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(
-        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("base_unit.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"), index=True)

@@ -57,7 +57,7 @@ class PairedUnit(Base):
     code: Mapped[str] = mapped_column(String(24), unique=True)
     name: Mapped[str] = mapped_column(String(128))
     organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("party_organisation.id", ondelete="SET NULL")
+        ForeignKey("party_organisation.id", ondelete="SET NULL"), index=True
     )
     offer: Mapped[str] = mapped_column(Text, server_default="")
     skills: Mapped[list[str]] = _skills()
@@ -159,11 +159,15 @@ class Need(Base):
     grid_id: Mapped[int | None] = mapped_column(
         ForeignKey("grid.id", ondelete="SET NULL"), index=True
     )
-    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
-    entrance_id: Mapped[int | None] = mapped_column(
-        ForeignKey("building_entrance.id", ondelete="SET NULL")
+    building_id: Mapped[int | None] = mapped_column(
+        ForeignKey("building.id", ondelete="SET NULL"), index=True
     )
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id", ondelete="SET NULL"))
+    entrance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("building_entrance.id", ondelete="SET NULL"), index=True
+    )
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="SET NULL"), index=True
+    )
     requester_name: Mapped[str] = mapped_column(String(32))
     requester_phone: Mapped[str] = mapped_column(String(20))
     hours: Mapped[float] = mapped_column(Float)
@@ -237,6 +241,12 @@ class TakerAccount(Base):
         ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
     )
     taker_kind: Mapped[str] = mapped_column(String(8))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("paired_unit.id", ondelete="CASCADE"))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("party_member.id", ondelete="CASCADE"))
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_team.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("paired_unit.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_member.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer_team.id", ondelete="CASCADE"), index=True
+    )

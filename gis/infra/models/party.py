@@ -30,7 +30,7 @@ class PartyOrganisation(Base):
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
     community_id: Mapped[int | None] = mapped_column(
-        ForeignKey("community.id", ondelete="SET NULL")
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
     )
 
 
@@ -146,7 +146,7 @@ class AssignmentArchive(Base):
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
     organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("party_organisation.id", ondelete="SET NULL")
+        ForeignKey("party_organisation.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     archived_at: Mapped[dt.datetime] = mapped_column(

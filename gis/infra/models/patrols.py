@@ -41,7 +41,9 @@ class Patrol(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     # The worker's grid when the patrol started (time in grid is measured against it).
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grid.id", ondelete="SET NULL"), index=True
+    )
     state: Mapped[str] = mapped_column(String(8))
     source: Mapped[str] = mapped_column(String(8))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -77,8 +79,12 @@ class CheckIn(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
-    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grid.id", ondelete="SET NULL"), index=True
+    )
+    building_id: Mapped[int | None] = mapped_column(
+        ForeignKey("building.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -111,7 +117,9 @@ class PatrolDay(Base):
         ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grid.id", ondelete="SET NULL"), index=True
+    )
     points: Mapped[int] = mapped_column(Integer)
     seconds_tracked: Mapped[float] = mapped_column(Float)
     seconds_in_grid: Mapped[float] = mapped_column(Float)
