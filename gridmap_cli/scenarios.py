@@ -95,6 +95,9 @@ def create(
     seed: Annotated[int, typer.Option(help="same input and seed, same plan")] = 0,
     fresh: Annotated[bool, typer.Option(help="do not start from today's unified layer")] = False,
     keep_locked: Annotated[bool, typer.Option(help="keep locked grids whole")] = True,
+    clarity: Annotated[
+        float, typer.Option(help="boundary clarity 0–4: prefer grid lines along roads and rivers")
+    ] = 0.0,
     queue: Annotated[bool, typer.Option(help="leave the run to the server's worker")] = False,
 ) -> None:
     """Create a scenario and run it (or queue it)."""
@@ -111,6 +114,7 @@ def create(
         seed=seed,
         from_unified=not fresh,
         keep_locked=keep_locked,
+        clarity=clarity,
     )
     with _tx(settings) as conn:
         scenario = create_scenario(conn, spec, settings, access=system_access())

@@ -419,6 +419,8 @@ def test_bad_requests_change_nothing(client_as, conn) -> None:
         {"name": "x", "area": ["abc"]},
         {"name": "", "area": [DISTRICT]},
         {"name": "x", "area": [DISTRICT], "weights": {"households": 0}},
+        {"name": "x", "area": [DISTRICT], "clarity": 4.5},
+        {"name": "x", "area": [DISTRICT], "clarity": -1},
     ]
     for body in bad:
         r = client.post("/scenarios", json=body)

@@ -40,6 +40,10 @@ class UnitGraph:
     area: NDArray[np.float64]
     perimeter: NDArray[np.float64]
     centroids: NDArray[np.float64] = field(repr=False)
+    #: What cutting each edge costs the search, per CSR entry like ``shared``; None: its length.
+    #: Boundary clarity (:mod:`gis.optimizer.clarity`) makes a cut along a road cheaper than one
+    #: through a block; the measures of a plan (compactness) always use the true ``shared``.
+    cut: NDArray[np.float64] | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -48,17 +52,30 @@ class UnitGraph:
     def neighbours(self, i: int) -> NDArray[np.int64]:
         return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
+    @property
+    def cut_cost(self) -> NDArray[np.float64]:
+        """The cost of cutting each CSR entry's edge (its length unless weighed otherwise)."""
+        return self.shared if self.cut is None else self.cut
+
     def edges(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         """Each undirected edge once: (i, j, shared length) with i < j."""
         rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
         keep = rows < self.indices
         return rows[keep], self.indices[keep], self.shared[keep]
 
+    def edge_cuts(self) -> NDArray[np.float64] | None:
+        """The cut cost of each edge, in the order of :meth:`edges` (None when unweighed)."""
+        if self.cut is None:
+            return None
+        rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        return self.cut[rows < self.indices]
+
     def subgraph(self, members: NDArray[np.int64]) -> UnitGraph:
         """The units ``members`` (global indices) with the edges among them only."""
         local = np.full(self.n, -1, dtype=np.int64)
         local[members] = np.arange(len(members))
         i, j, length = self.edges()
+        cuts = self.edge_cuts()
         keep = (local[i] >= 0) & (local[j] >= 0)
         return from_edges(
             ids=self.ids[members],
@@ -71,6 +88,7 @@ class UnitGraph:
             area=self.area[members],
             perimeter=self.perimeter[members],
             centroids=self.centroids[members],
+            cut=None if cuts is None else cuts[keep],
         )
 
 
@@ -82,10 +100,12 @@ def split(graph: UnitGraph, members: list[NDArray[np.int64]]) -> list[UnitGraph]
         piece[m] = p
         local[m] = np.arange(len(m))
     i, j, length = graph.edges()
+    cuts = graph.edge_cuts()
+    cut = length if cuts is None else cuts
     inside = (piece[i] >= 0) & (piece[i] == piece[j])
-    i, j, length = i[inside], j[inside], length[inside]
+    i, j, length, cut = i[inside], j[inside], length[inside], cut[inside]
     order = np.argsort(piece[i], kind="stable")
-    i, j, length = i[order], j[order], length[order]
+    i, j, length, cut = i[order], j[order], length[order], cut[order]
     bounds = np.searchsorted(piece[i], np.arange(len(members) + 1))
     out = []
     for p, m in enumerate(members):
@@ -102,6 +122,7 @@ def split(graph: UnitGraph, members: list[NDArray[np.int64]]) -> list[UnitGraph]
                 area=graph.area[m],
                 perimeter=graph.perimeter[m],
                 centroids=graph.centroids[m],
+                cut=None if cuts is None else cut[lo:hi],
             )
         )
     return out
@@ -119,6 +140,7 @@ def from_edges(
     area: NDArray[np.float64] | None = None,
     perimeter: NDArray[np.float64] | None = None,
     centroids: NDArray[np.float64] | None = None,
+    cut: NDArray[np.float64] | None = None,
 ) -> UnitGraph:
     """Build the CSR graph from an undirected edge list (each edge once, either direction)."""
     n = len(ids)
@@ -127,6 +149,7 @@ def from_edges(
     lengths = np.concatenate([shared, shared]).astype(np.float64)
     order = np.lexsort((cols, rows))
     rows, cols, lengths = rows[order], cols[order], lengths[order]
+    cuts = None if cut is None else np.concatenate([cut, cut]).astype(np.float64)[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, rows + 1, 1)
     np.cumsum(indptr, out=indptr)
@@ -142,6 +165,7 @@ def from_edges(
         area=nan if area is None else np.asarray(area, dtype=np.float64),
         perimeter=nan if perimeter is None else np.asarray(perimeter, dtype=np.float64),
         centroids=np.zeros((n, 2)) if centroids is None else np.asarray(centroids, dtype=float),
+        cut=cuts,
     )
 
 

@@ -309,7 +309,7 @@ def _canonical(labels: list[int]) -> NDArray[np.int64]:
 
 
 def _adjacency_lists(graph: UnitGraph) -> list[list[tuple[int, float]]]:
-    indptr, indices, shared = graph.indptr.tolist(), graph.indices.tolist(), graph.shared.tolist()
+    indptr, indices, shared = graph.indptr.tolist(), graph.indices.tolist(), graph.cut_cost.tolist()
     return [
         list(
             zip(indices[indptr[i] : indptr[i + 1]], shared[indptr[i] : indptr[i + 1]], strict=True)

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, text
 from gis.errors import GridmapError, Infeasible, Invalid
 from gis.grids import refresh_grids
 from gis.infra.settings import MIN_SHARED_M, WorkloadWeights
+from gis.optimizer.clarity import edge_kinds, with_clarity
 from gis.optimizer.io import database_units, read_frame_units
 from gis.optimizer.plan import optimize
 from gis.scenarios.store import scenario_layer_code
@@ -84,11 +85,16 @@ def _claim_progress(tx: Tx, job_id: int, hook: Hook | None) -> Callable[[int, in
 
 
 def plan_scenario(
-    frame: gpd.GeoDataFrame, params: dict[str, Any], progress: Callable[[int, int], None]
+    frame: gpd.GeoDataFrame,
+    params: dict[str, Any],
+    progress: Callable[[int, int], None],
+    kinds: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Optimize the free units; return (unit_id, community, key, locked) and the report.
 
-    ``key`` is the optimizer's grid id, or ``L:<code>`` for a kept locked grid.
+    ``key`` is the optimizer's grid id, or ``L:<code>`` for a kept locked grid. ``kinds``: what
+    the units' edges run along (:func:`gis.optimizer.clarity.edge_kinds`), weighed by the
+    scenario's ``clarity``.
     """
     keep = bool(params.get("keep_locked", True))
     locked = frame["locked"].to_numpy(dtype=bool) if keep else np.zeros(len(frame), dtype=bool)
@@ -123,8 +129,11 @@ def plan_scenario(
             min_shared=float(params.get("min_shared_m", MIN_SHARED_M)),
         )
         start = free["unified_grid"].fillna("").tolist() if params.get("from_unified") else None
+        graph = units.graph
+        if kinds is not None:
+            graph = with_clarity(graph, kinds, float(params.get("clarity", 0.0)))
         plan = optimize(
-            units.graph,
+            graph,
             target=target,
             band=band,
             seed=int(params.get("seed", 0)),
@@ -278,6 +287,7 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
     try:
         with tx() as conn:
             frame = database_units(conn, scenario["area"], weights)
+            kinds = edge_kinds(conn, scenario["area"]) if params.get("clarity") else None
             version = conn.execute(
                 text("SELECT version FROM grid_layer WHERE code = 'unified'")
             ).scalar()
@@ -285,7 +295,7 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
                 text("UPDATE scenario SET base_version = :v, state = 'running' WHERE id = :s"),
                 {"v": version, "s": scenario["id"]},
             )
-        plan, report = plan_scenario(frame, params, _claim_progress(tx, job_id, hook))
+        plan, report = plan_scenario(frame, params, _claim_progress(tx, job_id, hook), kinds)
         grids = assign_codes(frame, plan)
         report["codes_kept"] = int(grids["code_kept"].sum())
         report["codes_new"] = int((~grids["code_kept"]).sum())

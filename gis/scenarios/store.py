@@ -31,6 +31,8 @@ from gis.scope import Scope
 
 AREA_RE = re.compile(r"\d{4}|\d{6}(\d{3}){0,2}")
 MAX_AREAS = 500
+#: The strongest boundary-clarity weight a scenario may ask for (bench/clarity.py).
+MAX_CLARITY = 4.0
 
 
 def scenario_layer_code(scenario_id: int) -> str:
@@ -51,6 +53,8 @@ class ScenarioSpec:
     from_unified: bool = True
     keep_locked: bool = True
     notes: str = ""
+    #: Boundary clarity (gis/optimizer/clarity.py): 0 off, up to MAX_CLARITY (bench/clarity.py).
+    clarity: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -122,6 +126,11 @@ def create_scenario(
     band = check_band(spec.band) if spec.band is not None else None
     if spec.target_count is not None and spec.target_count < 1:
         raise Invalid("目标网格数至少为 1 (target_count must be at least 1)")
+    if not 0 <= spec.clarity <= MAX_CLARITY:
+        raise Invalid(
+            f"边界清晰度权重须在 0 至 {MAX_CLARITY:g} 之间 "
+            f"(clarity must be between 0 and {MAX_CLARITY:g})"
+        )
     if spec.target_count is None and band is None:
         band = list(norm["band"])  # the county's norm decides how many grids
     params = {
@@ -132,6 +141,7 @@ def create_scenario(
         "seed": int(spec.seed),
         "from_unified": bool(spec.from_unified),
         "keep_locked": bool(spec.keep_locked),
+        "clarity": float(spec.clarity),
         "profile_district": profile["district"] if profile else None,
         "notes": spec.notes[:2000],
     }
