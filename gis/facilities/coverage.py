@@ -1,0 +1,192 @@
+"""15-minute coverage (十五分钟生活圈): the share of households, residents and people needing
+care (关爱对象 — elderly living alone and others; the base units carry no separate count of
+the elderly or of children) within a walk of each kind of facility, per community or grid.
+
+One pgRouting call per request walks from every facility of the asked kinds at once
+(:mod:`gis.facilities.reach`); the rest is joins and sums in PostGIS. Only the caller's base
+units are counted (their scope), but every facility may serve them: a meal point across the
+community line still feeds the people who can walk to it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import Connection, text
+
+from gis.access import Access
+from gis.accounts import Permission
+from gis.facilities.kinds import KIND_LABELS, KINDS, FacilityKind
+from gis.facilities.network import MAX_SNAP_M, ensure_network
+from gis.facilities.reach import stage_reach, stage_sources, stage_units, unit_seconds_sql
+from gis.scope import DEFAULT_GRID_LAYER
+
+By = Literal["community", "grid"]
+
+
+@dataclass(frozen=True)
+class People:
+    """What a set of base units holds, and how much of it is covered."""
+
+    households: int
+    households_covered: int
+    population: int
+    population_covered: int
+    care_people: int
+    care_people_covered: int
+
+    @property
+    def share_households(self) -> float | None:
+        return self.households_covered / self.households if self.households else None
+
+    @property
+    def share_population(self) -> float | None:
+        return self.population_covered / self.population if self.population else None
+
+    @property
+    def share_care_people(self) -> float | None:
+        return self.care_people_covered / self.care_people if self.care_people else None
+
+
+@dataclass(frozen=True)
+class AreaCoverage:
+    """One community or grid: its people and how many are within the walk."""
+
+    code: str
+    name: str
+    units: int
+    units_covered: int
+    people: People
+
+
+@dataclass(frozen=True)
+class FlaggedFacility:
+    """A facility more than 200 m from every network node: left out of the walk, not snapped."""
+
+    code: str
+    name: str
+    kind: str
+    distance_m: float | None
+
+
+@dataclass
+class KindCoverage:
+    """The coverage of one kind of facility over the caller's units."""
+
+    kind: str
+    label: str
+    minutes: int
+    by: str
+    facilities: int
+    total: People
+    areas: list[AreaCoverage] = field(default_factory=list)
+    flagged: list[FlaggedFacility] = field(default_factory=list)
+    units_off_network: int = 0
+
+
+@dataclass
+class CoverageReport:
+    """Coverage of each asked kind, with the time it took."""
+
+    minutes: int
+    by: str
+    kinds: list[KindCoverage]
+    seconds: float = 0.0
+
+
+_SUMS = """
+    count(*) AS units, count(c.unit_id) AS units_covered,
+    coalesce(sum(u.households), 0), coalesce(sum(u.households) FILTER (WHERE c.unit_id IS NOT NULL), 0),
+    coalesce(sum(u.population), 0), coalesce(sum(u.population) FILTER (WHERE c.unit_id IS NOT NULL), 0),
+    coalesce(sum(u.care_people), 0),
+    coalesce(sum(u.care_people) FILTER (WHERE c.unit_id IS NOT NULL), 0)
+"""
+_GROUPS: dict[str, tuple[str, str]] = {
+    "community": (
+        "JOIN community a ON a.id = u.community_id",
+        "a.code, a.name",
+    ),
+    "grid": (
+        "JOIN grid_unit gu ON gu.unit_id = u.id "
+        "JOIN grid a ON a.id = gu.grid_id "
+        "JOIN grid_layer l ON l.id = gu.layer_id AND l.code = :layer",
+        "a.code, coalesce(a.name, a.code)",
+    ),
+}
+
+
+def _people(r: tuple[int, ...]) -> People:
+    return People(*(int(v) for v in r))
+
+
+def coverage(
+    conn: Connection,
+    kinds: list[FacilityKind] | None = None,
+    *,
+    access: Access,
+    by: By = "community",
+    minutes: int = 15,
+    layer: str = DEFAULT_GRID_LAYER,
+) -> CoverageReport:
+    """The share of people within ``minutes`` on foot of each kind in ``kinds`` (all: None),
+    per community or per grid of ``layer``, over the base units of the caller's scope."""
+    access.require(Permission.VIEW_MAP)
+    started = time.perf_counter()
+    asked = list(kinds or KINDS)
+    limit_s = minutes * 60.0
+    ensure_network(conn)
+    stage_units(conn, access.scope.unit_sql("u"))
+    stage_sources(conn, asked)
+    stage_reach(conn, asked, limit_s)
+    join, label = _GROUPS[by]
+    off_network = int(
+        conn.exec_driver_sql("SELECT count(*) FROM s_cov_units WHERE node IS NULL").scalar_one()
+    )
+    report = CoverageReport(minutes, by, [])
+    for position, kind in enumerate(asked, start=1):
+        covered = (
+            f"LEFT JOIN ({unit_seconds_sql(limit_s)}) AS c "
+            f"ON c.unit_id = u.id AND c.source = -{position}"
+        )
+        total = conn.execute(text(f"SELECT {_SUMS} FROM s_cov_units u {covered}")).one()
+        rows = conn.execute(
+            text(
+                f"SELECT {label}, {_SUMS} FROM s_cov_units u {covered} {join} "
+                f"GROUP BY {label} ORDER BY 1"
+            ),
+            {"layer": layer},
+        ).all()
+        flagged = conn.exec_driver_sql(
+            "SELECT code, name, kind, dist FROM s_cov_src WHERE node IS NULL AND kind = %(k)s "
+            "ORDER BY code",
+            {"k": kind},
+        ).all()
+        count = conn.exec_driver_sql(
+            "SELECT count(*) FROM s_cov_src WHERE kind = %(k)s", {"k": kind}
+        ).scalar_one()
+        report.kinds.append(
+            KindCoverage(
+                kind=kind,
+                label=KIND_LABELS[kind],
+                minutes=minutes,
+                by=by,
+                facilities=int(count),
+                total=_people(tuple(total)[2:]),
+                areas=[
+                    AreaCoverage(r[0], r[1], int(r[2]), int(r[3]), _people(tuple(r)[4:]))
+                    for r in rows
+                ],
+                flagged=[
+                    FlaggedFacility(f[0], f[1], f[2], None if f[3] is None else float(f[3]))
+                    for f in flagged
+                ],
+                units_off_network=off_network,
+            )
+        )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+__all__ = ["MAX_SNAP_M", "AreaCoverage", "CoverageReport", "KindCoverage", "People", "coverage"]
