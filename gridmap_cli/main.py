@@ -166,6 +166,12 @@ def load_sample(
     with engine.begin() as conn:
         seeded = seed_engagement(conn, access=system_access(), prefix=prefix)
     typer.echo(f"needs and takers: {'already there' if seeded.skipped else seeded}")
+    # Service points (助餐点 … 议事厅) of the sample city, made once from its communities.
+    from gis.facilities.sample import seed_facilities
+
+    with engine.begin() as conn:
+        placed = seed_facilities(conn, access=system_access(), prefix=prefix)
+    typer.echo(f"service points: {placed} placed" if placed else "service points: already there")
 
 
 @app.command()

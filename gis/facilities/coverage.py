@@ -136,7 +136,7 @@ def coverage(
     started = time.perf_counter()
     asked = list(kinds or KINDS)
     limit_s = minutes * 60.0
-    ensure_network(conn)
+    ensure_network(conn, access.scope.area_code)
     stage_units(conn, access.scope.unit_sql("u"))
     stage_sources(conn, asked)
     stage_reach(conn, asked, limit_s)
@@ -158,10 +158,14 @@ def coverage(
             ),
             {"layer": layer},
         ).all()
-        flagged = conn.exec_driver_sql(
-            "SELECT code, name, kind, dist FROM s_cov_src WHERE node IS NULL AND kind = %(k)s "
-            "ORDER BY code",
-            {"k": kind},
+        mine = access.scope.filter_sql("c.code")
+        flagged = conn.execute(
+            text(
+                "SELECT s.code, s.name, s.kind, s.dist FROM s_cov_src s "
+                "JOIN facility f ON f.id = s.id JOIN community c ON c.id = f.community_id "
+                f"WHERE s.node IS NULL AND s.kind = :k AND {mine.sql} ORDER BY s.code"
+            ),
+            {"k": kind, **mine.params},
         ).all()
         count = conn.exec_driver_sql(
             "SELECT count(*) FROM s_cov_src WHERE kind = %(k)s", {"k": kind}

@@ -30,9 +30,7 @@ WALK_M_PER_S = 4500 / 3600
 MAX_SNAP_M = 200.0
 #: Node id of a point: its coordinates on the 1e-7° grid, packed into one bigint (distinct for
 #: every grid point on Earth: (x + 180°) · 2^31 + (y + 90°), both in 1e-7°).
-NODE_ID = (
-    "((round((ST_X({p}) + 180) * 1e7)::bigint << 31) + round((ST_Y({p}) + 90) * 1e7)::bigint)"
-)
+NODE_ID = "((round((ST_X({p}) + 180) * 1e7)::bigint << 31) + round((ST_Y({p}) + 90) * 1e7)::bigint)"
 
 _ROADS = """
     CREATE TEMP TABLE s_walk_road ON COMMIT DROP AS
@@ -150,11 +148,13 @@ def network_report(conn: Connection) -> NetworkReport:
         "(SELECT count(DISTINCT component) FROM walk_node) FROM walk_edge"
     ).one()
     rows = conn.exec_driver_sql(
-        """WITH pieces AS (
-               SELECT n.component, count(DISTINCT n.id) AS nodes, sum(e.length_m) AS length,
+        """WITH sizes AS (SELECT component, count(*) AS nodes FROM walk_node GROUP BY 1),
+           pieces AS (
+               SELECT n.component, min(z.nodes) AS nodes, sum(e.length_m) AS length,
                       min(f.district_id) AS district,
                       array_agg(DISTINCT coalesce(nullif(f.name, ''), f.code)) AS roads
                FROM walk_node n JOIN walk_edge e ON e.source = n.id
+               JOIN sizes z ON z.component = n.component
                LEFT JOIN linear_feature f ON f.id = e.road_id
                GROUP BY n.component),
            main AS (SELECT DISTINCT ON (district) component FROM pieces
@@ -167,12 +167,32 @@ def network_report(conn: Connection) -> NetworkReport:
     return NetworkReport(int(size[0]), int(size[1]), float(size[2]), int(size[3]), islands)
 
 
-def ensure_network(conn: Connection) -> None:
-    """Build the network when roads exist but it was never built (a database migrated after
-    its roads were loaded)."""
-    empty = conn.exec_driver_sql(
-        "SELECT NOT EXISTS (SELECT 1 FROM walk_edge) "
-        "AND EXISTS (SELECT 1 FROM linear_feature WHERE kind <> 'river')"
-    ).scalar()
-    if empty:
-        build_network(conn)
+def ensure_network(conn: Connection, area: str = "") -> NetworkReport | None:
+    """Build the network of every county with a road that has no edge yet: a database migrated
+    after its roads were loaded, a county loaded or reloaded, roads imported (their edges are
+    dropped by :func:`forget_roads`), among the counties of ``area`` (a code prefix: the caller's
+    scope). Nothing to do costs one indexed probe per road."""
+    rows = conn.exec_driver_sql(
+        """SELECT DISTINCT c.code FROM linear_feature f LEFT JOIN district c ON c.id = f.district_id
+           WHERE f.kind <> 'river'
+             AND (starts_with(%(area)s, c.code) OR starts_with(c.code, %(area)s))
+             AND NOT EXISTS (SELECT 1 FROM walk_edge e WHERE e.road_id = f.id)""",
+        {"area": area},
+    ).all()
+    if not rows:
+        return None
+    if any(r[0] is None for r in rows):
+        return build_network(conn)
+    return build_network(conn, [r[0] for r in rows])
+
+
+def forget_roads(conn: Connection, districts: Sequence[str]) -> None:
+    """Drop the edges of the roads of ``districts`` (their roads changed): the next walk builds
+    them again (:func:`ensure_network`), so an import does not pay for routing it may not need."""
+    conn.execute(
+        text(
+            "DELETE FROM walk_edge WHERE road_id IN (SELECT f.id FROM linear_feature f "
+            "JOIN district c ON c.id = f.district_id WHERE c.code = ANY(:d))"
+        ),
+        {"d": list(districts)},
+    )

@@ -92,10 +92,27 @@ def stage_reach(conn: Connection, kinds: Sequence[str], limit_s: float) -> None:
                FROM pgr_drivingDistance(:edges, CAST(:sources AS bigint[]), :limit,
                                         directed => true, equicost => false) AS d"""
         ),
-        {"edges": f"{EDGES} UNION ALL {virtual}", "sources": sources, "limit": limit_s},
+        {
+            "edges": f"{EDGES} {_near_units(conn, limit_s)} UNION ALL {virtual}",
+            "sources": sources,
+            "limit": limit_s,
+        },
     )
     conn.exec_driver_sql("CREATE INDEX ON s_cov_reach (node)")
     conn.exec_driver_sql("ANALYZE s_cov_reach")
+
+
+def _near_units(conn: Connection, limit_s: float) -> str:
+    """A WHERE clause keeping the edges a walk of ``limit_s`` to the staged units may use."""
+    box = conn.exec_driver_sql(
+        "SELECT ST_Extent(u.geom) FROM s_cov_units s JOIN base_unit u ON u.id = s.id"
+    ).scalar()
+    if box is None:
+        return "WHERE false"
+    pad = (limit_s * WALK_M_PER_S + MAX_SNAP_M) / 111_000
+    return (
+        f"WHERE geom && ST_Expand(ST_SetSRID('{box}'::box2d::geometry, 4326), {pad * 1.3}, {pad})"
+    )
 
 
 def unit_seconds_sql(limit_s: float) -> str:

@@ -64,9 +64,7 @@ def upgrade() -> None:
         sa.Column("target", sa.BigInteger, nullable=False),
         sa.Column("length_m", sa.Float, nullable=False),
         sa.Column("cost_s", sa.Float, nullable=False),
-        sa.Column(
-            "road_id", sa.Integer, sa.ForeignKey("linear_feature.id", ondelete="CASCADE")
-        ),
+        sa.Column("road_id", sa.Integer, sa.ForeignKey("linear_feature.id", ondelete="CASCADE")),
         sa.Column("geom", Geometry("LINESTRING", srid=4326, spatial_index=False), nullable=False),
     )
     op.create_index("ix_walk_edge_geom", "walk_edge", ["geom"], postgresql_using="gist")
