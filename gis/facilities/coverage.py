@@ -96,13 +96,10 @@ class CoverageReport:
     seconds: float = 0.0
 
 
-_SUMS = """
-    count(*) AS units, count(c.unit_id) AS units_covered,
-    coalesce(sum(u.households), 0), coalesce(sum(u.households) FILTER (WHERE c.unit_id IS NOT NULL), 0),
-    coalesce(sum(u.population), 0), coalesce(sum(u.population) FILTER (WHERE c.unit_id IS NOT NULL), 0),
-    coalesce(sum(u.care_people), 0),
-    coalesce(sum(u.care_people) FILTER (WHERE c.unit_id IS NOT NULL), 0)
-"""
+_SUMS = "count(*) AS units, count(c.unit_id) AS units_covered, " + ", ".join(
+    f"coalesce(sum(u.{n}), 0), coalesce(sum(u.{n}) FILTER (WHERE c.unit_id IS NOT NULL), 0)"
+    for n in ("households", "population", "care_people")
+)
 _GROUPS: dict[str, tuple[str, str]] = {
     "community": (
         "JOIN community a ON a.id = u.community_id",
@@ -139,7 +136,7 @@ def coverage(
     ensure_network(conn, access.scope.area_code)
     stage_units(conn, access.scope.unit_sql("u"))
     stage_sources(conn, asked)
-    stage_reach(conn, asked, limit_s)
+    stage_reach(conn, limit_s)
     join, label = _GROUPS[by]
     off_network = int(
         conn.exec_driver_sql("SELECT count(*) FROM s_cov_units WHERE node IS NULL").scalar_one()

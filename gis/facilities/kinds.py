@@ -1,8 +1,9 @@
 """The kinds of service point (服务设施) and what files call them.
 
-The seeds count meal points for the elderly (助餐点), 一老一小幸福院, 暖"新"驿站 for delivery riders
-and drivers, 党群服务中心, 居民之家 and 议事 venues. Gridmap stores a short code per kind; a file may
-name the kind in Chinese or by the code, and an unknown kind is refused by name.
+The seeds count meal points for the elderly (助餐点), 一老一小幸福院, 暖"新"驿站 for delivery
+riders and drivers, 党群服务中心, 居民之家 and 议事 venues. Gridmap stores a short code per
+kind; a file may name the kind in Chinese or by the code, and an unknown kind is refused by
+name.
 """
 
 from __future__ import annotations

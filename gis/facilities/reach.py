@@ -66,9 +66,10 @@ def stage_sources(conn: Connection, kinds: Sequence[str]) -> None:
     )
 
 
-def stage_reach(conn: Connection, kinds: Sequence[str], limit_s: float) -> None:
+def stage_reach(conn: Connection, limit_s: float) -> None:
     """``s_cov_reach (source, node, seconds)``: every node within ``limit_s`` of a facility of
-    each kind in ``kinds`` (``source`` = ``-1 - position`` of the kind), one pgRouting call."""
+    each kind staged by :func:`stage_sources` (``source`` = ``-1 - position`` of the kind),
+    in one pgRouting call."""
     conn.exec_driver_sql("DROP TABLE IF EXISTS s_cov_reach")
     conn.exec_driver_sql(
         "CREATE TEMP TABLE s_cov_reach (source bigint, node bigint, seconds float) ON COMMIT DROP"

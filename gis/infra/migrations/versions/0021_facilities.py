@@ -1,5 +1,5 @@
-"""Service points (助餐点, 一老一小幸福院, 暖"新"驿站, 党群服务中心, 居民之家, 议事厅) and the walking
-network pgRouting reaches them on.
+"""Service points (助餐点, 一老一小幸福院, 暖"新"驿站, 党群服务中心, 居民之家, 议事厅) and the
+walking network pgRouting reaches them on.
 
 ``facility`` is a located service point of one kind in one community. ``walk_node`` and
 ``walk_edge`` are the street network noded for routing (gis/facilities/network.py): every road
