@@ -220,3 +220,16 @@ def test_routes_answer_in_scope_and_refuse_what_is_not(walkable, client_as) -> N
     # community A's grids only: G1 {U1 U2} and G2 {U4 U5 U7 U8}
     grids = {a["code"]: a["people"]["households_covered"] for a in meal["areas"]}
     assert grids == {f"{COMMUNITY_A}001": 300, f"{COMMUNITY_A}002": 500}
+
+
+def test_siting_puts_a_new_meal_point_where_the_uncovered_live(walkable, client_as) -> None:
+    build_network(walkable, [DISTRICT])
+    walkable.execute(
+        text("UPDATE base_unit SET care_people = 10 WHERE code LIKE :d || '%'"), {"d": DISTRICT}
+    )
+    assert client_as("t-worker").get("/facilities/siting?kind=meal").status_code == 403
+    body = client_as("t-county").get("/facilities/siting?kind=meal&sites=1&minutes=5").json()
+    # At 5 minutes only U1 and U3 are reached from A; U4 U7 U8 step onto the island, so one
+    # new site can bring in at most U2, U5, U6 and U9 (10 each) — from E or D, 49–121 m away.
+    assert body["uncovered_care_people"] == 70
+    assert body["mclp_covered"] == body["greedy_covered"] == 40

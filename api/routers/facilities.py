@@ -1,6 +1,6 @@
 """Service points and 15-minute walking coverage: the list, coverage per community or grid,
 isochrones, and the walking network's report. Read-only, in the caller's scope (``view_map``);
-the work is gis/facilities'."""
+siting needs ``run_scenarios`` (county staff); the work is gis/facilities'."""
 
 from __future__ import annotations
 
@@ -10,12 +10,19 @@ from fastapi import APIRouter, Query
 
 from api.auth import MapAccess
 from api.deps import ConnDep
-from api.schemas.facilities import CoverageOut, FacilitiesOut, IsochroneOut, NetworkOut
+from api.schemas.facilities import (
+    CoverageOut,
+    FacilitiesOut,
+    IsochroneOut,
+    NetworkOut,
+    SitingOut,
+)
 from gis.facilities.coverage import coverage
 from gis.facilities.isochrone import facility_isochrone, isochrone_at
 from gis.facilities.kinds import FacilityKind
 from gis.facilities.listing import list_facilities
 from gis.facilities.network import ensure_network, network_report
+from gis.facilities.siting import site_facilities
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
 
@@ -44,6 +51,20 @@ def facility_coverage(
 def walking_network(conn: ConnDep, access: MapAccess) -> NetworkOut:  # noqa: ARG001 - view_map
     built = ensure_network(conn)
     return NetworkOut.model_validate(built or network_report(conn))
+
+
+@router.get("/siting", summary="Where 1–5 new facilities would cover the most uncovered people")
+def siting(
+    conn: ConnDep,
+    access: MapAccess,
+    kind: Annotated[FacilityKind, Query(description="meal, elderly_child, …")],
+    sites: Annotated[int, Query(ge=1, le=5)] = 3,
+    minutes: MinutesQuery = 15,
+) -> SitingOut:
+    """MCLP (spopt) and the greedy choice over the caller's scope; needs ``run_scenarios``."""
+    return SitingOut.model_validate(
+        site_facilities(conn, kind, access=access, sites=sites, minutes=minutes)
+    )
 
 
 @router.get("/isochrone", summary="5/10/15-minute walk from a point (a facility to be)")

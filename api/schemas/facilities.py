@@ -106,3 +106,25 @@ class NetworkOut(_Out):
     components: int
     islands: list[IslandOut]
     seconds: float
+
+
+class SiteOut(_Out):
+    node: int
+    lon: float
+    lat: float
+    care_people: int
+
+
+class SitingOut(_Out):
+    kind: str
+    minutes: int
+    sites: int
+    uncovered_care_people: int
+    candidates: int
+    mclp: list[SiteOut]
+    mclp_covered: int
+    mclp_seconds: float
+    greedy: list[SiteOut]
+    greedy_covered: int
+    greedy_seconds: float
+    matrix_seconds: float

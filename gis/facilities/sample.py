@@ -43,26 +43,32 @@ PLAN = (
 
 
 def seed_facilities(conn: Connection, *, access: Access, prefix: str = "") -> int:
-    """Place the sample service points of the communities under ``prefix``; communities that
-    have facilities already are left alone (a second load changes nothing). Rows inserted."""
+    """Place the sample service points of the communities under ``prefix``; a community that
+    has a facility already is left alone (a second load changes nothing). Rows inserted."""
     access.require(Permission.IMPORT_DATA)
+    conn.exec_driver_sql("DROP TABLE IF EXISTS s_facility_communities")
+    conn.execute(
+        text(
+            """CREATE TEMP TABLE s_facility_communities ON COMMIT DROP AS
+               SELECT c.id, c.code, c.name, c.kind, coalesce(sum(u.households), 0) AS hh
+               FROM community c LEFT JOIN base_unit u ON u.community_id = c.id
+               WHERE starts_with(c.code, :prefix)
+                 AND NOT EXISTS (SELECT 1 FROM facility f WHERE f.community_id = c.id)
+               GROUP BY c.id"""
+        ),
+        {"prefix": prefix},
+    )
     inserted = 0
     for kind, tag, suffix, many, capacity, hours in PLAN:
         inserted += conn.execute(
             text(
-                f"""WITH c AS (
-                        SELECT c.id, c.code, c.name, c.kind,
-                               (SELECT coalesce(sum(households), 0) FROM base_unit
-                                WHERE community_id = c.id) AS hh
-                        FROM community c WHERE starts_with(c.code, :prefix)
-                          AND NOT EXISTS (SELECT 1 FROM facility f WHERE f.community_id = c.id
-                                          AND f.kind = :kind))
-                    INSERT INTO facility (code, kind, name, capacity, opening_hours,
+                f"""INSERT INTO facility (code, kind, name, capacity, opening_hours,
                                           community_id, geom)
                     SELECT c.code || 'F' || :tag || lpad(n::text, 2, '0'), :kind,
                            c.name || :suffix || CASE WHEN n > 1 THEN n::text ELSE '' END,
                            :capacity, :hours, c.id, u.p
-                    FROM c CROSS JOIN LATERAL generate_series(1, {many}) AS n
+                    FROM s_facility_communities c
+                    CROSS JOIN LATERAL generate_series(1, {many}) AS n
                     CROSS JOIN LATERAL (
                         SELECT ST_PointOnSurface(u.geom) AS p FROM base_unit u
                         WHERE u.community_id = c.id
@@ -70,7 +76,6 @@ def seed_facilities(conn: Connection, *, access: Access, prefix: str = "") -> in
                     ON CONFLICT (code) DO NOTHING"""
             ),
             {
-                "prefix": prefix,
                 "kind": kind,
                 "tag": tag,
                 "suffix": suffix,
