@@ -27,6 +27,7 @@ from api.routers import (
     editor_pages,
     exchange,
     facilities,
+    facilities_pages,
     health,
     incident_pages,
     incidents,
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(optimizer.router)
     app.include_router(exchange.router)
+    app.include_router(facilities_pages.router)  # before /facilities/{code}
     app.include_router(facilities.router)
     app.include_router(pages.router)
     app.include_router(account_pages.router)

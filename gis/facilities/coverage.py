@@ -79,7 +79,7 @@ class KindCoverage:
     label: str
     minutes: int
     by: str
-    facilities: int
+    facilities: int  # in the caller's scope (those beyond it serve the people too)
     total: People
     areas: list[AreaCoverage] = field(default_factory=list)
     flagged: list[FlaggedFacility] = field(default_factory=list)
@@ -135,7 +135,7 @@ def coverage(
     limit_s = minutes * 60.0
     ensure_network(conn, access.scope.area_code)
     stage_units(conn, access.scope.unit_sql("u"))
-    stage_sources(conn, asked)
+    stage_sources(conn, asked, limit_s)
     stage_reach(conn, limit_s)
     join, label = _GROUPS[by]
     off_network = int(
@@ -164,8 +164,12 @@ def coverage(
             ),
             {"k": kind, **mine.params},
         ).all()
-        count = conn.exec_driver_sql(
-            "SELECT count(*) FROM s_cov_src WHERE kind = %(k)s", {"k": kind}
+        count = conn.execute(
+            text(
+                "SELECT count(*) FROM s_cov_src s JOIN facility f ON f.id = s.id "
+                f"JOIN community c ON c.id = f.community_id WHERE s.kind = :k AND {mine.sql}"
+            ),
+            {"k": kind, **mine.params},
         ).scalar_one()
         report.kinds.append(
             KindCoverage(

@@ -48,9 +48,10 @@ def stage_units(conn: Connection, where: SqlFilter) -> int:
     return int(conn.exec_driver_sql("SELECT count(*) FROM s_cov_units").scalar_one())
 
 
-def stage_sources(conn: Connection, kinds: Sequence[str]) -> None:
+def stage_sources(conn: Connection, kinds: Sequence[str], limit_s: float) -> None:
     """``s_cov_src``: every facility of ``kinds`` with its nearest node and the virtual source
-    of its kind (``-1 - position``); ``node`` NULL when more than 200 m from the network."""
+    of its kind (``-1 - position``); ``node`` NULL when more than 200 m from the network. Only
+    facilities a walk of ``limit_s`` could bring to the staged units (:func:`stage_units`)."""
     conn.exec_driver_sql("DROP TABLE IF EXISTS s_cov_src")
     nearest = NEAREST.format(p="f.geom")
     conn.execute(
@@ -60,7 +61,7 @@ def stage_sources(conn: Connection, kinds: Sequence[str]) -> None:
                        CASE WHEN n.dist <= {MAX_SNAP_M} THEN n.node END AS node, n.dist,
                        n.dist / {WALK_M_PER_S} AS access_s
                 FROM facility f LEFT JOIN LATERAL ({nearest}) AS n ON true
-                WHERE f.kind = ANY(:kinds)"""
+                {near_units(conn, limit_s, "f.geom")} AND f.kind = ANY(:kinds)"""
         ),
         {"kinds": list(kinds)},
     )
@@ -94,7 +95,7 @@ def stage_reach(conn: Connection, limit_s: float) -> None:
                                         directed => true, equicost => false) AS d"""
         ),
         {
-            "edges": f"{EDGES} {_near_units(conn, limit_s)} UNION ALL {virtual}",
+            "edges": f"{EDGES} {near_units(conn, limit_s)} UNION ALL {virtual}",
             "sources": sources,
             "limit": limit_s,
         },
@@ -103,8 +104,9 @@ def stage_reach(conn: Connection, limit_s: float) -> None:
     conn.exec_driver_sql("ANALYZE s_cov_reach")
 
 
-def _near_units(conn: Connection, limit_s: float) -> str:
-    """A WHERE clause keeping the edges a walk of ``limit_s`` to the staged units may use."""
+def near_units(conn: Connection, limit_s: float, column: str = "geom") -> str:
+    """A WHERE clause keeping the rows (by ``column``) a walk of ``limit_s`` to or from the
+    staged units may use: everything else is too far to matter."""
     box = conn.exec_driver_sql(
         "SELECT ST_Extent(u.geom) FROM s_cov_units s JOIN base_unit u ON u.id = s.id"
     ).scalar()
@@ -112,7 +114,8 @@ def _near_units(conn: Connection, limit_s: float) -> str:
         return "WHERE false"
     pad = (limit_s * WALK_M_PER_S + MAX_SNAP_M) / 111_000
     return (
-        f"WHERE geom && ST_Expand(ST_SetSRID('{box}'::box2d::geometry, 4326), {pad * 1.3}, {pad})"
+        f"WHERE {column} && ST_Expand(ST_SetSRID('{box}'::box2d::geometry, 4326), "
+        f"{pad * 1.3}, {pad})"
     )
 
 

@@ -23,7 +23,14 @@ from gis.accounts import Permission
 from gis.errors import Invalid
 from gis.facilities.kinds import FacilityKind
 from gis.facilities.network import ensure_network
-from gis.facilities.reach import EDGES, stage_reach, stage_sources, stage_units, unit_seconds_sql
+from gis.facilities.reach import (
+    EDGES,
+    near_units,
+    stage_reach,
+    stage_sources,
+    stage_units,
+    unit_seconds_sql,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +92,7 @@ def _matrix(conn: Connection, limit_s: float) -> tuple[np.ndarray, np.ndarray, l
                JOIN s_site_demand s ON s.node = d.node
                WHERE d.agg_cost + s.access_s <= :limit"""
         ),
-        {"edges": EDGES, "starts": candidates, "limit": limit_s},
+        {"edges": f"{EDGES} {near_units(conn, limit_s)}", "starts": candidates, "limit": limit_s},
     ).all()
     row_of = {int(r[0]): i for i, r in enumerate(demand)}
     col_of = {node: j for j, node in enumerate(candidates)}
@@ -157,7 +164,7 @@ def site_facilities(
     limit_s = minutes * 60.0
     ensure_network(conn, access.scope.area_code)
     stage_units(conn, access.scope.unit_sql("u"))
-    stage_sources(conn, [kind])
+    stage_sources(conn, [kind], limit_s)
     stage_reach(conn, limit_s)
     conn.exec_driver_sql("DROP TABLE IF EXISTS s_site_demand")
     conn.exec_driver_sql(
