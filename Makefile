@@ -31,6 +31,8 @@ demo: setup
 	$(BIN)/gridmap db start
 	$(BIN)/gridmap migrate
 	$(BIN)/gridmap load-sample
+	@# The walking network for the 15-minute coverage of service points (seconds, demo only).
+	$(BIN)/gridmap walk-network
 	GRIDMAP_DEMO=1 $(BIN)/gridmap user demo
 	@# Two scenarios to compare on /compare (only on a database that has none yet).
 	@if [ "$$($(BIN)/gridmap scenario list --json)" = "[]" ]; then \

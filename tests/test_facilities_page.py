@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from gis.facilities.network import build_network
 from tests.browser import log_in, session, shot
 from tests.test_facilities import ROADS, _xy
 from tests.tiny_city import COMMUNITY_A, DISTRICT
@@ -42,6 +43,7 @@ def streets(engine: Engine, users: dict[str, str]) -> Iterator[None]:  # noqa: A
             ),
             {"x": _xy(0, 0)[0], "y": _xy(0, 0)[1], "c": COMMUNITY_A},
         )
+        build_network(conn, [DISTRICT])
     try:
         yield
     finally:

@@ -21,7 +21,7 @@ from gis.facilities.coverage import coverage
 from gis.facilities.isochrone import facility_isochrone, isochrone_at
 from gis.facilities.kinds import FacilityKind
 from gis.facilities.listing import list_facilities
-from gis.facilities.network import ensure_network, network_report
+from gis.facilities.network import network_report
 from gis.facilities.siting import site_facilities
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
@@ -49,8 +49,7 @@ def facility_coverage(
 
 @router.get("/network", summary="The walking network: size and islands")
 def walking_network(conn: ConnDep, access: MapAccess) -> NetworkOut:  # noqa: ARG001 - view_map
-    built = ensure_network(conn)
-    return NetworkOut.model_validate(built or network_report(conn))
+    return NetworkOut.model_validate(network_report(conn))
 
 
 @router.get("/siting", summary="Where 1–5 new facilities would cover the most uncovered people")

@@ -73,6 +73,7 @@ class CoverageOut(_Out):
     minutes: int
     by: str
     kinds: list[KindCoverageOut]
+    network_edges: int
     seconds: float
 
 

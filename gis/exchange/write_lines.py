@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from gis.boundaries import refresh_unit_edges
 from gis.exchange.resolve import Ctx, counted, parent, rows_problems, scope_column, written
-from gis.facilities.network import forget_roads
+from gis.facilities.network import build_network
 from gis.linear import CLASS_KINDS, kind_sql
 from gis.staging import upsert
 
@@ -43,7 +43,8 @@ def _write_lines(ctx: Ctx, *, rivers: bool) -> None:
     written(report, "linear_feature", ins, upd)
     districts = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT district_code FROM s_import")]
     report.written["unit_edge judged"] = refresh_unit_edges(conn, districts)
-    forget_roads(conn, districts)  # the walking network is rebuilt when next walked
+    # The walking network of those counties follows the roads (gis/facilities/network.py).
+    report.written["walk_edge built"] = build_network(conn, districts).edges
 
 
 def write_roads(ctx: Ctx) -> None:

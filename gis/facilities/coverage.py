@@ -19,8 +19,14 @@ from sqlalchemy import Connection, text
 from gis.access import Access
 from gis.accounts import Permission
 from gis.facilities.kinds import KIND_LABELS, KINDS, FacilityKind
-from gis.facilities.network import MAX_SNAP_M, ensure_network
-from gis.facilities.reach import stage_reach, stage_sources, stage_units, unit_seconds_sql
+from gis.facilities.network import MAX_SNAP_M
+from gis.facilities.reach import (
+    near_units,
+    stage_reach,
+    stage_sources,
+    stage_units,
+    unit_seconds_sql,
+)
 from gis.scope import DEFAULT_GRID_LAYER
 
 By = Literal["community", "grid"]
@@ -93,6 +99,9 @@ class CoverageReport:
     minutes: int
     by: str
     kinds: list[KindCoverage]
+    #: Edges of the walking network near the units: 0 means it was never built for them
+    #: (``gridmap walk-network``), and nobody is counted as within reach.
+    network_edges: int = 0
     seconds: float = 0.0
 
 
@@ -133,7 +142,6 @@ def coverage(
     started = time.perf_counter()
     asked = list(kinds or KINDS)
     limit_s = minutes * 60.0
-    ensure_network(conn, access.scope.area_code)
     stage_units(conn, access.scope.unit_sql("u"))
     stage_sources(conn, asked, limit_s)
     stage_reach(conn, limit_s)
@@ -141,7 +149,12 @@ def coverage(
     off_network = int(
         conn.exec_driver_sql("SELECT count(*) FROM s_cov_units WHERE node IS NULL").scalar_one()
     )
-    report = CoverageReport(minutes, by, [])
+    edges = int(
+        conn.exec_driver_sql(
+            f"SELECT count(*) FROM walk_edge {near_units(conn, limit_s)}"
+        ).scalar_one()
+    )
+    report = CoverageReport(minutes, by, [], network_edges=edges)
     for position, kind in enumerate(asked, start=1):
         covered = (
             f"LEFT JOIN ({unit_seconds_sql(limit_s)}) AS c "

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, text
 from gis.access import Access
 from gis.accounts import Permission
 from gis.errors import Forbidden, Invalid, NotFound
-from gis.facilities.network import MAX_SNAP_M, WALK_M_PER_S, ensure_network
+from gis.facilities.network import MAX_SNAP_M, WALK_M_PER_S
 from gis.facilities.reach import EDGES, NEAREST
 
 #: The houses along a reached street: how far either side of it the area reaches.
@@ -111,7 +111,6 @@ def isochrone_at(
     started = time.perf_counter()
     if facility is None:
         _check_scope(conn, lon, lat, access)
-    ensure_network(conn, access.scope.area_code)
     point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
     near = conn.execute(text(NEAREST.format(p=point)), {"lon": lon, "lat": lat}).first()
     if near is None or near.dist > MAX_SNAP_M:

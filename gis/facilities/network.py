@@ -9,8 +9,13 @@ vertex: such crossings are found with the GiST index and both roads are split th
 (:data:`_HITS`), as ``ST_Node`` would, but only where needed. Rivers are not walked.
 
 Each edge costs its length at 4.5 km/h (:data:`WALK_M_PER_S`), both ways. Connected pieces come
-from ``pgr_connectedComponents``; every piece but the largest is an island, and
+from ``pgr_connectedComponents``; every piece but the largest of its county is an island, and
 :func:`network_report` names it by its roads.
+
+The network is built by a road import (for its counties) and by ``gridmap walk-network`` (``make
+demo`` runs it after loading the sample city: seconds, so not part of every load). The walks
+never build it themselves: where it is missing, nobody is within reach and the coverage report
+says how many edges it found (``network_edges``).
 """
 
 from __future__ import annotations
@@ -165,34 +170,3 @@ def network_report(conn: Connection) -> NetworkReport:
     ).all()
     islands = [Island(int(r[0]), int(r[1]), float(r[2] or 0), sorted(r[3])[:12]) for r in rows]
     return NetworkReport(int(size[0]), int(size[1]), float(size[2]), int(size[3]), islands)
-
-
-def ensure_network(conn: Connection, area: str = "") -> NetworkReport | None:
-    """Build the network of every county with a road that has no edge yet: a database migrated
-    after its roads were loaded, a county loaded or reloaded, roads imported (their edges are
-    dropped by :func:`forget_roads`), among the counties of ``area`` (a code prefix: the caller's
-    scope). Nothing to do costs one indexed probe per road."""
-    rows = conn.exec_driver_sql(
-        """SELECT DISTINCT c.code FROM linear_feature f LEFT JOIN district c ON c.id = f.district_id
-           WHERE f.kind <> 'river'
-             AND (starts_with(%(area)s, c.code) OR starts_with(c.code, %(area)s))
-             AND NOT EXISTS (SELECT 1 FROM walk_edge e WHERE e.road_id = f.id)""",
-        {"area": area},
-    ).all()
-    if not rows:
-        return None
-    if any(r[0] is None for r in rows):
-        return build_network(conn)
-    return build_network(conn, [r[0] for r in rows])
-
-
-def forget_roads(conn: Connection, districts: Sequence[str]) -> None:
-    """Drop the edges of the roads of ``districts`` (their roads changed): the next walk builds
-    them again (:func:`ensure_network`), so an import does not pay for routing it may not need."""
-    conn.execute(
-        text(
-            "DELETE FROM walk_edge WHERE road_id IN (SELECT f.id FROM linear_feature f "
-            "JOIN district c ON c.id = f.district_id WHERE c.code = ANY(:d))"
-        ),
-        {"d": list(districts)},
-    )

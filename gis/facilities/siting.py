@@ -22,7 +22,6 @@ from gis.access import Access
 from gis.accounts import Permission
 from gis.errors import Invalid
 from gis.facilities.kinds import FacilityKind
-from gis.facilities.network import ensure_network
 from gis.facilities.reach import (
     EDGES,
     near_units,
@@ -162,7 +161,6 @@ def site_facilities(
     if not 1 <= sites <= 5:
         raise Invalid(f"新增设施数应为 1–5 个 (sites must be 1–5, got {sites})")
     limit_s = minutes * 60.0
-    ensure_network(conn, access.scope.area_code)
     stage_units(conn, access.scope.unit_sql("u"))
     stage_sources(conn, [kind], limit_s)
     stage_reach(conn, limit_s)

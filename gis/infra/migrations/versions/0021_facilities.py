@@ -5,7 +5,7 @@ walking network pgRouting reaches them on.
 ``walk_edge`` are the street network noded for routing (gis/facilities/network.py): every road
 of ``linear_feature`` cut at every vertex it shares with another road, each piece an edge with
 its length and its walking time at 4.5 km/h; rivers are not walked. They are derived data —
-rebuilt from the roads after a load or a road import — kept in tables so that
+rebuilt from the roads by a road import or ``gridmap walk-network`` — kept in tables so that
 ``pgr_drivingDistance`` reads them with an index on the bounding box.
 
 Revision ID: 0021
