@@ -38,6 +38,7 @@ def main() -> None:
     engine = make_engine(resolve_url(load_settings()))
     rows: list[tuple[str, str, str, str]] = []
     with engine.connect() as conn, conn.begin() as tx:
+        conn.exec_driver_sql("DELETE FROM facility")  # placed afresh (rolled back at the end)
         started = time.perf_counter()
         placed = seed_facilities(conn, access=SYSTEM, prefix="3610")
         rows.append(
