@@ -109,17 +109,13 @@ _SUMS = "count(*) AS units, count(c.unit_id) AS units_covered, " + ", ".join(
     f"coalesce(sum(u.{n}), 0), coalesce(sum(u.{n}) FILTER (WHERE c.unit_id IS NOT NULL), 0)"
     for n in ("households", "population", "care_people")
 )
-_GROUPS: dict[str, tuple[str, str]] = {
-    "community": (
-        "JOIN community a ON a.id = u.community_id",
-        "a.code, a.name",
-    ),
-    "grid": (
-        "JOIN grid_unit gu ON gu.unit_id = u.id "
-        "JOIN grid a ON a.id = gu.grid_id "
-        "JOIN grid_layer l ON l.id = gu.layer_id AND l.code = :layer",
-        "a.code, coalesce(a.name, a.code)",
-    ),
+#: The area each staged unit is counted in: (id, code, name), staged once per request.
+_AREAS: dict[str, str] = {
+    "community": "SELECT u.id, a.code, a.name FROM s_cov_units u "
+    "JOIN community a ON a.id = u.community_id",
+    "grid": "SELECT gu.unit_id AS id, a.code, coalesce(a.name, a.code) AS name FROM grid_unit gu "
+    "JOIN grid_layer l ON l.id = gu.layer_id AND l.code = :layer "
+    "JOIN grid a ON a.id = gu.grid_id WHERE gu.unit_id IN (SELECT id FROM s_cov_units)",
 }
 
 
@@ -145,7 +141,12 @@ def coverage(
     stage_units(conn, access.scope.unit_sql("u"))
     stage_sources(conn, asked, limit_s)
     stage_reach(conn, limit_s)
-    join, label = _GROUPS[by]
+    conn.exec_driver_sql("DROP TABLE IF EXISTS s_cov_area")
+    conn.execute(
+        text(f"CREATE TEMP TABLE s_cov_area ON COMMIT DROP AS {_AREAS[by]}"), {"layer": layer}
+    )
+    conn.exec_driver_sql("CREATE INDEX ON s_cov_area (id)")
+    conn.exec_driver_sql("ANALYZE s_cov_area")
     off_network = int(
         conn.exec_driver_sql("SELECT count(*) FROM s_cov_units WHERE node IS NULL").scalar_one()
     )
@@ -155,20 +156,31 @@ def coverage(
         ).scalar_one()
     )
     report = CoverageReport(minutes, by, [], network_edges=edges)
-    for position, kind in enumerate(asked, start=1):
-        covered = (
-            f"LEFT JOIN ({unit_seconds_sql(limit_s)}) AS c "
-            f"ON c.unit_id = u.id AND c.source = -{position}"
+    # Every kind in one pass: the units once per kind (k.pos), joined to their walk to it.
+    per_kind = (
+        "FROM unnest(CAST(:positions AS int[])) AS k(pos) CROSS JOIN s_cov_units u "
+        f"LEFT JOIN ({unit_seconds_sql(limit_s)}) AS c ON c.unit_id = u.id AND c.source = -k.pos"
+    )
+    positions = list(range(1, len(asked) + 1))
+    totals = {
+        int(r[0]): r
+        for r in conn.execute(
+            text(f"SELECT k.pos, {_SUMS} {per_kind} GROUP BY k.pos"), {"positions": positions}
         )
-        total = conn.execute(text(f"SELECT {_SUMS} FROM s_cov_units u {covered}")).one()
-        rows = conn.execute(
-            text(
-                f"SELECT {label}, {_SUMS} FROM s_cov_units u {covered} {join} "
-                f"GROUP BY {label} ORDER BY 1"
-            ),
-            {"layer": layer},
-        ).all()
-        mine = access.scope.filter_sql("c.code")
+    }
+    areas: dict[int, list[AreaCoverage]] = {p: [] for p in positions}
+    for r in conn.execute(
+        text(
+            f"SELECT k.pos, a.code, a.name, {_SUMS} {per_kind} "
+            "JOIN s_cov_area a ON a.id = u.id GROUP BY k.pos, a.code, a.name ORDER BY 1, 2"
+        ),
+        {"positions": positions},
+    ):
+        areas[int(r[0])].append(
+            AreaCoverage(r[1], r[2], int(r[3]), int(r[4]), _people(tuple(r)[5:]))
+        )
+    mine = access.scope.filter_sql("c.code")
+    for position, kind in enumerate(asked, start=1):
         flagged = conn.execute(
             text(
                 "SELECT s.code, s.name, s.kind, s.dist FROM s_cov_src s "
@@ -184,6 +196,7 @@ def coverage(
             ),
             {"k": kind, **mine.params},
         ).scalar_one()
+        total = totals.get(position)
         report.kinds.append(
             KindCoverage(
                 kind=kind,
@@ -191,11 +204,8 @@ def coverage(
                 minutes=minutes,
                 by=by,
                 facilities=int(count),
-                total=_people(tuple(total)[2:]),
-                areas=[
-                    AreaCoverage(r[0], r[1], int(r[2]), int(r[3]), _people(tuple(r)[4:]))
-                    for r in rows
-                ],
+                total=_people(tuple(total)[3:]) if total else People(0, 0, 0, 0, 0, 0),
+                areas=areas[position],
                 flagged=[
                     FlaggedFacility(f[0], f[1], f[2], None if f[3] is None else float(f[3]))
                     for f in flagged
