@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # python3-qgis + qgis-providers: QGIS 3.22 itself, headless, opens the OGC API in tests/test_ogc_clients.py.
 # nodejs + npm: ESLint for the pages' JavaScript (make lint), installed from tools/js/package-lock.json.
-APT_PACKAGES := postgresql-15-postgis-3 chromium fonts-noto-cjk python3-qgis qgis-providers nodejs npm
+# postgresql-15-pgrouting: walking isochrones and 15-minute coverage of service points (gis/facilities/).
+APT_PACKAGES := postgresql-15-postgis-3 postgresql-15-pgrouting chromium fonts-noto-cjk python3-qgis qgis-providers nodejs npm
 JS_TOOLS := tools/js
 JS_STAMP := $(JS_TOOLS)/node_modules/.installed
 
@@ -30,6 +31,8 @@ demo: setup
 	$(BIN)/gridmap db start
 	$(BIN)/gridmap migrate
 	$(BIN)/gridmap load-sample
+	@# The walking network for the 15-minute coverage of service points (seconds, demo only).
+	$(BIN)/gridmap walk-network
 	GRIDMAP_DEMO=1 $(BIN)/gridmap user demo
 	@# Two scenarios to compare on /compare (only on a database that has none yet).
 	@if [ "$$($(BIN)/gridmap scenario list --json)" = "[]" ]; then \
@@ -111,6 +114,7 @@ setup: system-packages $(STAMP)
 system-packages:
 	@missing=""; \
 	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgresql-15-postgis-3"; \
+	ls /usr/share/postgresql/*/extension/pgrouting.control >/dev/null 2>&1 || missing="$$missing postgresql-15-pgrouting"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -d /usr/share/fonts/opentype/noto ] || missing="$$missing fonts-noto-cjk"; \
 	/usr/bin/python3 -c "import qgis.core" 2>/dev/null || missing="$$missing python3-qgis"; \

@@ -26,6 +26,8 @@ from api.routers import (
     docs,
     editor_pages,
     exchange,
+    facilities,
+    facilities_pages,
     health,
     incident_pages,
     incidents,
@@ -153,6 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(optimizer.router)
     app.include_router(exchange.router)
+    app.include_router(facilities_pages.router)  # before /facilities/{code}
+    app.include_router(facilities.router)
     app.include_router(pages.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)

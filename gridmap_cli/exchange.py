@@ -25,7 +25,7 @@ exchange_app = typer.Typer()
 
 KIND_HELP = (
     "districts, streets, communities, units, layer (a departmental grid layer), buildings, "
-    "party_members, incidents, roads (also an OpenStreetMap .osm.pbf) or rivers"
+    "party_members, incidents, roads (also an OpenStreetMap .osm.pbf), rivers or facilities"
 )
 
 

@@ -166,6 +166,35 @@ def load_sample(
     with engine.begin() as conn:
         seeded = seed_engagement(conn, access=system_access(), prefix=prefix)
     typer.echo(f"needs and takers: {'already there' if seeded.skipped else seeded}")
+    # Service points (助餐点 … 议事厅) of the sample city, made once from its communities.
+    from gis.facilities.sample import seed_facilities
+
+    with engine.begin() as conn:
+        placed = seed_facilities(conn, access=system_access(), prefix=prefix)
+    typer.echo(f"service points: {placed} placed" if placed else "service points: already there")
+
+
+@app.command("walk-network")
+@friendly
+def walk_network(
+    district: Annotated[
+        list[str] | None, typer.Option(help="Only these counties (6-digit codes); default all")
+    ] = None,
+) -> None:
+    """Build the walking network (pgRouting) from the roads and name its islands."""
+    from gis.facilities.network import build_network
+    from gis.infra.db import make_engine, resolve_url
+
+    with make_engine(resolve_url(_settings())).begin() as conn:
+        report = build_network(conn, district or None)
+    typer.echo(
+        f"walking network: {report.edges:,} edges, {report.nodes:,} nodes, "
+        f"{report.length_km:,.1f} km, {len(report.islands)} islands ({report.seconds:.1f} s)"
+    )
+    for island in report.islands[:20]:
+        typer.echo(
+            f"  island: {island.nodes} nodes, {island.length_m:,.0f} m — {'、'.join(island.roads)}"
+        )
 
 
 @app.command()

@@ -37,6 +37,7 @@ PAGES = [
     ("/edit", "login?next=/edit"),
     ("/compare", "login?next=/compare"),
     ("/incidents/map", "../login?next=/incidents/map"),
+    ("/facilities/map", "../login?next=/facilities/map"),
     ("/party", "login?next=/party"),
     ("/field", "login?next=/field"),
     (f"/field?grid={COMMUNITY_A}001", f"login?next=/field%3Fgrid%3D{COMMUNITY_A}001"),

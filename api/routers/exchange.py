@@ -44,6 +44,7 @@ Kind = Literal[
     "incidents",
     "roads",
     "rivers",
+    "facilities",
 ]
 
 

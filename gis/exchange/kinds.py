@@ -149,6 +149,20 @@ KINDS: dict[str, Kind] = {
             "rivers (河流)",
         ),
         Kind(
+            "facilities",
+            "facility",
+            "point",
+            (
+                code(32, "facility_code", "设施编码"),
+                Field("kind", ("类型", "设施类型", "type"), required=True),
+                Field("name", (*NAME, "设施名称"), required=True, max_length=128),
+                count("capacity", "容量", "床位", "座位"),
+                Field("opening_hours", ("开放时间", "营业时间", "hours"), max_length=64),
+                COMMUNITY,
+            ),
+            "service points (服务设施：助餐点、幸福院、驿站、党群服务中心、居民之家、议事厅)",
+        ),
+        Kind(
             "party_members",
             "party_member",
             "point",

@@ -7,6 +7,7 @@ so the figures of grid boundaries follow the import.
 from __future__ import annotations
 
 from gis.exchange.resolve import Ctx, counted, parent, rows_problems, scope_column, written
+from gis.facilities.network import build_network
 from gis.linear import CLASS_KINDS, kind_sql
 from gis.staging import upsert
 from gis.unit_edges import judge_unit_edges
@@ -43,6 +44,8 @@ def _write_lines(ctx: Ctx, *, rivers: bool) -> None:
     written(report, "linear_feature", ins, upd)
     districts = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT district_code FROM s_import")]
     report.written["unit_edge judged"] = judge_unit_edges(conn, districts)
+    # The walking network of those counties follows the roads (gis/facilities/network.py).
+    report.written["walk_edge built"] = build_network(conn, districts).edges
 
 
 def write_roads(ctx: Ctx) -> None:

@@ -8,6 +8,7 @@ import geopandas as gpd
 
 from gis.exchange.report import Problem
 from gis.exchange.resolve import Writer
+from gis.exchange.write_facilities import write_facilities
 from gis.exchange.write_incidents import prepare_incidents, write_incidents
 from gis.exchange.write_layer import write_layer
 from gis.exchange.write_lines import write_rivers, write_roads
@@ -31,6 +32,7 @@ WRITERS: dict[str, Writer] = {
     "incidents": write_incidents,
     "roads": write_roads,
     "rivers": write_rivers,
+    "facilities": write_facilities,
 }
 PREPARE: dict[str, Callable[[gpd.GeoDataFrame], tuple[gpd.GeoDataFrame, list[Problem]]]] = {
     "incidents": prepare_incidents

@@ -12,6 +12,7 @@ computed in PostGIS, so every plan is topologically clean by construction.
 from gis.infra.models.accounts import ROLES, SCOPE_LEVELS, AppUser, LoginFailure, UserSession
 from gis.infra.models.base import SRID, Base
 from gis.infra.models.editing import GRID_EDIT_KINDS, GridEdit, GridEditAssignment, GridEditMove
+from gis.infra.models.facilities import FACILITY_KINDS, Facility, WalkEdge, WalkNode
 from gis.infra.models.incidents import (
     AdmissionItem,
     Incident,
@@ -75,6 +76,10 @@ from gis.infra.models.streets import EDGE_KINDS, LINEAR_KINDS, LinearFeature, Un
 from gis.infra.models.tiles import TileCache
 
 __all__ = [
+    "FACILITY_KINDS",
+    "Facility",
+    "WalkEdge",
+    "WalkNode",
     "NEED_KINDS",
     "NEED_STATUSES",
     "MemberRegistration",
