@@ -166,6 +166,11 @@ def load_sample(
     with engine.begin() as conn:
         seeded = seed_engagement(conn, access=system_access(), prefix=prefix)
     typer.echo(f"needs and takers: {'already there' if seeded.skipped else seeded}")
+    from gis.councils.sample import seed_councils
+
+    with engine.begin() as conn:
+        councils = seed_councils(conn, access=system_access(), prefix=prefix)
+    typer.echo(f"councils and venues: {'already there' if councils.skipped else councils}")
 
 
 @app.command()
