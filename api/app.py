@@ -40,6 +40,7 @@ from api.routers import (
     tiles,
     users,
 )
+from api.routers import council_pages as council_pages_api
 from api.routers import councils as councils_api
 from api.routers import needs as needs_api
 from api.routers import needs_pages as needs_pages_api
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(party_pages_api.router)
     app.include_router(needs_pages_api.router)  # before /needs/{code}, which "map" would match
     app.include_router(needs_api.router)
+    app.include_router(council_pages_api.router)  # before /councils/{code}
     app.include_router(councils_api.router)
     app.include_router(patrols_api.router)  # /field/patrols…, after the /field page
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match

@@ -125,6 +125,7 @@ PAGES = [
     ("t-department", "/incidents/map", "nav-incidents"),
     ("t-party", "/party", "nav-party"),
     ("t-party", "/needs/map", "nav-needs"),
+    ("t-party", "/councils/map", "nav-councils"),
     ("root", "/", "nav-admin"),
     ("root", "/admin", "nav-admin"),
 ]
