@@ -89,6 +89,12 @@ COUNCIL_ORIGINS: dict[str, str] = {
     "community": "社区提出 Raised in the community",
 }
 
+#: What a paired unit does for a project (``project.role``).
+PROJECT_ROLES: dict[str, str] = {
+    "funds": "出资 Funds it",
+    "runs": "承办 Runs it",
+}
+
 #: Departmental grid layers (``grid_layer.code``) and the departments behind them.
 DEPARTMENTS: dict[str, str] = {
     "zongzhi": "综治 Comprehensive governance",

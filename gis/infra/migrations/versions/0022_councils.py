@@ -1,11 +1,14 @@
-"""议事协商: council venues, councils (topics), the five parties invited, the four steps with
-dates and minutes, who does what, and the ``hold_councils`` staff who run them.
+"""议事协商 and 项目清单: council venues, councils (topics), the five parties invited, the four
+steps with dates and minutes, who does what; projects grouping needs.
 
 A council moves through 了解诉求 → 分析研判 → 议事会商 → 落实问效; each step is one row of
 ``council_step`` (unique per council and step, so a step cannot be recorded twice even by two
 requests at once) and the council's ``status`` says how far it has gone. A topic comes from a need,
 an incident or the community (``origin``), and names the one it came from; an incident is raised
 as a council topic at most once (a partial unique index).
+
+A project (项目清单) groups needs of one community that a paired unit funds or runs; a need
+belongs to one project at most (the primary key of ``project_need`` is the need).
 
 Revision ID: 0022
 Revises: 0018
@@ -127,10 +130,38 @@ def upgrade() -> None:
         sa.CheckConstraint(f"role IN ({PARTIES})", name="council_assignment_role"),
     )
     op.create_index("ix_council_assignment_council_id", "council_assignment", ["council_id"])
+    op.create_table(
+        "project",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("code", sa.String(24), nullable=False, unique=True),
+        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("description", sa.Text, nullable=False, server_default=""),
+        _fk("community_id", "community", nullable=False),
+        _fk("unit_id", "paired_unit", nullable=False),
+        sa.Column("role", sa.String(8), nullable=False),
+        sa.Column("created_by", sa.String(80), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("role IN ('funds', 'runs')", name="project_role"),
+    )
+    op.create_index("ix_project_community_id", "project", ["community_id"])
+    op.create_table(
+        "project_need",
+        sa.Column(
+            "need_id",
+            sa.Integer,
+            sa.ForeignKey("need.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        _fk("project_id", "project", nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_project_need_project_id", "project_need", ["project_id"])
 
 
 def downgrade() -> None:
     for table in (
+        "project_need",
+        "project",
         "council_assignment",
         "council_step",
         "council_party",
