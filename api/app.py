@@ -43,6 +43,7 @@ from api.routers import (
 from api.routers import council_pages as council_pages_api
 from api.routers import councils as councils_api
 from api.routers import needs as needs_api
+from api.routers import needs_intake as needs_intake_api
 from api.routers import needs_pages as needs_pages_api
 from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)
+    app.include_router(needs_intake_api.router)  # /needs/ask before /needs/{code}
     app.include_router(needs_pages_api.router)  # before /needs/{code}, which "map" would match
     app.include_router(needs_api.router)
     app.include_router(projects_api.router)

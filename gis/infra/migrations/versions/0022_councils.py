@@ -10,6 +10,10 @@ as a council topic at most once (a partial unique index).
 A project (项目清单) groups needs of one community that a paired unit funds or runs; a need
 belongs to one project at most (the primary key of ``project_need`` is the need).
 
+``need_intake`` counts the needs residents post through the public form (a digest of the
+client's address and the time, nothing else), so that the form can be rate-limited across
+server processes.
+
 Revision ID: 0022
 Revises: 0018
 Create Date: 2026-12-07
@@ -156,10 +160,19 @@ def upgrade() -> None:
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_project_need_project_id", "project_need", ["project_id"])
+    op.create_table(
+        "need_intake",
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("client_key", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_need_intake_client_at", "need_intake", ["client_key", "at"])
+    op.create_index("ix_need_intake_at", "need_intake", ["at"])
 
 
 def downgrade() -> None:
     for table in (
+        "need_intake",
         "project_need",
         "project",
         "council_assignment",
