@@ -11,6 +11,16 @@ computed in PostGIS, so every plan is topologically clean by construction.
 
 from gis.infra.models.accounts import ROLES, SCOPE_LEVELS, AppUser, LoginFailure, UserSession
 from gis.infra.models.base import SRID, Base
+from gis.infra.models.councils import (
+    Council,
+    CouncilAssignment,
+    CouncilParty,
+    CouncilStep,
+    CouncilVenue,
+    NeedIntake,
+    Project,
+    ProjectNeed,
+)
 from gis.infra.models.editing import GRID_EDIT_KINDS, GridEdit, GridEditAssignment, GridEditMove
 from gis.infra.models.incidents import (
     AdmissionItem,
@@ -75,6 +85,14 @@ from gis.infra.models.streets import EDGE_KINDS, LINEAR_KINDS, LinearFeature, Un
 from gis.infra.models.tiles import TileCache
 
 __all__ = [
+    "Council",
+    "CouncilAssignment",
+    "CouncilParty",
+    "CouncilStep",
+    "CouncilVenue",
+    "NeedIntake",
+    "Project",
+    "ProjectNeed",
     "NEED_KINDS",
     "NEED_STATUSES",
     "MemberRegistration",
