@@ -52,6 +52,10 @@ def _limits(request: Request) -> IntakeLimits:
     "/needs/intake",
     status_code=201,
     summary="A resident's need, posted without a log-in (rate-limited; 429 over the limit)",
+    responses={
+        404: {"description": "no such community"},
+        429: {"description": "too many needs from this client: retry after Retry-After seconds"},
+    },
 )
 def intake(conn: ConnDep, request: Request, now: NowDep, body: IntakeBody) -> ReceiptOut:
     need = ResidentNeed(**body.model_dump())
