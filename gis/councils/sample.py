@@ -1,7 +1,8 @@
 """A year of councils (议事协商) for the sample city, made in PostGIS from what is loaded.
 
 Deterministic like :mod:`gis.needs.sample` (every choice a ``hashtext`` of a row's rank and a
-salt), set-based (a handful of statements: ~1 s for the whole sample city, see bench/councils.py),
+salt), set-based (five statements; 4–8 s for the whole sample city on the shared 2-core machine, see
+bench/councils.py),
 and once only. The ratios come from the seeds:
 
 - **venues**: one per community (17,900 居民之家/议事厅/议事坪 for Jiangxi's ~20,000
@@ -78,23 +79,15 @@ ON CONFLICT (code) DO NOTHING
 
 _COUNCILS = f"""
 WITH b AS (
-    SELECT u.community_id, ST_PointOnSurface(b.geom) AS geom, ug.grid_id,
-           row_number() OVER (ORDER BY b.id) - 1 AS rn
+    SELECT b.id, row_number() OVER (ORDER BY b.id) - 1 AS rn
     FROM building b JOIN base_unit u ON u.id = b.base_unit_id
-    JOIN community c ON c.id = u.community_id
-    LEFT JOIN (SELECT DISTINCT ON (gu.unit_id) gu.unit_id, gu.grid_id FROM grid_unit gu
-               JOIN grid g ON g.id = gu.grid_id
-               JOIN grid_layer l ON l.id = g.layer_id AND l.code = 'unified'
-               ORDER BY gu.unit_id, gu.grid_id) ug ON ug.unit_id = u.id
-    WHERE starts_with(c.code, :prefix)),
-nd AS (SELECT n.id, n.community_id, n.grid_id, n.geom,
-              row_number() OVER (ORDER BY n.id) - 1 AS rn
+    JOIN community c ON c.id = u.community_id WHERE starts_with(c.code, :prefix)),
+nd AS (SELECT n.id, row_number() OVER (ORDER BY n.id) - 1 AS rn
        FROM need n JOIN community c ON c.id = n.community_id WHERE starts_with(c.code, :prefix)),
-inc AS (SELECT i.id, i.community_id, i.grid_id, i.geom,
-               row_number() OVER (ORDER BY hashtext(i.code), i.id) - 1 AS rn
+inc AS (SELECT i.id, row_number() OVER (ORDER BY i.id) - 1 AS rn
         FROM incident i JOIN community c ON c.id = i.community_id
         WHERE starts_with(c.code, :prefix) AND i.merged_into_id IS NULL),
-i AS (SELECT i, {h("i", "kage", 365)} AS age, {h("i", "kst", 100)} AS st,
+i AS MATERIALIZED (SELECT i, {h("i", "kage", 365)} AS age, {h("i", "kst", 100)} AS st,
              CASE WHEN {h("i", "kog", 100)} < 33 AND :nn > 0 THEN 'need'
                   WHEN {h("i", "kog", 100)} < 43 AND :ni > 0 THEN 'incident'
                   ELSE 'community' END AS origin,
@@ -113,7 +106,7 @@ INSERT INTO council (code, title, description, origin, status, community_id, gri
                      need_id, incident_id, decision, rating, raised_by, raised_at, held_on,
                      settled_on, updated_at, geom)
 SELECT 'YSS' || :stamp || lpad(s.i::text, 6, '0'), ({TOPICS})[1 + {h("s.i", "kt", 12)}], '',
-       s.origin, s.status, p.community_id, p.grid_id, v.id, nd.id, inc.id,
+       s.origin, s.status, p.community_id, p.grid_id, v.id, n.id, ii.id,
        CASE WHEN s.status IN ('deliberated', 'settled') THEN '五方会商议定分工，限期落实'
             ELSE '' END,
        CASE WHEN s.status = 'settled' THEN 3 + least({h("s.i", "kr", 5)}, 2) END,
@@ -124,12 +117,20 @@ SELECT 'YSS' || :stamp || lpad(s.i::text, 6, '0'), ({TOPICS})[1 + {h("s.i", "kt"
        :now - make_interval(days => s.age), p.geom
 FROM s
 LEFT JOIN b ON s.origin = 'community' AND b.rn = s.brn
+LEFT JOIN building bb ON bb.id = b.id
+LEFT JOIN base_unit bu ON bu.id = bb.base_unit_id
 LEFT JOIN nd ON s.origin = 'need' AND nd.rn = s.nrn
+LEFT JOIN need n ON n.id = nd.id
 LEFT JOIN inc ON s.origin = 'incident' AND inc.rn = s.irn
-CROSS JOIN LATERAL (SELECT coalesce(b.community_id, nd.community_id, inc.community_id)
+LEFT JOIN incident ii ON ii.id = inc.id
+LEFT JOIN (SELECT DISTINCT ON (gu.unit_id) gu.unit_id, gu.grid_id FROM grid_unit gu
+           JOIN grid g ON g.id = gu.grid_id
+           JOIN grid_layer l ON l.id = g.layer_id AND l.code = 'unified'
+           ORDER BY gu.unit_id, gu.grid_id) ug ON ug.unit_id = bu.id
+CROSS JOIN LATERAL (SELECT coalesce(bu.community_id, n.community_id, ii.community_id)
                                AS community_id,
-                           coalesce(b.grid_id, nd.grid_id, inc.grid_id) AS grid_id,
-                           coalesce(b.geom, nd.geom, inc.geom) AS geom) p
+                           coalesce(ug.grid_id, n.grid_id, ii.grid_id) AS grid_id,
+                           coalesce(ST_PointOnSurface(bb.geom), n.geom, ii.geom) AS geom) p
 LEFT JOIN council_venue v ON v.community_id = p.community_id AND v.code LIKE 'YS%'
 WHERE p.community_id IS NOT NULL
 ON CONFLICT DO NOTHING
