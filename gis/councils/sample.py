@@ -1,9 +1,8 @@
 """A year of councils (议事协商) for the sample city, made in PostGIS from what is loaded.
 
 Deterministic like :mod:`gis.needs.sample` (every choice a ``hashtext`` of a row's rank and a
-salt), set-based (five statements; 4–8 s for the whole sample city on the shared 2-core machine, see
-bench/councils.py),
-and once only. The ratios come from the seeds:
+salt), set-based (five statements: 4–8 s for the whole sample city on the shared 2-core machine,
+see bench/councils.py), and once only. The ratios come from the seeds:
 
 - **venues**: one per community (17,900 居民之家/议事厅/议事坪 for Jiangxi's ~20,000
   communities), half of them 居民之家, 30 % 议事厅, 20 % 议事坪, at a building of the community;
