@@ -18,6 +18,7 @@ from api.deps import ConnDep, SettingsDep
 from api.page_auth import page_response
 from api.schemas.common import Day, Out
 from gis.errors import GridmapError
+from gis.infra.settings import resolve_secret_key
 from gis.needs.intake import IntakeLimits, ResidentNeed, community_choices, post_resident_need
 from maps.resident_page import resident_page_html
 
@@ -57,11 +58,14 @@ def _limits(request: Request) -> IntakeLimits:
         429: {"description": "too many needs from this client: retry after Retry-After seconds"},
     },
 )
-def intake(conn: ConnDep, request: Request, now: NowDep, body: IntakeBody) -> ReceiptOut:
+def intake(
+    conn: ConnDep, settings: SettingsDep, request: Request, now: NowDep, body: IntakeBody
+) -> ReceiptOut:
     need = ResidentNeed(**body.model_dump())
     receipt = post_resident_need(
-        conn, need, client=client_ip(request), now=now, limits=_limits(request)
-    )
+        conn, need, client=client_ip(request), secret=resolve_secret_key(settings), now=now,
+        limits=_limits(request),
+    )  # fmt: skip
     return ReceiptOut.model_validate(receipt)
 
 
@@ -94,8 +98,9 @@ def ask_form(
     savepoint = conn.begin_nested()
     try:
         receipt = post_resident_need(
-            conn, need, client=client_ip(request), now=now, limits=_limits(request)
-        )
+            conn, need, client=client_ip(request), secret=resolve_secret_key(settings), now=now,
+            limits=_limits(request),
+        )  # fmt: skip
     except GridmapError as error:
         savepoint.rollback()
         html = resident_page_html(community_choices(conn), values=values, error=error.message)

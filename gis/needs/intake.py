@@ -3,8 +3,9 @@ need in the resident's community (at the building they name, or inside the commu
 
 Anyone may post, so the form is rate-limited in the database (shared by every server process):
 at most :attr:`IntakeLimits.per_client` needs per client address and :attr:`IntakeLimits.overall`
-in all per window; over a limit → 429 with the seconds to wait. Only a digest of the address is
-kept, with the time, for the window — no address in clear, nothing about the need.
+in all per window; over a limit → 429 with the seconds to wait. Only a keyed digest of the
+address is kept (HMAC-SHA-256 with the app's secret: an IPv4 address's plain hash could be
+reversed by trying them all), with the time, for the window — nothing about the need.
 
 A need posted here has source ``resident``; it is recorded by ``intake:resident`` in the audit
 log and waits for the community to dispatch it, like any other. The answer tells the resident its
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import math
 from dataclasses import dataclass
 
@@ -82,11 +84,17 @@ def _wait(conn: Connection, key: str, limits: IntakeLimits, now: dt.datetime) ->
 
 
 def post_resident_need(
-    conn: Connection, need: ResidentNeed, *, client: str, now: dt.datetime, limits: IntakeLimits
+    conn: Connection,
+    need: ResidentNeed,
+    *,
+    client: str,
+    secret: str,
+    now: dt.datetime,
+    limits: IntakeLimits,
 ) -> IntakeReceipt:
     """Record a resident's need (see the module doc); 429 over the limits, 404 an unknown
     community, 422 a building outside it or a bad field. A refused post counts nothing."""
-    key = hashlib.sha256(f"need-intake\x00{client}".encode()).hexdigest()
+    key = hmac.new(secret.encode(), f"need-intake\x00{client}".encode(), hashlib.sha256).hexdigest()
     conn.execute(text("SELECT pg_advisory_xact_lock(:c, 0)"), {"c": LOCK_CLASS})
     wait = _wait(conn, key, limits, now)
     if wait is not None:
