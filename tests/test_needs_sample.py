@@ -79,10 +79,10 @@ def check_councils(conn, households: int, communities: int) -> None:
     """A year of councils on top of those needs (here, not in a test of its own: seeding the
     needs again would cost the suite seconds): at the seeds' ratio, one venue per community,
     each council's steps in order and never after the day, the figures adding up."""
-    made = seed_councils(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF)
-    assert made.councils == round(households * COUNCILS_PER_HOUSEHOLD)
+    made = seed_councils(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF, scale=SCALE)
+    assert made.councils == round(households * COUNCILS_PER_HOUSEHOLD * SCALE)
     assert made.venues == communities and made.parties == 5 * made.councils
-    assert seed_councils(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF).skipped
+    assert seed_councils(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF, scale=SCALE).skipped
     # a council's status is how many of the four steps it has, their days never go back
     wrong = scalar(conn, """
         SELECT count(*) FROM council k CROSS JOIN LATERAL (

@@ -188,11 +188,17 @@ WHERE {_MINE} AND k.status IN ('deliberated', 'settled')
 
 
 def seed_councils(
-    conn: Connection, *, access: Access, prefix: str, as_of: dt.date | None = None
+    conn: Connection,
+    *,
+    access: Access,
+    prefix: str,
+    as_of: dt.date | None = None,
+    scale: float = 1.0,
 ) -> CouncilSample:
     """Venues and a year of councils up to ``as_of`` (today, China time) for the communities
     under ``prefix``; once only (a second call finds them and changes nothing). Run after
-    :func:`gis.needs.sample.seed_engagement`: a third of the topics come from its needs."""
+    :func:`gis.needs.sample.seed_engagement`: a third of the topics come from its needs. ``scale``
+    shrinks the year of councils (the tests use a tenth, as for the needs)."""
     access.require(Permission.IMPORT_DATA)
     day = as_of or dt.datetime.now(CHINA).date()
     stamp = f"{day:%y}"
@@ -210,7 +216,7 @@ def seed_councils(
     ).scalar_one()
     now = dt.datetime.combine(day, dt.time(17), tzinfo=CHINA)
     params = {"prefix": prefix, "stamp": stamp, "as_of": day, "now": now,
-              "n": round(int(households) * COUNCILS_PER_HOUSEHOLD)}  # fmt: skip
+              "n": round(int(households) * COUNCILS_PER_HOUSEHOLD * scale)}  # fmt: skip
     sizes = conn.execute(text(_SIZES), {"prefix": prefix}).one()
     params |= {"nb": sizes.nb, "nn": sizes.nn, "ni": sizes.ni}
     counts = [
