@@ -42,11 +42,15 @@ from api.routers import (
     tiles,
     users,
 )
+from api.routers import council_pages as council_pages_api
+from api.routers import councils as councils_api
 from api.routers import needs as needs_api
+from api.routers import needs_intake as needs_intake_api
 from api.routers import needs_pages as needs_pages_api
 from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
 from api.routers import patrols as patrols_api
+from api.routers import projects as projects_api
 from api.routers.editor import router as editor_router
 from api.routers.scenario_pages import router as scenario_pages_router
 from api.routers.scenarios import router as scenarios_router
@@ -162,8 +166,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(party_api.router)
     app.include_router(party_pages_api.router)
+    app.include_router(needs_intake_api.router)  # /needs/ask before /needs/{code}
     app.include_router(needs_pages_api.router)  # before /needs/{code}, which "map" would match
     app.include_router(needs_api.router)
+    app.include_router(projects_api.router)
+    app.include_router(council_pages_api.router)  # before /councils/{code}
+    app.include_router(councils_api.router)
     app.include_router(patrols_api.router)  # /field/patrols…, after the /field page
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match
     app.include_router(incidents.router)

@@ -120,6 +120,8 @@ def install(app: FastAPI) -> None:
         answer = problem(exc.status, exc.title, exc.message, request.url.path, **extra)
         if exc.status == 401:
             answer.headers["WWW-Authenticate"] = 'Bearer realm="gridmap"'
+        if exc.status == 429 and "retry_after" in exc.detail:
+            answer.headers["Retry-After"] = str(exc.detail["retry_after"])
         return answer
 
     @app.exception_handler(sa_exc.OperationalError)

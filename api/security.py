@@ -62,8 +62,9 @@ SESSION_COOKIE = "gridmap_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-#: Unsafe routes that need no CSRF token: logging in opens the session the token belongs to.
-CSRF_EXEMPT = frozenset({"/login", "/auth/login"})
+#: Unsafe routes that need no CSRF token: logging in opens the session the token belongs to; a
+#: resident's need is posted without a session (public and rate-limited, gis.needs.intake).
+CSRF_EXEMPT = frozenset({"/login", "/auth/login", "/needs/ask", "/needs/intake"})
 #: Paths whose bodies may be as large as ``max_upload_bytes`` (city packages, layers).
 UPLOAD_PREFIXES: tuple[str, ...] = ("/imports",)
 #: Pages served with their own CSP; FastAPI's API docs load Swagger UI from a CDN.

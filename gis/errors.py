@@ -56,6 +56,13 @@ class IllegalTransition(Conflict):
     title = "当前状态不允许此操作 Illegal transition"
 
 
+class TooManyRequests(GridmapError):
+    """Over a rate limit (a public form): ``retry_after`` in the detail says how long to wait."""
+
+    status = 429
+    title = "请求过于频繁 Too many requests"
+
+
 class Unauthorized(GridmapError):
     """No valid log-in: a missing, expired or revoked session, or a wrong password."""
 

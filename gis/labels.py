@@ -49,6 +49,52 @@ TAKER_KINDS: dict[str, str] = {
     "team": "志愿服务队 Volunteer team",
 }
 
+#: Statuses of a council (``council.status``): how far its four steps have gone.
+COUNCIL_STATUSES: dict[str, str] = {
+    "raised": "已立题 Raised",
+    "understood": "已了解诉求 Demand understood",
+    "analysed": "已分析研判 Analysed",
+    "deliberated": "已议事会商 Deliberated",
+    "settled": "已落实问效 Settled",
+}
+
+#: The four steps of a council (``council_step.step``), in their order.
+COUNCIL_STEPS: dict[str, str] = {
+    "understand": "了解诉求 Understand the demand",
+    "analyse": "分析研判 Analyse",
+    "deliberate": "议事会商 Deliberate",
+    "follow_up": "落实问效 Follow up",
+}
+
+#: The five parties of 五方议事厅 (``council_party.role``).
+COUNCIL_PARTIES: dict[str, str] = {
+    "party_committee": "社区党组织 Community party committee",
+    "owners_committee": "业主委员会 Owners' committee",
+    "property": "物业服务企业 Property company",
+    "residents": "居民代表 Residents' representatives",
+    "paired_unit": "结对共建单位 Paired unit",
+}
+
+#: Where a council sits (``council_venue.kind``).
+VENUE_KINDS: dict[str, str] = {
+    "home": "居民之家 Residents' home",
+    "hall": "议事厅 Council hall",
+    "lawn": "议事坪 Open-air council ground",
+}
+
+#: Where a council's topic came from (``council.origin``).
+COUNCIL_ORIGINS: dict[str, str] = {
+    "need": "群众需求 A resident's need",
+    "incident": "事件升级 An escalated incident",
+    "community": "社区提出 Raised in the community",
+}
+
+#: What a paired unit does for a project (``project.role``).
+PROJECT_ROLES: dict[str, str] = {
+    "funds": "出资 Funds it",
+    "runs": "承办 Runs it",
+}
+
 #: Departmental grid layers (``grid_layer.code``) and the departments behind them.
 DEPARTMENTS: dict[str, str] = {
     "zongzhi": "综治 Comprehensive governance",

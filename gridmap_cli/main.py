@@ -173,6 +173,12 @@ def load_sample(
         placed = seed_facilities(conn, access=system_access(), prefix=prefix)
     typer.echo(f"service points: {placed} placed" if placed else "service points: already there")
 
+    from gis.councils.sample import seed_councils
+
+    with engine.begin() as conn:
+        councils = seed_councils(conn, access=system_access(), prefix=prefix)
+    typer.echo(f"councils and venues: {'already there' if councils.skipped else councils}")
+
 
 @app.command("walk-network")
 @friendly

@@ -9,8 +9,9 @@ scoped the same way, that a script would get.
 
 from __future__ import annotations
 
-from gis.accounts.roles import Role
+from gis.accounts.roles import Permission, Role
 from gis.infra.settings import Settings
+from gis.labels import NEED_KINDS
 from maps.city_map import OfflineMap, add_base_tiles
 from maps.nav import PageViewer
 from maps.shell import render_map_page
@@ -41,11 +42,18 @@ def field_page_html(settings: Settings, viewer: PageViewer, *, grid: str | None,
         "field.html",
         build_field_map(settings),
         module=("GridmapField", FIELD_JS),  # imports field_report.js, field_patrol.js
-        config={"grid": grid, "layer": layer, "hasTiles": bool(settings.tile_url)},
+        config={
+            "grid": grid,
+            "layer": layer,
+            "hasTiles": bool(settings.tile_url),
+            "needKinds": NEED_KINDS,
+        },
         title=TITLE,
         viewer=viewer,
         css=[FIELD_CSS],
         grid=grid,
         # The patrol bar (巡查, 打卡, 报备外出) is a field worker's, on their own grid.
         patrol=viewer.user.role == Role.FIELD_WORKER and grid == viewer.user.scope.code,
+        # 群众点单 on a resident's behalf: those who record needs (the API checks the grid).
+        can_report_needs=viewer.user.can(Permission.REPORT_NEEDS),
     )

@@ -32,6 +32,11 @@ _PAGES: tuple[tuple[PageLink, Permission | None, Role | None], ...] = (
     (PageLink("party", "党建网格", "Party", "nav-party"), Permission.MANAGE_ASSIGNMENTS, None),
     (PageLink("needs/map", "需求清单", "Needs", "nav-needs"), Permission.DISPATCH_NEEDS, None),
     (PageLink("needs/map", "我的接单", "My orders", "nav-orders"), None, Role.TAKER),
+    (
+        PageLink("councils/map", "议事协商", "Councils", "nav-councils"),
+        Permission.HOLD_COUNCILS,
+        None,
+    ),
     (PageLink("field", "我的网格", "My grid", "nav-field"), None, Role.FIELD_WORKER),
     (PageLink("admin", "用户与审计", "Users & audit", "nav-admin"), Permission.MANAGE_USERS, None),
 )

@@ -1,5 +1,6 @@
 """The needs page in a real headless Chromium: the party office of community A picks a need,
-reads its ranked takers and dispatches with one click, on a desk and on a 375 px phone.
+reads its ranked takers and dispatches with one click, on a desk and on a 375 px phone; the
+team's own log-in accepts one order and declines another, saying why.
 
 The browser talks to a real server on its own connections, so the takers and the need of
 tests/needs_city.py are committed for this module and removed afterwards.
@@ -14,13 +15,18 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from gis.accounts import Role, create_user
 from gis.chinatime import CHINA
-from gis.needs import NeedIn, create_need
+from gis.needs import NeedIn, TakerRef, create_need, dispatch, link_taker
+from gis.scope import Scope
 from tests.browser import PHONE, log_in, scroll_width, session, shot
+from tests.conftest import TEST_PASSWORD
 from tests.needs_city import NEED_BUILDING, SYSTEM, seed_takers
 from tests.party_city import ORG_A, ORG_AGENCY
+from tests.tiny_city import COMMUNITY_A
 
 PREFIX = "TW"
+TAKER = "tw-team"  # the team TWT1's own log-in
 
 
 def _need(conn: Any, title: str) -> str:
@@ -95,4 +101,55 @@ def test_the_needs_page_fits_a_phone(browser: Any, live_server: str, story: dict
         assert scroll_width(page) <= PHONE["width"]
         assert map_box and map_box["width"] == PHONE["width"] and map_box["height"] > 200
         shot(page, "needs-phone-ranked")
+    traffic.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def orders(engine: Engine, story: dict[str, Any]) -> Iterator[list[str]]:
+    """Two needs dispatched to the team TWT1, and its own log-in (role taker)."""
+    with engine.begin() as conn:
+        create_user(
+            conn, username=TAKER, password=TEST_PASSWORD, role=Role.TAKER,
+            scope=Scope.community(COMMUNITY_A), department=None, display_name="银龄志愿队",
+            access=SYSTEM,
+        )  # fmt: skip
+        link_taker(conn, TAKER, TakerRef.parse(story["takers"]["team"]), access=SYSTEM)
+        codes = [_need(conn, "上门理发"), _need(conn, "代取快递")]
+        for code in codes:
+            dispatch(conn, code, TakerRef.parse(story["takers"]["team"]), access=SYSTEM,
+                     now=dt.datetime.now(CHINA))  # fmt: skip
+    try:
+        yield codes
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM need WHERE code = ANY(:c)"), {"c": codes})
+            conn.execute(text("DELETE FROM app_user WHERE username = :u"), {"u": TAKER})
+
+
+@pytest.mark.browser
+def test_the_taker_accepts_one_order_and_declines_another(
+    browser: Any, live_server: str, orders: list[str]
+) -> None:
+    keep, refuse = orders
+    with session(browser) as (page, traffic):
+        log_in(page, live_server, TAKER, "/needs/map")
+        page.wait_for_function("() => window.gridmapNeeds && gridmapNeeds.state !== 'loading'")
+        mine = page.get_by_test_id("needs").inner_text()  # the orders given to the team
+        assert "上门理发" in mine and "代取快递" in mine
+        page.get_by_test_id(f"need-{keep}").click()
+        facts = page.get_by_test_id("facts")
+        facts.filter(has_text="已派单").wait_for()
+        assert "139****5678" in facts.inner_text()  # masked until they accept
+        page.get_by_test_id("accept").click()
+        page.get_by_test_id("status").filter(has_text="已接单").wait_for()
+        assert "13912345678" in facts.inner_text()  # now they must call the resident
+        assert page.get_by_test_id("complete").is_visible()
+        page.on("dialog", lambda dialog: dialog.accept("本周人手不足"))
+        page.get_by_test_id(f"need-{refuse}").click()
+        page.get_by_test_id("decline").wait_for()
+        page.get_by_test_id("decline").click()
+        page.get_by_test_id("status").filter(has_text="待派单").wait_for()
+        assert "待派单" in page.get_by_test_id(f"need-{refuse}").inner_text()
+        assert page.get_by_test_id("accept").count() == 0  # back with the community
+        shot(page, "needs-taker-answered")
     traffic.assert_clean()

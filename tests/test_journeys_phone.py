@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.browser import PHONE, log_in, retire_incidents, scroll_width, session, shot
 from tests.party_city import committed_story
@@ -23,11 +23,14 @@ PREFIX, INCIDENTS = "JP", "JQ"
 @pytest.fixture(scope="module")
 def party_data(engine: Engine, users: dict[str, str]) -> Iterator[dict[str, Any]]:
     reported: list[str] = []
+    needs: list[str] = []
     with committed_story(engine, PREFIX, INCIDENTS) as people:
         try:
-            yield people | {"reported": reported}
+            yield people | {"reported": reported, "needs": needs}
         finally:
             retire_incidents(engine, reported)
+            with engine.begin() as conn:
+                conn.execute(text("DELETE FROM need WHERE code = ANY(:c)"), {"c": needs})
 
 
 def open_menu(page: Any) -> None:
@@ -114,6 +117,24 @@ def test_field_worker_journey_on_a_phone(
         shot(page, "field-phone-4-duplicate")
         page.get_by_test_id("report-cancel").tap()
         assert not duplicates.is_visible()
+
+        # A resident asks for help at the same building: the worker records the need (群众点单).
+        page.get_by_test_id("need-open").tap()
+        assert "所选楼栋" in page.get_by_test_id("need-where").inner_text()
+        page.get_by_test_id("need-kind").select_option("elderly")
+        page.get_by_test_id("need-title").fill("陪同就医")
+        page.get_by_test_id("need-name").fill("孙奶奶")
+        page.get_by_test_id("need-phone").fill("13500004444")
+        assert scroll_width(page) <= PHONE["width"]
+        page.get_by_test_id("need-send").tap()
+        page.wait_for_function("() => ['sent', 'error'].includes(gridmapFieldNeed.state)")
+        message = page.get_by_test_id("need-message").inner_text()
+        need = page.evaluate("() => gridmapFieldNeed.last && gridmapFieldNeed.last.code")
+        assert need, message
+        party_data["needs"].append(need)
+        assert "已记录需求" in message and "待派单" in message
+        assert page.get_by_test_id("need-form").is_hidden()
+        shot(page, "field-phone-5-need")
     traffic.assert_clean()
 
 
@@ -125,6 +146,7 @@ PAGES = [
     ("t-department", "/incidents/map", "nav-incidents"),
     ("t-party", "/party", "nav-party"),
     ("t-party", "/needs/map", "nav-needs"),
+    ("t-party", "/councils/map", "nav-councils"),
     ("root", "/", "nav-admin"),
     ("root", "/admin", "nav-admin"),
 ]

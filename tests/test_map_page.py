@@ -313,7 +313,15 @@ def test_page_shows_who_is_logged_in(settings: Settings) -> None:
     [
         (
             "root",
-            ["nav-edit", "nav-compare", "nav-incidents", "nav-party", "nav-needs", "nav-admin"],
+            [
+                "nav-edit",
+                "nav-compare",
+                "nav-incidents",
+                "nav-party",
+                "nav-needs",
+                "nav-councils",
+                "nav-admin",
+            ],
         ),
         ("t-planner", ["nav-edit", "nav-incidents"]),
         ("t-county", ["nav-compare", "nav-incidents"]),

@@ -12,6 +12,8 @@ from sqlalchemy import Connection
 
 from gis.access import Access
 from gis.chinatime import CHINA
+from gis.councils.figures import councils_by_area
+from gis.councils.sample import COUNCILS_PER_HOUSEHOLD, seed_councils
 from gis.needs import rank_takers
 from gis.needs.figures import Period, needs_by_area
 from gis.needs.sample import NEEDS_PER_HOUSEHOLD, seed_engagement
@@ -70,6 +72,37 @@ def test_the_sample_gets_its_takers_and_a_year_of_needs(conn, seeded) -> None:
                           access=SYSTEM, now=NOW)  # fmt: skip
     assert sum(a.total for a in areas) == report.needs
     assert {a.key for a in areas} == {"361002", "361003"}
+    check_councils(conn, households, communities)
+
+
+def check_councils(conn, households: int, communities: int) -> None:
+    """A year of councils on top of those needs (here, not in a test of its own: seeding the
+    needs again would cost the suite seconds): at the seeds' ratio, one venue per community,
+    each council's steps in order and never after the day, the figures adding up."""
+    made = seed_councils(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF, scale=SCALE)
+    assert made.councils == round(households * COUNCILS_PER_HOUSEHOLD * SCALE)
+    assert made.venues == communities and made.parties == 5 * made.councils
+    assert seed_councils(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF, scale=SCALE).skipped
+    # a council's status is how many of the four steps it has, their days never go back
+    wrong = scalar(conn, """
+        SELECT count(*) FROM council k CROSS JOIN LATERAL (
+            SELECT count(*) AS n, bool_and(s.held_on <= :day) AS by_day,
+                   array_agg(s.step::text ORDER BY s.held_on, s.id) AS steps
+            FROM council_step s WHERE s.council_id = k.id) s
+        WHERE s.n <> array_position(ARRAY['raised','understood','analysed','deliberated',
+                                          'settled'], k.status) - 1
+           OR NOT coalesce(s.by_day, true)
+           OR s.steps[1:s.n] <> (ARRAY['understand','analyse','deliberate','follow_up'])[1:s.n]
+           OR (k.status = 'settled') <> (k.rating IS NOT NULL)""", day=AS_OF)  # fmt: skip
+    assert wrong == 0
+    origins = dict(conn.exec_driver_sql("SELECT origin, count(*) FROM council GROUP BY 1").all())
+    assert set(origins) == {"need", "incident", "community"}
+    areas = councils_by_area(conn, "district", Period(AS_OF - dt.timedelta(days=364), AS_OF),
+                             access=SYSTEM)  # fmt: skip
+    assert sum(a.raised for a in areas) == made.councils
+    assert sum(a.settled for a in areas) == scalar(
+        conn, "SELECT count(*) FROM council WHERE status = 'settled'"
+    )
 
 
 def test_the_same_day_gives_the_same_rows(conn, seeded) -> None:

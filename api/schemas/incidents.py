@@ -3,7 +3,7 @@ figures, the queue and the map's compact points."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from api.schemas.common import MISSING, Number, Out, Stamp
 
@@ -145,6 +145,13 @@ class StoredPhotoOut(PhotoOut):
     sha256: str
 
 
+class LinkOut(Out):
+    """A need or council topic an incident was escalated to."""
+
+    kind: Literal["need", "council"]
+    code: str
+
+
 class IncidentOut(Out):
     """One incident with its place, deadlines, history, photos and the moves allowed next."""
 
@@ -172,6 +179,7 @@ class IncidentOut(Out):
     merged_into: str | None  # the primary this report was merged into
     duplicates: list[str]  # the reports merged into this one
     reports: int
+    escalated_to: list[LinkOut] = []  # the need / council topic it became (议事协商)
 
 
 class TransitionOut(Out):

@@ -48,6 +48,8 @@ class NeedOut(Out):
     taker: str | None
     taker_name: str | None
     order_state: str | None
+    incident_code: str | None = None  # escalated from this incident
+    council_code: str | None = None  # raised as this council topic
 
 
 class NeedsOut(Out):

@@ -70,6 +70,8 @@ class Permission(StrEnum):
     REPORT_NEEDS = "report_needs"
     DISPATCH_NEEDS = "dispatch_needs"
     TAKE_ORDERS = "take_orders"
+    # 议事协商: raise a council topic, record its four steps, escalate an incident to it.
+    HOLD_COUNCILS = "hold_councils"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -90,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_PERSONAL_DATA,
             Permission.REPORT_NEEDS,
             Permission.DISPATCH_NEEDS,
+            Permission.HOLD_COUNCILS,
         }
     ),
     Role.FIELD_WORKER: frozenset(

@@ -348,6 +348,15 @@ def get_incident(
     ).mappings()
     item["history"] = [dict(h) | {"at": h["at"].isoformat()} for h in history]
     item["history_recorded"] = bool(item["history"])
+    # What the incident became when its loop could not close it (gis.councils.escalation).
+    links = conn.execute(
+        text(
+            "SELECT 'need' AS kind, code FROM need WHERE incident_id = :id UNION ALL "
+            "SELECT 'council', code FROM council WHERE incident_id = :id ORDER BY 1, 2"
+        ),
+        {"id": incident_id},
+    ).mappings()
+    item["escalated_to"] = [dict(link) for link in links]
     photos = conn.execute(
         text(
             "SELECT id, media_type, size, uploaded_by, uploaded_at FROM incident_photo "

@@ -104,6 +104,8 @@ class NeedView:
     taker: str | None
     taker_name: str | None
     order_state: str | None
+    incident_code: str | None = None  # the incident it was escalated from (吹哨报到)
+    council_code: str | None = None  # the council topic raised from it (议事协商)
 
 
 _LOCATE = """
@@ -236,7 +238,10 @@ SELECT n.id, n.code, n.kind, n.title, n.description, n.status, n.source, c.code 
        n.due_on, n.created_at, o.taker_kind, o.state AS order_state,
        coalesce(pu.code, pm.code, vt.code) AS taker_code,
        coalesce(pu.name, pm.name, vt.name) AS taker_name,
-       coalesce(o.unit_id, o.member_id, o.team_id) AS taker_pk
+       coalesce(o.unit_id, o.member_id, o.team_id) AS taker_pk,
+       (SELECT i.code FROM incident i WHERE i.id = n.incident_id) AS incident_code,
+       (SELECT k.code FROM council k WHERE k.need_id = n.id ORDER BY k.id DESC LIMIT 1)
+           AS council_code
 FROM need n
 JOIN community c ON c.id = n.community_id
 LEFT JOIN grid g ON g.id = n.grid_id
@@ -273,7 +278,8 @@ def _view(row: Any, access: Access, mine: tuple[str, int] | None, today: dt.date
         created_at=row.created_at,
         taker=f"{row.taker_kind}:{row.taker_code}" if row.taker_kind else None,
         taker_name=shown(row.taker_name, "", False)[0] if member_taker else row.taker_name,
-        order_state=row.order_state,
+        order_state=row.order_state, incident_code=row.incident_code,
+        council_code=row.council_code,
     )  # fmt: skip
 
 

@@ -11,6 +11,16 @@ computed in PostGIS, so every plan is topologically clean by construction.
 
 from gis.infra.models.accounts import ROLES, SCOPE_LEVELS, AppUser, LoginFailure, UserSession
 from gis.infra.models.base import SRID, Base
+from gis.infra.models.councils import (
+    Council,
+    CouncilAssignment,
+    CouncilParty,
+    CouncilStep,
+    CouncilVenue,
+    NeedIntake,
+    Project,
+    ProjectNeed,
+)
 from gis.infra.models.editing import GRID_EDIT_KINDS, GridEdit, GridEditAssignment, GridEditMove
 from gis.infra.models.facilities import FACILITY_KINDS, Facility, WalkEdge, WalkNode
 from gis.infra.models.incidents import (
@@ -80,6 +90,14 @@ __all__ = [
     "Facility",
     "WalkEdge",
     "WalkNode",
+    "Council",
+    "CouncilAssignment",
+    "CouncilParty",
+    "CouncilStep",
+    "CouncilVenue",
+    "NeedIntake",
+    "Project",
+    "ProjectNeed",
     "NEED_KINDS",
     "NEED_STATUSES",
     "MemberRegistration",

@@ -19,6 +19,7 @@
 import {fmt, label, query, request} from './common.js';
 import {renderBuildings, renderIncidents, renderPeople, renderStats} from './field_lists.js';
 import {attach} from './field_report.js';
+import {attachNeed} from './field_need.js';
 import {attachPatrol} from './field_patrol.js';
 
 var COVERED = '#2f7d4f';
@@ -202,6 +203,7 @@ function start(map, config) {
   });
   api.ready.catch(function () { /* shown in the status line */ });
   attach(map, config, api);
+  attachNeed(map, config, api);
   attachPatrol(config, api);
   return api;
 }

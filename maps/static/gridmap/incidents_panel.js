@@ -140,7 +140,10 @@ function facts(it) {
    ['社区 Community', it.community_name], ['楼栋 Building', it.building_name],
    ['上报人 Reporter', [label('reporter_kinds', it.reporter_kind), it.reporter_name,
      it.reporter_phone].filter(Boolean).join(' ')],
-   ['描述 Description', it.description], ['分派说明 Routing', it.routing_note]
+   ['描述 Description', it.description], ['分派说明 Routing', it.routing_note],
+   ['转为 Became', (it.escalated_to || []).map(function (link) {
+     return (link.kind === 'need' ? '需求 ' : '议题 ') + link.code;
+   }).join('、')]
   ].concat(times.map(function (t) { return [t[0], chinaTime(t[1])]; }))
    .forEach(function (pair) {
     if (!pair[1]) return;

@@ -109,6 +109,8 @@ function showNeed(nd, need) {
   fact(facts, '期限', need.due_on + (need.overdue ? '（已逾期）' : ''));
   fact(facts, '接单方', need.taker_name);
   fact(facts, '登记时间', chinaTime(need.created_at));
+  if (need.incident_code) fact(facts, '来自事件', need.incident_code);
+  if (need.council_code) fact(facts, '议事议题', need.council_code);
   var actions = document.querySelector('[data-testid="actions"]');
   actions.textContent = '';
   if (nd.config.canTake && need.order_state === 'dispatched') {
