@@ -81,7 +81,7 @@ class Council(Base):
     status: Mapped[str] = mapped_column(String(12))
     community_id: Mapped[int] = mapped_column(_fk("community"))
     grid_id: Mapped[int | None] = mapped_column(_fk("grid", "SET NULL"), index=True)
-    venue_id: Mapped[int | None] = mapped_column(_fk("council_venue", "SET NULL"))
+    venue_id: Mapped[int | None] = mapped_column(_fk("council_venue", "SET NULL"), index=True)
     need_id: Mapped[int | None] = mapped_column(_fk("need", "SET NULL"), index=True)
     incident_id: Mapped[int | None] = mapped_column(_fk("incident", "SET NULL"))
     decision: Mapped[str] = mapped_column(Text, server_default="")
@@ -106,7 +106,7 @@ class CouncilParty(Base):
     council_id: Mapped[int] = mapped_column(_fk("council"))
     role: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(128))
-    unit_id: Mapped[int | None] = mapped_column(_fk("paired_unit", "SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(_fk("paired_unit", "SET NULL"), index=True)
     attended: Mapped[bool | None] = mapped_column(Boolean)
 
 
@@ -152,7 +152,7 @@ class Project(Base):
     name: Mapped[str] = mapped_column(String(128))
     description: Mapped[str] = mapped_column(Text, server_default="")
     community_id: Mapped[int] = mapped_column(_fk("community"), index=True)
-    unit_id: Mapped[int] = mapped_column(_fk("paired_unit"))
+    unit_id: Mapped[int] = mapped_column(_fk("paired_unit"), index=True)
     role: Mapped[str] = mapped_column(String(8))
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -92,6 +92,7 @@ def upgrade() -> None:
     op.create_index("ix_council_community_status", "council", ["community_id", "status"])
     op.create_index("ix_council_grid_id", "council", ["grid_id"])
     op.create_index("ix_council_need_id", "council", ["need_id"])
+    op.create_index("ix_council_venue_id", "council", ["venue_id"])
     op.create_index(
         "ix_council_incident_once",
         "council",
@@ -111,6 +112,7 @@ def upgrade() -> None:
         sa.CheckConstraint(f"role IN ({PARTIES})", name="council_party_role"),
         sa.UniqueConstraint("council_id", "role", name="council_party_once"),
     )
+    op.create_index("ix_council_party_unit_id", "council_party", ["unit_id"])
     op.create_table(
         "council_step",
         sa.Column("id", sa.BigInteger, primary_key=True),
@@ -148,6 +150,7 @@ def upgrade() -> None:
         sa.CheckConstraint("role IN ('funds', 'runs')", name="project_role"),
     )
     op.create_index("ix_project_community_id", "project", ["community_id"])
+    op.create_index("ix_project_unit_id", "project", ["unit_id"])
     op.create_table(
         "project_need",
         sa.Column(
