@@ -40,6 +40,7 @@ from api.routers import (
     tiles,
     users,
 )
+from api.routers import assessment as assessment_api
 from api.routers import needs as needs_api
 from api.routers import needs_pages as needs_pages_api
 from api.routers import party as party_api
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(needs_pages_api.router)  # before /needs/{code}, which "map" would match
     app.include_router(needs_api.router)
     app.include_router(patrols_api.router)  # /field/patrols…, after the /field page
+    app.include_router(assessment_api.router)  # /field/score, /assessment/…
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match
     app.include_router(incidents.router)
     app.include_router(open311.router)
