@@ -40,7 +40,7 @@ def field_page_html(settings: Settings, viewer: PageViewer, *, grid: str | None,
     return render_map_page(
         "field.html",
         build_field_map(settings),
-        module=("GridmapField", FIELD_JS),  # imports field_report.js, field_patrol.js
+        module=("GridmapField", FIELD_JS),  # imports field_report.js, field_patrol.js, field_score.js
         config={"grid": grid, "layer": layer, "hasTiles": bool(settings.tile_url)},
         title=TITLE,
         viewer=viewer,
