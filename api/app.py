@@ -41,6 +41,7 @@ from api.routers import (
     users,
 )
 from api.routers import assessment as assessment_api
+from api.routers import forms as forms_api
 from api.routers import needs as needs_api
 from api.routers import needs_pages as needs_pages_api
 from api.routers import party as party_api
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(needs_api.router)
     app.include_router(patrols_api.router)  # /field/patrols…, after the /field page
     app.include_router(assessment_api.router)  # /field/score, /assessment/…
+    app.include_router(forms_api.router)  # /forms (一表同享)
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match
     app.include_router(incidents.router)
     app.include_router(open311.router)

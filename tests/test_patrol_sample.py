@@ -46,7 +46,7 @@ def test_a_month_of_sample_patrols(
         == 3 * 20 * 240
     )  # the second run replaced the first
     ids = {
-        code[-3:]: int(scalar(conn, "SELECT id FROM app_user WHERE role = 'field_worker' "
+        code[-6:]: int(scalar(conn, "SELECT id FROM app_user WHERE role = 'field_worker' "
                               "AND scope_code = :c", c=code))
         for code in (f"{STREET}001001", f"{STREET}001002", f"{STREET}002001")
     }  # fmt: skip
@@ -54,9 +54,9 @@ def test_a_month_of_sample_patrols(
         conn, list(ids.values()), NOVEMBER, dt.date(2026, 11, 30), tracks=settings.tracks, now=NOW
     )
     shares = {k: counts[v].in_grid / counts[v].tracked for k, v in ids.items()}
-    assert shares["001"] == pytest.approx(0.7, abs=0.01)
-    assert shares["002"] == pytest.approx(0.4, abs=0.01)
-    assert counts[ids["001"]].visited == counts[ids["001"]].buildings == 2  # both of G1's
+    assert shares["001001"] == pytest.approx(0.7, abs=0.01)
+    assert shares["001002"] == pytest.approx(0.4, abs=0.01)
+    assert counts[ids["001001"]].visited == counts[ids["001001"]].buildings == 2  # both of G1's
 
 
 def test_refused_sample(conn: Connection, users: dict[str, str]) -> None:

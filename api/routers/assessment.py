@@ -85,9 +85,8 @@ def _ranking(
     month: str | None,
     area: str | None,
 ) -> Ranking:
-    if area is not None:  # 6, 9 or 12 digits: a district, street or community
-        level = {6: "district", 9: "street", 12: "community"}.get(len(area), "?")
-        access = access.narrowed(Scope.parse(f"{level}:{area}"))
+    if area is not None:
+        access = access.narrowed(Scope.of_area(area))
     return ranking(conn, access=access, tracks=settings.tracks, month=_month(month, now), now=now)
 
 
