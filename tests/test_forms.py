@@ -138,7 +138,7 @@ def test_refusals(client_as: ClientAs) -> None:
     assert county.get("/forms/nothing_here/fill").status_code == 404
     assert county.get("/forms/yingji_hazards/fill", params={"month": "2026-13"}).status_code == 422
     own = (
-        'title = "自定"\ndepartment = "司法局"\nrows = "community"\n'
+        'title = "自定/表"\ndepartment = "司法局"\nrows = "community"\n'
         '[[columns]]\ntitle = "社区"\nfield = "community.name"\n'
     )
     filled = _sheet(county.post("/forms/fill", params={"month": "2026-11"}, json={"template": own}))

@@ -104,7 +104,9 @@ def scores(
     return RankingOut.model_validate(dataclasses.asdict(found))
 
 
-@router.get("/assessment/scores/export", summary="The ranking as CSV or XLSX")
+@router.get(
+    "/assessment/scores/export", summary="The ranking as CSV or XLSX", response_class=Response
+)
 def scores_export(
     conn: ConnDep,
     settings: SettingsDep,

@@ -80,7 +80,9 @@ def forms_list(conn: ConnDep) -> FormsOut:
     return FormsOut(forms=[_relief_out(shipped_template(conn, n)) for n in shipped_names()])
 
 
-@router.get("/{name}/fill", summary="A shipped form filled from the data, as XLSX")
+@router.get(
+    "/{name}/fill", summary="A shipped form filled from the data, as XLSX", response_class=Response
+)
 def form_fill(
     conn: ConnDep,
     access: MapAccess,
@@ -102,7 +104,9 @@ def form_check(conn: ConnDep, body: TemplateIn) -> ReliefOut:
     return _relief_out(parse_template(conn, body.template, "custom"))
 
 
-@router.post("/fill", summary="A department's own template (TOML) filled, as XLSX")
+@router.post(
+    "/fill", summary="A department's own template (TOML) filled, as XLSX", response_class=Response
+)
 def form_fill_custom(
     conn: ConnDep,
     access: MapAccess,

@@ -8,6 +8,7 @@ last line saying how much came from the data (the 减负 measure).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ from gis.personal import ExportFile
 from gis.scope import SqlFilter
 
 HAND = "（需人工填写）"
+#: Characters a sheet's name may not hold (Excel's rule; openpyxl refuses them).
+SHEET_UNSAFE = re.compile(r"[\\/*?:\[\]]")
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def form_xlsx(
          f"需人工填写：{'、'.join(r.by_hand) or '无'}"],
     ]  # fmt: skip
     sheet = spreadsheet.Sheet(
-        t.title[:31],
+        SHEET_UNSAFE.sub("_", t.title)[:31] or "表",
         header,
         [*filled.rows, *footer],
         widths=[max(10, min(30, 2 * len(h))) for h in header],

@@ -42,11 +42,13 @@ PASSED_SQL = """
 """
 
 
-def raw_days_sql(who: str, *, buildings: bool = True) -> str:
+def raw_days_sql(who: str, *, buildings: bool = True, spheroid: bool = True) -> str:
     """Per (worker, China day) figures of the raw points between ``:start`` and ``:stop`` for
     the patrols selected by ``who`` (a condition on ``p``, the patrol). Without ``buildings``
     the costly buildings-passed search is left out (``buildings_passed`` is 0): the monthly
-    score (:mod:`gis.assessment`) counts distinct buildings over the month itself."""
+    score (:mod:`gis.assessment`) counts distinct buildings over the month itself. Without
+    ``spheroid`` distances are on the sphere (under 0.5 % off, about 3× cheaper): enough to
+    tell a jump, for a caller that does not report the metres."""
     passed = PASSED_SQL if buildings else "SELECT user_id, day, 0 AS buildings FROM pts WHERE false"
     return f"""
 WITH located AS (
@@ -64,7 +66,7 @@ WITH located AS (
 ), pairs AS (
     SELECT user_id, day, extract(epoch FROM at - prev_at) AS secs,
            inside AND prev_inside AS inside,
-           ST_Distance(prev_geom::geography, geom::geography) AS metres
+           ST_Distance(prev_geom::geography, geom::geography, {spheroid}) AS metres
     FROM pts
     WHERE prev_at IS NOT NULL AND at - prev_at <= make_interval(secs => :gap)
 ), counted AS (
