@@ -163,8 +163,13 @@ def month_counts(
     }
     # The planner prices the geography steps of a month's track in the millions, past
     # jit_above_cost: compiling the plan then costs seconds (7.5 s against 0.4 s run, measured
-    # with bench/assessment.py) for a query that runs in a fraction of one. Off for the rest
-    # of this transaction only.
+    # with bench/assessment.py) for a query that runs in a fraction of one. And once psycopg
+    # prepares the statement (5th run), PostgreSQL may switch to a generic plan that knows
+    # neither the workers nor the month (0.3 s → 0.7 s and worse). Both for this transaction.
     conn.execute(text("SET LOCAL jit = off"))
+    conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # A street's month is ~2 million points sorted per patrol by time: with the default 4 MB
+    # the sorts spill to disk (124 s for 106 workers; 26 s with 64 MB, bench/assessment.py).
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))
     rows = conn.execute(text(MEASURES_SQL), params).mappings().all()
     return {int(r["user_id"]): Counts(**r) for r in rows}
