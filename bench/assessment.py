@@ -91,7 +91,7 @@ def run(url: str, step: int, runs: int, keep: bool = False) -> None:
     points_per_worker = made.points // max(made.workers, 1)
     print(
         f"(street {street}: {made.workers} workers, {made.patrols} patrol days, "
-        f"{made.points:,} points generated in {generate:.1f} s)"
+        f"{made.points:,} points {'already there' if keep else 'generated'} in {generate:.1f} s)"
     )
     print("| what | workers | points read | median ms | p95 ms | goal |")
     print("|---|---|---|---|---|---|")

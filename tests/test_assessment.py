@@ -235,3 +235,10 @@ def test_refused(
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert scalar(conn, "SELECT count(*) FROM assessment_weight") == 0
+
+
+def test_the_table_and_the_code_know_the_same_measures() -> None:
+    from gis.assessment import MEASURE_CODES
+    from gis.infra.models.assessment import MEASURES
+
+    assert MEASURE_CODES == MEASURES

@@ -10,6 +10,7 @@ computed in PostGIS, so every plan is topologically clean by construction.
 """
 
 from gis.infra.models.accounts import ROLES, SCOPE_LEVELS, AppUser, LoginFailure, UserSession
+from gis.infra.models.assessment import AssessmentWeight
 from gis.infra.models.base import SRID, Base
 from gis.infra.models.editing import GRID_EDIT_KINDS, GridEdit, GridEditAssignment, GridEditMove
 from gis.infra.models.incidents import (
@@ -75,6 +76,7 @@ from gis.infra.models.streets import EDGE_KINDS, LINEAR_KINDS, LinearFeature, Un
 from gis.infra.models.tiles import TileCache
 
 __all__ = [
+    "AssessmentWeight",
     "NEED_KINDS",
     "NEED_STATUSES",
     "MemberRegistration",
