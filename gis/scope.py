@@ -149,6 +149,19 @@ class Scope:
         return cls("grid", code, layer)
 
     @classmethod
+    def of_area(cls, code: str) -> Scope:
+        """The scope of an admin area named by its code alone: 6 digits a district, 9 a
+        street, 12 a community (what an ``?area=`` parameter holds)."""
+        levels = {length: level for level, length in CODE_LENGTHS.items()}
+        if not code.isdigit() or len(code) not in levels:
+            raise Invalid(
+                f"地区代码须为 6、9 或 12 位数字，收到 {code!r} (an area code has 6, 9 or 12 "
+                "digits)",
+                area=code,
+            )
+        return cls(levels[len(code)], code)  # type: ignore[arg-type]
+
+    @classmethod
     def parse(cls, text: str) -> Scope:
         """``city``, ``city:3610``, ``district:361002``, ``street:…``, ``community:…``,
         ``grid:361002001001001`` (a unified grid) or ``grid:zongzhi/361002001001901``."""

@@ -138,6 +138,8 @@ class Sheet:
     #: 0-based column → number format ('@' keeps codes as text, '0.0%' shows shares).
     formats: dict[int, str] = field(default_factory=dict)
     freeze_header: bool = True
+    #: Rows above the header (a form's title, its department and month), the first one bold.
+    preamble: Sequence[Sequence[Any]] = ()
 
 
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
@@ -154,9 +156,15 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
         sheet = book.create_sheet(spec.title)
         for i, width in enumerate(spec.widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
+        if spec.header is not None and spec.freeze_header:
+            sheet.freeze_panes = f"A{len(spec.preamble) + 2}"
+        for n, line in enumerate(spec.preamble):
+            cells = [_cell(sheet, _plain(v), WriteOnlyCell) for v in line]
+            if n == 0:
+                for cell in cells:
+                    cell.font = bold
+            sheet.append(cells)
         if spec.header is not None:
-            if spec.freeze_header:
-                sheet.freeze_panes = "A2"
             cells = []
             for name in spec.header:
                 cell = _cell(sheet, _plain(name), WriteOnlyCell)

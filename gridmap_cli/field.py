@@ -46,3 +46,41 @@ def prune_cmd(
         f"轨迹清理 Pruned: {result.points} 个点 points, {result.days} 个工作日 worker-days "
         f"(早于 before {china_time(result.cutoff)})"
     )
+
+
+@field_app.command("sample")
+@friendly
+def sample_cmd(
+    month: Annotated[
+        str | None,
+        typer.Option("--month", help="YYYY-MM (default: last month, China time)"),
+    ] = None,
+    street: Annotated[
+        str | None,
+        typer.Option("--street", help="a street code (default: the demo street)"),
+    ] = None,
+    step: Annotated[
+        int, typer.Option("--step", min=30, max=3600, help="seconds between track points")
+    ] = 120,
+) -> None:
+    """A month of generated patrols, check-ins and absences for the sample city (make demo)."""
+    from gis.accounts.demo import demo_scopes
+    from gis.assessment import parse_month
+    from gis.chinatime import CHINA
+    from gis.patrols.sample import sample_tracks
+
+    now = dt.datetime.now(dt.UTC)
+    if month is None:
+        month = (now.astimezone(CHINA).date().replace(day=1) - dt.timedelta(days=1)).strftime(
+            "%Y-%m"
+        )
+    first, _ = parse_month(month, now=now)
+    with _transaction() as conn:
+        code = street or demo_scopes(conn)["street"].code
+        made = sample_tracks(conn, code, first, access=system_access(), now=now, step=step)
+    typer.echo(
+        f"示例巡查 Sample patrols {made.first}–{made.last}, 街道 street {made.street}: "
+        f"{made.workers} 名网格员 workers ({made.users_created} 新建 new), "
+        f"{made.patrols} 次巡查 patrols, {made.points} 个轨迹点 points, "
+        f"{made.check_ins} 次打卡 check-ins, {made.absences} 次报备 absences"
+    )

@@ -22,6 +22,7 @@ from gridmap_cli.edit import edit_app
 from gridmap_cli.errors import friendly
 from gridmap_cli.exchange import exchange_app
 from gridmap_cli.field import field_app
+from gridmap_cli.forms import forms_app
 from gridmap_cli.incidents import incidents_app
 from gridmap_cli.notify import notify_app
 from gridmap_cli.party import party_app
@@ -50,6 +51,7 @@ app.add_typer(notify_app, name="notify")
 app.add_typer(edit_app, name="edit")
 app.add_typer(scenarios_app, name="scenario")
 app.add_typer(field_app, name="field")
+app.add_typer(forms_app, name="forms")
 app.add_typer(province_app, name="province")
 
 

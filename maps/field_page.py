@@ -41,7 +41,8 @@ def field_page_html(settings: Settings, viewer: PageViewer, *, grid: str | None,
     return render_map_page(
         "field.html",
         build_field_map(settings),
-        module=("GridmapField", FIELD_JS),  # imports field_report.js, field_patrol.js
+        # field.js imports field_report.js, field_patrol.js and field_score.js.
+        module=("GridmapField", FIELD_JS),
         config={
             "grid": grid,
             "layer": layer,

@@ -10,6 +10,7 @@ computed in PostGIS, so every plan is topologically clean by construction.
 """
 
 from gis.infra.models.accounts import ROLES, SCOPE_LEVELS, AppUser, LoginFailure, UserSession
+from gis.infra.models.assessment import AssessmentWeight
 from gis.infra.models.base import SRID, Base
 from gis.infra.models.councils import (
     Council,
@@ -98,6 +99,7 @@ __all__ = [
     "NeedIntake",
     "Project",
     "ProjectNeed",
+    "AssessmentWeight",
     "NEED_KINDS",
     "NEED_STATUSES",
     "MemberRegistration",

@@ -11,7 +11,7 @@
  * (a Promise of the answer), data, and search(text).
  *
  * The lists beside the map are drawn by field_lists.js; the phone report by field_report.js;
- * the patrol bar (巡查, 打卡, 报备外出) by field_patrol.js.
+ * the patrol bar (巡查, 打卡, 报备外出) by field_patrol.js; last month's score by field_score.js.
  *
  * Plain ES2017 without optional chaining: field workers' phones run old browsers.
  */
@@ -21,6 +21,7 @@ import {renderBuildings, renderIncidents, renderPeople, renderStats} from './fie
 import {attach} from './field_report.js';
 import {attachNeed} from './field_need.js';
 import {attachPatrol} from './field_patrol.js';
+import {attachScore} from './field_score.js';
 
 var COVERED = '#2f7d4f';
 var UNCOVERED = '#c4391d';
@@ -205,6 +206,7 @@ function start(map, config) {
   attach(map, config, api);
   attachNeed(map, config, api);
   attachPatrol(config, api);
+  attachScore();
   return api;
 }
 
