@@ -111,3 +111,9 @@ def test_every_foreign_key_has_an_index(conn) -> None:
     the sample city spent over 15 minutes deleting 30,000 incidents, one scan of 110,000 needs
     each (need.incident_id)."""
     assert conn.execute(text(UNINDEXED_FOREIGN_KEYS)).scalars().all() == []
+
+
+def test_gridmap_connections_compile_no_plans(conn) -> None:
+    """JIT is off on Gridmap's connections (gis/infra/db.py): PostGIS's costs priced quick
+    statements past jit_above_cost, and compiling took seconds longer than running."""
+    assert conn.execute(text("SHOW jit")).scalar_one() == "off"

@@ -161,12 +161,10 @@ def month_counts(
         "pass": tracks.pass_metres,
         "speed": tracks.max_speed_kmh / 3.6,
     }
-    # The planner prices the geography steps of a month's track in the millions, past
-    # jit_above_cost: compiling the plan then costs seconds (7.5 s against 0.4 s run, measured
-    # with bench/assessment.py) for a query that runs in a fraction of one. And once psycopg
-    # prepares the statement (5th run), PostgreSQL may switch to a generic plan that knows
-    # neither the workers nor the month (0.3 s → 0.7 s and worse). Both for this transaction.
-    conn.execute(text("SET LOCAL jit = off"))
+    # JIT is off on every Gridmap connection (gis/infra/db.py: compiling this plan cost 7.5 s
+    # against 0.4 s of work). Once psycopg prepares the statement (5th run), PostgreSQL may
+    # switch to a generic plan that knows neither the workers nor the month (0.3 s → 0.7 s and
+    # worse): custom plans, for this transaction.
     conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     # A street's month is ~2 million points sorted per patrol by time: with the default 4 MB
     # the sorts spill to disk (124 s for 106 workers; 26 s with 64 MB, bench/assessment.py).

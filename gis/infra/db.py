@@ -36,6 +36,12 @@ def resolve_url(settings: Settings, *, start: bool = True) -> str:
 
 #: How long a new connection may take before the database counts as unreachable.
 CONNECT_TIMEOUT_SECONDS = 5
+#: Set on every connection Gridmap opens. JIT off: PostGIS functions carry high planner costs,
+#: so statements that run in milliseconds are priced past ``jit_above_cost`` and compiled first
+#: — 7.5 s of compiling for 0.4 s of work in a worker's monthly score (bench/assessment.py),
+#: 2–3 s of a city's unit-edge judgement (gis/unit_edges.py). Nothing Gridmap runs is the
+#: long arithmetic-bound scan JIT pays off for.
+SESSION_OPTIONS = "-c jit=off"
 
 
 def make_engine(
@@ -56,7 +62,7 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": SESSION_OPTIONS},
     )
 
 
