@@ -126,6 +126,16 @@ def test_who_lives_within_5_and_10_minutes_of_the_meal_point(walkable) -> None:
     }
 
 
+def test_coverage_by_grid_and_by_community_alternate_in_one_transaction(walkable) -> None:
+    """psycopg prepares a statement run five times on a connection; its areas' table then had
+    other column types by grid than by community (a 500 the API fuzz found)."""
+    build_network(walkable, [DISTRICT])
+    access = Access.system(scope=_tiny())
+    for by in ("community", "grid") * 4:
+        (meal,) = coverage(walkable, ["meal"], access=access, by=by).kinds
+        assert {len(a.code) for a in meal.areas} == {12 if by == "community" else 15}
+
+
 def test_the_isochrone_follows_the_streets(walkable) -> None:
     build_network(walkable, [DISTRICT])
     iso = isochrone_at(walkable, *_xy(0, 0), access=SYSTEM, minutes=10)

@@ -31,7 +31,6 @@ from api.schemas.councils import (
 )
 from gis.access import Access
 from gis.accounts import Permission
-from gis.chinatime import CHINA
 from gis.councils import (
     CouncilIn,
     StepIn,
@@ -58,12 +57,6 @@ CouncilCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,24}$")]
 IncidentCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,16}$")]
 Holder = Annotated[Access, Depends(permitted(Permission.HOLD_COUNCILS))]
 By = Annotated[Literal["grid", "community", "street", "district"], Query()]
-
-
-def _period(start: dt.date | None, end: dt.date | None, now: dt.datetime) -> Period:
-    """The year up to today (China time) unless the caller names the days."""
-    last = end or now.astimezone(CHINA).date()
-    return Period(start or last - dt.timedelta(days=364), last)
 
 
 @router.post("", status_code=201, summary="Raise a council topic and invite the five parties")
@@ -113,7 +106,7 @@ def council_figures(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> CouncilFigureTableOut:
-    period = _period(start, end, now)
+    period = Period.asked(start, end, now)
     areas = councils_by_area(conn, by, period, access=access)
     return CouncilFigureTableOut.model_validate(
         {"by": by, "start": period.start, "end": period.end, "areas": areas}
@@ -132,7 +125,7 @@ def council_figures_export(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> Response:
-    period = _period(start, end, now)
+    period = Period.asked(start, end, now)
     return download(export_councils(conn, by, period, format, access=access))
 
 

@@ -35,7 +35,6 @@ from api.schemas.needs import (
 )
 from gis.access import Access
 from gis.accounts import Permission
-from gis.chinatime import CHINA
 from gis.needs import (
     NeedIn,
     Offer,
@@ -81,14 +80,6 @@ def _out(value: object) -> NeedOut:
     return NeedOut.model_validate(dataclasses.asdict(value))  # type: ignore[call-overload]
 
 
-def _period(start: dt.date | None, end: dt.date | None, now: dt.datetime) -> Period:
-    """The year up to today (China time) unless the caller names the days."""
-    last = end or now.astimezone(CHINA).date()
-    year = dt.timedelta(days=364)
-    # A last day in the first year of the calendar has no year before it (OverflowError).
-    return Period(start or (last - year if last - dt.date.min >= year else dt.date.min), last)
-
-
 @router.post("", status_code=201, summary="Record a need (群众点单) where it is")
 def need_create(conn: ConnDep, access: Reporter, now: NowDep, body: NeedBody) -> NeedOut:
     """Placed at a building (and entrance) or a point; outside every community → 422."""
@@ -119,7 +110,7 @@ def need_figures(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> FiguresOut:
-    period = _period(start, end, now)
+    period = Period.asked(start, end, now)
     areas = needs_by_area(conn, by, period, access=access, now=now)
     hours = hours_given(conn, by, period, access=access, limit=HOURS_SHOWN)
     return FiguresOut.model_validate(
@@ -143,7 +134,7 @@ def need_figures_export(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> Response:
-    period = _period(start, end, now)
+    period = Period.asked(start, end, now)
     return download(export_figures(conn, by, period, format, access=access, now=now))
 
 

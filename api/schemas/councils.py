@@ -82,7 +82,7 @@ class StepOut(Out):
     actor: str
 
 
-class AssignmentOut(Out):
+class CouncilTaskOut(Out):
     role: str
     role_label: str
     task: str
@@ -119,7 +119,7 @@ class CouncilOut(CouncilItemOut):
     decision: str
     parties: list[PartyOut]
     steps: list[StepOut]
-    assignments: list[AssignmentOut]
+    assignments: list[CouncilTaskOut]
 
 
 class CouncilsOut(Out):

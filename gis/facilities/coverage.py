@@ -110,10 +110,15 @@ _SUMS = "count(*) AS units, count(c.unit_id) AS units_covered, " + ", ".join(
     for n in ("households", "population", "care_people")
 )
 #: The area each staged unit is counted in: (id, code, name), staged once per request.
+#: Both give ``code`` and ``name`` as text: the statements reading ``s_cov_area`` are prepared
+#: once per connection, and a table of other column types (a grid's code is longer than a
+#: community's) in the same transaction would fail them ("cached plan must not change result
+#: type", found by the API fuzz).
 _AREAS: dict[str, str] = {
-    "community": "SELECT u.id, a.code, a.name FROM s_cov_units u "
+    "community": "SELECT u.id, a.code::text AS code, a.name::text AS name FROM s_cov_units u "
     "JOIN community a ON a.id = u.community_id",
-    "grid": "SELECT gu.unit_id AS id, a.code, coalesce(a.name, a.code) AS name FROM grid_unit gu "
+    "grid": "SELECT gu.unit_id AS id, a.code::text AS code, coalesce(a.name, a.code)::text AS name "
+    "FROM grid_unit gu "
     "JOIN grid_layer l ON l.id = gu.layer_id AND l.code = :layer "
     "JOIN grid a ON a.id = gu.grid_id WHERE gu.unit_id IN (SELECT id FROM s_cov_units)",
 }

@@ -83,6 +83,16 @@ class Period:
                 f"期间的结束日期早于开始日期 (the period ends ({self.end}) before it starts)"
             )
 
+    @classmethod
+    def asked(cls, start: dt.date | None, end: dt.date | None, now: dt.datetime) -> Period:
+        """The days a caller names, or the year up to ``end`` (today, China time, by default).
+        A last day in the calendar's first year has no year before it: the period starts on
+        its first day (``date.min - 1 day`` is an OverflowError)."""
+        last = end or now.astimezone(CHINA).date()
+        year = dt.timedelta(days=364)
+        first = last - year if last - dt.date.min >= year else dt.date.min
+        return cls(start or first, last)
+
 
 def _level(by: str) -> tuple[str, str, str]:
     if by not in LEVELS:
