@@ -96,7 +96,7 @@ def create(
     fresh: Annotated[bool, typer.Option(help="do not start from today's unified layer")] = False,
     keep_locked: Annotated[bool, typer.Option(help="keep locked grids whole")] = True,
     clarity: Annotated[
-        float, typer.Option(help="boundary clarity 0–4: prefer grid lines along roads and rivers")
+        float, typer.Option(help="boundary clarity 0–16: prefer grid lines along roads and rivers")
     ] = 0.0,
     queue: Annotated[bool, typer.Option(help="leave the run to the server's worker")] = False,
 ) -> None:

@@ -419,7 +419,7 @@ def test_bad_requests_change_nothing(client_as, conn) -> None:
         {"name": "x", "area": ["abc"]},
         {"name": "", "area": [DISTRICT]},
         {"name": "x", "area": [DISTRICT], "weights": {"households": 0}},
-        {"name": "x", "area": [DISTRICT], "clarity": 4.5},
+        {"name": "x", "area": [DISTRICT], "clarity": 16.5},
         {"name": "x", "area": [DISTRICT], "clarity": -1},
     ]
     for body in bad:

@@ -89,7 +89,9 @@ class ScenarioIn(BaseModel):
     clarity: Annotated[float, Field(ge=0, le=MAX_CLARITY)] = Field(
         0.0,
         description="boundary clarity: 0 off; 1 makes cutting through a block along nothing "
-        "visible 5× dearer than along a main road or the river (界定清晰)",
+        "visible 5× dearer than along a main road or the river (界定清晰); on the sample city "
+        "16 puts more of the grid boundary on roads than METIS at a better balance "
+        "(bench/clarity.py)",
     )
 
     @model_validator(mode="after")

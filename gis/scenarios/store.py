@@ -32,7 +32,7 @@ from gis.scope import Scope
 AREA_RE = re.compile(r"\d{4}|\d{6}(\d{3}){0,2}")
 MAX_AREAS = 500
 #: The strongest boundary-clarity weight a scenario may ask for (bench/clarity.py).
-MAX_CLARITY = 4.0
+MAX_CLARITY = 16.0
 
 
 def scenario_layer_code(scenario_id: int) -> str:
