@@ -76,6 +76,17 @@ def build_city_map(settings: Settings) -> OfflineMap:
     return fmap
 
 
+def room_map(settings: Settings) -> OfflineMap:
+    """The map a room's page starts from (needs, councils, facilities): the city at zoom 12 on a
+    canvas (thousands of dots), with the configured base tiles."""
+    fmap = OfflineMap(
+        location=DEFAULT_CENTER, zoom_start=12, tiles=None, zoom_control="topleft",
+        prefer_canvas=True, control_scale=True,
+    )  # fmt: skip
+    add_base_tiles(fmap, settings, max_zoom=18)
+    return fmap
+
+
 def add_base_tiles(
     fmap: folium.Map, settings: Settings, *, max_zoom: int, name: str | None = None
 ) -> None:

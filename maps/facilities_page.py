@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gis.facilities.kinds import KIND_LABELS
 from gis.infra.settings import Settings
-from maps.city_map import DEFAULT_CENTER, OfflineMap, add_base_tiles
+from maps.city_map import room_map
 from maps.nav import PageViewer
 from maps.shell import render_map_page
 
@@ -22,11 +22,7 @@ PAGE_CSS = "gridmap/needs.css"
 
 def facilities_page_html(settings: Settings, viewer: PageViewer) -> str:
     """The page (every role that may view the map; the API keeps to the caller's scope)."""
-    fmap = OfflineMap(
-        location=DEFAULT_CENTER, zoom_start=12, tiles=None, zoom_control="topleft",
-        prefer_canvas=True, control_scale=True,
-    )  # fmt: skip
-    add_base_tiles(fmap, settings, max_zoom=18)
+    fmap = room_map(settings)
     return render_map_page(
         "facilities.html",
         fmap,

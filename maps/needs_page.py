@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from gis.infra.settings import Settings
 from gis.labels import NEED_KINDS, NEED_STATUSES
-from maps.city_map import DEFAULT_CENTER, OfflineMap, add_base_tiles
+from maps.city_map import room_map
 from maps.nav import PageViewer
 from maps.shell import render_map_page
 
@@ -23,11 +23,7 @@ def needs_page_html(
     settings: Settings, viewer: PageViewer, *, can_dispatch: bool, can_take: bool
 ) -> str:
     """The page; ``can_dispatch`` / ``can_take`` show the buttons (the API checks again)."""
-    fmap = OfflineMap(
-        location=DEFAULT_CENTER, zoom_start=12, tiles=None, zoom_control="topleft",
-        prefer_canvas=True, control_scale=True,
-    )  # fmt: skip
-    add_base_tiles(fmap, settings, max_zoom=18)
+    fmap = room_map(settings)
     return render_map_page(
         "needs.html",
         fmap,
