@@ -46,7 +46,7 @@ from gis.councils import (
 )
 from gis.councils.figures import councils_by_area, export_councils
 from gis.errors import Invalid
-from gis.needs.figures import Period
+from gis.needs.figures import Level, Period
 
 router = APIRouter(
     prefix="/councils",
@@ -56,7 +56,7 @@ router = APIRouter(
 CouncilCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,24}$")]
 IncidentCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,16}$")]
 Holder = Annotated[Access, Depends(permitted(Permission.HOLD_COUNCILS))]
-By = Annotated[Literal["grid", "community", "street", "district"], Query()]
+By = Annotated[Level, Query()]
 
 
 @router.post("", status_code=201, summary="Raise a council topic and invite the five parties")

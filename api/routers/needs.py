@@ -51,7 +51,7 @@ from gis.needs import (
     rank_takers,
     register_member,
 )
-from gis.needs.figures import Period, export_figures, hours_given, needs_by_area
+from gis.needs.figures import Level, Period, export_figures, hours_given, needs_by_area
 
 router = APIRouter(
     prefix="/needs",
@@ -63,7 +63,7 @@ Dispatcher = Annotated[Access, Depends(permitted(Permission.DISPATCH_NEEDS))]
 Taker = Annotated[Access, Depends(permitted(Permission.TAKE_ORDERS))]
 #: Takers listed by hours given (the export has them all).
 HOURS_SHOWN = 500
-By = Annotated[Literal["grid", "community", "street", "district"], Query()]
+By = Annotated[Level, Query()]
 
 
 def _reporter(access: MapAccess) -> Access:

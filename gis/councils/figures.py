@@ -29,7 +29,7 @@ from gis.accounts import Permission
 from gis.chinatime import CHINA
 from gis.councils.common import council_scope_sql
 from gis.errors import Invalid
-from gis.needs.figures import FORMATS, LEVELS, Period
+from gis.needs.figures import FORMATS, Period, level
 from gis.personal import ExportFile
 
 
@@ -55,13 +55,7 @@ def councils_by_area(
 ) -> list[CouncilFigures]:
     """Figures per area of level ``by``, most topics first (see the module doc)."""
     access.require(Permission.VIEW_MAP)
-    if by not in LEVELS:
-        raise Invalid(
-            f"分组方式须为 {', '.join(LEVELS)} 之一，收到 {by!r} (by must be one of "
-            f"{', '.join(LEVELS)}; got {by!r})",
-            by=by,
-        )
-    key, name, joins = LEVELS[by]
+    key, name, joins = level(by)
     joins = joins.replace("n.grid_id", "k.grid_id")
     seen = council_scope_sql(access.scope)
     start = dt.datetime.combine(period.start, dt.time(), tzinfo=CHINA)

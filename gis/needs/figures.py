@@ -94,7 +94,8 @@ class Period:
         return cls(start or first, last)
 
 
-def _level(by: str) -> tuple[str, str, str]:
+def level(by: str) -> tuple[str, str, str]:
+    """The key, name and joins of grouping level ``by``; an unknown level is refused."""
     if by not in LEVELS:
         raise Invalid(
             f"分组方式须为 {', '.join(LEVELS)} 之一，收到 {by!r} ("
@@ -116,7 +117,7 @@ def needs_by_area(
     conn: Connection, by: str, period: Period, *, access: Access, now: dt.datetime
 ) -> list[AreaFigures]:
     """Figures per area of level ``by``, most needs first (see the module doc)."""
-    key, name, joins = _level(by)
+    key, name, joins = level(by)
     where, params = _where(access, period)
     rows = conn.execute(
         text(
@@ -149,7 +150,7 @@ def hours_given(
     """Hours each taker gave on the needs done in each area of level ``by``, most first — the
     ``limit`` first, or all (an export): a county by grid has some 30,000 (taker, grid) pairs.
     Aggregated by taker id first and named after."""
-    key, name, joins = _level(by)
+    key, name, joins = level(by)
     where, params = _where(access, period)
     rows = conn.execute(
         text(
