@@ -20,7 +20,7 @@ from api.geo import GEO_RESPONSE, BBoxQuery, bbox_or_none, geojson
 from api.routers.editor_common import EditorAccess, LayerCode, Version, VersionIn, answer
 from api.routers.editor_history import router as history_router
 from api.schemas import PlainText
-from api.schemas.editing import EditResultOut, SelectionOut
+from api.schemas.editing import EditResultOut, SelectionOut, SuggestionsOut
 from gis import editing
 from gis.accounts import Permission, User
 from gis.editing.neighbours import grid_neighbours
@@ -94,8 +94,39 @@ class RenameIn(BaseModel):
 
 
 class SelectIn(BaseModel):
+    """A lasso, or a community brush (an area code); exactly one."""
+
     model_config = ConfigDict(extra="forbid")
-    polygon: dict[str, Any] = Field(description="a GeoJSON Polygon in WGS84 (the lasso)")
+    polygon: dict[str, Any] | None = Field(
+        None, description="a GeoJSON Polygon in WGS84 (the lasso)"
+    )
+    area: Annotated[
+        str | None,
+        Field(
+            pattern=r"^([0-9]{9}|[0-9]{12})$",
+            description="a street's or community's code: all its units (the brush)",
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SelectIn:
+        if (self.polygon is None) == (self.area is None):
+            raise ValueError("请给出 polygon 或 area 之一 (give a polygon or an area, not both)")
+        return self
+
+
+class SuggestIn(BaseModel):
+    """The area to suggest moves for: one grid (and its neighbours) or one community."""
+
+    model_config = ConfigDict(extra="forbid")
+    grid: Annotated[str | None, Field(pattern=r"^[0-9]{15}$")] = None
+    community: Annotated[str | None, Field(pattern=r"^[0-9]{12}$")] = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SuggestIn:
+        if (self.grid is None) == (self.community is None):
+            raise ValueError("请给出 grid 或 community 之一 (give a grid or a community)")
+        return self
 
 
 def _options(body: Edit) -> editing.EditOptions:
@@ -288,9 +319,29 @@ def units(
     )
 
 
-@router.post("/layers/{layer}/select", summary="The base units a lasso covers")
+@router.post("/layers/{layer}/select", summary="The base units a lasso or a brush covers")
 def select(conn: ConnDep, access: EditorAccess, layer: LayerCode, body: SelectIn) -> SelectionOut:
-    """Snapped to whole units: a unit is in when more than half of it lies inside the lasso."""
-    return SelectionOut.model_validate(
-        editing.select_units(conn, layer, body.polygon, access=access), from_attributes=True
+    """A lasso is snapped to whole units (more than half of a unit inside takes it); an area
+    takes every unit of that community or street inside the planner's scope."""
+    found = (
+        editing.select_area(conn, layer, body.area, access=access)
+        if body.area is not None
+        else editing.select_units(conn, layer, body.polygon or {}, access=access)
     )
+    return SelectionOut.model_validate(found, from_attributes=True)
+
+
+@router.post(
+    "/layers/{layer}/suggest",
+    summary="Moves that bring a grid's surroundings or a community into the band",
+)
+def suggest(
+    conn: ConnDep, access: EditorAccess, settings: SettingsDep, layer: LayerCode, body: SuggestIn
+) -> SuggestionsOut:
+    """A few alternatives, each a list of moves (the body of ``POST …/edits``) with the grids'
+    workload before and after; preview one with ``dry_run`` before applying it. None when the
+    grids are in the band already. Locked grids and grids reaching outside the scope stay."""
+    found = editing.suggest_moves(
+        conn, layer, grid=body.grid, community=body.community, settings=settings, access=access
+    )
+    return SuggestionsOut.model_validate(found, from_attributes=True)

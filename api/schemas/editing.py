@@ -131,3 +131,35 @@ class SelectionOut(Out):
     layer: str
     version: int
     units: list[SelectedUnitOut]
+
+
+class MoveGroupOut(Out):
+    units: list[str]
+    to: str
+
+
+class GridLoadOut(Out):
+    code: str = Field(description='the grid, or "new" for one the suggestion creates')
+    status: Literal["changed", "created", "deleted"]
+    before: Number
+    after: Number
+
+
+class SuggestionOut(Out):
+    label: str
+    moves: list[MoveGroupOut]
+    units_moved: int
+    in_band_before: int
+    in_band_after: int
+    grids_after: int
+    grids: list[GridLoadOut]
+
+
+class SuggestionsOut(Out):
+    layer: str
+    version: int
+    area: str
+    grids: int = Field(description="grids the search could change (not locked, in scope)")
+    in_band: int
+    band: tuple[Number, Number]
+    suggestions: list[SuggestionOut]

@@ -9,7 +9,9 @@
   rename and re-code;
 - :mod:`gis.editing.history` — the history, undo and redo; :mod:`gis.editing.revert` — revert
   to any earlier version;
-- :mod:`gis.editing.views` — the grids and units in view, and a lasso snapped to units.
+- :mod:`gis.editing.views` — the grids and units in view, a lasso snapped to units, a
+  community brush;
+- :mod:`gis.editing.suggest` — moves that bring an area's grids into the band (Suggest).
 """
 
 from gis.editing.changeset import CrossesCommunity, GridLocked, SplitsGrid, StaleVersion
@@ -17,7 +19,8 @@ from gis.editing.grid_operations import merge_grids, rename_grid, set_locked, sp
 from gis.editing.history import edit_detail, list_history, redo, undo
 from gis.editing.operations import NEW, EditOptions, MoveGroup, move_units
 from gis.editing.revert import revert
-from gis.editing.views import grids_in_view, select_units, units_in_view
+from gis.editing.suggest import Suggestions, suggest_moves
+from gis.editing.views import grids_in_view, select_area, select_units, units_in_view
 from gis.editing.writer import EditResult
 
 __all__ = [
@@ -29,6 +32,7 @@ __all__ = [
     "MoveGroup",
     "SplitsGrid",
     "StaleVersion",
+    "Suggestions",
     "edit_detail",
     "grids_in_view",
     "list_history",
@@ -37,9 +41,11 @@ __all__ = [
     "redo",
     "rename_grid",
     "revert",
+    "select_area",
     "select_units",
     "set_locked",
     "split_grid",
+    "suggest_moves",
     "undo",
     "units_in_view",
 ]

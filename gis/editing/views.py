@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from gis.access import Access
 from gis.accounts import Permission
 from gis.editing.changeset import Layer, find_layer
-from gis.errors import Invalid, InvalidGeometry
+from gis.errors import Invalid, InvalidGeometry, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql, lonlat_points
 from gis.infra.settings import Settings
 from gis.workload import band_sql, workload_sql
@@ -188,37 +188,70 @@ def select_units(
     roughly around some units takes them whole and never a sliver of a neighbour. A lasso that
     crosses itself is repaired (``ST_MakeValid``) rather than refused.
     """
-    access.require(Permission.EDIT_LAYERS)
-    scope = access.scope
-    layer: Layer = find_layer(conn, layer_code)
     shape = _polygon(polygon)
-    inside = scope.unit_sql("u")
+    return _select(
+        conn,
+        layer_code,
+        access,
+        "WITH lasso AS (SELECT ST_CollectionExtract("
+        "ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(:shape), 4326)), 3) AS geom)",
+        "u.geom && lasso.geom AND ST_Intersects(u.geom, lasso.geom)"
+        " AND ST_Area(ST_Intersection(u.geom, lasso.geom)) > :share * ST_Area(u.geom)",
+        {"shape": shape, "share": LASSO_SHARE},
+        "lasso, ",
+    )
+
+
+def select_area(conn: Connection, layer_code: str, area: str, *, access: Access) -> Selection:
+    """Every unit of a community (12 digits) or a street (9 digits) in one stroke: the community
+    brush. Only the units inside the planner's scope are taken."""
+    if not (area.isdigit() and len(area) in (9, 12)):
+        raise Invalid(
+            f"区域代码须为街道(9位)或社区(12位): {area!r} "
+            f"(area must be a street's 9-digit or a community's 12-digit code)",
+            area=area,
+        )
+    selection = _select(conn, layer_code, access, "", "starts_with(c.code, :area)", {"area": area})
+    if not selection.units:
+        raise NotFound(
+            f"范围内没有区域 {area} 的单元 (no units of area {area} in your scope)", area=area
+        )
+    return selection
+
+
+def _select(
+    conn: Connection,
+    layer_code: str,
+    access: Access,
+    prefix: str,
+    where: str,
+    params: dict[str, Any],
+    source: str = "",
+) -> Selection:
+    access.require(Permission.EDIT_LAYERS)
+    layer: Layer = find_layer(conn, layer_code)
+    inside = access.scope.unit_sql("u")
     rows = conn.execute(
         text(
             f"""
-            WITH lasso AS (
-                SELECT ST_CollectionExtract(
-                    ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(:shape), 4326)), 3) AS geom
-            )
+            {prefix}
             SELECT u.code, g.code AS grid, c.code AS community_code, u.households
-            FROM lasso, base_unit u
+            FROM {source}base_unit u
             JOIN community c ON c.id = u.community_id
             JOIN grid_unit gu ON gu.unit_id = u.id AND gu.layer_id = :layer
             JOIN grid g ON g.id = gu.grid_id
-            WHERE u.geom && lasso.geom AND ST_Intersects(u.geom, lasso.geom)
-              AND ST_Area(ST_Intersection(u.geom, lasso.geom)) > :share * ST_Area(u.geom)
-              AND ({inside.sql})
+            WHERE {where} AND ({inside.sql})
             ORDER BY u.code
             LIMIT {MAX_UNITS_IN_VIEW + 1}
             """
         ),
-        {"shape": shape, "layer": layer.id, "share": LASSO_SHARE} | inside.params,
+        params | {"layer": layer.id} | inside.params,
     ).mappings()
     units = [SelectedUnit(**r) for r in rows]
     if len(units) > MAX_UNITS_IN_VIEW:
         raise Invalid(
-            f"套索范围超过 {MAX_UNITS_IN_VIEW} 个单元：请画小一些 ("
-            f"the lasso covers more than {MAX_UNITS_IN_VIEW} units: draw a smaller one)",
+            f"所选范围超过 {MAX_UNITS_IN_VIEW} 个单元：请选小一些 ("
+            f"the selection covers more than {MAX_UNITS_IN_VIEW} units: choose a smaller one)",
             layer=layer.code,
         )
     return Selection(layer.code, layer.version, tuple(units))
