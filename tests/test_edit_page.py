@@ -206,6 +206,20 @@ def test_brush_split_and_lock(
             arg=new,
         )
         assert "锁" in page.get_by_test_id(f"grid-row-{new}").inner_text()
+
+        # The community brush takes all of 乙村 (U3, U6, U9) in one click; Suggest for its one
+        # grid (1,800 households against a 300–500 band) proposes splits, previewed, not applied.
+        page.get_by_test_id("tool-community").click()
+        page.mouse.click(*editor_point(page, X0 + 2.5 * STEP, Y0 + 0.5 * STEP))
+        page.wait_for_function("() => gridedit.selection().length === 3")
+        assert page.evaluate("() => gridedit.selection()") == [unit_code(n) for n in (3, 6, 9)]
+        page.get_by_test_id(f"grid-row-{COMMUNITY_B}001").click()
+        page.get_by_test_id("suggest-grid").click()
+        page.get_by_test_id("suggestion-0").click()
+        page.wait_for_function("() => gridedit.preview && !gridedit.busy()")
+        assert page.evaluate("() => gridedit.preview.kind") == "new"  # units into new grids
+        assert "新 new" in page.get_by_test_id("preview").inner_text()
+        assert page.get_by_test_id("apply").is_enabled()
     finally:
         context.close()
     with engine.connect() as conn:

@@ -160,3 +160,19 @@ def test_the_brush_takes_a_whole_community_in_scope(client_as: ClientAs, conn: C
     assert outside.status_code == 404
     both = planner.post(f"{LAYER}/select", json={"area": community, "polygon": {}})
     assert both.status_code == 422
+
+
+def test_a_grid_too_heavy_for_the_band_is_split(client_as: ClientAs, conn: Connection) -> None:
+    """The tiny city's 乙村 is one grid of 1,800 households in three units (300, 600, 900): no
+    boundary move can help, splitting can — every unit its own grid, the 300 one in band."""
+    from tests.tiny_city import COMMUNITY_B
+
+    planner = client_as("t-planner")
+    found = planner.post(f"{LAYER}/suggest", json={"grid": f"{COMMUNITY_B}001"})
+    assert found.status_code == 200, found.text
+    best = found.json()["suggestions"][0]
+    assert best["grids_after"] == 3 and best["in_band_after"] == 1
+    assert [g["to"] for g in best["moves"]] == ["new", "new"]
+    preview = planner.post(f"{LAYER}/edits", json={"moves": best["moves"], "dry_run": True})
+    assert preview.status_code == 200, preview.text
+    assert sorted(g["status"] for g in preview.json()["grids"]) == ["changed", "created", "created"]

@@ -153,7 +153,7 @@ def suggest_moves(
     loads = {g: float(workload[plan == g].sum()) for g in grid_codes}
     in_band = sum(band[0] <= x <= band[1] for x in loads.values())
     found = Suggestions(layer.code, layer.version, found.area, len(grid_codes), in_band, band, [])
-    if in_band == len(grid_codes) or len(grid_codes) < 2 or len(units) <= len(grid_codes):
+    if in_band == len(grid_codes) or len(units) <= len(grid_codes):
         return found
     edges = conn.execute(
         text(_EDGES_SQL), {"units": unit_ids.tolist(), "min_shared": settings.min_shared_m}

@@ -23,6 +23,7 @@
  *   edit_tools.js    brush, lasso, split line    edit_preview.js  dry run, preview, apply
  *   edit_card.js     grid card, list, labels     edit_history.js  history, undo, redo, revert
  *   edit_load.js     view, layer and area loading
+ *   edit_suggest.js  Suggest, community brush
  *
  * Plain ES2017 without optional chaining: county offices run old Chromium-based browsers.
  */

@@ -1,5 +1,5 @@
 /*
- * Gridmap grid editor: the chosen grid's card (lock, split, merge a neighbour in, rename), the
+ * Gridmap grid editor: the chosen grid's card (lock, split, suggest, merge a neighbour in, rename), the
  * list of grids in view and the grids' labels on the map. Every map move redraws the card; what
  * the planner typed or chose in it (ed.draft) survives that for as long as the grid stays chosen.
  */
@@ -9,6 +9,7 @@ import {gridStyle} from './edit_layers.js';
 import {button} from './edit_panels.js';
 import {afterEdit, gridLabel, propose} from './edit_preview.js';
 import {emptyDraft, layerPath, request, say, showError} from './edit_state.js';
+import {cardSuggest} from './edit_suggest.js';
 import {setTool} from './edit_tools.js';
 
 /** Choose a grid: outline it, show its card, mark its row. */
@@ -64,6 +65,7 @@ export function renderCard(ed) {
     return;
   }
   cardActions(ed, p);
+  cardSuggest(ed, p);
   cardMerge(ed, p);
   cardRename(ed, p);
   restoreFocus(gridBox, focused);

@@ -6,6 +6,7 @@
 import {CLASSES, classify, fmt} from './common.js';
 import {chooseGrid} from './edit_card.js';
 import {dropAction, selectionChanged} from './edit_preview.js';
+import {selectArea} from './edit_suggest.js';
 import {say} from './edit_state.js';
 
 /** Panes in drawing order, the scale, and no Shift-drag box zoom. */
@@ -110,6 +111,11 @@ function onEachUnit(ed, feature, layer) {
     return p.code + ' · ' + fmt(p.households) + ' 户 · ' + p.grid + (p.locked ? ' · 已锁定 locked' : '');
   }, {sticky: true, className: 'ge-tooltip'});
   layer.on('click', function (event) {
+    if (ed.tool === 'community') {
+      L.DomEvent.stop(event);
+      selectArea(ed, p.community_code, event.originalEvent.shiftKey);
+      return;
+    }
     if (ed.tool !== 'click') return;
     L.DomEvent.stop(event);
     toggleUnit(ed, p.code);

@@ -14,6 +14,7 @@ var TOOLS = [
   ['click', '点选', 'Click', '点击基础单元选中或取消 Click units to (de)select'],
   ['brush', '刷选', 'Brush', '按住鼠标划过单元 Drag across units (Shift: remove)'],
   ['lasso', '套索', 'Lasso', '圈出一片单元 Draw around units (Shift: remove)'],
+  ['community', '社区刷', 'Community', '点击单元选中其整个社区 Click a unit to select its whole community (Shift: remove)'],
   ['split', '切分线', 'Split line', '选中网格后画线切分，双击结束 Pick a grid, click points, double-click to end']
 ];
 
