@@ -34,7 +34,7 @@ export function escalatePanel(ic, it, pane, reload) {
       .then(function (made) {
         return reload().then(function () {  // the pane is redrawn: say it below the facts
           document.querySelector('[data-testid="detail"]').appendChild(el('p', {
-            'class': 'gi-status', 'role': 'status', 'data-testid': 'escalate-result'
+            'class': 'gi-status gi-ok', 'role': 'status', 'data-testid': 'escalate-result'
           }, '已转为' + (made.kind === 'need' ? '需求 ' : '议题 ') + made.code));
         });
       }).catch(function (err) { status.textContent = err.message; });
