@@ -180,6 +180,12 @@ def load_sample(
     with engine.begin() as conn:
         councils = seed_councils(conn, access=system_access(), prefix=prefix)
     typer.echo(f"councils and venues: {'already there' if councils.skipped else councils}")
+    # Projects grouping some of those needs (项目清单): a fraction of a second, made once.
+    from gis.needs.sample_projects import seed_projects
+
+    with engine.begin() as conn:
+        projects = seed_projects(conn, access=system_access(), prefix=prefix)
+    typer.echo(f"projects: {'already there' if projects.skipped else projects}")
 
 
 @app.command("walk-network")

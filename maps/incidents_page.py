@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from gis.infra.settings import Settings
-from gis.labels import INCIDENT_STATES
+from gis.labels import INCIDENT_STATES, NEED_KINDS
 from maps.assets import VECTORGRID_JS
 from maps.city_map import DEFAULT_CENTER, OfflineMap, add_base_tiles
 from maps.nav import PageViewer
@@ -49,6 +49,7 @@ def incidents_page_html(
         "abilities": abilities,
         "department": department,
         "states": INCIDENT_STATES,
+        "needKinds": NEED_KINDS,  # an incident escalated to a need (incidents_escalate.js)
         "crs": "gcj02" if settings.tile_crs.lower() == "gcj02" else None,
     }
     return render_map_page(

@@ -122,6 +122,7 @@ def test_a_council_from_a_need_through_its_four_steps(
     assert all(a["done"] for a in settled["assignments"])
     again = step(party, code, "follow_up", "2026-12-07", rating=3)
     assert again.status_code == 409 and "已办结" in again.json()["detail"]
+    assert steps_of(conn, code) == 4 and party.get(f"/councils/{code}").json()["rating"] == 5
     # linked both ways: the need names its council; the venue counts it
     assert party.get(f"/needs/{need}").json()["council_code"] == code
     venues = party.get("/councils/venues").json()["items"]

@@ -1,7 +1,9 @@
 """The councils page in a real headless Chromium: the party office of community A opens the
 blocked-drain topic at its 议事厅 and records its four steps from the page — 了解诉求, 分析研判,
 议事会商 with the decision and who does what, 落实问效 with the residents' rating — reading
-after each step what the council has become.
+after each step what the council has become, then the figures table (held and settled per
+community, per grid) and its CSV. On the incident map the office then takes an incident its
+department sent back (the 吹哨报到 loop cannot close it) to a council topic, linked both ways.
 
 The browser talks to a real server on its own connections, so the venue and the topic are
 committed for this module and removed afterwards.
@@ -18,7 +20,9 @@ from sqlalchemy import Engine, text
 
 from gis.chinatime import CHINA
 from gis.councils import CouncilIn, add_venue, raise_council
-from tests.browser import log_in, session, shot
+from gis.incidents.reporting import create_incident
+from gis.incidents.workflow import transition
+from tests.browser import log_in, retire_incidents, session, shot
 from tests.needs_city import NEED_POINT, SYSTEM
 from tests.tiny_city import COMMUNITY_A
 
@@ -41,6 +45,30 @@ def council(engine: Engine, users: dict[str, str]) -> Iterator[str]:
             conn.execute(text("DELETE FROM council_venue WHERE code = :c"), {"c": VENUE})
 
 
+@pytest.fixture(scope="module")
+def stuck(engine: Engine, users: dict[str, str]) -> Iterator[str]:
+    """An incident in community A that its department rejected: the loop cannot close it."""
+    now = dt.datetime.now(CHINA)
+    with engine.begin() as conn:
+        code = create_incident(
+            conn, lon=NEED_POINT[0], lat=NEED_POINT[1] + 0.0001, category="其他",
+            description="楼顶渗水反复维修不好", reporter_name="王阿姨",
+            reporter_phone="13800001111", now=now, access=SYSTEM,
+        )["code"]  # fmt: skip
+        transition(conn, code, "dispatch", access=SYSTEM, now=now)
+        transition(conn, code, "reject", note="非本部门职责", access=SYSTEM, now=now)
+    try:
+        yield code
+    finally:
+        with engine.begin() as conn:
+            conn.execute(
+                text("DELETE FROM council WHERE incident_id = (SELECT id FROM incident "
+                     "WHERE code = :c)"),
+                {"c": code},
+            )  # fmt: skip
+        retire_incidents(engine, [code])
+
+
 def _record(page: Any, minutes: str, after: str) -> None:
     page.get_by_test_id("step-minutes").fill(minutes)
     page.get_by_test_id("step-submit").click()
@@ -49,7 +77,7 @@ def _record(page: Any, minutes: str, after: str) -> None:
 
 @pytest.mark.browser
 def test_the_party_office_takes_a_council_through_its_four_steps(
-    browser: Any, live_server: str, council: str
+    browser: Any, live_server: str, council: str, stuck: str
 ) -> None:
     with session(browser) as (page, traffic):
         log_in(page, live_server, "t-party", "/councils/map")
@@ -82,4 +110,29 @@ def test_the_party_office_takes_a_council_through_its_four_steps(
         assert page.get_by_test_id("step-form").is_hidden()  # settled: no step is left
         assert "4" in page.get_by_test_id("facts").inner_text()
         shot(page, "councils-desk-2-settled")
+        # the figures: community A raised, held and settled one, rated 4
+        row = page.get_by_test_id(f"figure-{COMMUNITY_A}")
+        row.filter(has_text="4.00").wait_for()
+        cells = row.locator("td").all_inner_texts()
+        assert cells[1:5] == ["1", "1", "1", "0"] and cells[-1] == "4.00"
+        page.get_by_test_id("figures-by").select_option("grid")
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=figures] tbody tr')"
+            " && !document.querySelector('[data-testid=figure-" + COMMUNITY_A + "]')"
+        )
+        csv_link = page.get_by_test_id("export-csv").get_attribute("href") or ""
+        assert "by=grid" in csv_link and "format=csv" in csv_link
+        sheet = page.evaluate("(u) => fetch(u).then((r) => r.text())", csv_link)
+        assert "已办结" in sheet and "4.0" in sheet
+        # an incident the loop cannot close becomes a council topic from the incident map
+        page.goto(live_server + "/incidents/map")
+        page.wait_for_function("() => window.gridmapIncidents && gridmapIncidents.show")
+        page.evaluate("(c) => gridmapIncidents.show(c)", stuck)
+        page.get_by_test_id("escalate-council").click()
+        result = page.get_by_test_id("escalate-result")
+        result.wait_for()
+        topic = result.inner_text().split("议题 ")[1].strip()
+        assert f"议题 {topic}" in page.get_by_test_id("detail").inner_text()  # 转为 …
+        assert page.get_by_test_id("escalate").count() == 0  # once only
+        shot(page, "councils-desk-3-escalated")
     traffic.assert_clean()

@@ -1,6 +1,7 @@
 """The needs page in a real headless Chromium: the party office of community A picks a need,
-reads its ranked takers and dispatches with one click, on a desk and on a 375 px phone; the
-team's own log-in accepts one order and declines another, saying why.
+reads its ranked takers and dispatches with one click, then makes a project (项目清单) that
+its paired unit runs with the need in it, on a desk and on a 375 px phone; the team's own log-in
+accepts one order and declines another, saying why.
 
 The browser talks to a real server on its own connections, so the takers and the need of
 tests/needs_city.py are committed for this module and removed afterwards.
@@ -46,6 +47,13 @@ def story(engine: Engine, users: dict[str, str]) -> Iterator[dict[str, Any]]:
         yield {"takers": takers, "codes": codes}
     finally:
         with engine.begin() as conn:
+            made = (
+                "SELECT p.id FROM project p JOIN paired_unit u ON u.id = p.unit_id "
+                "WHERE u.code LIKE :p"
+            )
+            conn.execute(text(f"DELETE FROM project_need WHERE project_id IN ({made})"),
+                         {"p": PREFIX + "%"})  # fmt: skip
+            conn.execute(text(f"DELETE FROM project WHERE id IN ({made})"), {"p": PREFIX + "%"})
             conn.execute(text("DELETE FROM need WHERE code = ANY(:c)"), {"c": codes})
             for table in ("volunteer_team", "paired_unit", "party_member"):
                 conn.execute(text(f"DELETE FROM {table} WHERE code LIKE :p"), {"p": PREFIX + "%"})
@@ -83,6 +91,17 @@ def test_the_party_office_dispatches_a_need_with_one_click(
         assert "已派单" in page.get_by_test_id(f"need-{code}").inner_text()
         assert "银龄志愿队" in page.get_by_test_id("facts").inner_text()
         shot(page, "needs-desk-2-dispatched")
+        # a project the community's paired unit runs, with this need in it
+        page.get_by_test_id("project-unit").locator("option").first.wait_for(state="attached")
+        page.get_by_test_id("project-name").fill("甲社区助老关爱项目")
+        page.get_by_test_id("project-role").select_option("runs")
+        page.get_by_test_id("project-create").click()
+        page.get_by_test_id("status").filter(has_text="已加入项目").wait_for()
+        assert "甲社区助老关爱项目" in page.get_by_test_id("need-project").inner_text()
+        listed = page.get_by_test_id("projects").locator("li", has_text="甲社区助老关爱项目")
+        assert "测试住建局承办 · 0/1" in listed.inner_text()
+        assert page.get_by_test_id(f"project-need-{code}").is_visible()
+        shot(page, "needs-desk-3-project")
     traffic.assert_clean()
 
 

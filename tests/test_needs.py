@@ -7,11 +7,12 @@ import datetime as dt
 
 import pytest
 from pyproj import Geod
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.chinatime import CHINA
 from gis.errors import Conflict, Forbidden, IllegalTransition, Invalid
+from gis.facilities.network import build_network
 from gis.needs import (
     NeedIn,
     Offer,
@@ -29,7 +30,7 @@ from gis.needs import (
 from gis.scope import Scope
 from tests.conftest import scalar
 from tests.needs_city import NEED_BUILDING, NEED_POINT, SYSTEM, seed_takers
-from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, X0, Y0
+from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, STEP, X0, Y0
 
 NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=CHINA)
 GEOD = Geod(ellps="WGS84")
@@ -81,6 +82,42 @@ def test_takers_are_ranked_by_skill_distance_capacity_and_record(conn, takers) -
                                        abs=1e-3)  # fmt: skip
     assert (near.free_hours, near.skill_match) == (10, True)
     assert not ranking.takers[3].skill_match
+
+
+def test_where_streets_exist_the_takers_are_ranked_by_their_walk(conn, takers) -> None:
+    """A lane goes round the block from the need (1.5, 1.5) east to (1.9, 1.5), north to
+    (1.9, 1.8) and back west to (1.5, 1.8), where 孙八 lives: 33 m as the crow flies, the lane's
+    three legs on foot. 吴十 (1.5, 2.2) steps 44 m onto the lane's end; 住建局 stands on its
+    corner; the team (0.5, 2.5) steps 126 m onto it. One routing call, and each says "walk"."""
+    legs = [(1.5, 1.5), (1.9, 1.5), (1.9, 1.8), (1.5, 1.8)]
+    points = [(X0 + x * STEP, Y0 + y * STEP) for x, y in legs]
+    conn.execute(
+        text(
+            "INSERT INTO linear_feature (code, name, kind, district_id, geom) "
+            "SELECT 'T-LANE', '绕楼巷', 'lane', id, ST_GeomFromText(:wkt, 4326) FROM district "
+            "WHERE code = :d"
+        ),
+        {"wkt": "MULTILINESTRING((" + ", ".join(f"{x!r} {y!r}" for x, y in points) + "))",
+         "d": DISTRICT},
+    )  # fmt: skip
+    build_network(conn, [DISTRICT])
+    ranking = rank_takers(conn, elderly_need(conn), access=SYSTEM, now=NOW)
+    assert ranking.distance_mode == "walk"
+    by = {t.taker: t for t in ranking.takers}
+    leg = [GEOD.inv(*a, *b)[2] for a, b in zip(points, points[1:], strict=False)]
+    assert by[takers["near"]].distance_m == pytest.approx(sum(leg), abs=0.5)
+    assert by[takers["unit"]].distance_m == pytest.approx(leg[0], abs=0.5)
+    step_far = GEOD.inv(*points[3], points[3][0], Y0 + 2.2 * STEP)[2]
+    assert by[takers["far"]].distance_m == pytest.approx(sum(leg) + step_far, abs=0.5)
+    assert {t.distance_by for t in ranking.takers} == {"walk"}
+    assert [t.taker for t in ranking.takers] == [takers["near"], takers["far"], takers["team"],
+                                                 takers["unit"]]  # fmt: skip
+
+
+def test_without_streets_the_ranking_says_it_used_the_straight_line(conn, takers) -> None:
+    ranking = rank_takers(conn, elderly_need(conn), access=SYSTEM, now=NOW)
+    assert ranking.distance_mode == "straight"
+    assert {t.distance_by for t in ranking.takers} == {"straight"}
 
 
 def test_hours_taken_this_month_lower_a_taker(conn, takers) -> None:

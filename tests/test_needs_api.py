@@ -18,7 +18,7 @@ from gis.accounts import Role, create_user
 from gis.chinatime import CHINA
 from gis.needs import TakerRef, link_taker
 from gis.scope import Scope
-from tests.conftest import TEST_PASSWORD, ClientAs
+from tests.conftest import TEST_PASSWORD, ClientAs, scalar
 from tests.needs_city import NEED_BUILDING, seed_takers
 from tests.tiny_city import COMMUNITY_A, DISTRICT, X0, Y0
 
@@ -44,7 +44,9 @@ def story(conn: Connection, app) -> dict[str, str]:
     return takers
 
 
-def test_the_order_over_http_from_record_to_rating(client_as: ClientAs, story) -> None:
+def test_the_order_over_http_from_record_to_rating(
+    client_as: ClientAs, conn: Connection, story
+) -> None:
     party, team = client_as("t-party"), client_as("n-team")
     made = party.post("/needs", json=NEED)
     assert made.status_code == 201, made.text
@@ -58,28 +60,39 @@ def test_the_order_over_http_from_record_to_rating(client_as: ClientAs, story) -
     accepted = team.post(f"/needs/{code}/accept")
     assert accepted.json()["status"] == "accepted"
     assert accepted.json()["requester_phone"] == "13912345678"  # they must call the resident
+    events = scalar(conn, "SELECT count(*) FROM need_event")
     twice = team.post(f"/needs/{code}/accept")
     assert twice.status_code == 409
     assert twice.headers["content-type"].startswith("application/problem+json")
     assert "不能接单" in twice.json()["detail"]
+    assert scalar(conn, "SELECT count(*) FROM need_event") == events  # nothing changed
+    assert team.get(f"/needs/{code}").json()["status"] == "accepted"
     assert team.post(f"/needs/{code}/complete", json={"hours": 3}).json()["status"] == "done"
     rated = party.post(f"/needs/{code}/evaluate", json={"rating": 5})
     assert rated.json()["status_label"] == "已评价 Evaluated"
 
 
-def test_refusals_name_the_problem_and_change_nothing(client_as: ClientAs, story) -> None:
+def test_refusals_name_the_problem_and_change_nothing(
+    client_as: ClientAs, conn: Connection, story
+) -> None:
     party, county = client_as("t-party"), client_as("t-county")
+    needs = scalar(conn, "SELECT count(*) FROM need")
     outside = party.post("/needs", json=NEED | {"building": None, "lon": X0 - 0.01, "lat": Y0})
     assert outside.status_code == 422 and "不在任何社区内" in outside.json()["detail"]
+    assert scalar(conn, "SELECT count(*) FROM need") == needs
     code = party.post("/needs", json=NEED).json()["code"]
     wrong = party.post(f"/needs/{code}/dispatch", json={"taker": story["unit_b"]})
     assert wrong.status_code == 422 and "不在社区" in wrong.json()["detail"]
     assert party.get(f"/needs/{code}").json()["status"] == "open"
+    assert scalar(conn, "SELECT count(*) FROM need_order") == 0
+    registrations = "SELECT count(*), max(community_id) FROM member_registration"
+    held = conn.exec_driver_sql(registrations).one()
     assert county.post(f"/needs/{code}/dispatch", json={"taker": story["team"]}).status_code == 403
     again = party.post(
         "/needs/registrations", json={"member": story["other"][7:], "community": COMMUNITY_A}
     )
     assert again.status_code == 409 and "已在社区 369901001002 报到" in again.json()["detail"]
+    assert conn.exec_driver_sql(registrations).one() == held
     masked = county.get(f"/needs/{code}").json()
     assert (masked["requester_name"], masked["masked"]) == ("刘*爷", True)
 

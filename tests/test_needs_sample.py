@@ -16,7 +16,9 @@ from gis.councils.figures import councils_by_area
 from gis.councils.sample import COUNCILS_PER_HOUSEHOLD, seed_councils
 from gis.needs import rank_takers
 from gis.needs.figures import Period, needs_by_area
+from gis.needs.projects import list_projects
 from gis.needs.sample import NEEDS_PER_HOUSEHOLD, seed_engagement
+from gis.needs.sample_projects import NEEDS_PER_PROJECT, seed_projects
 from tests.conftest import scalar
 
 SYSTEM = Access.system("system:tests")
@@ -73,6 +75,7 @@ def test_the_sample_gets_its_takers_and_a_year_of_needs(conn, seeded) -> None:
     assert sum(a.total for a in areas) == report.needs
     assert {a.key for a in areas} == {"361002", "361003"}
     check_councils(conn, households, communities)
+    check_projects(conn, communities)
 
 
 def check_councils(conn, households: int, communities: int) -> None:
@@ -103,6 +106,26 @@ def check_councils(conn, households: int, communities: int) -> None:
     assert sum(a.settled for a in areas) == scalar(
         conn, "SELECT count(*) FROM council WHERE status = 'settled'"
     )
+
+
+def check_projects(conn, communities: int) -> None:
+    """Projects on top of those needs (here for the same reason as the councils): about one
+    community in three, run or funded by a unit paired with it, grouping needs of that
+    community of the kind the unit offers; made once."""
+    made = seed_projects(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF)
+    assert communities / 5 < made.projects < communities / 2
+    assert 0 < made.needs <= NEEDS_PER_PROJECT * made.projects
+    assert seed_projects(conn, access=SYSTEM, prefix=PREFIX, as_of=AS_OF).skipped
+    wrong = scalar(conn, """
+        SELECT count(*) FROM project p JOIN project_need pn ON pn.project_id = p.id
+        JOIN need n ON n.id = pn.need_id JOIN paired_unit u ON u.id = p.unit_id
+        WHERE n.community_id <> p.community_id OR n.kind <> u.skills[1]
+           OR NOT EXISTS (SELECT 1 FROM unit_pairing up WHERE up.unit_id = p.unit_id
+                          AND up.community_id = p.community_id)""")  # fmt: skip
+    assert wrong == 0
+    shown = list_projects(conn, access=SYSTEM)
+    assert len(shown) == made.projects and sum(p.needs for p in shown) == made.needs
+    assert all(0 <= p.progress <= 1 and p.name.endswith("项目") for p in shown)
 
 
 def test_the_same_day_gives_the_same_rows(conn, seeded) -> None:

@@ -28,6 +28,9 @@ def abilities(user: User) -> dict[str, bool]:
         "handle": user.can(Permission.HANDLE_INCIDENTS),
         "evaluate": user.can(Permission.DISPATCH_INCIDENTS)
         or user.can(Permission.REPORT_INCIDENTS),
+        # An incident the loop cannot close becomes a need or a council topic (议事协商).
+        "toNeed": user.can(Permission.DISPATCH_NEEDS),
+        "toCouncil": user.can(Permission.HOLD_COUNCILS),
     }
 
 

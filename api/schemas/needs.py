@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -65,6 +66,7 @@ class TakerOut(Out):
     skills: list[str]
     skill_match: bool
     distance_m: Number
+    distance_by: Literal["walk", "straight"]  # on the street network, or the straight line
     free_hours: Number
     done: int
     declined: int
@@ -76,6 +78,7 @@ class RankingOut(Out):
     kind: str
     community_code: str
     distance: str
+    distance_mode: Literal["walk", "straight"]  # the network used near the need, or not at all
     weights: dict[str, float]
     takers: list[TakerOut]
 

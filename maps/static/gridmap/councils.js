@@ -6,7 +6,9 @@
  *
  * Started by maps/councils_page.py as GridmapCouncils.start(leafletMap, config), where
  * config = {canHold, statuses, steps, parties, venueKinds}. Data: councils, councils/venues,
- * councils/{code}; changes: POST councils/{code}/steps (the API refuses a step out of order).
+ * councils/{code}, councils/figures (held and settled per grid, community, street or county,
+ * with its CSV/XLSX links); changes: POST councils/{code}/steps (the API refuses a step out of
+ * order).
  *
  * For tests it publishes window.gridmapCouncils: state, ready (Promise), select(code) (a
  * Promise that resolves once the panel shows the council) and onMap() (markers drawn).
@@ -84,6 +86,34 @@ function drawVenues(gc) {
   document.querySelector('[data-testid="venue-count"]').textContent = fmt(gc.venues.length);
 }
 
+/** The figures table by the chosen level, and the export links that follow it. */
+function loadFigures() {
+  var by = document.querySelector('[data-testid="figures-by"]').value;
+  ['csv', 'xlsx'].forEach(function (format) {
+    var href = API + '/figures/export' + q({format: format, by: by});
+    document.querySelector('[data-testid="export-' + format + '"]').href = href;
+    if (format === 'xlsx') document.querySelector('[data-testid="export"]').href = href;
+  });
+  return request('GET', API + '/figures' + q({by: by})).then(function (doc) {
+    document.querySelector('[data-testid="figures-period"]').textContent =
+      doc.start + ' — ' + doc.end;
+    var body = document.querySelector('[data-testid="figures"] tbody');
+    body.textContent = '';
+    doc.areas.forEach(function (a) {
+      var tr = el('tr', '', null, body);
+      tr.setAttribute('data-testid', 'figure-' + (a.key || 'none'));
+      el('td', '', a.name || a.key || '（未落网格）', tr);
+      [a.raised, a.held, a.settled, a.open, a.from_needs, a.from_incidents].forEach(function (n) {
+        el('td', '', fmt(n), tr);
+      });
+      el('td', '', fmt(a.rating, 2), tr);
+    });
+    if (!doc.areas.length) {
+      el('td', '', '本期暂无议题 No council in the period', el('tr', '', null, body)).colSpan = 8;
+    }
+  });
+}
+
 function load(gc) {
   return Promise.all([
     request('GET', API + q({limit: 1000})),
@@ -94,6 +124,7 @@ function load(gc) {
     gc.layer.clearLayers();
     drawCouncils(gc);
     drawVenues(gc);
+    loadFigures().catch(function (e) { say(gc, e.message, true); });
     if (gc.layer.getLayers().length && !gc.fitted) {
       gc.fitted = true;
       gc.map.fitBounds(gc.layer.getBounds(), {maxZoom: 16, padding: [20, 20]});
@@ -224,6 +255,9 @@ function start(map, config) {
     status: document.querySelector('[data-testid="status"]')
   };
   gc.form.addEventListener('submit', function (event) { submitStep(gc, event); });
+  document.querySelector('[data-testid="figures-by"]').addEventListener('change', function () {
+    loadFigures().catch(function (e) { say(gc, e.message, true); });
+  });
   var api = {state: 'loading'};
   window.gridmapCouncils = api;
   api.select = function (code) { return select(gc, code); };

@@ -4,6 +4,7 @@
  */
 
 import {chinaTime, label, request} from './common.js';
+import {escalatePanel} from './incidents_escalate.js';
 import {deadlineBadge, mergeFacts, mergePanel} from './incidents_merge.js';
 import {actionLabel, el, fetchJson, filterQuery, pct, stateLabel} from './incidents_state.js';
 
@@ -122,6 +123,7 @@ export function show(ic, code) {
     mergePanel(ic, it, pane, function () {
       return Promise.all([show(ic, it.code), loadQueue(ic)]);
     });
+    escalatePanel(ic, it, pane, function () { return show(ic, it.code); });
     detailHistory(it, pane);
     ic.map.setView([it.lat, it.lon], Math.max(ic.map.getZoom(), 16));
     return it;

@@ -6,6 +6,7 @@
  * Started by maps/needs_page.py as GridmapNeeds.start(leafletMap, config), where
  * config = {canDispatch, canTake, statuses, kinds}. Data: needs (or needs/orders/mine for a
  * taker), needs/{code}/takers; changes: POST needs/{code}/dispatch|accept|decline|complete.
+ * The projects list (项目清单) and a need's project: needs_projects.js.
  *
  * For tests it publishes window.gridmapNeeds: state, ready (Promise), select(code) and
  * dispatch(code, taker) (Promises that resolve once the panel shows the result), and onMap()
@@ -15,6 +16,7 @@
  */
 
 import {chinaTime, el, fmt, query as q, request} from './common.js';
+import {loadProjects, projectActions} from './needs_projects.js';
 
 var COLOURS = {
   open: '#c4391d', dispatched: '#e08a1e', accepted: '#2563a8',
@@ -150,6 +152,7 @@ function select(nd, code) {
   document.querySelector('[data-testid="takers-title"]').hidden = true;
   return request('GET', API + '/' + encodeURIComponent(code)).then(function (need) {
     showNeed(nd, need);
+    projectActions(nd, need);
     if (nd.config.canDispatch && need.status === 'open') {
       return request('GET', API + '/' + encodeURIComponent(code) + '/takers').then(function (r) {
         showTakers(nd, code, r);
@@ -180,18 +183,23 @@ function start(map, config) {
     config: config,
     items: [],
     fitted: false,
+    projects: [],
     layer: L.featureGroup().addTo(map),
     list: document.querySelector('[data-testid="needs"]'),
     detail: document.querySelector('[data-testid="detail"]'),
     takers: document.querySelector('[data-testid="takers"]'),
     status: document.querySelector('[data-testid="status"]')
   };
+  nd.say = function (text, isError) { say(nd, text, isError); };
+  nd.selectNeed = function (code) { return select(nd, code); };
   var api = {state: 'loading'};
   window.gridmapNeeds = api;
   api.select = function (code) { return select(nd, code); };
   api.dispatch = function (code, taker) { return dispatch(nd, code, taker); };
   api.onMap = function () { return nd.layer.getLayers().length; };
-  api.ready = load(nd).then(function () { api.state = 'ready'; }, function (error) {
+  api.ready = Promise.all([load(nd), loadProjects(nd)]).then(function () {
+    api.state = 'ready';
+  }, function (error) {
     api.state = 'error';
     say(nd, error.message, true);
   });
