@@ -75,6 +75,11 @@ def test_the_party_office_dispatches_a_need_with_one_click(
         log_in(page, live_server, "t-party", "/needs/map")
         page.wait_for_function("() => window.gridmapNeeds && gridmapNeeds.state !== 'loading'")
         assert page.evaluate("gridmapNeeds.state") == "ready"
+        # skills coverage: A's 助老 is offered by its members and team (the story's needs ask it)
+        elderly = page.get_by_test_id(f"coverage-{COMMUNITY_A}-elderly")
+        assert "助老" in elderly.inner_text() and "gn-gap" not in (
+            elderly.get_attribute("class") or ""
+        )
         item = page.get_by_test_id(f"need-{code}")
         assert "待派单" in item.inner_text() and "陪同老人就医" in item.inner_text()
         on_map = page.evaluate("gridmapNeeds.onMap()")  # drawn on the map's canvas

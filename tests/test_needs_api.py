@@ -132,3 +132,30 @@ def test_a_field_worker_records_needs_in_their_own_grid_only(client_as: ClientAs
     assert worker.get(f"/needs/{mine.json()['code']}/takers").status_code == 403  # no dispatch
     listed = [n["code"] for n in worker.get("/needs").json()["items"]]
     assert listed == [mine.json()["code"]]
+
+
+def test_coverage_of_skills_shows_the_gaps_first(client_as: ClientAs, story) -> None:
+    """A asks for 助残 (disabled) that nobody in A offers: the first row, a gap; its 助老 is
+    offered by 孙八, 吴十 and the team (10 + 10 + 40 h a month)."""
+    party, county = client_as("t-party"), client_as("t-county")
+    assert party.post("/needs", json=NEED | {"kind": "disabled"}).status_code == 201
+    assert party.post("/needs", json=NEED).status_code == 201
+    found = county.get("/needs/coverage")
+    assert found.status_code == 200, found.text
+    rows = {(r["community"], r["kind"]): r for r in found.json()["rows"]}
+    first = found.json()["rows"][0]
+    assert (first["community"], first["kind"], first["takers"], first["asked"]) == (
+        COMMUNITY_A, "disabled", 0, 1,
+    )  # fmt: skip
+    assert first["covered"] is False and found.json()["gaps"] == 1
+    elderly = rows[COMMUNITY_A, "elderly"]
+    assert (elderly["takers"], elderly["hours_offered"], elderly["asked"]) == (3, 60, 1)
+    assert (rows[COMMUNITY_A, "repair"]["takers"], rows[COMMUNITY_A, "repair"]["asked"]) == (1, 0)
+    assert all(c.startswith(DISTRICT) for c, _ in rows)
+    mine = party.get("/needs/coverage").json()["rows"]
+    assert {r["community"] for r in mine} == {COMMUNITY_A}
+    assert client_as("t-worker").get("/needs/coverage").json()["rows"] == []  # a grid scope
+    sheet = county.get("/needs/coverage/export", params={"format": "csv"})
+    lines = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    assert lines[0][:3] == ["社区编码", "社区名称", "需求类别"]
+    assert lines[1][0] == COMMUNITY_A and lines[1][2] == "disabled" and lines[1][-1] == "否"

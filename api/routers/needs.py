@@ -22,6 +22,7 @@ from api.deps import ConnDep
 from api.downloads import download
 from api.schemas.needs import (
     CompleteBody,
+    CoverageOut,
     DispatchBody,
     EvaluateBody,
     FiguresOut,
@@ -32,6 +33,7 @@ from api.schemas.needs import (
     ReasonBody,
     RegistrationBody,
     RegistrationOut,
+    SkillCoverageOut,
 )
 from gis.access import Access
 from gis.accounts import Permission
@@ -51,6 +53,7 @@ from gis.needs import (
     rank_takers,
     register_member,
 )
+from gis.needs.coverage import export_coverage, skill_coverage
 from gis.needs.figures import Level, Period, export_figures, hours_given, needs_by_area
 
 router = APIRouter(
@@ -118,6 +121,41 @@ def need_figures(
          "areas": [dataclasses.asdict(a) for a in areas],
          "hours": [dataclasses.asdict(h) for h in hours]}
     )  # fmt: skip
+
+
+@router.get("/coverage", summary="Coverage of skills by community: who could take each kind")
+def need_coverage(
+    conn: ConnDep,
+    access: MapAccess,
+    now: NowDep,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> CoverageOut:
+    """Per community and kind of need: takers offering it today, their hours, the needs asked
+    in the period (a year by default); gaps (asked, nobody offering) first."""
+    period = Period.asked(start, end, now)
+    rows = skill_coverage(conn, period, access=access, now=now)
+    return CoverageOut(
+        start=period.start,
+        end=period.end,
+        rows=[SkillCoverageOut.model_validate(r, from_attributes=True) for r in rows],
+        gaps=sum(1 for r in rows if r.asked and not r.covered),
+    )
+
+
+@router.get(
+    "/coverage/export", summary="Coverage of skills as CSV or XLSX", response_class=Response
+)
+def need_coverage_export(
+    conn: ConnDep,
+    access: MapAccess,
+    now: NowDep,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "xlsx",  # noqa: A002
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Response:
+    period = Period.asked(start, end, now)
+    return download(export_coverage(conn, period, format, access=access, now=now))
 
 
 @router.get(

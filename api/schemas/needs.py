@@ -148,3 +148,22 @@ class FiguresOut(Out):
     end: Day
     areas: list[AreaOut]
     hours: list[TakerHoursOut]
+
+
+class SkillCoverageOut(Out):
+    community: str
+    community_name: str
+    kind: str
+    kind_label: str
+    takers: int
+    hours_offered: Number
+    asked: int
+    open: int
+    covered: bool
+
+
+class CoverageOut(Out):
+    start: Day
+    end: Day
+    rows: list[SkillCoverageOut]
+    gaps: int = Field(description="community × kind asked for in the period that nobody offers")

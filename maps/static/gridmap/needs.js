@@ -17,6 +17,7 @@
 
 import {chinaTime, el, fmt, query as q, request} from './common.js';
 import {loadProjects, projectActions} from './needs_projects.js';
+import {loadCoverage} from './needs_coverage.js';
 
 var COLOURS = {
   open: '#c4391d', dispatched: '#e08a1e', accepted: '#2563a8',
@@ -197,7 +198,7 @@ function start(map, config) {
   api.select = function (code) { return select(nd, code); };
   api.dispatch = function (code, taker) { return dispatch(nd, code, taker); };
   api.onMap = function () { return nd.layer.getLayers().length; };
-  api.ready = Promise.all([load(nd), loadProjects(nd)]).then(function () {
+  api.ready = Promise.all([load(nd), loadProjects(nd), loadCoverage()]).then(function () {
     api.state = 'ready';
   }, function (error) {
     api.state = 'error';
