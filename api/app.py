@@ -38,6 +38,7 @@ from api.routers import (
     pages,
     plan_files,
     scenario_comments,
+    scenario_shares,
     subscriptions,
     tiles,
     users,
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plan_files.router)  # /scenarios/import before /scenarios/{id}
     app.include_router(scenarios_router)
     app.include_router(scenario_comments.router)
+    app.include_router(scenario_shares.router)
     app.include_router(scenario_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -34,6 +34,8 @@ class Access:
     scope: Scope
     personal_data: bool
     user: User | None = None  # None for system access
+    #: permissions beyond the role's, for one request that only reads (see :meth:`granted`)
+    extra: frozenset[Permission] = frozenset()
 
     @classmethod
     def of(cls, user: User) -> Access:
@@ -69,14 +71,24 @@ class Access:
     def can(self, permission: Permission) -> bool:
         if self.user is None:
             return True
-        return self.user.active and permission in ROLE_PERMISSIONS[self.user.role]
+        granted = permission in ROLE_PERMISSIONS[self.user.role] or permission in self.extra
+        return self.user.active and granted
 
     def require(self, permission: Permission) -> None:
         """Raise :class:`Forbidden` unless this access carries ``permission``."""
         if self.user is not None:
+            if permission in self.extra and self.user.active:
+                return
             self.user.require(permission)
         elif not self.can(permission):  # pragma: no cover - system access carries everything
             raise Forbidden(f"无权执行 {permission.value} (may not {permission.value})")
+
+    def granted(self, *permissions: Permission) -> Access:
+        """The same user and scope, with ``permissions`` added for one request — a share link
+        lets a department's staff read a scenario (:mod:`gis.scenarios.sharing`). Only routes
+        that read may be handed such an access."""
+        extra = self.extra | frozenset(permissions)
+        return Access(self.actor, self.scope, self.personal_data, self.user, extra)
 
     def narrowed(self, scope: Scope) -> Access:
         """The same access limited to ``scope``, which must lie inside the current one."""
@@ -84,4 +96,4 @@ class Access:
             raise Forbidden(
                 f"超出权限范围 ({scope.label} is outside {self.scope.label})", scope=str(scope)
             )
-        return Access(self.actor, scope, self.personal_data, self.user)
+        return Access(self.actor, scope, self.personal_data, self.user, self.extra)

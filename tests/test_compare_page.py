@@ -176,6 +176,22 @@ def test_a_plan_is_imported_from_the_page_and_a_bad_one_lists_its_rows(
         made.append(sid)
         page.wait_for_selector(f"[data-testid=pick-{sid}]", state="attached")
         assert problems.count() == 0
+
+        # share it read-only: the district's planner (who cannot run scenarios) opens the link
+        page.get_by_role("link", name="外来方案").first.click()
+        page.get_by_test_id("share").click()
+        link = page.get_by_test_id("share-link")
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=share-link]').value.includes('/shared/')"
+        )
+        shared = link.input_value()
+        assert shared.startswith(live_server + "/shared/scenarios/")
+        reader = browser.new_page()
+        try:
+            log_in(reader, live_server, "t-planner", shared[len(live_server) :])
+            assert "外来方案" in reader.content()
+        finally:
+            reader.close()
         assert traffic.outside() == [] and traffic.server_errors() == []
     finally:
         page.close()

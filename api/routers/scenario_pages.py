@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.auth import NowDep
 from api.deps import ConnDep, SettingsDep
 from api.page_auth import page_response, page_viewer
 from gis.access import Access
 from gis.accounts import Permission
 from gis.scenarios.report import report_data
+from gis.scenarios.sharing import open_share
 from maps.compare_page import compare_page_html
 from maps.nav import PageViewer
 from maps.scenario_report import report_html
@@ -42,3 +44,19 @@ def report_page(
     scenario's scope decides, in report_data)."""
     data = report_data(conn, scenario_id, settings, access=Access.of(viewer.user))
     return page_response(report_html(data), settings)
+
+
+@router.get("/shared/scenarios/{token}", response_class=HTMLResponse)
+def shared_report_page(
+    conn: ConnDep,
+    settings: SettingsDep,
+    viewer: ReportViewer,
+    now: NowDep,
+    token: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{20,64}$")],
+) -> Response:
+    """A scenario's report through a read-only link: any logged-in colleague whose scope holds
+    the scenario's area (an unknown, expired or revoked link: 404)."""
+    scenario_id, reader = open_share(conn, token, access=Access.of(viewer.user), now=now)
+    return page_response(
+        report_html(report_data(conn, scenario_id, settings, access=reader)), settings
+    )

@@ -81,6 +81,7 @@ from gis.infra.models.scenarios import (
     Scenario,
     ScenarioComment,
     ScenarioJob,
+    ScenarioShare,
     WorkloadProfile,
 )
 from gis.infra.models.streets import EDGE_KINDS, LINEAR_KINDS, LinearFeature, UnitEdge
@@ -159,6 +160,7 @@ __all__ = [
     "PartyOrganisation",
     "Scenario",
     "ScenarioComment",
+    "ScenarioShare",
     "ScenarioJob",
     "Street",
     "TileCache",

@@ -1,6 +1,7 @@
 /*
  * Gridmap scenarios page: comments on the scenario in detail, and on its grids (who, when,
- * what); the same list is printed in the scenario's report.
+ * what); the same list is printed in the scenario's report. And its read-only link: anyone
+ * logged in whose scope holds the scenario's area can open the report through it.
  */
 
 import {chinaTime, request} from './common.js';
@@ -40,4 +41,22 @@ export function onComment(event) {
     msg.className = 'cmp-msg cmp-error';
     msg.textContent = '错误 Error: ' + err.message;
   });
+}
+
+/** A button that makes a read-only link to the report and shows it, ready to copy. */
+export function shareButton(id, parent) {
+  var button = el('button', {type: 'button', 'data-testid': 'share',
+    text: '分享只读链接 Share read-only link'});
+  var out = el('input', {type: 'text', readonly: 'readonly', class: 'cmp-share',
+    'data-testid': 'share-link', hidden: 'hidden'});
+  button.addEventListener('click', function () {
+    request('POST', '/scenarios/' + id + '/shares', {}).then(function (made) {
+      out.value = window.location.origin + made.path;
+      out.hidden = false;
+      out.title = '30 天内有效 valid for 30 days';
+      out.select();
+    }, function (err) { out.hidden = false; out.value = '错误 Error: ' + err.message; });
+  });
+  parent.appendChild(button);
+  parent.appendChild(out);
 }

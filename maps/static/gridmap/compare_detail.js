@@ -5,7 +5,7 @@
  */
 
 import {fmt, request} from './common.js';
-import {loadComments} from './compare_comments.js';
+import {loadComments, shareButton} from './compare_comments.js';
 import {loadList} from './compare_list.js';
 import {$, el, showError, state} from './compare_state.js';
 
@@ -30,6 +30,7 @@ export function showDetail(id) {
     ['gpkg', 'shp', 'xlsx'].forEach(function (f) {
       add('/layers/' + encodeURIComponent(s.layer) + '/export?format=' + f, '导出 ' + f.toUpperCase());
     });
+    shareButton(id, links);
     renderFigures(xw.figures);
     state.crosswalkRows = xw.rows;
     renderCrosswalk();
