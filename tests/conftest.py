@@ -45,6 +45,9 @@ def _describe_lambdas_safely() -> None:
     cannot read the source, instead of failing collection at random."""
     if sys.version_info >= (3, 11, 8):
         return
+    # The same bug strikes when hypothesis first imports its regex strategies lazily, deep in a
+    # schema's recursion (pytest rewrites the module with ast.parse): import them here, shallow.
+    import hypothesis.strategies._internal.regex  # noqa: F401
     from hypothesis.internal import lambda_sources
 
     parse = lambda_sources._lambda_description

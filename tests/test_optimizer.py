@@ -213,3 +213,15 @@ def test_invariants_hold_on_random_maps(case, seed, share) -> None:
     assert sorted(np.bincount(plan.labels).tolist())[0] >= 1  # no empty grid
     again = optimize(graph, target=target, seed=seed, workers=1)
     assert again.labels.tolist() == plan.labels.tolist()
+
+
+def test_a_repair_that_needs_fewer_grids_merges_whole_grids_first() -> None:
+    """A street of ten 100-household units in four grids (300, 300, 200, 200) against 300–500:
+    four grids cannot all reach 300, three can. Merging the two light grids moves two units and
+    puts every grid in the band; re-partitioning the street afresh would move more."""
+    graph = lattice(1, 10, [100] * 10)
+    old = ["A"] * 3 + ["B"] * 3 + ["C"] * 2 + ["D"] * 2
+    plan = optimize(graph, band=(300, 500), from_plan=old, seed=3)
+    assert plan.report.count == 3 and plan.report.share_in_band == 1
+    assert plan.report.units_moved == 2
+    assert grids_of(plan)[:2] == [{"u0", "u1", "u2"}, {"u3", "u4", "u5"}]

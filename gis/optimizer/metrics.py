@@ -29,14 +29,22 @@ class Check:
     reason: str = ""
 
 
-def grid_components(graph: UnitGraph, labels: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Number of connected pieces of every grid (1 = connected), by rook adjacency."""
+def grid_pieces(graph: UnitGraph, labels: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Every unit's connected piece of its grid (numbered over the whole graph), by rook
+    adjacency: two units are in one piece when a path inside their grid joins them."""
     i, j, _ = graph.edges()
     inside = labels[i] == labels[j]
     n = graph.n
     matrix = csr_matrix((np.ones(int(inside.sum())), (i[inside], j[inside])), shape=(n, n))
     _, comp = connected_components(matrix, directed=False)
-    grids = labels.max() + 1 if n else 0
+    result: NDArray[np.int64] = comp.astype(np.int64)
+    return result
+
+
+def grid_components(graph: UnitGraph, labels: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Number of connected pieces of every grid (1 = connected), by rook adjacency."""
+    comp = grid_pieces(graph, labels)
+    grids = labels.max() + 1 if graph.n else 0
     pieces = np.zeros(grids, dtype=np.int64)
     first_unit_of_comp = np.unique(comp, return_index=True)[1]
     np.add.at(pieces, labels[first_unit_of_comp], 1)

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,8 @@ from numpy.typing import NDArray
 from gis.errors import Invalid
 from gis.optimizer.apportion import apportion, band_range
 from gis.optimizer.graph import UnitGraph, components, split
-from gis.optimizer.metrics import Report, grid_components, measure
+from gis.optimizer.metrics import Report, grid_pieces, measure
+from gis.optimizer.reshape import reshape
 from gis.optimizer.solver import SolverParams, partition_piece
 from gis.workload import IN, band_status
 
@@ -72,6 +73,13 @@ def _solve(task: _Task) -> tuple[int, NDArray[np.int64]]:
     )
     if task.initial is not None and task.band is not None and task.fallback_k is not None:
         off = _off_band(task.graph, labels, task.band)
+        if off:  # moving more units is still cheaper than starting afresh
+            freer = replace(task.params, move_cost=task.params.move_cost / 10)
+            again = partition_piece(
+                task.graph, task.k, task.seed, params=freer, initial=task.initial, band=task.band
+            )
+            if _off_band(task.graph, again, task.band) < off:
+                labels, off = again, _off_band(task.graph, again, task.band)
         if off:
             fresh = partition_piece(task.graph, task.fallback_k, task.seed, params=task.params)
             if _off_band(task.graph, fresh, task.band) < off:
@@ -223,7 +231,11 @@ def optimize(
     tasks = []
     for p in range(pieces):
         k = int(chosen[p])
-        initial = initial_of[p] if plan_counts[p] == k else None
+        initial = initial_of[p]
+        if initial is not None and len(np.unique(initial)) != k:
+            # a repair that needs another count merges or splits whole grids first, so the
+            # search starts from the old plan instead of from scratch
+            initial = reshape(subgraphs[p], initial, k, int(child_seeds[p].generate_state(1)[0]))
         tasks.append(
             _Task(
                 piece=p,
@@ -274,8 +286,8 @@ def _starting_plan(
     subgraphs: list[UnitGraph],
     from_plan: Sequence[object] | None,
 ) -> tuple[NDArray[np.int64] | None, list[int | None], list[NDArray[np.int64] | None]]:
-    """The plan repaired (a grid label per unit), and per piece its grid count and labels where
-    every grid of it is connected (a start the solver can keep)."""
+    """The plan repaired (a grid label per unit); per piece its grid count where every grid of it
+    is connected, and a start for the solver: the old grids, a broken one cut into its pieces."""
     pieces = len(members)
     previous: NDArray[np.int64] | None = None
     plan_counts: list[int | None] = [None] * pieces
@@ -290,9 +302,13 @@ def _starting_plan(
         for p, (m, sub) in enumerate(zip(members, subgraphs, strict=True)):
             local = previous[m]
             _, local = np.unique(local, return_inverse=True)
-            if (grid_components(sub, local.astype(np.int64)) == 1).all():
+            local = local.astype(np.int64)
+            pieces_of = grid_pieces(sub, local)
+            if len(np.unique(pieces_of)) == local.max() + 1:  # every grid connected
                 plan_counts[p] = int(local.max() + 1)
-                initial_of[p] = local.astype(np.int64)
+                initial_of[p] = local
+            else:  # each piece of a broken grid starts as a grid of its own
+                initial_of[p] = np.unique(pieces_of, return_inverse=True)[1].astype(np.int64)
     return previous, plan_counts, initial_of
 
 

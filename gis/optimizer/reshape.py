@@ -80,3 +80,20 @@ def split_up(
             break
         labels[members[halves == 1]] = int(labels.max()) + 1
     return labels
+
+
+def reshape(
+    graph: UnitGraph, labels: NDArray[np.int64], count: int, seed: int
+) -> NDArray[np.int64] | None:
+    """The plan brought to ``count`` grids by merges or splits, numbered 0..count-1; None when it
+    cannot get there (islands that cannot merge, one-unit grids that cannot split)."""
+    current = len(np.unique(labels))
+    if count < current:
+        labels = merge_down(graph, labels, count)
+    elif count > current:
+        labels = split_up(graph, labels, count, seed)
+    numbers, compact = np.unique(labels, return_inverse=True)
+    if len(numbers) != count:
+        return None
+    result: NDArray[np.int64] = compact.astype(np.int64)
+    return result
