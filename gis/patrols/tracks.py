@@ -27,6 +27,7 @@ from gis.chinatime import CHINA
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import TrackSettings
 from gis.patrols.common import CLOCK_SLACK, Worker, own_worker, viewable_worker
+from gis.patrols.rollup import reroll_late
 
 MAX_BATCH = 2000
 
@@ -169,9 +170,15 @@ def end_patrol(conn: Connection, patrol_id: int, *, access: Access, now: dt.date
 
 
 def store_fixes(
-    conn: Connection, patrol_id: int, fixes: Sequence[Fix], tracks: TrackSettings
+    conn: Connection,
+    patrol_id: int,
+    fixes: Sequence[Fix],
+    tracks: TrackSettings,
+    *,
+    now: dt.datetime,
 ) -> BatchResult:
-    """Insert the points inside working hours; those already there are counted, not added."""
+    """Insert the points inside working hours; those already there are counted, not added.
+    Points of a day already rolled up re-roll the worker's day (:mod:`gis.patrols.rollup`)."""
     kept = [f for f in fixes if in_working_hours(f.at, tracks)]
     rows = json.dumps(
         [
@@ -189,6 +196,13 @@ def store_fixes(
         ),
         {"p": patrol_id, "rows": rows},
     ).rowcount
+    today = now.astimezone(CHINA).date()
+    late = {day for f in kept if (day := f.at.astimezone(CHINA).date()) < today}
+    if stored and late:
+        user_id = conn.execute(
+            text("SELECT user_id FROM patrol WHERE id = :p"), {"p": patrol_id}
+        ).scalar_one()
+        reroll_late(conn, user_id, late, tracks=tracks, now=now)
     return BatchResult(
         patrol=patrol_id,
         received=len(fixes),
@@ -215,7 +229,7 @@ def upload_points(
             patrol=patrol_id,
         )
     check_fixes(fixes, now=now, tracks=tracks)
-    return store_fixes(conn, patrol_id, fixes, tracks)
+    return store_fixes(conn, patrol_id, fixes, tracks, now=now)
 
 
 def patrol_track(conn: Connection, patrol_id: int, *, access: Access) -> dict[str, object]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.infra.models.base import Base, geom, gist, one_of
@@ -110,7 +111,8 @@ class Absence(Base):
 
 
 class PatrolDay(Base):
-    """A worker's figures of one China day, kept when that day's raw points are pruned."""
+    """A worker's figures of one China day: the nightly roll-up (:mod:`gis.patrols.rollup`),
+    and what is kept when that day's raw points are pruned (migrations 0014, 0025)."""
 
     __tablename__ = "patrol_day"
     user_id: Mapped[int] = mapped_column(
@@ -126,4 +128,21 @@ class PatrolDay(Base):
     metres: Mapped[float] = mapped_column(Float)
     buildings_passed: Mapped[int] = mapped_column(Integer)
     jumps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    pruned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The buildings passed that day, so a month counts each building once.
+    building_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), default=list, server_default="{}"
+    )
+    check_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    key_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rolled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    pruned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_patrol_day_day", "day"),)
+
+
+class PatrolRollup(Base):
+    """A China day whose roll-up into ``patrol_day`` is complete for every worker: readers take
+    its figures from there, not from the raw points."""
+
+    __tablename__ = "patrol_rollup"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rolled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
