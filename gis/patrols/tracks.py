@@ -23,11 +23,10 @@ from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.audit import record
-from gis.chinatime import CHINA
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import TrackSettings
 from gis.patrols.common import CLOCK_SLACK, Worker, own_worker, viewable_worker
-from gis.patrols.rollup import reroll_late
+from gis.patrols.ingest import Batch, ingest
 
 MAX_BATCH = 2000
 
@@ -63,16 +62,6 @@ class BatchResult:
     stored: int
     duplicates: int
     outside_hours: int
-
-
-def _hm(text_value: str) -> dt.time:
-    hours, minutes = (int(part) for part in text_value.split(":"))
-    return dt.time(23, 59, 59, 999999) if hours == 24 else dt.time(hours, minutes)
-
-
-def in_working_hours(at: dt.datetime, tracks: TrackSettings) -> bool:
-    local = at.astimezone(CHINA).time()
-    return _hm(tracks.work_start) <= local < _hm(tracks.work_end)
 
 
 def check_fixes(fixes: Sequence[Fix], *, now: dt.datetime, tracks: TrackSettings) -> None:
@@ -177,38 +166,16 @@ def store_fixes(
     *,
     now: dt.datetime,
 ) -> BatchResult:
-    """Insert the points inside working hours; those already there are counted, not added.
-    Points of a day already rolled up re-roll the worker's day (:mod:`gis.patrols.rollup`)."""
-    kept = [f for f in fixes if in_working_hours(f.at, tracks)]
-    rows = json.dumps(
-        [
-            {"seq": f.seq, "at": f.at.isoformat(), "lon": f.lon, "lat": f.lat, "acc": f.accuracy}
-            for f in kept
-        ]
-    )
-    stored = conn.execute(
-        text(
-            "INSERT INTO track_point (patrol_id, seq, at, accuracy, geom) "
-            "SELECT :p, r.seq, r.at, r.acc, ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) "
-            "FROM json_to_recordset(CAST(:rows AS json)) "
-            "AS r(seq bigint, at timestamptz, lon float8, lat float8, acc float8) "
-            "ON CONFLICT (patrol_id, seq) DO NOTHING"
-        ),
-        {"p": patrol_id, "rows": rows},
-    ).rowcount
-    today = now.astimezone(CHINA).date()
-    late = {day for f in kept if (day := f.at.astimezone(CHINA).date()) < today}
-    if stored and late:
-        user_id = conn.execute(
-            text("SELECT user_id FROM patrol WHERE id = :p"), {"p": patrol_id}
-        ).scalar_one()
-        reroll_late(conn, user_id, late, tracks=tracks, now=now)
+    """Insert the points inside working hours; those already there are counted, not added
+    (through the bulk path, :mod:`gis.patrols.ingest`). Points of a day already rolled up
+    re-roll the worker's day (:mod:`gis.patrols.rollup`)."""
+    kept, stored = ingest(conn, [Batch(patrol_id, fixes)], tracks, now=now)[patrol_id]
     return BatchResult(
         patrol=patrol_id,
         received=len(fixes),
         stored=stored,
-        duplicates=len(kept) - stored,
-        outside_hours=len(fixes) - len(kept),
+        duplicates=kept - stored,
+        outside_hours=len(fixes) - kept,
     )
 
 

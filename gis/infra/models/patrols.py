@@ -17,7 +17,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,15 +55,16 @@ class TrackPoint(Base):
     answer) adds nothing twice. Raw points are pruned after the retention period."""
 
     __tablename__ = "track_point"
+    # No GiST index and a BRIN on ``at``: 16 million points a day go in (migration 0025).
     __table_args__ = (
-        UniqueConstraint("patrol_id", "seq", name="track_point_seq"),
         Index("ix_track_point_patrol_at", "patrol_id", "at"),
-        gist("track_point"),
+        Index("ix_track_point_at", "at", postgresql_using="brin"),
     )
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrol.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(BigInteger)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    patrol_id: Mapped[int] = mapped_column(
+        ForeignKey("patrol.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     accuracy: Mapped[float | None] = mapped_column(Float)
     geom: Mapped[Any] = mapped_column(geom("POINT"), nullable=False)
 

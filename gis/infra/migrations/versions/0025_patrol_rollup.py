@@ -24,7 +24,21 @@ branch_labels = None
 depends_on = None
 
 
+def _points_for_ingest() -> None:
+    """track_point is written 16 million rows a day (bench/patrols.py): every index costs.
+    Its GiST index served only the score's buildings-visited search, which now starts from the
+    buildings' index; the ``at`` btree becomes a BRIN (points arrive in time order; retention
+    and the nightly roll-up read days of it); the phone's ``(patrol_id, seq)`` is the key."""
+    op.drop_index("ix_track_point_geom", "track_point")
+    op.drop_index("ix_track_point_at", "track_point")
+    op.create_index("ix_track_point_at", "track_point", ["at"], postgresql_using="brin")
+    op.drop_constraint("track_point_seq", "track_point", type_="unique")
+    op.drop_column("track_point", "id")
+    op.create_primary_key("track_point_pkey", "track_point", ["patrol_id", "seq"])
+
+
 def upgrade() -> None:
+    _points_for_ingest()
     op.alter_column("patrol_day", "pruned_at", nullable=True)
     op.add_column(
         "patrol_day",
@@ -53,6 +67,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_constraint("track_point_pkey", "track_point", type_="primary")
+    op.add_column("track_point", sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True))
+    op.create_primary_key("track_point_id_pkey", "track_point", ["id"])
+    op.create_unique_constraint("track_point_seq", "track_point", ["patrol_id", "seq"])
+    op.drop_index("ix_track_point_at", "track_point")
+    op.create_index("ix_track_point_at", "track_point", ["at"])
+    op.create_index("ix_track_point_geom", "track_point", ["geom"], postgresql_using="gist")
     op.drop_table("patrol_rollup")
     op.drop_index("ix_patrol_day_day", "patrol_day")
     op.execute("DELETE FROM patrol_day WHERE pruned_at IS NULL")
