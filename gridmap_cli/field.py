@@ -115,7 +115,15 @@ def sample_cmd(
     first, _ = parse_month(month, now=now)
     with _transaction() as conn:
         code = street or demo_scopes(conn)["street"].code
-        made = sample_tracks(conn, code, first, access=system_access(), now=now, step=step)
+        made = sample_tracks(
+            conn,
+            code,
+            first,
+            access=system_access(),
+            now=now,
+            step=step,
+            tracks=load_settings().tracks,
+        )
     typer.echo(
         f"示例巡查 Sample patrols {made.first}–{made.last}, 街道 street {made.street}: "
         f"{made.workers} 名网格员 workers ({made.users_created} 新建 new), "

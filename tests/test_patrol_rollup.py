@@ -46,7 +46,8 @@ def test_the_roll_up_is_the_raw_figures_and_outlives_them(
 ) -> None:
     worker = client_as("t-worker")
     patrol = walk_the_track(worker)
-    assert worker.post("/field/check-ins", json={"kind": "key_place", "lon": 116.001, "lat": 27.5005}).status_code == 201  # fmt: skip
+    place = {"kind": "key_place", "lon": 116.001, "lat": 27.5005}
+    assert worker.post("/field/check-ins", json=place).status_code == 201
     raw = worker.get("/field/figures", params={"on": DAY.isoformat()}).json()["days"][0]
 
     # The next morning the night's roll-up has run: the same numbers, computed once.
