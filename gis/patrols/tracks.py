@@ -55,13 +55,15 @@ class PatrolInfo:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What became of a batch: stored, already there (sent before), refused as off hours."""
+    """What became of a batch: stored, already there (sent before), refused as off hours or
+    as outside the city."""
 
     patrol: int
     received: int
     stored: int
     duplicates: int
     outside_hours: int
+    outside_city: int = 0  # in working hours, but beyond the city (~1 km around it)
 
 
 def check_fixes(fixes: Sequence[Fix], *, now: dt.datetime, tracks: TrackSettings) -> None:
@@ -169,13 +171,14 @@ def store_fixes(
     """Insert the points inside working hours; those already there are counted, not added
     (through the bulk path, :mod:`gis.patrols.ingest`). Points of a day already rolled up
     re-roll the worker's day (:mod:`gis.patrols.rollup`)."""
-    kept, stored = ingest(conn, [Batch(patrol_id, fixes)], tracks, now=now)[patrol_id]
+    done = ingest(conn, [Batch(patrol_id, fixes)], tracks, now=now)[patrol_id]
     return BatchResult(
         patrol=patrol_id,
         received=len(fixes),
-        stored=stored,
-        duplicates=kept - stored,
-        outside_hours=len(fixes) - kept,
+        stored=done.stored,
+        duplicates=done.kept - done.stored,
+        outside_hours=len(fixes) - done.kept - done.outside_city,
+        outside_city=done.outside_city,
     )
 
 
