@@ -9,8 +9,9 @@ measure       counted from
 time in grid  the patrol tracks (:func:`gis.patrols.figures.raw_days_sql`, the same rule as
               the /field figures): days rolled up from ``patrol_day``, others from the points
 buildings     the grid's buildings (by their base unit) that a track point of the month passed
-              within ``GRIDMAP_TRACK_PASS_METRES`` (the day's ``building_ids`` once rolled up)
-              or that the worker checked in at
+              within ``GRIDMAP_TRACK_PASS_METRES`` (the day's ``building_ids`` once rolled up;
+              for the other days, from each building to the worker's points of those days —
+              a grid's few buildings, not every point, search) or that the worker checked in at
 found         the grid's incidents reported in the month (merged reports left out): found by
               the worker when their user name recorded the report (``incident_transition``),
               or, for incidents with no recorded history (imports, the sample city), when the
@@ -34,7 +35,7 @@ from sqlalchemy import Connection, text
 
 from gis.chinatime import CHINA
 from gis.infra.settings import TrackSettings
-from gis.patrols.figures import china_midnight, raw_days_sql, raw_spans
+from gis.patrols.figures import SPANS, china_midnight, raw_days_sql, raw_spans
 
 WORKERS_SQL = """
 SELECT u.id AS user_id, u.username, g.id AS grid_id, g.geom
@@ -47,7 +48,7 @@ IN_MONTH = "{col} >= :start AND {col} < :stop"
 
 MEASURES_SQL = f"""
 WITH w AS ({WORKERS_SQL}),
-raw AS ({raw_days_sql("p.user_id = ANY(:ids)", spheroid=False, spans=True)}),
+raw AS ({raw_days_sql("p.user_id = ANY(:ids)", buildings=False, spheroid=False, spans=True)}),
 tdays AS (
     SELECT user_id, seconds_tracked, seconds_in_grid, building_ids FROM raw
     UNION ALL
@@ -59,7 +60,8 @@ tdays AS (
 ), passed AS (
     SELECT DISTINCT user_id, unnest(building_ids) AS id FROM tdays
 ), gb AS (
-    SELECT w.user_id, b.id
+    SELECT w.user_id, b.id, b.geom,
+           :pass * 1.01 / (111320 * cos(radians(ST_Y(ST_PointOnSurface(b.geom))))) AS dx
     FROM w JOIN grid_unit gu ON gu.grid_id = w.grid_id
     JOIN building b ON b.base_unit_id = gu.unit_id
 ), bld AS (
@@ -68,7 +70,13 @@ tdays AS (
           SELECT 1 FROM check_in c WHERE c.user_id = gb.user_id AND c.building_id = gb.id
              AND {IN_MONTH.format(col="c.at")})
         OR EXISTS (SELECT 1 FROM passed WHERE passed.user_id = gb.user_id
-                   AND passed.id = gb.id)) AS visited
+                   AND passed.id = gb.id)
+        OR EXISTS (
+          SELECT 1 FROM track_point t JOIN patrol p ON p.id = t.patrol_id
+          {SPANS}
+          WHERE p.user_id = gb.user_id
+            AND t.geom && ST_Expand(gb.geom, gb.dx, :pass * 1.01 / 110574)
+            AND ST_DWithin(gb.geom::geography, t.geom::geography, :pass, false))) AS visited
     FROM gb GROUP BY gb.user_id
 ), inc AS (
     SELECT w.user_id,
