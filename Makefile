@@ -36,6 +36,8 @@ demo: setup
 	GRIDMAP_DEMO=1 $(BIN)/gridmap user demo
 	@# Last month's patrols of the demo street's workers (考核 and the figures show something).
 	$(BIN)/gridmap field sample
+	@# The nightly roll-up of those tracks (the ranking and month figures read it).
+	$(BIN)/gridmap field rollup
 	@# Two scenarios to compare on /compare (only on a database that has none yet).
 	@if [ "$$($(BIN)/gridmap scenario list --json)" = "[]" ]; then \
 	  $(BIN)/gridmap scenario create "临川区 修补现网 300–500" --area 361002 --band 300:500 >/dev/null; \

@@ -44,6 +44,7 @@ from api.routers import (
     users,
 )
 from api.routers import assessment as assessment_api
+from api.routers import assessment_pages as assessment_pages_api
 from api.routers import council_pages as council_pages_api
 from api.routers import councils as councils_api
 from api.routers import forms as forms_api
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(council_pages_api.router)  # before /councils/{code}
     app.include_router(councils_api.router)
     app.include_router(patrols_api.router)  # /field/patrols…, after the /field page
+    app.include_router(assessment_pages_api.router)  # /assessment/map
     app.include_router(assessment_api.router)  # /field/score, /assessment/…
     app.include_router(forms_api.router)  # /forms (一表同享)
     app.include_router(incident_pages.router)  # before /incidents/{id}, which "map" would match

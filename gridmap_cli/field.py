@@ -1,4 +1,10 @@
-"""``gridmap field …``: field work from the command line — pruning old patrol tracks.
+"""``gridmap field …``: field work from the command line — the nightly roll-up and pruning of
+patrol tracks.
+
+``gridmap field rollup [--day D | --since D]`` computes each worker's figures per day from the
+raw tracks into ``patrol_day`` (what the month figures and the 考核 ranking read); without an
+option, every day after the last one rolled up, to yesterday. Re-running a day replaces its rows.
+Run it nightly, before ``prune`` (which rolls a day up itself before deleting its points).
 
 ``gridmap field prune`` reduces raw track points older than ``GRIDMAP_TRACK_RETENTION_DAYS``
 (90 by default, or ``--days``) to daily figures per worker and deletes them; run it daily (cron
@@ -48,6 +54,38 @@ def prune_cmd(
     )
 
 
+@field_app.command("rollup")
+@friendly
+def rollup_cmd(
+    day: Annotated[
+        dt.datetime | None,
+        typer.Option("--day", formats=["%Y-%m-%d"], help="roll up this day only (YYYY-MM-DD)"),
+    ] = None,
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], help="roll up from this day to yesterday"),
+    ] = None,
+) -> None:
+    """Roll the raw tracks up into per-worker per-day figures (nightly; idempotent)."""
+    from gis.patrols.rollup import rollup_days
+
+    with _transaction() as conn:
+        result = rollup_days(
+            conn,
+            access=system_access(),
+            tracks=load_settings().tracks,
+            now=dt.datetime.now(dt.UTC),
+            day=day.date() if day else None,
+            since=since.date() if since else None,
+        )
+    if result is None:
+        typer.echo("轨迹汇总 Roll-up: 无需汇总 nothing to roll up")
+        return
+    typer.echo(
+        f"轨迹汇总 Rolled up {result.first}–{result.last}: {result.rows} 个工作日 worker-days"
+    )
+
+
 @field_app.command("sample")
 @friendly
 def sample_cmd(
@@ -77,7 +115,15 @@ def sample_cmd(
     first, _ = parse_month(month, now=now)
     with _transaction() as conn:
         code = street or demo_scopes(conn)["street"].code
-        made = sample_tracks(conn, code, first, access=system_access(), now=now, step=step)
+        made = sample_tracks(
+            conn,
+            code,
+            first,
+            access=system_access(),
+            now=now,
+            step=step,
+            tracks=load_settings().tracks,
+        )
     typer.echo(
         f"示例巡查 Sample patrols {made.first}–{made.last}, 街道 street {made.street}: "
         f"{made.workers} 名网格员 workers ({made.users_created} 新建 new), "

@@ -37,6 +37,11 @@ _PAGES: tuple[tuple[PageLink, Permission | None, Role | None], ...] = (
         Permission.HOLD_COUNCILS,
         None,
     ),
+    (
+        PageLink("assessment/map", "考核排名", "Scores", "nav-assessment"),
+        Permission.VIEW_SCORES,
+        None,
+    ),
     (PageLink("field", "我的网格", "My grid", "nav-field"), None, Role.FIELD_WORKER),
     (PageLink("admin", "用户与审计", "Users & audit", "nav-admin"), Permission.MANAGE_USERS, None),
 )

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from gis.access import Access
 from gis.accounts import get_user
-from gis.assessment import worker_score
+from gis.assessment import ranking, worker_score
 from gis.chinatime import CHINA
 from gis.infra.settings import Settings
 from tests.browser import PHONE, log_in, scroll_width, session, shot
@@ -99,4 +99,48 @@ def test_the_worker_sees_why_their_score_is_what_it_is(
         assert round(sum(shown), 1) == expected.score
         assert scroll_width(page) <= PHONE["width"]
         shot(page, "assessment-phone-score")
+    traffic.assert_clean()
+
+
+@pytest.mark.browser
+def test_the_county_sees_the_ranking_its_explanations_and_the_map(
+    browser: Any, live_server: str, walked: dt.date, engine: Engine, settings: Settings
+) -> None:
+    """The 考核 desk page of a county (t-county, the tiny city's district): last month's ranking
+    per street in a table (the same scores as ``ranking``), the share of time in the grid
+    against the 60 % rule, a click explaining a score, the grids on the map, the exports."""
+    month = f"{walked:%Y-%m}"
+    with engine.connect() as conn:
+        county = Access.of(get_user(conn, "t-county"))
+        board = ranking(
+            conn, access=county, tracks=settings.tracks, month=month, now=dt.datetime.now(dt.UTC)
+        )
+    mine = next(r for r in board.rows if r.worker == "t-worker")
+    assert mine.share == 0.45 and mine.score is not None
+    with session(browser) as (page, traffic):
+        log_in(page, live_server, "t-county", "/compare")
+        page.get_by_test_id("nav-assessment").click()
+        page.wait_for_function(
+            "() => window.gridmapAssessment && gridmapAssessment.state === 'ready'"
+        )
+        assert "考核排名" in page.title()
+        assert page.get_by_test_id("month").input_value() == month
+        row = page.get_by_test_id("row-t-worker")
+        cells = row.locator("td").all_inner_texts()
+        assert cells[3] == f"{mine.score:.1f}"
+        assert cells[4] == "45.0 %"  # below the 60 % rule: shown in red
+        assert "ga-below" in (row.locator(".ga-share").get_attribute("class") or "")
+        assert page.get_by_test_id("count").inner_text() == f"{len(board.rows)} 人"
+        assert page.evaluate("gridmapAssessment.onMap()") == len(board.rows)
+        href = page.get_by_test_id("export-xlsx").get_attribute("href") or ""
+        assert f"month={month}" in href and "format=xlsx" in href
+        row.click()
+        page.get_by_test_id("detail").wait_for(state="visible")
+        assert page.get_by_test_id("detail-score").inner_text() == f"{mine.score:.1f}"
+        lines = page.get_by_test_id("detail-lines").locator("li")
+        assert lines.count() == 6
+        assert "45.0 %" in page.get_by_test_id("line-time_in_grid").inner_text()
+        shown = [float(t.removesuffix(" 分")) for t in page.locator(".ga-points").all_inner_texts()]
+        assert round(sum(shown), 1) == mine.score
+        shot(page, "assessment-desk-ranking")
     traffic.assert_clean()

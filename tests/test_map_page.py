@@ -320,11 +320,12 @@ def test_page_shows_who_is_logged_in(settings: Settings) -> None:
                 "nav-party",
                 "nav-needs",
                 "nav-councils",
+                "nav-assessment",
                 "nav-admin",
             ],
         ),
         ("t-planner", ["nav-edit", "nav-incidents"]),
-        ("t-county", ["nav-compare", "nav-incidents"]),
+        ("t-county", ["nav-compare", "nav-incidents", "nav-assessment"]),
         ("t-worker", ["nav-incidents", "nav-field"]),
     ],
 )

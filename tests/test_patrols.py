@@ -105,6 +105,7 @@ def walk_the_track(worker: TestClient) -> int:
         "stored": 6,
         "duplicates": 0,
         "outside_hours": 1,
+        "outside_city": 0,
     }
     return patrol
 
@@ -130,6 +131,9 @@ def test_no_point_outside_working_hours_is_stored(at_noon: Any, client_as: Clien
     answer = send(worker, patrol, [point(*EARLY), late]).json()
     assert (answer["stored"], answer["outside_hours"]) == (0, 2)
     assert scalar(conn, "SELECT count(*) FROM track_point WHERE patrol_id = :p", p=patrol) == 0
+    # In working hours but in Beijing, far outside the city: not stored either, said why.
+    away = send(worker, patrol, [point(8, "10:00", 116.4, 39.9), point(*TRACK[0])]).json()
+    assert (away["stored"], away["outside_city"], away["outside_hours"]) == (1, 1, 0)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from api.auth import AccessDep, NowDep
 from api.deps import ConnDep, SettingsDep
 from api.downloads import download
 from api.schemas.assessment import RankingOut, ScoreOut, WeightsIn, WeightsOut
+from api.schemas.common import FeatureCollectionOut
 from gis.access import Access
 from gis.assessment import (
     Ranking,
@@ -29,6 +30,7 @@ from gis.assessment import (
     weights_for,
     worker_score,
 )
+from gis.assessment.grids import ranking_grids
 from gis.chinatime import CHINA
 from gis.infra.settings import Settings
 from gis.scope import Scope
@@ -118,6 +120,20 @@ def scores_export(
 ) -> Response:
     found = _ranking(conn, settings, access, now, month, area)
     return download(export_ranking(conn, found, format, access=access))
+
+
+@router.get("/assessment/scores/map", summary="The ranked workers' grids with their scores")
+def scores_map(
+    conn: ConnDep,
+    settings: SettingsDep,
+    access: AccessDep,
+    now: NowDep,
+    month: Month = None,
+    area: Area = None,
+) -> FeatureCollectionOut:
+    """GeoJSON: each ranked worker's grid (id = user name), coloured on the 考核 page by score."""
+    found = _ranking(conn, settings, access, now, month, area)
+    return FeatureCollectionOut.model_validate(ranking_grids(conn, found))
 
 
 @router.get("/assessment/weights/{county}", summary="A county's weights of the score")

@@ -42,6 +42,7 @@ class RankedOut(Out):
     score: float | None
     rank: int | None
     points: dict[str, float]
+    share: float | None = Field(description="time in the own grid / time tracked (60 % rule)")
 
 
 class RankingOut(Out):

@@ -47,6 +47,7 @@ class BatchOut(Out):
     stored: int
     duplicates: int
     outside_hours: int
+    outside_city: int = Field(0, description="in working hours but beyond the city: not stored")
 
 
 class GpxOut(Out):

@@ -72,13 +72,20 @@ class Permission(StrEnum):
     TAKE_ORDERS = "take_orders"
     # 议事协商: raise a council topic, record its four steps, escalate an incident to it.
     HOLD_COUNCILS = "hold_councils"
+    # 考核: see the field workers' scores and tracks in one's scope (the supervisors).
+    VIEW_SCORES = "view_scores"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PLANNER: frozenset({Permission.VIEW_MAP, Permission.EDIT_LAYERS}),
     Role.COUNTY: frozenset(
-        {Permission.VIEW_MAP, Permission.RUN_SCENARIOS, Permission.DISPATCH_INCIDENTS}
+        {
+            Permission.VIEW_MAP,
+            Permission.RUN_SCENARIOS,
+            Permission.DISPATCH_INCIDENTS,
+            Permission.VIEW_SCORES,
+        }
     ),
     # A department calls the reporter back; the party office and the grid worker call members.
     Role.DEPARTMENT: frozenset(
@@ -93,6 +100,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT_NEEDS,
             Permission.DISPATCH_NEEDS,
             Permission.HOLD_COUNCILS,
+            Permission.VIEW_SCORES,
         }
     ),
     Role.FIELD_WORKER: frozenset(

@@ -22,6 +22,7 @@ HEADINGS = [
     "网格代码 Grid code",
     "得分 Score",
     *(m.name for m in MEASURES),
+    "在网格时间占比 Share in grid",
 ]
 
 
@@ -42,6 +43,7 @@ def export_ranking(conn: Connection, found: Ranking, fmt: str, *, access: Access
             r.grid,
             r.score,
             *(r.points[m.code] for m in MEASURES),
+            r.share,
         ]
         for r in found.rows
     ]
@@ -63,7 +65,8 @@ def export_ranking(conn: Connection, found: Ranking, fmt: str, *, access: Access
         media_type=FORMATS[fmt],
         filename=f"assessment-{found.month}.{fmt}",
         fields=["street_name", "street", "rank", "worker", "name", "grid_name", "grid", "score"]
-        + [m.code for m in MEASURES],
+        + [m.code for m in MEASURES]
+        + ["share"],
         personal_fields=["name"],
         personal_data="full" if access.personal_data else "masked",
         rows=len(rows),

@@ -7,9 +7,11 @@ time, from data Gridmap already holds — nothing the worker types in about them
 measure       counted from
 ============  ===========================================================================
 time in grid  the patrol tracks (:func:`gis.patrols.figures.raw_days_sql`, the same rule as
-              the /field figures; pruned days from ``patrol_day``)
+              the /field figures): days rolled up from ``patrol_day``, others from the points
 buildings     the grid's buildings (by their base unit) that a track point of the month passed
-              within ``GRIDMAP_TRACK_PASS_METRES`` or that the worker checked in at
+              within ``GRIDMAP_TRACK_PASS_METRES`` (the day's ``building_ids`` once rolled up;
+              for the other days, from each building to the worker's points of those days —
+              a grid's few buildings, not every point, search) or that the worker checked in at
 found         the grid's incidents reported in the month (merged reports left out): found by
               the worker when their user name recorded the report (``incident_transition``),
               or, for incidents with no recorded history (imports, the sample city), when the
@@ -33,7 +35,7 @@ from sqlalchemy import Connection, text
 
 from gis.chinatime import CHINA
 from gis.infra.settings import TrackSettings
-from gis.patrols.figures import china_midnight, raw_days_sql
+from gis.patrols.figures import SPANS, china_midnight, raw_days_sql, raw_spans
 
 WORKERS_SQL = """
 SELECT u.id AS user_id, u.username, g.id AS grid_id, g.geom
@@ -46,16 +48,17 @@ IN_MONTH = "{col} >= :start AND {col} < :stop"
 
 MEASURES_SQL = f"""
 WITH w AS ({WORKERS_SQL}),
-raw AS ({raw_days_sql("p.user_id = ANY(:ids)", buildings=False, spheroid=False)}),
+raw AS ({raw_days_sql("p.user_id = ANY(:ids)", buildings=False, spheroid=False, spans=True)}),
 tdays AS (
-    SELECT user_id, seconds_tracked, seconds_in_grid FROM raw
+    SELECT user_id, seconds_tracked, seconds_in_grid, building_ids FROM raw
     UNION ALL
-    SELECT d.user_id, d.seconds_tracked, d.seconds_in_grid FROM patrol_day d
-    WHERE d.user_id = ANY(:ids) AND d.day BETWEEN :first AND :last
-      AND NOT EXISTS (SELECT 1 FROM raw r WHERE r.user_id = d.user_id AND r.day = d.day)
+    SELECT d.user_id, d.seconds_tracked, d.seconds_in_grid, d.building_ids FROM patrol_day d
+    WHERE d.user_id = ANY(:ids) AND d.day = ANY(:rolled)
 ), t AS (
     SELECT user_id, sum(seconds_tracked) AS tracked, sum(seconds_in_grid) AS in_grid
     FROM tdays GROUP BY user_id
+), passed AS (
+    SELECT DISTINCT user_id, unnest(building_ids) AS id FROM tdays
 ), gb AS (
     SELECT w.user_id, b.id, b.geom,
            :pass * 1.01 / (111320 * cos(radians(ST_Y(ST_PointOnSurface(b.geom))))) AS dx
@@ -66,11 +69,14 @@ tdays AS (
       count(*) FILTER (WHERE EXISTS (
           SELECT 1 FROM check_in c WHERE c.user_id = gb.user_id AND c.building_id = gb.id
              AND {IN_MONTH.format(col="c.at")})
+        OR EXISTS (SELECT 1 FROM passed WHERE passed.user_id = gb.user_id
+                   AND passed.id = gb.id)
         OR EXISTS (
-          SELECT 1 FROM track_point tp JOIN patrol p ON p.id = tp.patrol_id
-          WHERE tp.geom && ST_Expand(gb.geom, gb.dx, :pass * 1.01 / 110574)
-            AND p.user_id = gb.user_id AND {IN_MONTH.format(col="tp.at")}
-            AND ST_DWithin(gb.geom::geography, tp.geom::geography, :pass, false))) AS visited
+          SELECT 1 FROM track_point t JOIN patrol p ON p.id = t.patrol_id
+          {SPANS}
+          WHERE p.user_id = gb.user_id
+            AND t.geom && ST_Expand(gb.geom, gb.dx, :pass * 1.01 / 110574)
+            AND ST_DWithin(gb.geom::geography, t.geom::geography, :pass, false))) AS visited
     FROM gb GROUP BY gb.user_id
 ), inc AS (
     SELECT w.user_id,
@@ -160,7 +166,7 @@ def month_counts(
         "gap": tracks.gap_minutes * 60,
         "pass": tracks.pass_metres,
         "speed": tracks.max_speed_kmh / 3.6,
-    }
+    } | raw_spans(conn, first, last)
     # JIT is off on every Gridmap connection (gis/infra/db.py: compiling this plan cost 7.5 s
     # against 0.4 s of work). Once psycopg prepares the statement (5th run), PostgreSQL may
     # switch to a generic plan that knows neither the workers nor the month (0.3 s → 0.7 s and

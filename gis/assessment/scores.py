@@ -179,6 +179,7 @@ class Ranked:
     score: float | None
     rank: int | None  # 1 = best in the street; None without a score
     points: dict[str, float]
+    share: float | None = None  # time in the own grid / time tracked (the 60 % rule)
 
 
 @dataclass(frozen=True)
@@ -221,11 +222,11 @@ def ranking(
         if county not in weights:
             weights[county] = county_weights(conn, county)
         score, lines = explain(counts[r.id], weights[county])
-        scored.append((r, score, {line.measure: line.points for line in lines}))
+        scored.append((r, score, {line.measure: line.points for line in lines}, counts[r.id]))
     scored.sort(key=lambda s: (s[0].street, -(s[1] if s[1] is not None else -1), s[0].username))
     out: list[Ranked] = []
     street, rank, before, seen = None, None, None, 0
-    for r, score, points in scored:  # sorted by street, best first: ties share a rank
+    for r, score, points, c in scored:  # sorted by street, best first: ties share a rank
         if r.street != street:
             street, before, seen = r.street, None, 0
         seen += 1
@@ -236,7 +237,16 @@ def ranking(
         name = r.display_name if access.personal_data else (mask_name(r.display_name) or "")
         out.append(
             Ranked(
-                r.username, name, r.code, r.name, r.street, r.street_name or "", score, rank, points
+                r.username,
+                name,
+                r.code,
+                r.name,
+                r.street,
+                r.street_name or "",
+                score,
+                rank,
+                points,
+                None if c.tracked <= 0 else round(c.in_grid / c.tracked, 4),
             )
         )
     return Ranking(month=month, scope=str(access.scope), rows=out)

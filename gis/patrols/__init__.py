@@ -11,6 +11,7 @@ from gis.patrols.checkins import AbsenceInfo, CheckInInfo, check_in, my_absences
 from gis.patrols.figures import DayFigures, Figures, Period, period_bounds, worker_figures
 from gis.patrols.gpx import GpxResult, import_gpx, read_gpx
 from gis.patrols.retention import PruneResult, prune_tracks
+from gis.patrols.rollup import RollupResult, roll_up, rollup_days
 from gis.patrols.tracks import (
     BatchResult,
     Fix,
@@ -33,6 +34,7 @@ __all__ = [
     "PatrolInfo",
     "Period",
     "PruneResult",
+    "RollupResult",
     "check_in",
     "current_patrol",
     "end_patrol",
@@ -43,6 +45,8 @@ __all__ = [
     "prune_tracks",
     "read_gpx",
     "report_absence",
+    "roll_up",
+    "rollup_days",
     "start_patrol",
     "upload_points",
     "worker_figures",

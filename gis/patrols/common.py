@@ -16,13 +16,17 @@ from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.accounts import Role
+from gis.accounts.roles import ROLE_PERMISSIONS, Permission
 from gis.errors import Forbidden, NotFound
 from gis.personal import mask_name
 from gis.scope import Scope
 
-#: The roles that supervise grid workers (within their scope): the administrator, the county,
-#: and the party/community office that organises the grid workers of its area.
-SUPERVISOR_ROLES = frozenset({Role.ADMIN, Role.COUNTY, Role.PARTY})
+#: The roles that supervise grid workers (within their scope): those that may see the scores
+#: (``view_scores``) — the administrator, the county, and the party/community office that
+#: organises the grid workers of its area.
+SUPERVISOR_ROLES = frozenset(
+    role for role, allowed in ROLE_PERMISSIONS.items() if Permission.VIEW_SCORES in allowed
+)
 #: A point may come this far ahead of the server's clock (phones' clocks drift).
 CLOCK_SLACK = dt.timedelta(minutes=2)
 

@@ -13,7 +13,9 @@ comes within ``GRIDMAP_TRACK_PASS_METRES`` of it (distinct buildings per day; on
 which differs from the ellipsoid by under 0.5 % and is cheaper: bench/patrols.py; the box that the
 GiST index searches first is that many metres in degrees at the point's latitude, +1 %).
 
-Days whose raw points were pruned (:mod:`gis.patrols.retention`) come from ``patrol_day``.
+Days rolled up (:mod:`gis.patrols.rollup`, nightly; and before pruning,
+:mod:`gis.patrols.retention`) come from ``patrol_day``; the others (today, a day not rolled up
+yet) from the raw points.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from gis.patrols.common import shown_name, viewable_worker
 Period = Literal["day", "week", "month"]
 RULE_SHARE = 0.6
 PASSED_SQL = """
-    SELECT pts.user_id, pts.day, count(DISTINCT b.id) AS buildings
+    SELECT pts.user_id, pts.day, count(DISTINCT b.id) AS buildings,
+           array_agg(DISTINCT b.id) AS building_ids
     FROM pts JOIN building b
       ON b.geom && ST_Expand(pts.geom, :pass * 1.01 / (111320 * cos(radians(ST_Y(pts.geom)))),
                              :pass * 1.01 / 110574)
@@ -42,20 +45,32 @@ PASSED_SQL = """
 """
 
 
-def raw_days_sql(who: str, *, buildings: bool = True, spheroid: bool = True) -> str:
-    """Per (worker, China day) figures of the raw points between ``:start`` and ``:stop`` for
+NO_PASSED = "SELECT user_id, day, 0 AS buildings, '{}'::int[] AS building_ids FROM pts WHERE false"
+#: The raw points of the days not rolled up (:func:`raw_spans`): China-midnight bounds.
+SPANS = (
+    "JOIN unnest(CAST(:span_starts AS timestamptz[]), CAST(:span_stops AS timestamptz[])) "
+    "AS span(a, b) ON t.at >= span.a AND t.at < span.b"
+)
+
+
+def raw_days_sql(
+    who: str, *, buildings: bool = True, spheroid: bool = True, spans: bool = False
+) -> str:
+    """Per (worker, China day) figures of the raw points between ``:start`` and ``:stop`` (or,
+    with ``spans``, in the spans ``:span_starts``/``:span_stops`` of :func:`raw_spans`) for
     the patrols selected by ``who`` (a condition on ``p``, the patrol). Without ``buildings``
-    the costly buildings-passed search is left out (``buildings_passed`` is 0): the monthly
-    score (:mod:`gis.assessment`) counts distinct buildings over the month itself. Without
+    the costly buildings-passed search is left out (``buildings_passed`` is 0). Without
     ``spheroid`` distances are on the sphere (under 0.5 % off, about 3× cheaper): enough to
     tell a jump, for a caller that does not report the metres."""
-    passed = PASSED_SQL if buildings else "SELECT user_id, day, 0 AS buildings FROM pts WHERE false"
+    passed = PASSED_SQL if buildings else NO_PASSED
+    join, when = (SPANS, "") if spans else ("", " AND t.at >= :start AND t.at < :stop")
     return f"""
 WITH located AS (
     SELECT p.user_id, p.grid_id, t.patrol_id, t.seq, t.at, t.geom,
            coalesce(ST_Covers(g.geom, t.geom), false) AS inside
     FROM track_point t JOIN patrol p ON p.id = t.patrol_id LEFT JOIN grid g ON g.id = p.grid_id
-    WHERE {who} AND t.at >= :start AND t.at < :stop
+    {join}
+    WHERE {who}{when}
 ), pts AS (
     SELECT user_id, grid_id, at, geom, inside,
            (at AT TIME ZONE 'Asia/Shanghai')::date AS day,
@@ -85,21 +100,21 @@ SELECT n.user_id, n.day, n.grid_id, n.points,
        coalesce(c.seconds_in_grid, 0)::float8 AS seconds_in_grid,
        coalesce(c.metres, 0)::float8 AS metres,
        coalesce(b.buildings, 0) AS buildings_passed,
+       coalesce(b.building_ids, '{{}}'::int[]) AS building_ids,
        coalesce(c.jumps, 0) AS jumps
 FROM npts n LEFT JOIN counted c USING (user_id, day) LEFT JOIN passed b USING (user_id, day)
 """
 
 
 FIGURES_SQL = f"""
-WITH raw AS ({raw_days_sql("p.user_id = :user_id")}),
+WITH raw AS ({raw_days_sql("p.user_id = :user_id", spans=True)}),
 days AS (
     SELECT day, points, seconds_tracked, seconds_in_grid, metres, buildings_passed, jumps,
            false AS reduced FROM raw
     UNION ALL
     SELECT d.day, d.points, d.seconds_tracked, d.seconds_in_grid, d.metres, d.buildings_passed,
-           d.jumps, true FROM patrol_day d
-    WHERE d.user_id = :user_id AND d.day BETWEEN :first AND :last
-      AND d.day NOT IN (SELECT day FROM raw)
+           d.jumps, d.pruned_at IS NOT NULL FROM patrol_day d
+    WHERE d.user_id = :user_id AND d.day = ANY(:rolled) AND d.points > 0
 ), checks AS (
     SELECT (at AT TIME ZONE 'Asia/Shanghai')::date AS day, count(*) AS check_ins,
            count(*) FILTER (WHERE kind = 'key_place') AS key_places
@@ -181,6 +196,31 @@ def china_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=CHINA)
 
 
+def raw_spans(conn: Connection, first: dt.date, last: dt.date) -> dict[str, object]:
+    """Where the figures of ``first``–``last`` are read: the days rolled up
+    (``:rolled``, from ``patrol_day``) and the China-midnight spans of the others
+    (``:span_starts``/``:span_stops``, from the raw points) — one contiguous span per run of
+    days not rolled up, so the raw points are found by the ``(patrol_id, at)`` index."""
+    rolled = set(
+        conn.execute(
+            text("SELECT day FROM patrol_rollup WHERE day BETWEEN :first AND :last"),
+            {"first": first, "last": last},
+        ).scalars()
+    )
+    starts: list[dt.datetime] = []
+    stops: list[dt.datetime] = []
+    day, run = first, None
+    while day <= last + dt.timedelta(days=1):
+        if day <= last and day not in rolled:
+            run = run or day
+        elif run is not None:
+            starts.append(china_midnight(run))
+            stops.append(china_midnight(day))
+            run = None
+        day += dt.timedelta(days=1)
+    return {"rolled": sorted(rolled), "span_starts": starts, "span_stops": stops}
+
+
 def worker_figures(
     conn: Connection,
     *,
@@ -202,7 +242,7 @@ def worker_figures(
         "gap": tracks.gap_minutes * 60,
         "pass": tracks.pass_metres,
         "speed": tracks.max_speed_kmh / 3.6,
-    }
+    } | raw_spans(conn, first, last)
     rows = conn.execute(text(FIGURES_SQL), params).all()
     days = [
         DayFigures(

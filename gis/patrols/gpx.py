@@ -104,7 +104,7 @@ def import_gpx(
         ),
         {"u": worker.id, "g": worker.grid_id, "first": first, "last": last},
     ).scalar_one()
-    batch = store_fixes(conn, patrol_id, fixes, tracks)
+    batch = store_fixes(conn, patrol_id, fixes, tracks, now=now)
     record(
         conn,
         access.actor,

@@ -2,10 +2,11 @@
 
 A raw track says where a person walked, minute by minute; the figures a county needs (time in
 the grid, distance, buildings passed) do not. So, once a day is older than
-``GRIDMAP_TRACK_RETENTION_DAYS`` (90 by default), its points are reduced to one ``patrol_day``
-row per worker (computed by the same SQL as the live figures) and deleted. The cut falls on a
-China midnight, so a day is reduced whole. A second run finds nothing to do and changes
-nothing; a run that prunes writes one audit row (``track.prune``).
+``GRIDMAP_TRACK_RETENTION_DAYS`` (90 by default), its points are rolled up
+(:mod:`gis.patrols.rollup`: one ``patrol_day`` row per worker, computed by the same SQL as the
+live figures, marked ``pruned_at``) and then deleted. The cut falls on a China midnight, so a
+day is reduced whole. A second run finds nothing to do and changes nothing; a run that prunes
+writes one audit row (``track.prune``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from gis.audit import record
 from gis.chinatime import CHINA
 from gis.errors import Forbidden
 from gis.infra.settings import TrackSettings
-from gis.patrols.figures import china_midnight, raw_days_sql
-
-EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+from gis.patrols.figures import china_midnight
+from gis.patrols.rollup import roll_up
 
 
 @dataclass(frozen=True)
@@ -40,31 +40,20 @@ def prune_tracks(
         raise Forbidden("只有全市范围可以清理轨迹 (only a city-wide access prunes tracks)")
     today = now.astimezone(CHINA).date()
     cutoff = china_midnight(today - dt.timedelta(days=tracks.retention_days))
-    params = {
-        "start": EPOCH,
-        "stop": cutoff,
-        "gap": tracks.gap_minutes * 60,
-        "pass": tracks.pass_metres,
-        "speed": tracks.max_speed_kmh / 3.6,
-        "now": now,
-    }
-    days = conn.execute(
-        text(
-            f"INSERT INTO patrol_day (user_id, day, grid_id, points, seconds_tracked, "
-            "seconds_in_grid, metres, buildings_passed, jumps, pruned_at) "
-            "SELECT r.user_id, r.day, r.grid_id, r.points, r.seconds_tracked, r.seconds_in_grid, "
-            f"r.metres, r.buildings_passed, r.jumps, :now FROM ({raw_days_sql('true')}) r "
-            "ON CONFLICT (user_id, day) DO UPDATE SET "
-            "points = patrol_day.points + excluded.points, "
-            "seconds_tracked = patrol_day.seconds_tracked + excluded.seconds_tracked, "
-            "seconds_in_grid = patrol_day.seconds_in_grid + excluded.seconds_in_grid, "
-            "metres = patrol_day.metres + excluded.metres, "
-            "jumps = patrol_day.jumps + excluded.jumps, "
-            "buildings_passed = greatest(patrol_day.buildings_passed, "
-            "excluded.buildings_passed), pruned_at = excluded.pruned_at"
-        ),
-        params,
-    ).rowcount
+    oldest = conn.execute(
+        text("SELECT min(at) FROM track_point WHERE at < :stop"), {"stop": cutoff}
+    ).scalar()
+    days = 0
+    if oldest is not None:
+        # Roll the days up (again: a late point may have come) before their points go.
+        days = roll_up(
+            conn,
+            oldest.astimezone(CHINA).date(),
+            cutoff.astimezone(CHINA).date() - dt.timedelta(days=1),
+            tracks=tracks,
+            now=now,
+            prune=True,
+        ).rows
     points = conn.execute(
         text("DELETE FROM track_point WHERE at < :stop"), {"stop": cutoff}
     ).rowcount

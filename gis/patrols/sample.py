@@ -27,7 +27,9 @@ from gis import audit
 from gis.access import Access
 from gis.chinatime import CHINA
 from gis.errors import Forbidden, Invalid
+from gis.infra.settings import TrackSettings
 from gis.patrols.figures import china_midnight, period_bounds
+from gis.patrols.rollup import roll_up
 
 SHARES = (0.7, 0.4)
 #: Points a worker stays at one building before walking on.
@@ -145,8 +147,10 @@ def sample_tracks(
     access: Access,
     now: dt.datetime,
     step: int = 120,
+    tracks: TrackSettings | None = None,
 ) -> SampleResult:
-    """Generate the month holding ``month`` (up to yesterday) for the workers of ``street``."""
+    """Generate the month holding ``month`` (up to yesterday) for the workers of ``street``;
+    ``tracks`` rule the re-roll of days already rolled up (the defaults when None)."""
     if not access.is_system:
         raise Forbidden("示例轨迹只能从命令行生成 (sample tracks are made from the CLI only)")
     if not 30 <= step <= 3600:
@@ -176,6 +180,14 @@ def sample_tracks(
         for sql in (_PATROLS, _POINTS, _CHECK_INS, _ABSENCES)
     ]
     conn.execute(text(_DROP))
+    # Days of the month already rolled up (a second ``make demo``) are rolled up again, or the
+    # figures would keep the replaced month (``gridmap field rollup`` does the others).
+    rolled = conn.execute(
+        text("SELECT min(day), max(day) FROM patrol_rollup WHERE day BETWEEN :first AND :last"),
+        params,
+    ).one()
+    if rolled[0] is not None:
+        roll_up(conn, rolled[0], rolled[1], tracks=tracks or TrackSettings(), now=now)
     result = SampleResult(street, first, last, workers, created, *counts)
     audit.record(
         conn,

@@ -23,10 +23,10 @@ from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.audit import record
-from gis.chinatime import CHINA
 from gis.errors import Forbidden, IllegalTransition, Invalid, NotFound
 from gis.infra.settings import TrackSettings
 from gis.patrols.common import CLOCK_SLACK, Worker, own_worker, viewable_worker
+from gis.patrols.ingest import Batch, ingest
 
 MAX_BATCH = 2000
 
@@ -55,23 +55,15 @@ class PatrolInfo:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What became of a batch: stored, already there (sent before), refused as off hours."""
+    """What became of a batch: stored, already there (sent before), refused as off hours or
+    as outside the city."""
 
     patrol: int
     received: int
     stored: int
     duplicates: int
     outside_hours: int
-
-
-def _hm(text_value: str) -> dt.time:
-    hours, minutes = (int(part) for part in text_value.split(":"))
-    return dt.time(23, 59, 59, 999999) if hours == 24 else dt.time(hours, minutes)
-
-
-def in_working_hours(at: dt.datetime, tracks: TrackSettings) -> bool:
-    local = at.astimezone(CHINA).time()
-    return _hm(tracks.work_start) <= local < _hm(tracks.work_end)
+    outside_city: int = 0  # in working hours, but beyond the city (~1 km around it)
 
 
 def check_fixes(fixes: Sequence[Fix], *, now: dt.datetime, tracks: TrackSettings) -> None:
@@ -169,32 +161,24 @@ def end_patrol(conn: Connection, patrol_id: int, *, access: Access, now: dt.date
 
 
 def store_fixes(
-    conn: Connection, patrol_id: int, fixes: Sequence[Fix], tracks: TrackSettings
+    conn: Connection,
+    patrol_id: int,
+    fixes: Sequence[Fix],
+    tracks: TrackSettings,
+    *,
+    now: dt.datetime,
 ) -> BatchResult:
-    """Insert the points inside working hours; those already there are counted, not added."""
-    kept = [f for f in fixes if in_working_hours(f.at, tracks)]
-    rows = json.dumps(
-        [
-            {"seq": f.seq, "at": f.at.isoformat(), "lon": f.lon, "lat": f.lat, "acc": f.accuracy}
-            for f in kept
-        ]
-    )
-    stored = conn.execute(
-        text(
-            "INSERT INTO track_point (patrol_id, seq, at, accuracy, geom) "
-            "SELECT :p, r.seq, r.at, r.acc, ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326) "
-            "FROM json_to_recordset(CAST(:rows AS json)) "
-            "AS r(seq bigint, at timestamptz, lon float8, lat float8, acc float8) "
-            "ON CONFLICT (patrol_id, seq) DO NOTHING"
-        ),
-        {"p": patrol_id, "rows": rows},
-    ).rowcount
+    """Insert the points inside working hours; those already there are counted, not added
+    (through the bulk path, :mod:`gis.patrols.ingest`). Points of a day already rolled up
+    re-roll the worker's day (:mod:`gis.patrols.rollup`)."""
+    done = ingest(conn, [Batch(patrol_id, fixes)], tracks, now=now)[patrol_id]
     return BatchResult(
         patrol=patrol_id,
         received=len(fixes),
-        stored=stored,
-        duplicates=len(kept) - stored,
-        outside_hours=len(fixes) - len(kept),
+        stored=done.stored,
+        duplicates=done.kept - done.stored,
+        outside_hours=len(fixes) - done.kept - done.outside_city,
+        outside_city=done.outside_city,
     )
 
 
@@ -215,7 +199,7 @@ def upload_points(
             patrol=patrol_id,
         )
     check_fixes(fixes, now=now, tracks=tracks)
-    return store_fixes(conn, patrol_id, fixes, tracks)
+    return store_fixes(conn, patrol_id, fixes, tracks, now=now)
 
 
 def patrol_track(conn: Connection, patrol_id: int, *, access: Access) -> dict[str, object]:

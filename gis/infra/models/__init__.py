@@ -64,6 +64,7 @@ from gis.infra.models.patrols import (
     CheckIn,
     Patrol,
     PatrolDay,
+    PatrolRollup,
     TrackPoint,
 )
 from gis.infra.models.places import (
@@ -121,6 +122,7 @@ __all__ = [
     "CheckIn",
     "Patrol",
     "PatrolDay",
+    "PatrolRollup",
     "TrackPoint",
     "ASSIGNMENT_PERIOD",
     "GRID_EDIT_KINDS",

@@ -11,6 +11,7 @@
  *   fmt(value, digits)          a number for people (zh-CN grouping, '–' for none; digits 'pct':
  *                               a share 0..1 as '12.3 %')
  *   chinaTime(iso), chinaDate() a time / today's date in China time, whatever the browser's zone
+ *   lastMonth()                 'YYYY-MM' of last month in China time (the month scored, 考核)
  *   label(vocabulary, code, short)  the Chinese-first label of a code, from gis/labels.py
  *   CLASSES, classify(workload, band), classRanges(band)  the workload classes of the maps
  *   BAND_COLORS                 the server's three statuses (gis.workload.band_status) in the
@@ -131,6 +132,15 @@ export function chinaTime(iso) {
 export function chinaDate() {
   var p = chinaParts(new Date());
   return p.year + '-' + p.month + '-' + p.day;
+}
+
+/** 'YYYY-MM' of the month before today's (China time): the last month scored whole (考核). */
+export function lastMonth() {
+  var parts = chinaDate().split('-');
+  var year = Number(parts[0]);
+  var month = Number(parts[1]) - 1;
+  if (month === 0) { year -= 1; month = 12; }
+  return year + '-' + (month < 10 ? '0' : '') + month;
 }
 
 var tables = null;

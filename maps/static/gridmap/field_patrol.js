@@ -78,6 +78,7 @@ function flush(pt) {
     kept.points = kept.points.filter(function (p) { return !sent[p.seq]; });
     save(pt);
     if (answer.outside_hours) say(pt, answer.outside_hours + ' 个点在工作时间外，未保存 (outside working hours)');
+    if (answer.outside_city) say(pt, answer.outside_city + ' 个点不在本市范围内，未保存 (outside the city)');
     return answer;
   }, function (error) {
     // An ended or foreign patrol will never take these points; a network error keeps them.

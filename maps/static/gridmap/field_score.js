@@ -8,16 +8,7 @@
  * Plain ES2017 without optional chaining: field workers' phones run old browsers.
  */
 
-import {chinaDate, el, fmt, request} from './common.js';
-
-/** 'YYYY-MM' of the month before today's (China time). */
-function lastMonth() {
-  var parts = chinaDate().split('-');
-  var year = Number(parts[0]);
-  var month = Number(parts[1]) - 1;
-  if (month === 0) { year -= 1; month = 12; }
-  return year + '-' + (month < 10 ? '0' : '') + month;
-}
+import {el, fmt, lastMonth, request} from './common.js';
 
 function drawLine(list, line) {
   var item = el('li', 'gf-score-line', null, list);
