@@ -182,7 +182,8 @@ class Scope:
     @classmethod
     def parse(cls, text: str) -> Scope:
         """``province:36``, ``city``, ``city:3610``, ``district:361002``, ``street:…``,
-        ``community:…``, ``grid:361002001001001`` (a unified grid) or ``grid:zongzhi/361002001001901``."""
+        ``community:…``, ``grid:361002001001001`` (a unified grid) or
+        ``grid:zongzhi/361002001001901``."""
         level, _, code = text.strip().partition(":")
         if level == "grid":
             layer, slash, grid = code.rpartition("/")
