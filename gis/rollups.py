@@ -64,13 +64,17 @@ LEVEL_LABELS: dict[str, str] = {
     "community": "社区",
 }
 #: The areas of each level: code, name (a city without a stored name is called by its code).
+#: Each also gives its bounding box (four numbers, so a page can zoom to it without its outline).
+_BOX = "ARRAY[ST_XMin({g}), ST_YMin({g}), ST_XMax({g}), ST_YMax({g})]::float[] AS bbox"
 _AREAS: dict[str, str] = {
-    "city": """SELECT k.code, coalesce(ct.name, '市 ' || k.code) AS name
-               FROM (SELECT DISTINCT left(code, 4) AS code FROM district) k
+    "city": f"""SELECT k.code, coalesce(ct.name, '市 ' || k.code) AS name, {_BOX.format(g="k.box")}
+               FROM (SELECT left(code, 4) AS code, ST_Extent(geom) AS box FROM district
+                     GROUP BY 1) k
                LEFT JOIN city ct ON ct.code = k.code""",
-    "district": "SELECT code, name FROM district",
-    "street": "SELECT code, name FROM street",
-    "community": "SELECT code, name FROM community",
+    **{
+        level: f"SELECT code, name, {_BOX.format(g='geom')} FROM {level}"
+        for level in ("district", "street", "community")
+    },
 }
 
 
@@ -92,6 +96,8 @@ class AreaFigures:
     incidents_per_grid: float | None
     party_members: int
     members_per_grid: float | None
+    #: [west, south, east, north] in WGS84: where the page zooms on a click (not a figure).
+    bbox: list[float] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,7 @@ def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dic
     seen = visible_sql("i", access=access)
     sql = f"""
     WITH areas AS (
-        SELECT a.code, a.name FROM ({_AREAS[by]}) a
+        SELECT a.code, a.name, a.bbox FROM ({_AREAS[by]}) a
         WHERE starts_with(a.code, :prefix) AND {area.sql}
     ), un AS (
         SELECT left(c.code, {n}) AS k, count(*) AS units
@@ -198,7 +204,8 @@ def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dic
                AS incidents_per_grid,
            coalesce(mem.party_members, 0) AS party_members,
            round(coalesce(mem.party_members, 0)::numeric / nullif(gs.grids, 0), 2)::float
-               AS members_per_grid
+               AS members_per_grid,
+           areas.bbox
     FROM areas
     LEFT JOIN un ON un.k = areas.code LEFT JOIN gs ON gs.k = areas.code
     LEFT JOIN wk ON wk.k = areas.code LEFT JOIN inc ON inc.k = areas.code
@@ -257,7 +264,7 @@ def export_rollup(found: Rollup, fmt: str) -> ExportFile:
             f"导出格式须为 {', '.join(FORMATS)} 之一，而不是 {fmt!r} (format is csv or xlsx)",
             format=fmt,
         )
-    rows = [list(asdict(a).values()) for a in found.areas]
+    rows = [list(asdict(a).values())[: len(HEADINGS)] for a in found.areas]
     if fmt == "csv":
         data = spreadsheet.csv_bytes(HEADINGS, rows)
     else:
@@ -274,7 +281,7 @@ def export_rollup(found: Rollup, fmt: str) -> ExportFile:
         data=data,
         media_type=FORMATS[fmt],
         filename=f"{name}.{fmt}",
-        fields=[f.name for f in fields(AreaFigures)],
+        fields=[f.name for f in fields(AreaFigures)][: len(HEADINGS)],
         personal_data="masked",
         rows=len(rows),
     )

@@ -129,3 +129,10 @@ def test_province_users_are_created_with_a_province_scope(conn: Connection) -> N
         create_user(conn, username="jx-three", password="correct-horse-battery",
                     role=Role.PROVINCE, scope=Scope.district("361002"), department=None,
                     access=Access.system("system:tests"))  # fmt: skip
+
+
+def test_the_page_opens_for_those_who_compare(client_as: ClientAs) -> None:
+    page = client_as("jx-province").get("/province")
+    assert page.status_code == 200 and "区县比较" in page.text
+    assert 'data-testid="nav-province"' in page.text
+    assert client_as("t-planner").get("/province").status_code == 403

@@ -20,6 +20,7 @@ class AreaFiguresOut(Out):
     incidents_per_grid: float | None
     party_members: int
     members_per_grid: float | None
+    bbox: list[float] | None
 
 
 class RollupOut(Out):
