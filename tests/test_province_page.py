@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gis.labels import raw_codes
 from tests.browser import log_in, session, shot
 
 GEOJSON_OUTLINES = re.compile(r"/(districts|streets|communities)(/[0-9]+)?(\?|$)")
@@ -38,6 +39,9 @@ def test_the_province_compares_counties_and_drills_to_a_grid(
         page.get_by_test_id("figure").select_option("incidents_per_grid")
         assert "每网格事件数" in page.get_by_test_id("figure").inner_text()
         shot(page, "province-desk-1-counties")
+        body = page.locator("body").inner_text()
+        raw = [c for c in raw_codes() if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", body)]
+        assert raw == [], raw  # labels, never codes such as in_band or field_worker
         # drill: 临川区 → its streets → a community → its grids on the map
         rows.filter(has_text="临川区").click()
         page.get_by_test_id("table-title").filter(has_text="街道").wait_for()

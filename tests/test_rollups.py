@@ -110,6 +110,10 @@ def test_rollups_over_http_follow_role_and_scope(client_as: ClientAs) -> None:
     r = county.get("/rollups", params={"by": "city"})
     assert r.status_code == 422 and "finer" in r.json()["detail"]
     assert client_as("t-planner").get("/rollups").status_code == 403
+    every_day = {"by": "city", "start": "0001-01-01", "end": "9999-12-31"}
+    assert province.get("/rollups", params=every_day).status_code == 200
+    backwards = {"by": "city", "start": "2026-12-07", "end": "2026-01-01"}
+    assert province.get("/rollups", params=backwards).status_code == 422
     r = province.get("/rollups/export", params={"by": "district", "within": "3610",
                                                 "format": "csv"})  # fmt: skip
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
