@@ -154,8 +154,13 @@ def prefix_of(by: Level, within: str, *, access: Access) -> str:
 
 
 def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dict[str, Any]]:
+    """Units and members are counted per community first (an index-only scan and a hash on
+    integers), then summed per area: the scope's filters (written for one row of ``u``/``m``
+    with its ``community_id``) apply to those few rows rather than to every unit and member."""
     n = KEY_LENGTHS[by]
     scope = access.scope
+    if scope.level == "grid":  # refused by prefix_of; member_scope_sql of a grid needs m.geom
+        raise Forbidden("网格级用户没有区域比较 (a grid scope compares no areas)")
     area = scope.filter_sql("a.code")
     units = scope.filter_sql("c.code")
     grids = scope.filter_sql("gc.code")
@@ -165,10 +170,14 @@ def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dic
     WITH areas AS (
         SELECT a.code, a.name, a.bbox FROM ({_AREAS[by]}) a
         WHERE starts_with(a.code, :prefix) AND {area.sql}
+    ), mine AS MATERIALIZED (
+        SELECT id FROM community WHERE starts_with(code, :prefix)
     ), un AS (
-        SELECT left(c.code, {n}) AS k, count(*) AS units
-        FROM base_unit u JOIN community c ON c.id = u.community_id
-        WHERE starts_with(c.code, :prefix) AND {units.sql} GROUP BY 1
+        SELECT left(c.code, {n}) AS k, sum(u.units)::bigint AS units
+        FROM (SELECT community_id, count(*) AS units FROM base_unit
+              WHERE community_id IN (SELECT id FROM mine) GROUP BY 1) u
+        JOIN community c ON c.id = u.community_id
+        WHERE {units.sql} GROUP BY 1
     ), gr AS MATERIALIZED (
         SELECT g.id, g.code, g.workload, left(gc.code, {n}) AS k
         FROM grid g JOIN community gc ON gc.id = g.community_id
@@ -190,9 +199,11 @@ def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dic
         WHERE {PROBLEM} AND i.reported_at >= :start AND i.reported_at < :end
           AND starts_with(ic.code, :prefix) AND {seen.sql} GROUP BY 1
     ), mem AS (
-        SELECT left(mc2.code, {n}) AS k, count(*) AS party_members
-        FROM party_member m JOIN community mc2 ON mc2.id = m.community_id
-        WHERE starts_with(mc2.code, :prefix) AND {members.sql} GROUP BY 1
+        SELECT left(mc2.code, {n}) AS k, sum(m.members)::bigint AS party_members
+        FROM (SELECT community_id, count(*) AS members FROM party_member
+              WHERE community_id IN (SELECT id FROM mine) GROUP BY 1) m
+        JOIN community mc2 ON mc2.id = m.community_id
+        WHERE {members.sql} GROUP BY 1
     )
     SELECT areas.code, areas.name, coalesce(un.units, 0) AS units,
            coalesce(gs.grids, 0) AS grids, gs.workload_mean, gs.workload_cv, gs.share_in_band,
