@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import Connection, text
+from typer.testing import CliRunner
 
 from gis.access import Access
 from gis.accounts import Permission, Role, User
@@ -23,6 +26,7 @@ from gis.layers import list_layers
 from gis.needs.figures import Period
 from gis.rollups import rollup
 from gis.scope import Scope
+from gridmap_cli.main import app as cli_app
 from tests.conftest import ClientAs
 from tests.tiny_city import DISTRICT
 
@@ -140,3 +144,19 @@ def test_the_page_opens_for_those_who_compare(client_as: ClientAs) -> None:
     assert page.status_code == 200 and "区县比较" in page.text
     assert 'data-testid="nav-province"' in page.text
     assert client_as("t-planner").get("/province").status_code == 403
+
+
+def test_the_cli_prints_and_writes_the_same_rollup(
+    engine: object, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRIDMAP_DATABASE_URL", pg_url)
+    monkeypatch.setenv("GRIDMAP_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    shown = runner.invoke(cli_app, ["province", "rollup", "--by", "district", "--within", "3610"])
+    assert shown.exit_code == 0, shown.output
+    assert "临川区" in shown.output and "369901" not in shown.output
+    out = tmp_path / "counties.xlsx"
+    written = runner.invoke(cli_app, ["province", "rollup", "--within", "3610", "--out", str(out)])
+    assert written.exit_code == 0 and out.stat().st_size > 0
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet is not None and sheet["A1"].value == "代码"
