@@ -55,6 +55,8 @@ from api.routers import party as party_api
 from api.routers import party_pages as party_pages_api
 from api.routers import patrols as patrols_api
 from api.routers import projects as projects_api
+from api.routers import province_pages as province_pages_api
+from api.routers import rollups as rollups_api
 from api.routers.editor import router as editor_router
 from api.routers.scenario_pages import router as scenario_pages_router
 from api.routers.scenarios import router as scenarios_router
@@ -174,6 +176,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(needs_pages_api.router)  # before /needs/{code}, which "map" would match
     app.include_router(needs_api.router)
     app.include_router(projects_api.router)
+    app.include_router(rollups_api.router)
+    app.include_router(province_pages_api.router)
     app.include_router(council_pages_api.router)  # before /councils/{code}
     app.include_router(councils_api.router)
     app.include_router(patrols_api.router)  # /field/patrols…, after the /field page

@@ -19,7 +19,7 @@ from gis.errors import InvalidFile
 
 #: Layers of a city package and the columns each must have (geometry aside).
 LAYERS: dict[str, tuple[str, ...]] = {
-    "cities": ("code", "name"),  # a province package's: checked (counties lie in them), not stored
+    "cities": ("code", "name"),  # a province package's: checked (counties lie in them), names kept
     "districts": ("code", "name"),
     "streets": ("code", "name", "district_code"),
     "communities": ("code", "name", "street_code", "kind"),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 #: User roles (``app_user.role``).
 USER_ROLES: dict[str, str] = {
     "admin": "管理员 Administrator",
+    "province": "省级工作人员 Provincial office",
     "planner": "规划人员 Planner",
     "county": "县区工作人员 County staff",
     "department": "部门工作人员 Department staff",

@@ -39,6 +39,20 @@ class LayerSummary:
     band: list[float]
 
 
+def balance_sql(alias: str, band: tuple[float, float]) -> str:
+    """The workload balance of a group of grids (table alias ``alias``), as the select list
+    ``workload_mean, workload_cv, share_in_band`` — one definition for a layer's figures and
+    for the roll-ups by city and county (gis.rollups): CV is the population standard deviation
+    over the mean, the share counts the grids :func:`~gis.workload.band_sql` calls 'in'."""
+    low, high = band
+    in_band = band_sql(f"{alias}.workload", low, high)
+    return f"""round(avg({alias}.workload)::numeric, 1)::float AS workload_mean,
+               round((stddev_pop({alias}.workload) / nullif(avg({alias}.workload), 0))::numeric,
+                     3)::float AS workload_cv,
+               round(avg(CASE WHEN {in_band} = 'in' THEN 1.0 ELSE 0.0 END), 3)::float
+                   AS share_in_band"""
+
+
 def list_layers(
     conn: Connection, band: tuple[float, float], *, access: Access
 ) -> list[LayerSummary]:
@@ -48,20 +62,15 @@ def list_layers(
     scope = access.scope
     low, high = band
     reach = scope.grid_sql("g")
-    in_band = band_sql("g.workload", low, high)
     rows = conn.execute(
         text(
             f"""
             SELECT l.code, l.name, l.kind, l.department, l.version,
                    count(g.id) AS grid_count,
                    coalesce(sum(g.unit_count), 0) AS unit_count,
-                   round(avg(g.workload)::numeric, 1)::float AS workload_mean,
-                   round((stddev_pop(g.workload) / nullif(avg(g.workload), 0))::numeric, 3)::float
-                       AS workload_cv,
+                   {balance_sql("g", band)},
                    min(g.workload) AS workload_min,
                    max(g.workload) AS workload_max,
-                   round(avg(CASE WHEN {in_band} = 'in' THEN 1.0 ELSE 0.0 END),
-                         3)::float AS share_in_band,
                    count(*) FILTER (WHERE g.community_count > 1) AS grids_crossing_communities
             FROM grid_layer l LEFT JOIN grid g ON g.layer_id = l.id AND ({reach.sql})
             GROUP BY l.id

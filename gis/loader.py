@@ -54,6 +54,14 @@ Resolve = tuple[tuple[str, str, str], ...]
 #: (table, package layer it comes from, parents to resolve, statement), in dependency order.
 #: Places, people and incidents go through :mod:`gis.staging`, the same SQL a file import uses.
 STATEMENTS: list[tuple[str, str, Resolve, str]] = [
+    # A province package's cities: only their names are kept (roll-ups by city, gis.rollups).
+    (
+        "city",
+        "cities",
+        (),
+        """INSERT INTO city (code, name) SELECT code, name FROM s_cities
+           ON CONFLICT (code) DO UPDATE SET name = excluded.name""",
+    ),
     ("district", "districts", (), upsert("district", "s_districts")),
     (
         "street",

@@ -1,12 +1,16 @@
 """A user's scope: the part of the admin hierarchy they may reach, and the SQL that enforces it.
 
-Admin codes nest by prefix (DB11 style): a district has 6 digits, its streets 9, their communities
-12, and a community's grids 15. So a scope is a level and a code prefix:
+Admin codes nest by prefix (DB11 style): a province has 2 digits, its cities 4, a district
+(county) 6, its streets 9, their communities 12, and a community's grids 15. So a scope is a level
+and a code prefix (province → city → district → street → community → grid):
 
 ============  =====================  =====================================================
 level         code                   reaches
 ============  =====================  =====================================================
+province      ``'36'``               every city and county of one province (省级)
 city          ``''`` or ``'3610'``   everything, or every district under a city prefix
+                                     (a 2-digit city prefix is still read, as before there
+                                     was a province level; write ``province:36`` instead)
 district      ``'361002'``           that district's streets, communities, units and grids
 street        ``'361002001'``        that street's communities, …
 community     ``'361002001001'``     that community's units and grids
@@ -36,13 +40,15 @@ from typing import Any, Literal, get_args
 
 from gis.errors import Invalid
 
-Level = Literal["city", "district", "street", "community", "grid"]
+Level = Literal["province", "city", "district", "street", "community", "grid"]
 LEVELS: tuple[Level, ...] = get_args(Level)
 #: Length of the code of each admin level (a city prefix is 0, 2 or 4 digits).
 CODE_LENGTHS: dict[str, int] = {"district": 6, "street": 9, "community": 12}
 CITY_PREFIX_LENGTHS = (0, 2, 4)
+PROVINCE_CODE_LENGTH = 2
 DEFAULT_GRID_LAYER = "unified"
 LEVEL_NAMES: dict[str, str] = {
+    "province": "全省",
     "city": "全市",
     "district": "区县",
     "street": "街道",
@@ -88,7 +94,15 @@ class Scope:
                 f"unknown scope level {self.level!r}: one of {', '.join(LEVELS)})",
                 level=self.level,
             )
-        if self.level == "city":
+        if self.level == "province":
+            if not _DIGITS.fullmatch(self.code) or len(self.code) != PROVINCE_CODE_LENGTH:
+                raise Invalid(
+                    f"省级范围需要 2 位省代码（例如 36），而不是 {self.code!r} ("
+                    f"a province scope needs a 2-digit province code (e.g. 36), "
+                    f"not {self.code!r})",
+                    code=self.code,
+                )
+        elif self.level == "city":
             if not _DIGITS.fullmatch(self.code) or len(self.code) not in CITY_PREFIX_LENGTHS:
                 raise Invalid(
                     "城市级范围为空（全市）或 2 位、4 位代码前缀，而不是 "
@@ -129,6 +143,10 @@ class Scope:
     # ------------------------------------------------------------------ construction, text
 
     @classmethod
+    def province(cls, code: str) -> Scope:
+        return cls("province", code)
+
+    @classmethod
     def city(cls, prefix: str = "") -> Scope:
         return cls("city", prefix)
 
@@ -163,8 +181,9 @@ class Scope:
 
     @classmethod
     def parse(cls, text: str) -> Scope:
-        """``city``, ``city:3610``, ``district:361002``, ``street:…``, ``community:…``,
-        ``grid:361002001001001`` (a unified grid) or ``grid:zongzhi/361002001001901``."""
+        """``province:36``, ``city``, ``city:3610``, ``district:361002``, ``street:…``,
+        ``community:…``, ``grid:361002001001001`` (a unified grid) or
+        ``grid:zongzhi/361002001001901``."""
         level, _, code = text.strip().partition(":")
         if level == "grid":
             layer, slash, grid = code.rpartition("/")

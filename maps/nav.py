@@ -28,6 +28,11 @@ class PageLink:
 _PAGES: tuple[tuple[PageLink, Permission | None, Role | None], ...] = (
     (PageLink("edit", "网格编辑", "Edit grids", "nav-edit"), Permission.EDIT_LAYERS, None),
     (PageLink("compare", "合并方案", "Scenarios", "nav-compare"), Permission.RUN_SCENARIOS, None),
+    (
+        PageLink("province", "区县比较", "Compare areas", "nav-province"),
+        Permission.COMPARE_AREAS,
+        None,
+    ),
     (PageLink("incidents/map", "事件", "Incidents", "nav-incidents"), Permission.VIEW_MAP, None),
     (PageLink("party", "党建网格", "Party", "nav-party"), Permission.MANAGE_ASSIGNMENTS, None),
     (PageLink("needs/map", "需求清单", "Needs", "nav-needs"), Permission.DISPATCH_NEEDS, None),
@@ -49,6 +54,7 @@ _PAGES: tuple[tuple[PageLink, Permission | None, Role | None], ...] = (
 #: Where each role starts its day: the page of its main task.
 HOME: dict[Role, str] = {
     Role.ADMIN: "/",
+    Role.PROVINCE: "/province",
     Role.PLANNER: "/edit",
     Role.COUNTY: "/compare",
     Role.DEPARTMENT: "/incidents/map",

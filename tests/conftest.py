@@ -83,7 +83,8 @@ TEST_PASSWORD = "correct-horse-battery"
 
 #: Users committed once per session. The tiny city's roles (user name = "t-" + role) are given
 #: scopes in the tiny city (369901); "root" administers everything; "lc-planner" plans 临川区
-#: (361002) of the sample city, for the scope-leak tests between its two districts.
+#: (361002) of the sample city, for the scope-leak tests between its two districts; "jx-province"
+#: is the provincial office of Jiangxi (36), over both cities.
 TEST_USERS: dict[str, tuple[Role, Scope, str | None]] = {
     "root": (Role.ADMIN, Scope.city(), None),
     "t-admin": (Role.ADMIN, Scope.city("3699"), None),
@@ -93,6 +94,7 @@ TEST_USERS: dict[str, tuple[Role, Scope, str | None]] = {
     "t-party": (Role.PARTY, Scope.community(COMMUNITY_A), None),
     "t-worker": (Role.FIELD_WORKER, Scope.grid(f"{COMMUNITY_A}001"), None),
     "lc-planner": (Role.PLANNER, Scope.district("361002"), None),
+    "jx-province": (Role.PROVINCE, Scope.province("36"), None),
 }
 
 

@@ -143,6 +143,7 @@ PAGES = [
     ("t-worker", "/field", "nav-field"),
     ("t-planner", "/edit", "nav-edit"),
     ("t-county", "/compare", "nav-compare"),
+    ("jx-province", "/province", "nav-province"),
     ("t-department", "/incidents/map", "nav-incidents"),
     ("t-party", "/party", "nav-party"),
     ("t-party", "/needs/map", "nav-needs"),

@@ -316,6 +316,7 @@ def test_page_shows_who_is_logged_in(settings: Settings) -> None:
             [
                 "nav-edit",
                 "nav-compare",
+                "nav-province",
                 "nav-incidents",
                 "nav-party",
                 "nav-needs",
@@ -325,7 +326,8 @@ def test_page_shows_who_is_logged_in(settings: Settings) -> None:
             ],
         ),
         ("t-planner", ["nav-edit", "nav-incidents"]),
-        ("t-county", ["nav-compare", "nav-incidents", "nav-assessment"]),
+        ("t-county", ["nav-compare", "nav-province", "nav-incidents", "nav-assessment"]),
+        ("jx-province", ["nav-province", "nav-incidents"]),
         ("t-worker", ["nav-incidents", "nav-field"]),
     ],
 )

@@ -38,6 +38,7 @@ PAGES = [
     ("/compare", "login?next=/compare"),
     ("/incidents/map", "../login?next=/incidents/map"),
     ("/facilities/map", "../login?next=/facilities/map"),
+    ("/province", "login?next=/province"),
     ("/party", "login?next=/party"),
     ("/field", "login?next=/field"),
     (f"/field?grid={COMMUNITY_A}001", f"login?next=/field%3Fgrid%3D{COMMUNITY_A}001"),

@@ -174,8 +174,19 @@ def test_the_loaded_province_is_served(
         client.cookies.set(SESSION_COOKIE, session.token)
         client.headers["X-CSRF-Token"] = csrf_token(TEST_SECRET, session.token)
         got = {layer["code"]: layer for layer in client.get("/layers").json()}
+        # the provincial office's figures: 11 named cities, every unified grid counted once
+        cities = client.get("/rollups", params={"by": "city"}).json()["areas"]
+        counties = client.get("/rollups", params={"by": "district", "within": "3601"})
+        page = client.get("/province")
     assert got["unified"]["grid_count"] == unified
     assert got["zongzhi"]["grid_count"] == int((layers["grids"]["layer_code"] == "zongzhi").sum())
+    names = dict(zip(layers["cities"]["code"], layers["cities"]["name"], strict=True))
+    assert {c["code"]: c["name"] for c in cities} == names
+    assert sum(c["grids"] for c in cities) == unified
+    assert sum(c["incidents"] for c in cities) > 0 and all(c["units"] > 0 for c in cities)
+    assert counties.status_code == 200
+    assert {a["code"][:4] for a in counties.json()["areas"]} == {"3601"}
+    assert page.status_code == 200 and "区县比较" in page.text
 
 
 def _county_outside_city(frames: dict[str, pd.DataFrame]) -> tuple[str, str]:

@@ -23,6 +23,7 @@ A901, A902 = f"{COMMUNITY_A}901", f"{COMMUNITY_A}902"
 @pytest.mark.parametrize(
     ("text_", "scope"),
     [
+        ("province:36", Scope.province("36")),
         ("city", Scope.city()),
         ("city:3699", Scope.city("3699")),
         (f"district:{DISTRICT}", Scope.district(DISTRICT)),
@@ -49,7 +50,8 @@ def test_a_bare_grid_code_is_a_unified_grid() -> None:
         ("community:abc", "12-digit community code"),
         ("city:361", "2- or 4-digit"),
         ("grid:123", "grid code"),
-        ("province:36", "level:code"),
+        ("province:361", "2-digit province code"),
+        ("county:361002", "level:code"),
         ("district", "6-digit"),
     ],
 )
@@ -61,7 +63,15 @@ def test_bad_scopes_are_refused_by_name(text_: str, message: str) -> None:
 def test_containment() -> None:
     district, street = Scope.district(DISTRICT), Scope.street(STREET)
     community, grid = Scope.community(COMMUNITY_A), Scope.grid(A001)
-    chain = [Scope.city(), Scope.city("3699"), district, street, community, grid]
+    chain = [
+        Scope.city(),
+        Scope.province("36"),
+        Scope.city("3699"),
+        district,
+        street,
+        community,
+        grid,
+    ]
     for i, outer in enumerate(chain):
         for inner in chain[i:]:
             assert outer.contains(inner), (outer, inner)

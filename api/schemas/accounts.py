@@ -50,7 +50,7 @@ class Problem(BaseModel):
 
 
 class ScopeOut(BaseModel):
-    level: Literal["city", "district", "street", "community", "grid"]
+    level: Literal["province", "city", "district", "street", "community", "grid"]
     code: str
     layer: str | None
     text: str = Field(description="the scope as written in requests and on the command line")

@@ -22,6 +22,7 @@ DEMO_DISTRICT = "361002"
 #: One user per role: (user name, role, display name, scope level, department).
 DEMO_USERS: tuple[tuple[str, Role, str, str, str | None], ...] = (
     ("admin", Role.ADMIN, "演示管理员", "city", None),
+    ("province", Role.PROVINCE, "省级指挥中心专员", "province", None),
     ("planner", Role.PLANNER, "临川区规划员", "district", None),
     ("county", Role.COUNTY, "临川区县区专员", "district", None),
     ("department", Role.DEPARTMENT, "街道城管专员", "street", "城管局"),
@@ -54,6 +55,7 @@ def demo_scopes(conn: Connection, district: str = DEMO_DISTRICT) -> dict[str, Sc
         )
     street, community, grid = row
     return {
+        "province": Scope.province(district[:2]),
         "city": Scope.city(),
         "district": Scope.district(district),
         "street": Scope.street(street),

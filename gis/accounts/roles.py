@@ -4,6 +4,8 @@
 role       scope levels          does
 ========== ===================== ============================================================
 admin      city                  manages users, reads the audit log, may do everything
+province   province, city        reads everything in its province (or city) and compares its
+                                 cities, counties and streets; edits nothing (省级/市级指挥中心)
 planner    city, district        edits the grid layers of their district (规划/组织部门)
 county     district              compares and adopts merge scenarios of their county (县区)
 department city, district, street handles the incidents routed to their department (吹哨报到)
@@ -28,6 +30,7 @@ from gis.scope import Scope
 
 class Role(StrEnum):
     ADMIN = "admin"
+    PROVINCE = "province"
     PLANNER = "planner"
     COUNTY = "county"
     DEPARTMENT = "department"
@@ -41,6 +44,7 @@ ROLE_LABELS: dict[Role, str] = {role: USER_ROLES[role.value] for role in Role}
 #: The scope levels each role may be given.
 ROLE_SCOPE_LEVELS: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: ("city",),
+    Role.PROVINCE: ("province", "city"),
     Role.PLANNER: ("city", "district"),
     Role.COUNTY: ("district",),
     Role.DEPARTMENT: ("city", "district", "street"),
@@ -74,17 +78,24 @@ class Permission(StrEnum):
     HOLD_COUNCILS = "hold_councils"
     # 考核: see the field workers' scores and tracks in one's scope (the supervisors).
     VIEW_SCORES = "view_scores"
+    # Roll-ups: compare the cities, counties and streets of one's scope (balance, grids per
+    # worker, incidents and party members per grid) on /province.
+    COMPARE_AREAS = "compare_areas"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
+    # The provincial (or city) office reads and compares; it edits, dispatches and calls no one.
+    Role.PROVINCE: frozenset({Permission.VIEW_MAP, Permission.COMPARE_AREAS}),
     Role.PLANNER: frozenset({Permission.VIEW_MAP, Permission.EDIT_LAYERS}),
+    # A county compares its streets and communities as the province compares counties.
     Role.COUNTY: frozenset(
         {
             Permission.VIEW_MAP,
             Permission.RUN_SCENARIOS,
             Permission.DISPATCH_INCIDENTS,
             Permission.VIEW_SCORES,
+            Permission.COMPARE_AREAS,
         }
     ),
     # A department calls the reporter back; the party office and the grid worker call members.

@@ -60,13 +60,14 @@ def check_scope(conn: Connection, role: Role, scope: Scope, department: str | No
             "department staff need a department (e.g. 城管局))",
             role=role.value,
         )
-    if scope.level == "city":
+    if scope.level in ("province", "city"):
         found = conn.execute(
             text("SELECT 1 FROM district WHERE starts_with(code, :p) LIMIT 1"), {"p": scope.code}
         ).first()
         if scope.code and not found:
             raise NotFound(
-                f"城市代码 {scope.code!r} 下没有区县 (no district under city code {scope.code!r})",
+                f"{LEVEL_NAMES[scope.level]}代码 {scope.code!r} 下没有区县 ("
+                f"no district under {scope.level} code {scope.code!r})",
                 scope=str(scope),
             )
     elif scope.level == "grid":
@@ -109,7 +110,11 @@ def describe_scope(conn: Connection, scope: Scope) -> str:
     """The scope with its place name, e.g. ``区县 临川区 (361002)``."""
     if scope.is_everything:
         return "全市 Whole city"
-    if scope.level in ("district", "street", "community"):
+    if scope.level == "city" and len(scope.code) == 4:
+        name = conn.execute(
+            text("SELECT name FROM city WHERE code = :c"), {"c": scope.code}
+        ).scalar()
+    elif scope.level in ("district", "street", "community"):
         name = conn.execute(
             text(f"SELECT name FROM {scope.level} WHERE code = :c"), {"c": scope.code}
         ).scalar()

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gis.infra.models.base import Base, one_of
 
-ROLES = ("admin", "planner", "county", "department", "party", "field_worker", "taker")
+ROLES = ("admin", "province", "planner", "county", "department", "party", "field_worker", "taker")
 
 
-SCOPE_LEVELS = ("city", "district", "street", "community", "grid")
+SCOPE_LEVELS = ("province", "city", "district", "street", "community", "grid")
 
 
 class AppUser(Base):

@@ -18,6 +18,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from gis.infra.models.base import Base, geom, gist, gist_3857, mercator
 
 
+class City(Base):
+    """市: a city's name (its counties' codes start with its four digits; no outline stored).
+
+    Filled from a province package's ``cities`` layer (migration 0026); a single-city package
+    has none, and roll-ups then name a city by its code.
+    """
+
+    __tablename__ = "city"
+    __table_args__ = (CheckConstraint("code ~ '^[0-9]{4}$'", name="city_code_digits"),)
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
 class District(Base):
     """区县: the real county outline."""
 
