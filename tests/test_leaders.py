@@ -212,3 +212,20 @@ def test_moving_a_grids_last_units_hands_its_leader_over(client_as, conn) -> Non
     assert _led(conn) == {G2: who[G2]}
     _post(planner, "/layers/unified/undo", {})
     assert _led(conn) == {G1: who[G1], G2: who[G2]}
+
+
+def test_a_grid_emptied_into_one_that_gives_away_all_its_own_units(client_as, conn) -> None:
+    """One edit moves G1's units into G2 and all of G2's own units into a new grid: G2 keeps
+    only what G1 brought, so G1's leader (the whole share) stays and G2's is archived — G2's own
+    leader is still a candidate though none of its units stayed (was: two leaders, a 500)."""
+    who = _leaders(conn)
+    planner = client_as("t-planner")
+    own = [f"{COMMUNITY_A}U00{n}" for n in (4, 5, 7, 8)]
+    moves = [
+        {"units": [f"{COMMUNITY_A}U001", f"{COMMUNITY_A}U002"], "to": G2},
+        {"units": own, "to": "new"},
+    ]
+    done = _post(planner, "/layers/unified/edits", {"moves": moves})
+    assert [d["stays"]["member"] for d in done["leaders"]["decisions"]] == [who[G1]]
+    assert _led(conn) == {G2: who[G1]}
+    assert [(r.grid_code, r.reason) for r in _archived(conn, who[G2])] == [(G2, MERGED)]

@@ -44,12 +44,13 @@ _RELATION = """
     best AS (
         SELECT DISTINCT ON (from_id) from_id AS origin_id, to_id AS target_id, workload, units
         FROM pair ORDER BY from_id, workload DESC, units DESC, to_id),
-    stay AS (
-        SELECT gu.grid_id AS origin_id, gu.grid_id AS target_id, sum({w}) AS workload,
-               count(*) AS units
-        FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
-        WHERE gu.grid_id IN (SELECT target_id FROM best) AND gu.unit_id <> ALL(:units)
-        GROUP BY gu.grid_id),
+    stay AS (  -- every target is its own origin, even one that gave all its own units away
+        SELECT b.target_id AS origin_id, b.target_id AS target_id,
+               coalesce(sum({w}), 0) AS workload, count(u.id) AS units
+        FROM (SELECT DISTINCT target_id FROM best) b
+        LEFT JOIN grid_unit gu ON gu.grid_id = b.target_id AND gu.unit_id <> ALL(:units)
+        LEFT JOIN base_unit u ON u.id = gu.unit_id
+        GROUP BY b.target_id),
     total AS (
         SELECT gu.grid_id, sum({w}) AS workload, count(*) AS units
         FROM grid_unit gu JOIN base_unit u ON u.id = gu.unit_id
