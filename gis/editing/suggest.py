@@ -27,9 +27,10 @@ from gis.access import Access
 from gis.accounts import Permission
 from gis.editing.changeset import find_layer
 from gis.editing.operations import NEW, MoveGroup
-from gis.errors import Invalid, NotFound
+from gis.errors import Infeasible, Invalid, NotFound
 from gis.infra.settings import Settings
-from gis.optimizer.graph import encode_groups, from_edges
+from gis.optimizer import optimize
+from gis.optimizer.graph import UnitGraph, encode_groups, from_edges
 from gis.optimizer.reshape import merge_down, split_up, target_count
 from gis.optimizer.solver import SolverParams, partition_piece
 from gis.workload import workload_sql
@@ -42,6 +43,7 @@ VARIANTS: tuple[tuple[str, float, int, str], ...] = (
     ("只调边界 Boundary moves only", 0.01, 1, "same"),
     ("只调边界, 均衡 Boundary moves, balanced", 0.0005, 3, "same"),
 )
+REPAIR_LABEL = "方案修复 As a scenario run would repair it"
 #: Grids a suggestion for one grid may touch: the grid and its neighbours in its community.
 _AREA_SQL = """
     WITH target AS (
@@ -171,33 +173,14 @@ def suggest_moves(
     )
     initial = np.array([grid_codes.index(g) for g in plan.tolist()], dtype=np.int64)
     total = float(workload.sum())
+    candidates = [(label, _variant(graph, initial, band, total, move_cost, seed, counting))
+                  for label, move_cost, seed, counting in VARIANTS]  # fmt: skip
+    candidates.append((REPAIR_LABEL, _repair(graph, initial, band)))
     seen: set[bytes] = set()
-    for label, move_cost, seed, counting in VARIANTS:
-        count = len(grid_codes)
-        if counting != "same":
-            count = target_count(total, count, band, middle=counting == "middle")
-            if count == len(grid_codes):
-                continue  # the boundary-only variants cover it
-        start = initial
-        if count < len(grid_codes):
-            start = merge_down(graph, initial, count)
-        elif count > len(grid_codes):
-            start = split_up(graph, initial, count, seed)
-        # the search wants labels 0..k-1; ``numbers`` takes them back (≥ len(grid_codes): new)
-        numbers, start = np.unique(start, return_inverse=True)
-        labels = partition_piece(
-            graph,
-            len(numbers),
-            seed,
-            params=SolverParams(move_cost=move_cost),
-            initial=start,
-            band=band,
-        )
-        after = numbers[_relabel(labels, start)]
-        key = after.tobytes()
-        if key in seen:
+    for label, after in candidates:
+        if after is None or after.tobytes() in seen:
             continue
-        seen.add(key)
+        seen.add(after.tobytes())
         suggestion = _suggestion(label, codes, workload, initial, after, grid_codes, band)
         if suggestion.units_moved:
             found.suggestions.append(suggestion)
@@ -205,7 +188,50 @@ def suggest_moves(
     return found
 
 
-def _relabel(labels: np.ndarray, initial: np.ndarray) -> np.ndarray:
+def _variant(
+    graph: UnitGraph,
+    initial: NDArray[np.int64],
+    band: tuple[float, float],
+    total: float,
+    move_cost: float,
+    seed: int,
+    counting: str,
+) -> NDArray[np.int64] | None:
+    """One alternative: merges or splits to a count that fits, then the repair search."""
+    count = len(np.unique(initial))
+    if counting != "same":
+        fits = target_count(total, count, band, middle=counting == "middle")
+        if fits == count:
+            return None  # the boundary-only variants cover it
+        count = fits
+    start = initial
+    if count < len(np.unique(initial)):
+        start = merge_down(graph, initial, count)
+    elif count > len(np.unique(initial)):
+        start = split_up(graph, initial, count, seed)
+    # the search wants labels 0..k-1; ``numbers`` takes them back (≥ today's count: new grids)
+    numbers, start = np.unique(start, return_inverse=True)
+    labels = partition_piece(
+        graph, len(numbers), seed, params=SolverParams(move_cost=move_cost), initial=start,
+        band=band,
+    )  # fmt: skip
+    after: NDArray[np.int64] = numbers[_relabel(labels, start)]
+    return after
+
+
+def _repair(
+    graph: UnitGraph, initial: NDArray[np.int64], band: tuple[float, float]
+) -> NDArray[np.int64] | None:
+    """What a scenario run would make of the area: the optimizer's own repair (it may cut a
+    piece afresh when that puts more grids in the band). None when no count fits the band."""
+    try:
+        plan = optimize(graph, band=band, seed=7, from_plan=initial.tolist(), workers=1)
+    except Infeasible:
+        return None
+    return _relabel(plan.labels, initial)
+
+
+def _relabel(labels: NDArray[np.int64], initial: NDArray[np.int64]) -> NDArray[np.int64]:
     """The search numbers grids by their first unit; give each the grid code it keeps the most
     units of (a one-to-one assignment, so two results never claim the same code)."""
     k = int(max(labels.max(), initial.max())) + 1
