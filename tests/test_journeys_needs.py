@@ -76,6 +76,7 @@ def test_the_party_office_dispatches_a_need_with_one_click(
         page.wait_for_function("() => window.gridmapNeeds && gridmapNeeds.state !== 'loading'")
         assert page.evaluate("gridmapNeeds.state") == "ready"
         # skills coverage: A's 助老 is offered by its members and team (the story's needs ask it)
+        page.get_by_test_id("coverage-section").locator("summary").click()
         elderly = page.get_by_test_id(f"coverage-{COMMUNITY_A}-elderly")
         assert "助老" in elderly.inner_text() and "gn-gap" not in (
             elderly.get_attribute("class") or ""

@@ -14,6 +14,7 @@ export function loadCoverage() {
   return request('GET', '../needs/coverage').then(function (found) {
     var count = document.querySelector('[data-testid="coverage-gaps"]');
     count.textContent = found.gaps ? found.gaps + ' 项缺口 gaps' : '无缺口 no gaps';
+    count.className = found.gaps ? 'gn-gap-count' : '';
     var body = document.querySelector('[data-testid="coverage"] tbody');
     body.textContent = '';
     found.rows.slice(0, SHOWN).forEach(function (r) {
