@@ -30,7 +30,9 @@ def connected_without(graph: UnitGraph, members: set[int], removed: int) -> bool
     return len(seen) == len(rest)
 
 
-def refine(graph: UnitGraph, labels: NDArray[np.int64], max_moves: int = 100_000) -> NDArray[np.int64]:
+def refine(
+    graph: UnitGraph, labels: NDArray[np.int64], max_moves: int = 100_000
+) -> NDArray[np.int64]:
     """Greedy boundary moves from heavy grids to lighter neighbours (see the module doc)."""
     out = labels.copy()
     w = graph.workload
