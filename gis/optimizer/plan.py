@@ -213,6 +213,7 @@ def optimize(
         weights,
         sizes,
         labels_txt,
+        [graph.workload[m] for m in members],
         plan_counts,
         target=target,
         band=band,
@@ -300,6 +301,7 @@ def _grid_counts(
     weights: NDArray[Any],
     sizes: NDArray[np.int64],
     labels_txt: list[str],
+    units: list[NDArray[np.float64]],
     plan_counts: list[int | None],
     *,
     target: int | None,
@@ -320,7 +322,7 @@ def _grid_counts(
             if kept is not None and lo <= kept <= hi:
                 chosen[p] = kept
     else:
-        counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
+        counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt, units=units)
         notes = counts.notes
         chosen = fresh_counts = counts.counts
     return chosen, fresh_counts, notes
