@@ -103,8 +103,7 @@ def make_problem(name: str, graph: UnitGraph, target: int, floor: float) -> Prob
     weights = np.array([graph.workload[m].sum() for m in members])
     sizes = np.array([len(m) for m in members], dtype=np.int64)
     names = [str(graph.group_names[graph.groups[m[0]]]) or "all" for m in members]
-    units = [graph.workload[m] for m in members]
-    counts = apportion(weights, sizes, target=target, band=None, labels=names, units=units).counts
+    counts = apportion(weights, sizes, target=target, band=None, labels=names).counts
     return Problem(name, graph, target, floor, members, counts)
 
 

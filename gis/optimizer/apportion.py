@@ -2,11 +2,7 @@
 
 With a target count K, the K grids are shared out in proportion to workload: we minimise
 Σ_c k_c·(W_c/k_c − μ)² with μ = W/K, which for this separable convex cost is solved exactly by
-handing out grids one at a time to the piece whose cost falls most. Given the units of each
-piece (``units``), a unit heavier than the piece's equal share is a grid's load on its own, not a
-share of it: the cost of a count is then that of water-filling, the heavy units pinned and the
-rest shared equally (:func:`_pinned_cost`), so that a community holding one big unit does not
-take grids its other units cannot use. With a band, each piece's count
+handing out grids one at a time to the piece whose cost falls most. With a band, each piece's count
 is clamped to its feasible range [ceil(W/high), floor(W/low)]; a piece whose range is empty (too
 light for one grid, or holding a unit heavier than the band) gets the count closest to the band and
 is named in the report.
@@ -16,7 +12,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,18 +46,6 @@ def _closest_to_band(weight: float, size: int, band: tuple[float, float]) -> int
     return min(candidates, key=lambda k: (distance(k), k))
 
 
-def _pinned_cost(heavy_first: NDArray[np.float64], total: float, k: int, mu: float) -> float:
-    """Σ(L − μ)² of ``k`` grids when each unit heavier than an equal share of what is left is a
-    grid of its own and the rest is shared equally (``heavy_first``: the unit loads, heaviest
-    first). Without such units it is the equal-grid cost ``k·(W/k − μ)²``."""
-    j, rest = 0, total
-    while j < k - 1 and j < len(heavy_first) and heavy_first[j] > rest / (k - j):
-        rest -= float(heavy_first[j])
-        j += 1
-    pinned = float(((heavy_first[:j] - mu) ** 2).sum())
-    return pinned + (k - j) * (rest / (k - j) - mu) ** 2
-
-
 def apportion(
     weights: NDArray[np.float64],
     sizes: NDArray[np.int64],
@@ -70,14 +53,8 @@ def apportion(
     target: int | None,
     band: tuple[float, float] | None,
     labels: list[str],
-    units: Sequence[NDArray[np.float64]] | None = None,
 ) -> Apportionment:
-    """Grid counts per piece; ``labels`` name the pieces in errors and notes.
-
-    Without ``units`` (each piece's unit loads) the counts are the exact minimum of the
-    equal-grid cost, which :func:`gis.optimizer.metrics.cv_lower_bound` relies on; with them,
-    the same greedy on the pinned cost (:func:`_pinned_cost`), a better guide for a plan.
-    """
+    """Grid counts per piece; ``labels`` name the pieces in errors and notes."""
     if target is None and band is None:
         raise Invalid(
             "请给出目标网格数（--target-count K）或工作量区间（--band"
@@ -154,14 +131,9 @@ def apportion(
     mu = float(weights.sum()) / target
     counts = lower.copy()
 
-    heavy_first = None if units is None else [np.sort(u)[::-1] for u in units]
-
     def gain(p: int) -> float:  # cost change of giving piece p one more grid (negative = better)
-        k = int(counts[p])
-        if heavy_first is None:
-            return float(mu * mu - weights[p] ** 2 / (k * (k + 1)))
-        w, total = heavy_first[p], float(weights[p])
-        return _pinned_cost(w, total, k + 1, mu) - _pinned_cost(w, total, k, mu)
+        k = counts[p]
+        return float(mu * mu - weights[p] ** 2 / (k * (k + 1)))
 
     heap = [(gain(p), p) for p in range(pieces) if counts[p] < upper[p]]
     heapq.heapify(heap)

@@ -213,7 +213,6 @@ def optimize(
         weights,
         sizes,
         labels_txt,
-        [graph.workload[m] for m in members],
         plan_counts,
         target=target,
         band=band,
@@ -301,7 +300,6 @@ def _grid_counts(
     weights: NDArray[Any],
     sizes: NDArray[np.int64],
     labels_txt: list[str],
-    units: list[NDArray[np.float64]],
     plan_counts: list[int | None],
     *,
     target: int | None,
@@ -322,7 +320,7 @@ def _grid_counts(
             if kept is not None and lo <= kept <= hi:
                 chosen[p] = kept
     else:
-        counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt, units=units)
+        counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
         notes = counts.notes
         chosen = fresh_counts = counts.counts
     return chosen, fresh_counts, notes
