@@ -67,6 +67,7 @@ class Spec:
     workload: str
     group: str | None  # the column playing communities; None: the whole graph is one group
     read: Callable[[], gpd.GeoDataFrame]
+    name: str  # the column naming units in the report (a heavy unit is named)
 
 
 def libpysal_file(name: str, crs: str | None = None) -> gpd.GeoDataFrame:
@@ -143,6 +144,7 @@ SPECS = (
         "TotPop90",
         None,
         lambda: libpysal_file("G_utm.shp", "EPSG:26917"),
+        "AreaKey",
     ),
     Spec(
         "sids2",
@@ -150,6 +152,7 @@ SPECS = (
         "BIR74",
         None,
         lambda: libpysal_file("sids2.shp", "EPSG:4267"),
+        "NAME",
     ),
     Spec(
         "stl",
@@ -157,6 +160,7 @@ SPECS = (
         "PO8893",
         "STATE_NAME",
         lambda: libpysal_file("stl_hom.shp", "EPSG:4326"),
+        "NAME",
     ),
     Spec(
         "tokyo",
@@ -164,6 +168,7 @@ SPECS = (
         "eb2564",
         "prefecture",
         tokyo,
+        "AREANAME",
     ),
     Spec(
         "afro-eurasia",
@@ -171,16 +176,24 @@ SPECS = (
         "pop_est",
         "continent",
         afro_eurasia,
+        "name",
     ),
     Spec(
-        "china", "China's counties by province, land area", "area_km2", "province", china_counties
+        "china",
+        "China's counties by province, land area",
+        "area_km2",
+        "province",
+        china_counties,
+        "code",
     ),
 )
 
 
 def load(spec: Spec) -> Problem:
     frame = spec.read()
-    frame["unit_id"] = np.arange(len(frame))
+    names = frame[spec.name].astype(str)
+    twice = names.duplicated(keep=False)  # e.g. St. Louis city and county: add the row
+    frame["unit_id"] = names.where(~twice, names + " #" + frame.index.astype(str))
     graph = from_frame(
         frame,
         id_column="unit_id",
