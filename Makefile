@@ -21,6 +21,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy on gis/, layer contracts, docs/architecture.md, eslint on the pages' JS"
 	@echo "make bench  - benchmarks (not part of the tests)"
 	@echo "make bench-peers - the optimizer against pymetis, GerryChain, spopt, pygeoda (own venv)"
+	@echo "make bench-eval - the optimizer's public evaluation suite: six offline real graphs (own venv)"
 	@echo "make bench-ogc - a whole layer through OGC API items vs the GeoJSON endpoint vs TiPg"
 	@echo "make bench-tiles - vector tiles against TiPg (own venv .venv-tipg)"
 	@echo "make stop   - stop Gridmap's own PostGIS"
@@ -94,6 +95,11 @@ $(TIPG_STAMP): bench/requirements-tipg.txt
 .PHONY: bench-peers
 bench-peers: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python bench/optimizer_peers.py
+
+# The optimizer's public evaluation suite (issue 20): graphs that ship in installed wheels.
+.PHONY: bench-eval
+bench-eval: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python bench/evaluation.py
 
 $(BENCH_STAMP): pyproject.toml bench/requirements-peers.txt
 	[ -x $(BENCH_VENV)/bin/python ] || $(PYTHON) -m venv $(BENCH_VENV)

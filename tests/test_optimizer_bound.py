@@ -74,3 +74,25 @@ def test_the_bound_sees_a_community_too_heavy_for_its_share() -> None:
     assert report.workload_cv_bound == pytest.approx(0.5, abs=1e-4)  # loads 30, 10; mean 20
     assert report.workload_cv == pytest.approx(0.5, abs=1e-4)
     assert report.above_bound == pytest.approx(0, abs=1e-3)
+
+
+def test_the_bound_sees_a_unit_heavier_than_the_mean_grid() -> None:
+    # One community: a unit of 30 beside ten of 1. Cutting units would give two grids of 20;
+    # units cannot be cut, so every 2-grid plan has a grid of ≥ 30: loads 30 and 10 at best.
+    graph = _paths([30] + [1] * 10, ["a"] * 11)
+    report = optimize(graph, target=2, seed=0).report
+    assert report.workload_cv_bound == pytest.approx(0.5, abs=1e-4)
+    assert report.workload_cv == pytest.approx(0.5, abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_partition_beats_the_bound_with_heavy_units(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(5, 8))
+    weights = rng.lognormal(2, 1.5, n).round(1).tolist()  # a heavy tail: units above the mean
+    weights[int(rng.integers(n))] *= 6
+    groups = ["a"] * n
+    count = int(rng.integers(2, min(n, 4) + 1))
+    bound = cv_lower_bound(_paths(weights, groups), count)
+    assert bound is not None
+    assert bound <= _best_cv(weights, groups, count) + 1e-9

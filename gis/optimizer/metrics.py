@@ -196,15 +196,18 @@ def measure(
 
 def cv_lower_bound(graph: UnitGraph, count: int) -> float | None:
     """A workload CV that no plan of ``count`` grids can beat, so that a county knows whether a
-    better plan can exist.
+    better plan can exist: the larger of two bounds, each valid for every plan.
 
-    A grid lies inside one connected piece of one community (:func:`components`), so a plan
-    gives each piece ``k_p ≥ 1`` grids (at most its units); with ``μ = W / count`` its squared
-    deviations are at least those of ``k_p`` equal grids, ``k_p·(W_p/k_p − μ)²``. The least sum
-    of those over the counts adding up to ``count`` is what :func:`apportion` finds exactly (a
-    separable convex cost, handed out one grid at a time); its root-mean over the grids,
-    divided by μ, bounds the CV from below. It ignores that units are indivisible, so a plan
-    of few large units stays above it. ``None`` when ``count`` cannot be apportioned.
+    Pieces: a grid lies inside one connected piece of one community (:func:`components`), so a
+    plan gives each piece ``k_p ≥ 1`` grids (at most its units); with ``μ = W / count`` its
+    squared deviations are at least those of ``k_p`` equal grids, ``k_p·(W_p/k_p − μ)²``. The
+    least sum of those over the counts adding up to ``count`` is what :func:`apportion` finds
+    exactly (a separable convex cost, handed out one grid at a time).
+
+    Heavy units: that bound cuts units, so it says nothing where one unit outweighs the mean grid
+    (a city county among rural ones). :func:`_heavy_unit_squares` adds what indivisibility costs.
+    Either sum of squares, root-mean over the grids and divided by μ, bounds the CV from below.
+    ``None`` when ``count`` cannot be apportioned.
     """
     if count < 1 or graph.n == 0:
         return None
@@ -220,8 +223,26 @@ def cv_lower_bound(graph: UnitGraph, count: int) -> float | None:
     mu = weights.sum() / count
     if mu <= 0:
         return None
-    squares = counts * (weights / counts - mu) ** 2
-    return float(math.sqrt(squares.sum() / count) / mu)
+    squares = float((counts * (weights / counts - mu) ** 2).sum())
+    squares = max(squares, _heavy_unit_squares(graph.workload, count, mu))
+    return float(math.sqrt(squares / count) / mu)
+
+
+def _heavy_unit_squares(workload: NDArray[np.float64], count: int, mu: float) -> float:
+    """Least sum of squared deviations any plan has because its units ≥ μ cannot be cut.
+
+    Let ``w_1 ≥ … ≥ w_m ≥ μ`` be those units and ``L_1 ≥ … ≥ L_count`` a plan's sorted grid
+    loads. The ``j`` heaviest units lie in at most ``j`` grids, so ``L_1 + … + L_j ≥ w_1 + … +
+    w_j`` for ``j ≤ m``; then every partial sum of ``L`` is at least that of ``L* = (w_1, …,
+    w_m, r, …, r)`` with ``r = (count·μ − Σw_i)/(count − m) ≤ μ`` (the rest of ``L`` averages at
+    most ``r``), so ``L`` majorizes ``L*`` and, the sum of squares being Schur-convex, costs at
+    least ``Σ(w_i − μ)² + (Σ(w_i − μ))²/(count − m)``.
+    """
+    heavy = workload[workload >= mu] - mu
+    m = len(heavy)
+    if m == 0 or m >= count:
+        return 0.0
+    return float((heavy**2).sum() + heavy.sum() ** 2 / (count - m))
 
 
 def _moved(previous: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np.bool_]:
