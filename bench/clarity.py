@@ -28,7 +28,7 @@ from gis.optimizer.clarity import edge_kinds, with_clarity
 from gis.optimizer.graph import UnitGraph, split
 from gis.optimizer.io import database_units, read_frame_units
 from gis.optimizer.metrics import measure
-from gis.optimizer.plan import _pieces
+from gis.optimizer.plan import community_pieces
 
 VISIBLE = ("river", "primary", "secondary", "branch", "lane")
 
@@ -65,7 +65,7 @@ def metis_plan(graph: UnitGraph, counts: list[int], seed: int) -> NDArray[np.int
     import pymetis
 
     labels = np.zeros(graph.n, dtype=np.int64)
-    members = _pieces(graph)
+    members = community_pieces(graph)
     offset = 0
     for m, sub, k in zip(members, split(graph, members), counts, strict=True):
         if k <= 1 or sub.n <= 1:
@@ -91,7 +91,7 @@ def metis_plan(graph: UnitGraph, counts: list[int], seed: int) -> NDArray[np.int
 
 
 def grids_per_piece(graph: UnitGraph, labels: NDArray[np.int64]) -> list[int]:
-    return [len(np.unique(labels[m])) for m in _pieces(graph)]
+    return [len(np.unique(labels[m])) for m in community_pieces(graph)]
 
 
 def main() -> None:

@@ -209,7 +209,7 @@ def optimize(
     started = time.perf_counter()
     params = params or SolverParams()
     _check_workload(graph)
-    members = _pieces(graph)
+    members = community_pieces(graph)
     pieces = len(members)
     weights = np.array([graph.workload[m].sum() for m in members])
     sizes = np.array([len(m) for m in members], dtype=np.int64)
@@ -266,7 +266,7 @@ def optimize(
     return Plan(labels=labels, grid_ids=grid_ids, report=report)
 
 
-def _pieces(graph: UnitGraph) -> list[NDArray[np.int64]]:
+def community_pieces(graph: UnitGraph) -> list[NDArray[np.int64]]:
     """The units of each connected piece of each community, in a stable order: by community
     name, then by first unit."""
     piece_of = components(graph)
