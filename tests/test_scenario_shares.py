@@ -11,6 +11,7 @@ from sqlalchemy import Connection, text
 
 from tests.conftest import ClientAs
 from tests.test_scenario_comments import _imported_scenario
+from tests.tiny_city import DISTRICT
 
 
 def _shares(conn: Connection, sid: int) -> list[tuple[str, object]]:
@@ -39,7 +40,9 @@ def test_a_link_lets_a_colleague_in_scope_read_the_report_and_nothing_else(
     assert "评议方案" in page.text and "text/html" in page.headers["content-type"]
     assert planner.get(f"/scenarios/{sid}").status_code == 403  # the link grants the page only
     assert planner.post(f"/scenarios/{sid}/shares", json={}).status_code == 403
-    assert client_as("t-department").get(link["path"]).status_code == 403  # a street: too small
+    street = client_as("t-department").get(link["path"])  # a street: too small a scope
+    assert street.status_code == 403 and "text/html" in street.headers["content-type"]
+    assert "无权访问" in street.text and DISTRICT in street.text  # the refusal page says why
     assert client_as("lc-planner").get(link["path"]).status_code == 403  # another district
     opened = conn.execute(
         text("SELECT count(*) FROM audit_log WHERE action = 'scenario.open_share'")
@@ -50,7 +53,8 @@ def test_a_link_lets_a_colleague_in_scope_read_the_report_and_nothing_else(
     assert [s["id"] for s in listed] == [link["share"]["id"]] and "token" not in listed[0]
     revoked = county.delete(f"/scenarios/{sid}/shares/{link['share']['id']}")
     assert revoked.status_code == 200 and revoked.json()["active"] is False
-    assert planner.get(link["path"]).status_code == 404
+    gone = planner.get(link["path"])
+    assert gone.status_code == 404 and "已撤销" in gone.text
 
 
 def test_an_expired_unknown_or_badly_asked_link_opens_nothing(

@@ -9,9 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.auth import NowDep
 from api.deps import ConnDep, SettingsDep
-from api.page_auth import page_response, page_viewer
+from api.page_auth import PageRefused, Refusal, page_response, page_viewer
 from gis.access import Access
 from gis.accounts import Permission
+from gis.errors import GridmapError
 from gis.scenarios.report import report_data
 from gis.scenarios.sharing import open_share
 from maps.compare_page import compare_page_html
@@ -56,7 +57,11 @@ def shared_report_page(
 ) -> Response:
     """A scenario's report through a read-only link: any logged-in colleague whose scope holds
     the scenario's area (an unknown, expired or revoked link: 404)."""
-    scenario_id, reader = open_share(conn, token, access=Access.of(viewer.user), now=now)
+    try:
+        scenario_id, reader = open_share(conn, token, access=Access.of(viewer.user), now=now)
+    except GridmapError as error:  # the refusal page, as for any page: 403 scope, 404 link
+        said = Refusal(*error.title.split(" ", 1))
+        raise PageRefused(viewer, said, error.message, error.status) from None
     return page_response(
         report_html(report_data(conn, scenario_id, settings, access=reader)), settings
     )
