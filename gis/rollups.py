@@ -244,10 +244,7 @@ def rollup(
     prefix = prefix_of(level, within, access=access)
     layer_id = layer_id_of(conn, layer)
     sql, params = _sql(level, access, band)
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=CHINA)
-    # the day after the last (the calendar's last day has none: its end of day instead)
-    after = period.end + dt.timedelta(days=1) if period.end < dt.date.max else period.end
-    end = dt.datetime.combine(after, dt.time.max if after == period.end else dt.time(), CHINA)
+    start, end = period.instants()
     rows = conn.execute(
         text(sql),
         params

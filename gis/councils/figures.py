@@ -18,7 +18,6 @@ An area is the council's: its grid (unified layer), or the community, street or 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict, dataclass, fields
 
 from sqlalchemy import Connection, text
@@ -26,7 +25,6 @@ from sqlalchemy import Connection, text
 from gis import audit, spreadsheet
 from gis.access import Access
 from gis.accounts import Permission
-from gis.chinatime import CHINA
 from gis.councils.common import council_scope_sql
 from gis.errors import Invalid
 from gis.needs.figures import FORMATS, Period, level
@@ -58,8 +56,7 @@ def councils_by_area(
     key, name, joins = level(by)
     joins = joins.replace("n.grid_id", "k.grid_id")
     seen = council_scope_sql(access.scope)
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=CHINA)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=CHINA)
+    start, end = period.instants()
     rows = conn.execute(
         text(
             f"""SELECT {key} AS key, min({name}) AS name, count(*) AS raised,

@@ -78,8 +78,7 @@ def skill_coverage(
     """One row per community and kind that someone offers or asks for; gaps (asked, nobody
     offering) first, then the most open needs."""
     scope = access.scope.filter_sql("c.code")
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=CHINA)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=CHINA)
+    start, end = period.instants()
     rows = conn.execute(
         text(_SQL.format(scope=scope.sql)),
         scope.params

@@ -83,6 +83,15 @@ class Period:
                 f"期间的结束日期早于开始日期 (the period ends ({self.end}) before it starts)"
             )
 
+    def instants(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as China-time instants, the end exclusive: the first day's midnight and
+        the midnight after the last day (the calendar's last day has none: its end instead)."""
+        start = dt.datetime.combine(self.start, dt.time(), tzinfo=CHINA)
+        if self.end == dt.date.max:
+            return start, dt.datetime.combine(self.end, dt.time.max, tzinfo=CHINA)
+        after = self.end + dt.timedelta(days=1)
+        return start, dt.datetime.combine(after, dt.time(), tzinfo=CHINA)
+
     @classmethod
     def asked(cls, start: dt.date | None, end: dt.date | None, now: dt.datetime) -> Period:
         """The days a caller names, or the year up to ``end`` (today, China time, by default).
@@ -107,8 +116,7 @@ def level(by: str) -> tuple[str, str, str]:
 
 def _where(access: Access, period: Period) -> tuple[str, dict[str, object]]:
     scope = need_scope_sql(access.scope)
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=CHINA)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=CHINA)
+    start, end = period.instants()
     sql = f"({scope.sql}) AND n.created_at >= :start AND n.created_at < :end"
     return sql, scope.params | {"start": start, "end": end}
 

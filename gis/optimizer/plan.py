@@ -78,8 +78,9 @@ def _solve(task: _Task) -> tuple[int, NDArray[np.int64]]:
             again = partition_piece(
                 task.graph, task.k, task.seed, params=freer, initial=task.initial, band=task.band
             )
-            if _off_band(task.graph, again, task.band) < off:
-                labels, off = again, _off_band(task.graph, again, task.band)
+            off_again = _off_band(task.graph, again, task.band)
+            if off_again < off:
+                labels, off = again, off_again
         if off:
             fresh = partition_piece(task.graph, task.fallback_k, task.seed, params=task.params)
             if _off_band(task.graph, fresh, task.band) < off:
