@@ -64,6 +64,7 @@ from api.security import BodyLimit, CsrfProtect, SecurityHeaders
 from gis import __version__
 from gis.accounts import SessionPolicy
 from gis.accounts.throttle import LoginThrottle
+from gis.infra.answers import CACHE
 from gis.infra.db import server_engine
 from gis.infra.scratch import ScratchDir, clean_stale
 from gis.infra.settings import Settings, load_settings, resolve_secret_key
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
+    CACHE.enabled = settings.answer_cache  # one per process, as the settings are
     app.state.admission = Admission.create(
         request_slots=settings.request_slots,
         write_slots=settings.write_slots,

@@ -9,8 +9,11 @@ editor previews and applies, the field worker's grid page and ``/auth/me``.
 Saturation is answered with ``503`` and ``Retry-After`` by the admission gate (api/capacity.py);
 the table counts those apart from real errors. Needs locust: ``pip install -e '.[bench]'``.
 
+Every level runs twice, side by side: with remembered answers (gis.infra.answers: the layer list
+and incident figures served again until the data change) and with every answer computed.
+
     python bench/load_mixed.py [--users 50,200,500] [--seconds 30] [--database-url URL]
-                               [--workers N] [--think LOW:HIGH]
+                               [--workers N] [--think LOW:HIGH] [--answer-cache on,off]
 """
 
 from __future__ import annotations
@@ -115,7 +118,9 @@ def _plan(engine: Engine, rng: random.Random) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _server(url: str, data_dir: Path, slots: int | None, workers: int) -> Iterator[str]:
+def _server(
+    url: str, data_dir: Path, slots: int | None, workers: int, answer_cache: bool = True
+) -> Iterator[str]:
     """``gridmap serve`` in its own process, as deployed; yields its base URL."""
     with httpx.Client() as probe:
         port = 18000 + random.Random().randrange(1000)
@@ -123,6 +128,7 @@ def _server(url: str, data_dir: Path, slots: int | None, workers: int) -> Iterat
             "GRIDMAP_DATABASE_URL": url,
             "GRIDMAP_SECRET_KEY": SECRET,
             "GRIDMAP_DATA_DIR": str(data_dir),
+            "GRIDMAP_ANSWER_CACHE": "1" if answer_cache else "0",
         }
         if slots:
             env["GRIDMAP_REQUEST_SLOTS"] = str(slots)
@@ -196,15 +202,15 @@ def _run_locust(
     return {"all": rows.pop("Aggregated"), "rows": rows, "statuses": counts, "errors": errors}
 
 
-def _table(results: dict[int, dict[str, Any]]) -> None:
+def _table(results: dict[int, dict[str, Any]], label: str) -> None:
     print(
-        f"{'users':>6} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'answers':>8} {'users':>6} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
         f"{'ok':>7} {'503':>6} {'409/4xx':>8} {'errors':>7}"
     )
     for users, res in results.items():
         a, s = res["all"], res["statuses"]
         print(
-            f"{users:>6} {a['Request Count']:>9} {float(a['Requests/s']):>7.1f} "
+            f"{label:>8} {users:>6} {a['Request Count']:>9} {float(a['Requests/s']):>7.1f} "
             f"{a['50%']:>7} {a['95%']:>7} {s['ok']:>7} {s['busy']:>6} {s['conflict']:>8} "
             f"{s['error']:>7}"
         )
@@ -231,7 +237,13 @@ def main() -> None:
     parser.add_argument(
         "--think", default="0.5:1.5", help="seconds between one user's clicks, LOW:HIGH"
     )
+    parser.add_argument(
+        "--answer-cache",
+        default="on,off",
+        help="serve remembered answers (gis.infra.answers): on, off or both, side by side",
+    )
     args = parser.parse_args()
+    configs = [c == "on" for c in args.answer_cache.split(",")]
     levels = [int(u) for u in args.users.split(",")]
     with contextlib.ExitStack() as stack:
         url = args.database_url or stack.enter_context(sample_city_database())
@@ -245,17 +257,23 @@ def main() -> None:
         engine.dispose()
         plan_file = work / "plan.json"
         plan_file.write_text(json.dumps(plan))
-        base = stack.enter_context(_server(url, work / "data", args.slots, args.workers))
-        results = {}
-        for users in levels:
-            results[users] = _run_locust(base, users, args.seconds, work, plan_file, args.think)
-            print(f"  {users} users done", flush=True)
+        by_config = {}
+        for cached in configs:
+            with _server(url, work / "data", args.slots, args.workers, cached) as base:
+                results = {}
+                for users in levels:
+                    results[users] = _run_locust(
+                        base, users, args.seconds, work, plan_file, args.think
+                    )
+                    print(f"  answers {'on' if cached else 'off'}, {users} users done", flush=True)
+            by_config["cached" if cached else "computed"] = results
         print()
         print(
             f"Mixed load on {os.cpu_count()} cores, {args.seconds} s per level, "
             f"{args.workers} server process(es), a click every {args.think} s per user:"
         )
-        _table(results)
+        for label, results in by_config.items():
+            _table(results, label)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from gis.access import Access
 from gis.errors import Forbidden, Invalid, NotFound
 from gis.geojson import BBOX_SQL, BBox, collection, feature_sql
+from gis.infra.answers import remembered
 from gis.workload import band_sql
 
 
@@ -53,12 +54,13 @@ def balance_sql(alias: str, band: tuple[float, float]) -> str:
                    AS share_in_band"""
 
 
+@remembered("grids", "places")
 def list_layers(
     conn: Connection, band: tuple[float, float], *, access: Access
 ) -> list[LayerSummary]:
     """Every layer with the count and workload balance (mean, CV, min, max, share in band) of
     the grids ``access.scope`` reaches; a scenario's layer only when the scope reaches one of its
-    grids."""
+    grids. Served again until a grid or a place changes (gis.infra.answers)."""
     scope = access.scope
     low, high = band
     reach = scope.grid_sql("g")

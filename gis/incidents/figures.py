@@ -31,6 +31,7 @@ from gis.access import Access
 from gis.errors import Invalid
 from gis.incidents.queries import Filters, _where
 from gis.incidents.workflow import OVERDUE_SQL
+from gis.infra.answers import remembered
 
 GROUPS = {
     "grid": ("g.code", "g.name", "LEFT JOIN grid g ON g.id = i.grid_id"),
@@ -84,6 +85,12 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: How long figures may be served again when nothing was written: only the overdue count moves
+#: with the clock alone, and the answer says the instant it was computed for (``now``).
+MAX_AGE_SECONDS = 10.0
+
+
+@remembered("grids", "places", "incidents", max_age=MAX_AGE_SECONDS)
 def figures(
     conn: Connection,
     by: str = "grid",

@@ -194,6 +194,9 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     # /health reports "disk full" when the data directory has less free space than this.
     min_free_disk_mb: int = Field(200, ge=0)
+    # Serve the layer list and incident figures again until the data under them change
+    # (gis.infra.answers); off only to measure what that buys (bench/load_mixed.py).
+    answer_cache: bool = True
 
 
 def load_settings(**overrides: object) -> Settings:

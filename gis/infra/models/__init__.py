@@ -88,6 +88,7 @@ from gis.infra.models.scenarios import (
 )
 from gis.infra.models.streets import EDGE_KINDS, LINEAR_KINDS, LinearFeature, UnitEdge
 from gis.infra.models.tiles import TileCache
+from gis.infra.models.versions import DataChange, DataVersion
 
 __all__ = [
     "FACILITY_KINDS",
@@ -168,6 +169,8 @@ __all__ = [
     "ScenarioJob",
     "Street",
     "TileCache",
+    "DataChange",
+    "DataVersion",
     "UserSession",
     "WorkloadProfile",
 ]
