@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -64,12 +64,12 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_policy(request: Request) -> SessionPolicy:
+async def get_policy(request: Request) -> SessionPolicy:
     policy: SessionPolicy = request.app.state.policy
     return policy
 
 
-def get_now(request: Request) -> dt.datetime:
+async def get_now(request: Request) -> dt.datetime:
     """The current time (from ``app.state.clock``: tests move it instead of sleeping)."""
     now: dt.datetime = request.app.state.clock()
     return now
@@ -117,7 +117,7 @@ def optional_auth(
 OptionalAuth = Annotated[Auth | None, Depends(optional_auth)]
 
 
-def current_auth(auth: OptionalAuth) -> Auth:
+async def current_auth(auth: OptionalAuth) -> Auth:
     if auth is None:
         raise Unauthorized(
             "请先登录：POST /auth/login 或打开 /login 页面（会话可能"
@@ -130,7 +130,7 @@ def current_auth(auth: OptionalAuth) -> Auth:
 AuthDep = Annotated[Auth, Depends(current_auth)]
 
 
-def current_user(auth: AuthDep) -> User:
+async def current_user(auth: AuthDep) -> User:
     """The logged-in user. One whose password an administrator reset may only see who they are
     (``/auth/me``), change the password and log out: everything else is 403 until they do."""
     if auth.user.must_change_password:
@@ -145,11 +145,11 @@ def current_user(auth: AuthDep) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(*roles: Role) -> Callable[[User], User]:
+def require(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only these roles through (others: 403)."""
     allowed = frozenset(roles)
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:
         if user.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(
@@ -163,10 +163,10 @@ def require(*roles: Role) -> Callable[[User], User]:
     return dependency
 
 
-def require_permission(permission: Permission) -> Callable[[User], User]:
+def require_permission(permission: Permission) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only roles carrying ``permission`` through (others: 403)."""
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:
         user.require(permission)
         return user
 
@@ -176,12 +176,14 @@ def require_permission(permission: Permission) -> Callable[[User], User]:
 AdminUser = Annotated[User, Depends(require(Role.ADMIN))]
 
 
-def current_access(user: CurrentUser) -> Access:
+async def current_access(user: CurrentUser) -> Access:
     """The request's :class:`~gis.access.Access`: what every scoped gis/ call is given."""
     return Access.of(user)
 
 
-def map_access(user: Annotated[User, Depends(require_permission(Permission.VIEW_MAP))]) -> Access:
+async def map_access(
+    user: Annotated[User, Depends(require_permission(Permission.VIEW_MAP))],
+) -> Access:
     """Access of a user whose role may read the map (every role today; 403 otherwise)."""
     return Access.of(user)
 
@@ -190,7 +192,7 @@ AccessDep = Annotated[Access, Depends(current_access)]
 MapAccess = Annotated[Access, Depends(map_access)]
 
 
-def permitted(permission: Permission) -> Callable[[User], Access]:
+def permitted(permission: Permission) -> Callable[[User], Awaitable[Access]]:
     """A dependency: the request's :class:`~gis.access.Access`, for roles carrying
     ``permission`` (others: the same 403 as :func:`require_permission`)."""
 
@@ -198,13 +200,13 @@ def permitted(permission: Permission) -> Callable[[User], Access]:
 
     # A default, not an Annotated[...] hint: with postponed annotations FastAPI could not
     # resolve a hint naming the closure's ``check``.
-    def dependency(user: User = Depends(check)) -> Access:
+    async def dependency(user: User = Depends(check)) -> Access:
         return Access.of(user)
 
     return dependency
 
 
-def admin_access(admin: AdminUser) -> Access:
+async def admin_access(admin: AdminUser) -> Access:
     """The access of an administrator (others: the same 403 as :data:`AdminUser`)."""
     return Access.of(admin)
 

@@ -35,7 +35,7 @@ from sqlalchemy import Connection
 from starlette.exceptions import HTTPException
 
 from api.auth import NowDep, OptionalAuth, PolicyDep, client_ip
-from api.deps import get_engine
+from api.deps import engine_of
 from gis.access import Access
 from gis.accounts import Permission, SessionPolicy, User
 from gis.accounts.credentials import check_credentials, password_hash_of
@@ -52,7 +52,7 @@ Transaction = Callable[[], AbstractContextManager[Connection]]
 
 def login_transaction(request: Request) -> Transaction:
     """A transaction of its own for the credential check (tests replace it with a savepoint)."""
-    return get_engine(request).begin
+    return engine_of(request).begin
 
 
 class _Remembered:
@@ -173,7 +173,7 @@ def ogc_user(
     return user
 
 
-def ogc_access(user: Annotated[User, Depends(ogc_user)]) -> Access:
+async def ogc_access(user: Annotated[User, Depends(ogc_user)]) -> Access:
     return Access.of(user)
 
 

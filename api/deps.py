@@ -1,4 +1,8 @@
-"""Typed dependencies: the settings and a database connection per request."""
+"""Typed dependencies: the settings and a database connection per request.
+
+Dependencies that only read the app's state are ``async def``: FastAPI runs a plain ``def``
+dependency in the thread pool, one hand-over per dependency per request, which under load cost
+more than the work (bench/load_mixed.py). Those that touch the database stay ``def``."""
 
 from __future__ import annotations
 
@@ -11,14 +15,18 @@ from sqlalchemy import Connection, Engine
 from gis.infra.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+def engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
+
+
+async def get_engine(request: Request) -> Engine:
+    return engine_of(request)
 
 
 def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
@@ -33,7 +41,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ConnDep = Annotated[Connection, Depends(get_connection, scope="function")]
 
 
-def band(settings: SettingsDep) -> tuple[float, float]:
+async def band(settings: SettingsDep) -> tuple[float, float]:
     return (settings.band_low, settings.band_high)
 
 
