@@ -152,3 +152,23 @@ def test_figures_are_served_again_for_at_most_their_age(engine: Engine) -> None:
     assert late is not first and late["now"] == later.isoformat()
     assert earlier["now"] == (t0 - dt.timedelta(seconds=1)).isoformat()
     assert first["total"]["total"] > 0
+
+
+def test_figures_by_community_stand_through_a_grid_edit_not_an_incident_change(
+    engine: Engine, heavier: tuple[int, float]
+) -> None:
+    grid_id, workload = heavier
+    CACHE.clear()
+    now = dt.datetime.now(dt.UTC)
+    with engine.connect() as conn:
+        by_community = figures(conn, "community", access=SAMPLE, now=now)
+        by_grid = figures(conn, "grid", access=SAMPLE, now=now)
+    _set_workload(engine, grid_id, workload + 1)  # an editor's apply, as far as versions go
+    with engine.connect() as conn:
+        assert figures(conn, "community", access=SAMPLE, now=now) is by_community
+        assert figures(conn, "grid", access=SAMPLE, now=now) is not by_grid
+    with engine.begin() as conn:
+        first = conn.execute(text("SELECT min(id) FROM incident")).scalar_one()
+        conn.execute(text("UPDATE incident SET category = category WHERE id = :i"), {"i": first})
+    with engine.connect() as conn:
+        assert figures(conn, "community", access=SAMPLE, now=now) is not by_community

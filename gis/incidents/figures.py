@@ -90,7 +90,6 @@ def _with_rates(row: dict[str, Any]) -> dict[str, Any]:
 MAX_AGE_SECONDS = 10.0
 
 
-@remembered("grids", "places", "incidents", max_age=MAX_AGE_SECONDS)
 def figures(
     conn: Connection,
     by: str = "grid",
@@ -100,16 +99,29 @@ def figures(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Figures per ``by`` (grid, department, community or category) and in total, within the
-    viewer's incidents and the filters; rows by total, largest first."""
+    viewer's incidents and the filters; rows by total, largest first.
+
+    Served again until an incident or a place changes (gis.infra.answers), or a grid too when
+    the answer reads grids (grouped by grid, filtered by one, or a grid worker's scope): an
+    editor's moves leave the figures by community standing."""
     if by not in GROUPS:
         raise Invalid(
             f"分组方式须为 {', '.join(GROUPS)} 之一，收到 {by!r} ("
             f"by must be one of {', '.join(GROUPS)}; got {by!r})",
             by=by,
         )
+    filters = filters or Filters()
     now = now or dt.datetime.now(dt.UTC)
+    reads_grids = by == "grid" or filters.grid is not None or access.scope.level == "grid"
+    compute = _figures_reading_grids if reads_grids else _figures_reading_places
+    return compute(conn, by, filters, access=access, now=now)
+
+
+def _figures(
+    conn: Connection, by: str, filters: Filters, *, access: Access, now: dt.datetime
+) -> dict[str, Any]:
     key, name, join = GROUPS[by]
-    where = _where(filters or Filters(), now, access=access)
+    where = _where(filters, now, access=access)
     # One scan: the groups and the total together (GROUPING SETS), the total told apart by
     # GROUPING() — a group whose key is NULL (incidents with no grid) is not the total.
     rows = conn.execute(
@@ -133,3 +145,9 @@ def figures(
         "rows": [_with_rates(group) for group in groups],
         "total": _with_rates(total),
     }
+
+
+_figures_reading_grids = remembered("grids", "places", "incidents", max_age=MAX_AGE_SECONDS)(
+    _figures
+)
+_figures_reading_places = remembered("places", "incidents", max_age=MAX_AGE_SECONDS)(_figures)

@@ -170,7 +170,8 @@ def remembered(
             versions = read_versions(conn, subjects)
             if versions.wrote:
                 return reader(*args, **kwargs)
-            key = (name, conn.engine.url, args[1:], rest, view_key(access=access), versions.numbers)
+            seen = view_key(access=access)
+            key = (name, subjects, conn.engine.url, args[1:], rest, seen, versions.numbers)
             try:
                 hash(key)
             except TypeError:
