@@ -44,6 +44,7 @@ from gis.infra.db import make_engine  # noqa: E402
 from gis.infra.settings import TrackSettings  # noqa: E402
 from gis.patrols.figures import FIGURES_SQL, china_midnight, raw_days_sql, raw_spans  # noqa: E402
 from gis.patrols.ingest import Batch, ingest  # noqa: E402
+from gis.patrols.rollup import roll_up  # noqa: E402
 from gis.patrols.tracks import Fix, store_fixes  # noqa: E402
 
 DAY = dt.date(2026, 12, 1)
@@ -155,6 +156,10 @@ def run(url: str, count: int, group: int, phone: int, jobs: int = 1, explain: bo
         started = time.perf_counter()
         conn.execute(text(FIGURES_SQL), month).all()
         one_month = time.perf_counter() - started
+    with engine.begin() as conn:  # the nightly command's work: every worker's day, written
+        started = time.perf_counter()
+        rolled = roll_up(conn, DAY, DAY, tracks=tracks, now=now).rows
+        rollup_s = time.perf_counter() - started
     shares = sorted(r.seconds_in_grid / r.seconds_tracked for r in rows if r.seconds_tracked)
     total = count * POINTS
     print("| what | workers | points | seconds | per 17,000 workers |")
@@ -172,6 +177,11 @@ def run(url: str, count: int, group: int, phone: int, jobs: int = 1, explain: bo
     print(
         f"| figures of the day (= nightly roll-up), all | {count} | {total:,} | {all_day:.2f} | "
         f"{all_day * 17000 / count:.0f} s |"
+    )
+    print(
+        f"| nightly roll-up of the day (roll_up, {rolled} worker-days written) | {count + phone} "
+        f"| {(count + phone) * POINTS:,} | {rollup_s:.2f} | "
+        f"{rollup_s * 17000 / (count + phone):.0f} s |"
     )
     print(f"| one worker's month of figures | 1 | {POINTS:,} | {one_month:.3f} | – |")
     print(f"(median share of time in the own grid: {shares[len(shares) // 2]:.0%})")

@@ -1,17 +1,19 @@
-"""track_point without a per-row foreign key and without the ``(patrol_id, at)`` index: the
-ingest of 17,000 workers' day (16.3 million points, bench/patrols.py) spent about half its time
-in the foreign-key check on patrol (one lookup per point) and ~20 % in that index.
+"""track_point without a per-row foreign key: the ingest of 17,000 workers' day (16.3 million
+points, bench/patrols.py) spent about half its time in the foreign-key check on patrol (one
+lookup per point).
 
 Integrity is kept, set-based:
 
-- on insert, :func:`gis.patrols.ingest.ingest` joins the staged points to their patrols once per
-  patrol (``FOR KEY SHARE``, the lock a foreign key takes, so a patrol cannot be deleted while
-  its points go in) and refuses the whole upload when one names no patrol;
+- on insert, :func:`gis.patrols.ingest.ingest` looks the upload's patrols up once each (``FOR
+  KEY SHARE``, the lock a foreign key takes per row, so a patrol cannot be deleted while its
+  points go in) and refuses the whole upload when one names no patrol;
 - on delete, a statement trigger on patrol deletes the points of the patrols deleted (what
   ``ON DELETE CASCADE`` did; it also runs when deleting a user cascades to their patrols).
 
-No query needs ``(patrol_id, at)``: a patrol is one working day, its points are found by the
-primary key ``(patrol_id, seq)`` and the day's by the BRIN on ``at`` (EXPLAIN in bench/README.md).
+The ``(patrol_id, at)`` index stays (~20 % of the insert): a worker's page, score and late
+re-roll find the period's points of the worker's patrols with it (EXPLAIN of FIGURES_SQL); by
+the primary key alone they would read every point of every patrol still kept (a patrol left
+open has no end, so its start does not bound its points).
 
 Revision ID: 0028
 Revises: 0026
@@ -42,7 +44,6 @@ REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION track_point_ca
 
 def upgrade() -> None:
     op.drop_constraint("track_point_patrol_id_fkey", "track_point", type_="foreignkey")
-    op.drop_index("ix_track_point_patrol_at", "track_point")
     op.execute(CASCADE_FUNCTION)
     op.execute(CASCADE_TRIGGER)
 
@@ -54,9 +55,9 @@ def downgrade() -> None:
     # hand), it could not satisfy the foreign key restored below: it goes, as a cascade would
     # have taken it.
     op.execute(
-        "DELETE FROM track_point t WHERE NOT EXISTS (SELECT 1 FROM patrol p WHERE p.id = t.patrol_id)"
+        "DELETE FROM track_point t "
+        "WHERE NOT EXISTS (SELECT 1 FROM patrol p WHERE p.id = t.patrol_id)"
     )
-    op.create_index("ix_track_point_patrol_at", "track_point", ["patrol_id", "at"])
     op.create_foreign_key(
         "track_point_patrol_id_fkey",
         "track_point",
