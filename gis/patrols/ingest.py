@@ -46,18 +46,25 @@ CREATE TEMP TABLE IF NOT EXISTS track_staging (
     patrol_id integer, seq bigint, at timestamptz, lon float8, lat float8, acc float8
 ) ON COMMIT DELETE ROWS
 """
-#: The city's extent (its districts' box) and ~1 km around it: a point beyond is a bad fix or
-#: somewhere no grid worker works — not stored, counted in ``outside_city``.
-CITY_BOX = """
-SELECT ST_XMin(e) AS x0, ST_XMax(e) AS x1, ST_YMin(e) AS y0, ST_YMax(e) AS y1
-FROM (SELECT ST_Expand(ST_Extent(geom)::geometry, 0.01) AS e FROM district) box
-WHERE e IS NOT NULL
-"""
-#: The staged patrols that already have points: only their points are looked up in the
-#: primary key (a new patrol's first batch, and a day in bulk, skip that lookup).
-HAVE_POINTS = """
-SELECT id FROM unnest(CAST(:ids AS integer[])) AS id
-WHERE EXISTS (SELECT 1 FROM track_point t WHERE t.patrol_id = id)
+#: In one round trip (a phone batch is one patrol and 120 points: round trips count): the
+#: upload's patrols that exist, locked ``FOR KEY SHARE`` until commit (as a foreign key would
+#: lock per point, so a patrol cannot be deleted while its points go in); those that already
+#: have points (only their points are looked up in the primary key: a new patrol's first batch
+#: and a day in bulk skip that lookup); and the city's extent (its districts' box) and ~1 km
+#: around it — a point beyond is a bad fix or somewhere no grid worker works: not stored,
+#: counted in ``outside_city``.
+PREPARE = """
+SELECT (SELECT coalesce(array_agg(id), '{}') FROM (
+            SELECT id FROM patrol WHERE id = ANY(CAST(:ids AS integer[])) ORDER BY id
+            FOR KEY SHARE) locked) AS found,
+       (SELECT coalesce(array_agg(id), '{}') FROM unnest(CAST(:ids AS integer[])) AS id
+        WHERE EXISTS (SELECT 1 FROM track_point t WHERE t.patrol_id = id)) AS had,
+       box.*
+FROM (SELECT 1) one LEFT JOIN (
+    SELECT ST_XMin(e) AS x0, ST_XMax(e) AS x1, ST_YMin(e) AS y0, ST_YMax(e) AS y1
+    FROM (SELECT ST_Expand(ST_Extent(geom)::geometry, 0.01) AS e FROM district) extent
+    WHERE e IS NOT NULL
+) box ON true
 """
 #: The staged points (each once: duplicates within the upload are left out before) not stored
 #: already; per patrol, how many were stored.
@@ -75,13 +82,15 @@ NEW_ONLY = """WHERE NOT EXISTS (
         SELECT 1 FROM track_point t WHERE t.patrol_id = ANY(CAST(:had AS integer[]))
         AND t.patrol_id = s.patrol_id AND t.seq = s.seq)"""
 #: Without ``ON CONFLICT`` PostgreSQL inserts a point ~35 % cheaper (no speculative insertion,
-#: bench/README.md): the query leaves the duplicates out itself, and looks them up only for
-#: the patrols that have points. Only a concurrent upload of the same points can still collide:
-#: then the insert is made again with ``ON CONFLICT``.
+#: bench/README.md): a large upload's query leaves the duplicates out itself, and looks them up
+#: only for the patrols that have points. Only a concurrent upload of the same points can still
+#: collide: then the insert is made again with ``ON CONFLICT``. A small upload (a phone's
+#: batch) goes with ``ON CONFLICT`` at once: two round trips (the savepoint) cost it more.
 FIRST_INSERT = INSERT.format(where="", conflict="")
 FAST_INSERT = INSERT.format(where=NEW_ONLY, conflict="")
 SAFE_INSERT = INSERT.format(where=NEW_ONLY, conflict="ON CONFLICT (patrol_id, seq) DO NOTHING")
 WHOLE_EARTH = (-180.0, 180.0, -90.0, 90.0)
+SMALL_UPLOAD = 5000
 #: Asia/Shanghai has kept UTC+8 all year since 1991: the China time of day and date of a point
 #: are its UTC seconds + 8 h, computed for all points at once.
 CHINA_OFFSET_S = 8 * 3600
@@ -203,17 +212,9 @@ def _copy_binary(staged: _Staged, keep: np.ndarray, lon: np.ndarray, lat: np.nda
     return COPY_HEADER + rows.tobytes() + COPY_TRAILER
 
 
-def _lock_patrols(conn: Connection, batches: Sequence[Batch]) -> None:
-    """Lock the batches' patrols against deletion until commit (once per patrol, as a
-    foreign key would per point); refuse the upload when one does not exist."""
-    wanted = {b.patrol_id for b in batches}
-    found = set(
-        conn.execute(
-            text("SELECT id FROM patrol WHERE id = ANY(:ids) ORDER BY id FOR KEY SHARE"),
-            {"ids": sorted(wanted)},
-        ).scalars()
-    )
-    missing = sorted(wanted - found)
+def _refuse_missing(wanted: list[int], found: list[int]) -> None:
+    """An upload naming a patrol that does not exist is refused whole."""
+    missing = sorted(set(wanted) - set(found))
     if missing:
         raise NotFound(
             f"巡查 {missing[0]} 不存在，轨迹点未保存 (patrol {missing[0]} does not exist: no point "
@@ -227,11 +228,11 @@ def ingest(
 ) -> dict[int, Stored]:
     """Store the batches' points; what became of them per patrol. A point of a day already
     rolled up re-roll its worker's day (:func:`gis.patrols.rollup.reroll_late`)."""
-    _lock_patrols(conn, batches)
-    staged = _Staged.of(batches)
-    box = conn.execute(text(CITY_BOX)).first()
-    in_hours, keep, lon, lat = staged.kept(tracks, tuple(box) if box else WHOLE_EARTH)
     ids = sorted({b.patrol_id for b in batches})
+    found, had, *box = conn.execute(text(PREPARE), {"ids": ids}).one()
+    _refuse_missing(ids, found)
+    staged = _Staged.of(batches)
+    in_hours, keep, lon, lat = staged.kept(tracks, WHOLE_EARTH if box[0] is None else tuple(box))
     result = {
         pid: Stored(int(k), int(h - k))
         for pid, h, k in zip(
@@ -253,12 +254,14 @@ def ingest(
         ) as copy,
     ):
         copy.write(_copy_binary(staged, keep, lon, lat))
-    had = list(conn.execute(text(HAVE_POINTS), {"ids": ids}).scalars())
-    try:
-        with conn.begin_nested():
-            rows = conn.execute(text(FAST_INSERT if had else FIRST_INSERT), {"had": had}).all()
-    except IntegrityError:  # the same points, stored meanwhile by another upload
+    if len(staged.pid) <= SMALL_UPLOAD:
         rows = conn.execute(text(SAFE_INSERT), {"had": had}).all()
+    else:
+        try:
+            with conn.begin_nested():
+                rows = conn.execute(text(FAST_INSERT if had else FIRST_INSERT), {"had": had}).all()
+        except IntegrityError:  # the same points, stored meanwhile by another upload
+            rows = conn.execute(text(SAFE_INSERT), {"had": had}).all()
     conn.execute(text("TRUNCATE track_staging"))
     for r in rows:
         was = result[r.patrol_id]
