@@ -6,18 +6,12 @@ some time falls outside the grid); the points go in through the bulk path
 (:func:`gis.patrols.ingest.ingest`: COPY into a staging table, one set-based insert) ``--group``
 workers' days per call, and — for comparison — ``--phone`` workers' days through the phone's
 path (:func:`gis.patrols.tracks.store_fixes`, batches of 120 points = one hour, one call
-each). Then:
-one worker's month of figures (the worker's page), and the day's figures of every worker
-(what a county's month table reads per day). The issue's goals: 17,000 workers' day ingested
-in ≤ 2 min on 2 cores, a county's month of time-in-grid ≤ 5 s.
-
-Measured (2-core machine shared with other jobs, load ~5), ``--workers 1000 --phone 50``:
-before the bulk path (one JSON insert per 120-point batch, GiST and three btrees on
-track_point) a day took 209 s per 1,000 workers (3,559 s for 17,000); now 35.4 s in bulk on 2
-connections (603 s for 17,000) and 5.1 s per 50 workers by phone batches (1,726 s). The goal
-(120 s) is not met. Where the bulk insert's time goes (192,000 points, one connection): the
-per-row foreign-key check on patrol about half, the (patrol_id, at) index ~20 %, building the
-points ~15 %; building the COPY text in Python ~10 µs a point.
+each). Then: one worker's month of figures (the worker's page), the day's figures of every
+worker (what a county's month table reads per day), and the nightly roll-up of the day
+(:func:`gis.patrols.rollup.roll_up`, writing ``patrol_day``). The issue's goal: 17,000 workers'
+day ingested in ≤ 2 min on 2 cores (a county's month: bench/field_county.py). Measured:
+bench/README.md ("Patrols: ingest and roll-up"), before and after the per-row foreign key went
+(migration 0031), the COPY became binary and the roll-up searched buildings per chunk of points.
 
     python bench/patrols.py [--workers 300] [--group 100] [--phone 50] [--jobs 2]
                             [--database-url URL]
@@ -44,6 +38,7 @@ from gis.infra.db import make_engine  # noqa: E402
 from gis.infra.settings import TrackSettings  # noqa: E402
 from gis.patrols.figures import FIGURES_SQL, china_midnight, raw_days_sql, raw_spans  # noqa: E402
 from gis.patrols.ingest import Batch, ingest  # noqa: E402
+from gis.patrols.rollup import roll_up  # noqa: E402
 from gis.patrols.tracks import Fix, store_fixes  # noqa: E402
 
 DAY = dt.date(2026, 12, 1)
@@ -155,6 +150,10 @@ def run(url: str, count: int, group: int, phone: int, jobs: int = 1, explain: bo
         started = time.perf_counter()
         conn.execute(text(FIGURES_SQL), month).all()
         one_month = time.perf_counter() - started
+    with engine.begin() as conn:  # the nightly command's work: every worker's day, written
+        started = time.perf_counter()
+        rolled = roll_up(conn, DAY, DAY, tracks=tracks, now=now).rows
+        rollup_s = time.perf_counter() - started
     shares = sorted(r.seconds_in_grid / r.seconds_tracked for r in rows if r.seconds_tracked)
     total = count * POINTS
     print("| what | workers | points | seconds | per 17,000 workers |")
@@ -172,6 +171,11 @@ def run(url: str, count: int, group: int, phone: int, jobs: int = 1, explain: bo
     print(
         f"| figures of the day (= nightly roll-up), all | {count} | {total:,} | {all_day:.2f} | "
         f"{all_day * 17000 / count:.0f} s |"
+    )
+    print(
+        f"| nightly roll-up of the day (roll_up, {rolled} worker-days written) | {count + phone} "
+        f"| {(count + phone) * POINTS:,} | {rollup_s:.2f} | "
+        f"{rollup_s * 17000 / (count + phone):.0f} s |"
     )
     print(f"| one worker's month of figures | 1 | {POINTS:,} | {one_month:.3f} | – |")
     print(f"(median share of time in the own grid: {shares[len(shares) // 2]:.0%})")

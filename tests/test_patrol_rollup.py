@@ -17,10 +17,21 @@ from typer.testing import CliRunner
 from gis.access import Access
 from gis.infra.settings import TrackSettings
 from gis.patrols import rollup_days
+from gis.patrols.rollup import roll_up
 from tests.conftest import ClientAs, scalar
-from tests.test_patrols import DAY, NOON, at_noon, expected_metres, point, send, walk_the_track
+from tests.test_patrols import (
+    DAY,
+    NOON,
+    TRACK,
+    at_noon,
+    expected_metres,
+    others,
+    point,
+    send,
+    walk_the_track,
+)
 
-__all__ = ["at_noon"]  # the fixture, shared
+__all__ = ["at_noon", "others"]  # the fixtures, shared
 
 USER = "(SELECT id FROM app_user WHERE username = 't-worker')"
 FIGURES = ("points", "seconds_tracked", "seconds_in_grid", "metres", "buildings_passed")
@@ -107,3 +118,29 @@ def test_rollup_from_the_cli(engine: Any, pg_url: str, tmp_path: Any, monkeypatc
     assert "2001-01-01" in result.output
     future = CliRunner().invoke(app, ["field", "rollup", "--day", "2999-01-01"])
     assert future.exit_code == 2 and "昨天" in future.output
+
+
+def test_every_workers_roll_up_in_batches_is_the_same(
+    at_noon: FastAPI, client_as: ClientAs, conn: Connection, others: None
+) -> None:
+    """The roll-up of every worker goes in batches of workers (a batch per ~1 million points):
+    one worker a batch gives the same rows as all in one."""
+    walk_the_track(client_as("t-worker"))
+    second = client_as("p-worker2")
+    patrol = second.post("/field/patrols").json()["id"]
+    assert send(second, patrol, [point(*p) for p in TRACK]).json()["stored"] == 6
+    next_day = NOON + dt.timedelta(days=1)
+    tracks = TrackSettings()
+    rows = {}
+    for budget in (1, 1_000_000):
+        done = roll_up(conn, DAY, DAY, tracks=tracks, now=next_day, batch_points=budget)
+        assert done.rows >= 2
+        rows[budget] = conn.execute(
+            text(
+                "SELECT user_id, points, seconds_tracked, metres, buildings_passed, building_ids "
+                "FROM patrol_day WHERE day = :day ORDER BY user_id"
+            ),
+            {"day": DAY},
+        ).all()
+    assert rows[1] == rows[1_000_000]
+    assert [r.points for r in rows[1]].count(6) >= 2

@@ -28,11 +28,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import Geod
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from gis.access import Access
 from gis.accounts import Role, create_user
 from gis.chinatime import CHINA
+from gis.errors import NotFound
+from gis.infra.settings import TrackSettings
+from gis.patrols.ingest import Batch, ingest
+from gis.patrols.tracks import Fix
 from gis.personal import mask_name
 from gis.scope import Scope
 from tests.conftest import TEST_PASSWORD, ClientAs, scalar
@@ -268,3 +272,21 @@ def test_a_jump_faster_than_a_car_is_left_out(at_noon: Any, client_as: ClientAs)
     assert day["metres"] == pytest.approx(
         Geod(ellps="WGS84").inv(116.0005, 27.5005, 116.0015, 27.5005)[2], abs=0.05
     )
+
+
+def test_points_belong_to_a_patrol_and_go_with_it(at_noon: Any, client_as: ClientAs, conn) -> None:
+    """No foreign key per point (migration 0031): the ingest checks the patrols once, and a
+    deleted patrol — or a deleted worker, whose patrols go — takes its points with it."""
+    worker = client_as("t-worker")
+    patrol = start(worker)
+    assert send(worker, patrol, [point(*p) for p in TRACK]).json()["stored"] == 6
+    fixes = [Fix(9, NOON - dt.timedelta(minutes=5), 116.0005, 27.5005)]
+    with pytest.raises(NotFound, match="999999"):
+        ingest(conn, [Batch(patrol, fixes), Batch(999_999, fixes)], TrackSettings(), now=NOON)
+    assert scalar(conn, "SELECT count(*) FROM track_point WHERE patrol_id = 999999") == 0
+    conn.execute(text("DELETE FROM patrol WHERE id = :p"), {"p": patrol})
+    assert scalar(conn, "SELECT count(*) FROM track_point WHERE patrol_id = :p", p=patrol) == 0
+    second = start(worker)
+    assert send(worker, second, [point(*p) for p in TRACK]).json()["stored"] == 6
+    conn.execute(text("DELETE FROM app_user WHERE username = 't-worker'"))
+    assert scalar(conn, "SELECT count(*) FROM track_point WHERE patrol_id = :p", p=second) == 0

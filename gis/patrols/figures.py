@@ -11,7 +11,8 @@ of the same pairs (metres on the ellipsoid). A pair faster than ``GRIDMAP_TRACK_
 figures say how many ``jumps`` were left out). A building is *passed* when a point of the day
 comes within ``GRIDMAP_TRACK_PASS_METRES`` of it (distinct buildings per day; on the sphere,
 which differs from the ellipsoid by under 0.5 % and is cheaper: bench/patrols.py; the box that the
-GiST index searches first is that many metres in degrees at the point's latitude, +1 %).
+GiST index searches first is that many metres in degrees at the points' latitude, +1 %; points
+are searched in chunks of :data:`CHUNK`).
 
 Days rolled up (:mod:`gis.patrols.rollup`, nightly; and before pruning,
 :mod:`gis.patrols.retention`) come from ``patrol_day``; the others (today, a day not rolled up
@@ -34,14 +35,23 @@ from gis.patrols.common import shown_name, viewable_worker
 
 Period = Literal["day", "week", "month"]
 RULE_SHARE = 0.6
-PASSED_SQL = """
-    SELECT pts.user_id, pts.day, count(DISTINCT b.id) AS buildings,
+#: Points per building search: consecutive points of a patrol (~10 minutes at the phone's
+#: rate) are searched together — one index probe for the chunk's box, then one exact test of
+#: each building found against the chunk's points — instead of one probe per point, which was
+#: ~70 % of the nightly roll-up (bench/README.md). Same answer: a building is within
+#: ``:pass`` of the chunk exactly when it is within ``:pass`` of one of its points.
+CHUNK = 20
+PASSED_SQL = f"""
+    SELECT ch.user_id, ch.day, count(DISTINCT b.id) AS buildings,
            array_agg(DISTINCT b.id) AS building_ids
-    FROM pts JOIN building b
-      ON b.geom && ST_Expand(pts.geom, :pass * 1.01 / (111320 * cos(radians(ST_Y(pts.geom)))),
-                             :pass * 1.01 / 110574)
-     AND ST_DWithin(b.geom::geography, pts.geom::geography, :pass, false)
-    GROUP BY pts.user_id, pts.day
+    FROM (
+        SELECT user_id, day, ST_Collect(geom) AS geom,
+               :pass * 1.01 / (111320 * cos(radians(max(abs(ST_Y(geom)))))) AS dx
+        FROM pts GROUP BY user_id, day, patrol_id, rn / {CHUNK}
+    ) ch JOIN building b
+      ON b.geom && ST_Expand(ch.geom, ch.dx, :pass * 1.01 / 110574)
+     AND ST_DWithin(b.geom::geography, ch.geom::geography, :pass, false)
+    GROUP BY ch.user_id, ch.day
 """
 
 
@@ -63,17 +73,24 @@ def raw_days_sql(
     ``spheroid`` distances are on the sphere (under 0.5 % off, about 3× cheaper): enough to
     tell a jump, for a caller that does not report the metres."""
     passed = PASSED_SQL if buildings else NO_PASSED
+    # On the ellipsoid, ST_DistanceSpheroid of the geometries: the geography distance's value
+    # (to 1e-11) at half its cost, no cast (bench/README.md).
+    metres = (
+        "ST_DistanceSpheroid(prev_geom, geom)"
+        if spheroid
+        else "ST_Distance(prev_geom::geography, geom::geography, false)"
+    )
     join, when = (SPANS, "") if spans else ("", " AND t.at >= :start AND t.at < :stop")
     return f"""
-WITH located AS (
+WITH located AS MATERIALIZED (
     SELECT p.user_id, p.grid_id, t.patrol_id, t.seq, t.at, t.geom,
            coalesce(ST_Covers(g.geom, t.geom), false) AS inside
     FROM track_point t JOIN patrol p ON p.id = t.patrol_id LEFT JOIN grid g ON g.id = p.grid_id
     {join}
     WHERE {who}{when}
 ), pts AS (
-    SELECT user_id, grid_id, at, geom, inside,
-           (at AT TIME ZONE 'Asia/Shanghai')::date AS day,
+    SELECT user_id, grid_id, patrol_id, at, geom, inside,
+           (at AT TIME ZONE 'Asia/Shanghai')::date AS day, row_number() OVER w AS rn,
            lag(at) OVER w AS prev_at, lag(geom) OVER w AS prev_geom,
            lag(inside) OVER w AS prev_inside
     FROM located
@@ -81,7 +98,7 @@ WITH located AS (
 ), pairs AS (
     SELECT user_id, day, extract(epoch FROM at - prev_at) AS secs,
            inside AND prev_inside AS inside,
-           ST_Distance(prev_geom::geography, geom::geography, {spheroid}) AS metres
+           {metres} AS metres
     FROM pts
     WHERE prev_at IS NOT NULL AND at - prev_at <= make_interval(secs => :gap)
 ), counted AS (

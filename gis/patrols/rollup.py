@@ -73,6 +73,34 @@ ON CONFLICT (user_id, day) DO {"UPDATE SET " + ADD_TO_PRUNED if prune else "NOTH
 """
 
 
+#: Points per statement of the roll-up of every worker (~1,000 workers' day): what 64 MB of
+#: sorts hold (bench/patrols.py).
+BATCH_POINTS = 1_000_000
+#: The workers with points or check-ins in the days, and their points.
+WORKERS = """
+SELECT user_id, sum(n) AS n FROM (
+    SELECT p.user_id, count(*) AS n FROM track_point t JOIN patrol p ON p.id = t.patrol_id
+    WHERE t.at >= :start AND t.at < :stop GROUP BY p.user_id
+    UNION ALL
+    SELECT user_id, 0 FROM check_in WHERE at >= :start AND at < :stop
+) counted GROUP BY user_id ORDER BY user_id
+"""
+
+
+def _batches(conn: Connection, params: dict[str, object], *, budget: int) -> list[list[int]]:
+    """The workers of the days in batches of at most ``budget`` points (a worker with more is
+    a batch alone)."""
+    batches: list[list[int]] = [[]]
+    points = 0
+    for user_id, n in conn.execute(text(WORKERS), params).tuples():
+        if batches[-1] and points + n > budget:
+            batches.append([])
+            points = 0
+        batches[-1].append(user_id)
+        points += n
+    return [batch for batch in batches if batch]
+
+
 @dataclass(frozen=True)
 class RollupResult:
     first: dt.date
@@ -89,10 +117,15 @@ def roll_up(
     now: dt.datetime,
     users: list[int] | None = None,
     prune: bool = False,
+    batch_points: int = BATCH_POINTS,
 ) -> RollupResult:
     """Roll the days ``first``–``last`` up (for every worker, or for ``users`` only), replacing
     rows rolled up before; for every worker, the days are then listed as rolled up. Callers
-    check access (:func:`rollup_days`, the upload, retention)."""
+    check access (:func:`rollup_days`, the upload, retention).
+
+    Every worker's days go in batches of workers of about ``batch_points`` points each (one
+    statement per batch, in the caller's transaction): a statement's sorts and windows then
+    stay in memory whatever the number of workers, so the time grows with the points."""
     bounds = {"first": first, "last": last, "users": users or []}
     who = " AND user_id = ANY(:users)" if users is not None else ""
     conn.execute(
@@ -111,7 +144,14 @@ def roll_up(
         "speed": tracks.max_speed_kmh / 3.6,
         "now": now,
     }
-    rows = conn.execute(text(_rollup_sql(users is not None, prune)), params).rowcount
+    if users is not None:
+        rows = conn.execute(text(_rollup_sql(True, prune)), params).rowcount
+    else:
+        sql = text(_rollup_sql(True, prune))
+        rows = sum(
+            conn.execute(sql, params | {"users": batch}).rowcount
+            for batch in _batches(conn, params, budget=batch_points)
+        )
     if users is None:
         conn.execute(
             text(
