@@ -133,7 +133,8 @@ def create(
             typer.echo(f"  communities {done}/{total}")
 
     assert scenario.job is not None  # create_scenario queues one
-    ran = ScenarioWorker(_engine(settings)).run_one(scenario.job.id, hook=progress)
+    worker = ScenarioWorker(_engine(settings), scheduler=settings.optimizer_scheduler)
+    ran = worker.run_one(scenario.job.id, hook=progress)
     if live:
         typer.echo("")
     _summary(settings, scenario.id)

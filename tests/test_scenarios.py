@@ -565,3 +565,37 @@ def test_the_worker_thread_runs_committed_jobs(engine, settings) -> None:
     finally:
         worker.stop()
         _discard(engine, sid)
+
+
+def test_a_scenario_run_on_a_dask_cluster_proposes_the_same_grids(
+    client_as, conn: Connection
+) -> None:
+    """GRIDMAP_OPTIMIZER_SCHEDULER: a county points its scenario runs at a Dask cluster and gets
+    the plan its own process would have made."""
+    from dask.distributed import LocalCluster
+
+    client = client_as("t-county")
+    here = _create(client, target_count=4)["id"]
+    assert _run(conn) == [(client.get(f"/scenarios/{here}").json()["job"]["id"], "done")]
+    there = _create(client, target_count=4)["id"]
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        ran = run_queued(savepoint_tx(conn), scheduler=cluster.scheduler_address)
+    assert [state for _, state in ran] == ["done"]
+    assert set(_units_of(conn, f"scenario-{there}").values()) == set(
+        _units_of(conn, f"scenario-{here}").values()
+    )
+
+
+def test_an_unreachable_dask_scheduler_fails_the_run_naming_it(
+    client_as, conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gis.optimizer import plan
+
+    monkeypatch.setattr(plan, "CONNECT_SECONDS", 1.0)
+    client = client_as("t-county")
+    sid = _create(client, target_count=4)["id"]
+    ran = run_queued(savepoint_tx(conn), scheduler="tcp://127.0.0.1:9")
+    assert [state for _, state in ran] == ["failed"]
+    failed = client.get(f"/scenarios/{sid}").json()
+    assert "tcp://127.0.0.1:9" in failed["job"]["error"]
+    assert _units_of(conn, f"scenario-{sid}") == {}

@@ -50,7 +50,7 @@ from gis.scenarios.worker import ScenarioWorker
 @asynccontextmanager
 async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Runs inside the app's own lifespan, so the engine is there (and still open at exit)."""
-    worker = ScenarioWorker(app.state.engine)
+    worker = ScenarioWorker(app.state.engine, scheduler=app.state.settings.optimizer_scheduler)
     worker.start()
     app.state.scenario_worker = worker
     try:

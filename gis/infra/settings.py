@@ -194,6 +194,9 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     # /health reports "disk full" when the data directory has less free space than this.
     min_free_disk_mb: int = Field(200, ge=0)
+    # A Dask scheduler (``tcp://host:8786``) that scenario runs send their pieces to, as
+    # `gridmap optimize --scheduler` does; unset: the server's own process (docs/scaling.md).
+    optimizer_scheduler: str | None = None
     # Serve the layer list and incident figures again until the data under them change
     # (gis.infra.answers); off only to measure what that buys (bench/load_mixed.py).
     answer_cache: bool = True

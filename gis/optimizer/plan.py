@@ -107,6 +107,10 @@ def _batches(tasks: list[_Task], parts: int) -> list[list[_Task]]:
 PiecesDone = Callable[[list[int]], None]
 
 
+#: How long to try a Dask scheduler before saying it cannot be reached.
+CONNECT_SECONDS = 10.0
+
+
 def _run(
     tasks: list[_Task], workers: int, scheduler: str | None, done: PiecesDone
 ) -> dict[int, NDArray[np.int64]]:
@@ -115,7 +119,16 @@ def _run(
         from dask.distributed import Client  # optional: only for county- or province-size runs
         from dask.distributed import as_completed as dask_completed
 
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=CONNECT_SECONDS)
+        except OSError as exc:
+            raise Invalid(
+                f"无法连接 Dask 调度器 {scheduler}（{CONNECT_SECONDS:.0f} 秒内） ("
+                f"cannot reach the Dask scheduler {scheduler} within {CONNECT_SECONDS:.0f} s: "
+                f"{exc})",
+                scheduler=scheduler,
+            ) from exc
+        with client:
             parts = max(1, sum(client.nthreads().values()) * 4)
             futures = client.map(_solve_batch, _batches(tasks, parts), pure=False)
             try:

@@ -89,12 +89,14 @@ def plan_scenario(
     params: dict[str, Any],
     progress: Callable[[int, int], None],
     kinds: pd.DataFrame | None = None,
+    scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Optimize the free units; return (unit_id, community, key, locked) and the report.
 
     ``key`` is the optimizer's grid id, or ``L:<code>`` for a kept locked grid. ``kinds``: what
     the units' edges run along (:func:`gis.optimizer.clarity.edge_kinds`), weighed by the
-    scenario's ``clarity``.
+    scenario's ``clarity``. ``scheduler``: a Dask cluster to solve the pieces on (the same plan
+    as in this process; ``GRIDMAP_OPTIMIZER_SCHEDULER``).
     """
     keep = bool(params.get("keep_locked", True))
     locked = frame["locked"].to_numpy(dtype=bool) if keep else np.zeros(len(frame), dtype=bool)
@@ -139,6 +141,7 @@ def plan_scenario(
             seed=int(params.get("seed", 0)),
             from_plan=start,
             workers=1,
+            scheduler=scheduler,
             progress=progress,
         )
         out.loc[~locked, "key"] = plan.grid_ids
@@ -264,7 +267,7 @@ def _finish(tx: Tx, job_id: int, scenario_id: int, state: str, error: str | None
         )
 
 
-def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
+def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None, scheduler: str | None = None) -> str:
     """Run a claimed job (state 'running') to its end; returns the final state.
 
     done: the proposal is written; cancelled: nothing is kept; failed: the reason is stored
@@ -295,7 +298,8 @@ def run_job(tx: Tx, job_id: int, *, hook: Hook | None = None) -> str:
                 text("UPDATE scenario SET base_version = :v, state = 'running' WHERE id = :s"),
                 {"v": version, "s": scenario["id"]},
             )
-        plan, report = plan_scenario(frame, params, _claim_progress(tx, job_id, hook), kinds)
+        progress = _claim_progress(tx, job_id, hook)
+        plan, report = plan_scenario(frame, params, progress, kinds, scheduler)
         grids = assign_codes(frame, plan)
         report["codes_kept"] = int(grids["code_kept"].sum())
         report["codes_new"] = int((~grids["code_kept"]).sum())

@@ -83,7 +83,9 @@ def recover_interrupted(conn: Connection) -> list[int]:
     return [int(r.id) for r in rows]
 
 
-def run_queued(tx: Tx, *, hook: Hook | None = None) -> list[tuple[int, str]]:
+def run_queued(
+    tx: Tx, *, hook: Hook | None = None, scheduler: str | None = None
+) -> list[tuple[int, str]]:
     """Run every queued job now, in this thread, through ``tx`` (the CLI's and the tests' way;
     no advisory lock: the caller's transaction is the only one that sees them)."""
     ran: list[tuple[int, str]] = []
@@ -92,14 +94,17 @@ def run_queued(tx: Tx, *, hook: Hook | None = None) -> list[tuple[int, str]]:
             job_id = claim(conn)
         if job_id is None:
             return ran
-        ran.append((job_id, run_job(tx, job_id, hook=hook)))
+        ran.append((job_id, run_job(tx, job_id, hook=hook, scheduler=scheduler)))
 
 
 class ScenarioWorker:
     """Runs queued scenario jobs in one background thread of the app process."""
 
-    def __init__(self, engine: Engine, *, poll_seconds: float = 5.0) -> None:
+    def __init__(
+        self, engine: Engine, *, poll_seconds: float = 5.0, scheduler: str | None = None
+    ) -> None:
         self.engine = engine
+        self.scheduler = scheduler  # a Dask cluster for the optimizer (GRIDMAP_OPTIMIZER_SCHEDULER)
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -134,7 +139,9 @@ class ScenarioWorker:
             if claimed is None:
                 return None
             try:
-                state = run_job(engine_tx(self.engine), claimed, hook=hook)
+                state = run_job(
+                    engine_tx(self.engine), claimed, hook=hook, scheduler=self.scheduler
+                )
             finally:
                 holder.execute(
                     text("SELECT pg_advisory_unlock(:c, :j)"), {"c": LOCK_CLASS, "j": claimed}
