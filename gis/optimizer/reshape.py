@@ -89,10 +89,15 @@ def merge_down(
 
 
 def split_up(
-    graph: UnitGraph, labels: NDArray[np.int64], count: int, seed: int
+    graph: UnitGraph,
+    labels: NDArray[np.int64],
+    count: int,
+    seed: int,
+    band: tuple[float, float] | None = None,
 ) -> NDArray[np.int64]:
-    """Split the heaviest grid in two (the optimizer's own partitioner on its units) until there
-    are ``count`` grids; new grids get new numbers. A one-unit grid cannot be split."""
+    """Split the heaviest grid in two (the optimizer's own partitioner on its units, the halves
+    brought into ``band`` where they can be) until there are ``count`` grids; new grids get new
+    numbers. A one-unit grid cannot be split."""
     labels = labels.copy()
     while len(np.unique(labels)) < count:
         load = np.bincount(labels, weights=graph.workload)
@@ -101,12 +106,10 @@ def split_up(
         if not len(splittable):
             break
         heaviest = int(splittable[np.argmax(load[splittable])])
-        members = np.flatnonzero(labels == heaviest)
-        try:
-            halves = partition_piece(graph.subgraph(members), 2, seed)
-        except RuntimeError:  # a grid already in pieces: leave it to the planner
+        halves = _halved(graph, labels, heaviest, seed, band)
+        if not halves:  # a grid already in pieces: leave it to the planner
             break
-        labels[members[halves == 1]] = int(labels.max()) + 1
+        labels = halves[0]
     return labels
 
 
@@ -123,7 +126,7 @@ def reshape(
     if count < current:
         labels = merge_down(graph, labels, count, band)
     elif count > current:
-        labels = split_up(graph, labels, count, seed)
+        labels = split_up(graph, labels, count, seed, band)
     numbers, compact = np.unique(labels, return_inverse=True)
     if len(numbers) != count:
         return None
@@ -171,6 +174,25 @@ def _halved(
     return [split]
 
 
+def split_heavy(
+    graph: UnitGraph, labels: NDArray[np.int64], band: tuple[float, float], most: int, seed: int
+) -> NDArray[np.int64]:
+    """Every grid heavy enough for two grids in the band (≥ twice its low end) cut in two, the
+    heaviest first, while the count stays within ``most``, where both halves land in the band.
+    Each unit stays in its old grid's place, so this moves nothing; chains could only pass such
+    a surplus on unit by unit."""
+    load = np.bincount(labels, weights=graph.workload)
+    count = len(load)
+    for g in np.argsort(-load, kind="stable").tolist():
+        if count >= most or load[g] < 2 * band[0]:
+            break
+        for split in _halved(graph, labels, g, seed, band):
+            halves = np.bincount(split, weights=graph.workload)[[g, -1]]
+            if ((halves >= band[0]) & (halves <= band[1])).all():
+                labels, count = split, count + 1
+    return labels
+
+
 def mend(
     graph: UnitGraph,
     labels: NDArray[np.int64],
@@ -190,7 +212,7 @@ def mend(
     def key(plan: NDArray[np.int64]) -> tuple[int, int]:
         return _off(graph, plan, band), int(moved_units(labels, plan).sum())
 
-    current = eject(graph, labels, band)
+    current = eject(graph, split_heavy(graph, labels, band, counts[1], seed), band)
     best, best_key = current, key(current)
     low, high = band
     for _ in range(steps):
@@ -198,8 +220,8 @@ def mend(
         k = len(load)
         options: list[NDArray[np.int64]] = []
         merge = load.mean() < (low + high) / 2
-        if best_key[0] == 0 and (merge or best_key[1] == 0):
-            break  # a merge moves units; a split may still spare some
+        if best_key[0] == 0:
+            break  # a grid more or less is a change of its own, made only to reach the band
         if merge and k - 1 >= counts[0]:
             for g in np.argsort(load, kind="stable")[: max(3, int((load < low).sum()))].tolist():
                 options.extend(_merged(graph, current, g))
