@@ -23,8 +23,9 @@ from numpy.typing import NDArray
 from gis.optimizer.graph import UnitGraph
 from gis.optimizer.solver import Search, adjacency_lists
 
-#: Longest chain tried (moves); 4 finds every chain the sample city's repair uses (bench/repair.py)
-MAX_DEPTH = 4
+#: Longest chain tried (moves): on the sample city 3 moves fewer units than 4 or 5
+#: (bench/repair.py); longer chains pass on lumps that a merge or split fixes more cheaply
+MAX_DEPTH = 3
 #: Candidate units per (grid, neighbouring grid) step, best attached first
 BRANCH = 3
 
@@ -171,17 +172,11 @@ def eject(
         off = [g for g in range(len(state.load)) if chains.excess(g) > 0 and g not in stuck]
         if not off:
             break
-        found = []
-        for g in off:
-            chain = chains.shortest(g, max_depth)
-            if chain is None:
-                stuck.add(g)
-            else:
-                assert chains.best is not None
-                found.append((chains.best[0][1:], g, chain))
-        if not found:
-            break
-        _, _, chain = min(found, key=lambda f: (f[0], f[1]))
+        g = min(off, key=lambda x: (-chains.excess(x), x))
+        chain = chains.shortest(g, max_depth)
+        if chain is None:
+            stuck.add(g)
+            continue
         for u, b in chain:
             state.apply(u, b)
         stuck.clear()
