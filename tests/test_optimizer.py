@@ -225,3 +225,19 @@ def test_a_repair_that_needs_fewer_grids_merges_whole_grids_first() -> None:
     assert plan.report.count == 3 and plan.report.share_in_band == 1
     assert plan.report.units_moved == 2
     assert grids_of(plan)[:2] == [{"u0", "u1", "u2"}, {"u3", "u4", "u5"}]
+
+
+def test_a_repair_passes_units_along_a_chain_of_grids() -> None:
+    """A street of five grids against 300–500: A (550) at one end is too heavy, E (280) at the
+    other too light, and B, C, D between them are full (500 each). No single move helps: A's
+    border unit would push B over, and D's would leave D as it is while E gains. Passing one unit
+    along, A → B → C → D → E, keeps the five grids and puts all of them in the band with four
+    units moved (the repair used to cut the street afresh into six grids)."""
+    weights = [150, 150, 150, 100] + [100] * 15 + [100, 100, 80]
+    graph = lattice(1, 22, weights)
+    old = ["A"] * 4 + ["B"] * 5 + ["C"] * 5 + ["D"] * 5 + ["E"] * 3
+    plan = optimize(graph, band=(300, 500), from_plan=old, seed=3, workers=1)
+    assert plan.report.share_in_band == 1 and plan.report.count == 5
+    assert plan.report.units_moved == 4
+    starts = [0, 3, 8, 13, 18, 22]  # each grid's first unit moved one step towards A
+    assert plan.labels.tolist() == [g for g in range(5) for _ in range(starts[g + 1] - starts[g])]

@@ -188,7 +188,7 @@ def measure(
         report.above_bound = round(report.workload_cv / bound - 1, 4) if bound > 0 else None
         report.heaviest_to_mean = round(report.workload_max / mean, 3)
     if previous is not None:
-        moved = _moved(previous, labels)
+        moved = moved_units(previous, labels)
         report.units_moved = int(moved.sum())
         report.workload_moved = float(graph.workload[moved].sum())
     return report
@@ -245,7 +245,7 @@ def _heavy_unit_squares(workload: NDArray[np.float64], count: int, mu: float) ->
     return float((heavy**2).sum() + heavy.sum() ** 2 / (count - m))
 
 
-def _moved(previous: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np.bool_]:
+def moved_units(previous: NDArray[np.int64], labels: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Units whose grid changed, matching each new grid to the old grid it overlaps most."""
     pairs, counts = np.unique(np.stack([labels, previous]), axis=1, return_counts=True)
     best: dict[int, int] = {}

@@ -25,7 +25,7 @@ from gis.errors import Invalid
 from gis.optimizer.apportion import apportion, band_range
 from gis.optimizer.graph import UnitGraph, components, split
 from gis.optimizer.metrics import Report, grid_pieces, measure
-from gis.optimizer.reshape import reshape
+from gis.optimizer.reshape import mend, reshape
 from gis.optimizer.solver import SolverParams, partition_piece
 from gis.workload import IN, band_status
 
@@ -55,6 +55,8 @@ class _Task:
     params: SolverParams
     #: count for a fresh partition, tried when a repair cannot bring every grid into the band
     fallback_k: int | None = None
+    #: the counts at which every grid could be in the band (a repair may change its count within)
+    counts: tuple[int, int] = (1, 1)
 
 
 def _off_band(graph: UnitGraph, labels: NDArray[np.int64], band: tuple[float, float]) -> int:
@@ -63,29 +65,40 @@ def _off_band(graph: UnitGraph, labels: NDArray[np.int64], band: tuple[float, fl
 
 
 def _solve(task: _Task) -> tuple[int, NDArray[np.int64]]:
-    labels = partition_piece(
-        task.graph,
-        task.k,
-        task.seed,
-        params=task.params,
-        initial=task.initial,
-        band=task.band,
-    )
-    if task.initial is not None and task.band is not None and task.fallback_k is not None:
-        off = _off_band(task.graph, labels, task.band)
-        if off:  # moving more units is still cheaper than starting afresh
-            freer = replace(task.params, move_cost=task.params.move_cost / 10)
-            again = partition_piece(
-                task.graph, task.k, task.seed, params=freer, initial=task.initial, band=task.band
-            )
-            off_again = _off_band(task.graph, again, task.band)
-            if off_again < off:
-                labels, off = again, off_again
-        if off:
-            fresh = partition_piece(task.graph, task.fallback_k, task.seed, params=task.params)
-            if _off_band(task.graph, fresh, task.band) < off:
-                labels = fresh
-    return task.piece, labels
+    if task.initial is None or task.band is None or task.fallback_k is None:
+        labels = partition_piece(
+            task.graph, task.k, task.seed, params=task.params, initial=task.initial, band=task.band
+        )
+        return task.piece, labels
+    return task.piece, _repair(task, task.initial, task.band, task.fallback_k)
+
+
+def _repair(
+    task: _Task, initial: NDArray[np.int64], band: tuple[float, float], fallback_k: int
+) -> NDArray[np.int64]:
+    """A piece's repair, cheapest first: the old plan if it is in the band; units passed along
+    chains of grids, with grids merged or split where the count must or may change
+    (:func:`mend`); the anchored search; the same with a tenth of the move cost; a fresh cut.
+    Each later step is kept only if it leaves fewer grids off the band."""
+    graph = task.graph
+    labels = initial
+    off = _off_band(graph, labels, band)
+    if off:
+        labels = mend(graph, initial, band, task.counts, task.seed)
+        off = _off_band(graph, labels, band)
+    for move_cost in (task.params.move_cost, task.params.move_cost / 10):
+        if not off:
+            break
+        params = replace(task.params, move_cost=move_cost)
+        again = partition_piece(graph, task.k, task.seed, params=params, initial=initial, band=band)
+        off_again = _off_band(graph, again, band)
+        if off_again < off:
+            labels, off = again, off_again
+    if off:
+        fresh = partition_piece(graph, fallback_k, task.seed, params=task.params)
+        if _off_band(graph, fresh, band) < off:
+            labels = fresh
+    return labels
 
 
 def _solve_batch(tasks: Sequence[_Task]) -> list[tuple[int, NDArray[np.int64]]]:
@@ -249,7 +262,9 @@ def optimize(
         if initial is not None and len(np.unique(initial)) != k:
             # a repair that needs another count merges or splits whole grids first, so the
             # search starts from the old plan instead of from scratch
-            initial = reshape(subgraphs[p], initial, k, int(child_seeds[p].generate_state(1)[0]))
+            initial = reshape(
+                subgraphs[p], initial, k, int(child_seeds[p].generate_state(1)[0]), band
+            )
         tasks.append(
             _Task(
                 piece=p,
@@ -260,6 +275,7 @@ def optimize(
                 band=band,
                 params=params,
                 fallback_k=int(fresh_counts[p]),
+                counts=band_range(float(weights[p]), int(sizes[p]), band) if band else (k, k),
             )
         )
     done = _community_progress(graph, members, progress) if progress else (lambda _: None)
@@ -322,7 +338,9 @@ def _starting_plan(
                 plan_counts[p] = int(local.max() + 1)
                 initial_of[p] = local
             else:  # each piece of a broken grid starts as a grid of its own
-                initial_of[p] = np.unique(pieces_of, return_inverse=True)[1].astype(np.int64)
+                cut = np.unique(pieces_of, return_inverse=True)[1].astype(np.int64)
+                initial_of[p] = cut
+                plan_counts[p] = int(cut.max() + 1)
     return previous, plan_counts, initial_of
 
 
@@ -347,8 +365,9 @@ def _grid_counts(
         for p in range(len(weights)):
             lo, hi = band_range(float(weights[p]), int(sizes[p]), band)
             kept = plan_counts[p]
-            if kept is not None and lo <= kept <= hi:
-                chosen[p] = kept
+            if kept is not None and lo <= hi:
+                # nearest the old count: every grid merged or split away moves units
+                chosen[p] = min(max(kept, lo), hi)
     else:
         counts = apportion(weights, sizes, target=target, band=band, labels=labels_txt)
         notes = counts.notes

@@ -100,7 +100,7 @@ class Objective:
         return self.cost(new_a) + self.cost(new_b) - self.cost(la) - self.cost(lb)
 
 
-class _Search:
+class Search:
     """Mutable state of one search: labels, loads, members, with connectivity checks."""
 
     def __init__(
@@ -217,7 +217,7 @@ def _grow(nbrs: list[list[tuple[int, float]]], w: list[float], seeds: list[int])
 
 
 def _local_search(
-    state: _Search,
+    state: Search,
     objective: Objective,
     rng: np.random.Generator,
     params: SolverParams,
@@ -255,7 +255,7 @@ def _local_search(
             return
 
 
-def _swap_pass(state: _Search, objective: Objective, rng: np.random.Generator) -> bool:
+def _swap_pass(state: Search, objective: Objective, rng: np.random.Generator) -> bool:
     """Exchange two units across a grid boundary when that balances better than any move."""
     improved = False
     labels, w = state.labels, state.w
@@ -285,7 +285,7 @@ def _swap_pass(state: _Search, objective: Objective, rng: np.random.Generator) -
     return improved
 
 
-def _swap_cut_delta(state: _Search, u: int, v: int, a: int, b: int) -> float:
+def _swap_cut_delta(state: Search, u: int, v: int, a: int, b: int) -> float:
     labels = state.labels
     delta = 0.0
     for x, length in state.nbrs[u]:
@@ -308,7 +308,7 @@ def _canonical(labels: list[int]) -> NDArray[np.int64]:
     return out
 
 
-def _adjacency_lists(graph: UnitGraph) -> list[list[tuple[int, float]]]:
+def adjacency_lists(graph: UnitGraph) -> list[list[tuple[int, float]]]:
     indptr, indices, shared = graph.indptr.tolist(), graph.indices.tolist(), graph.cut_cost.tolist()
     return [
         list(
@@ -340,7 +340,7 @@ def partition_piece(
     if k >= n:
         return np.arange(n, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    nbrs = _adjacency_lists(graph)
+    nbrs = adjacency_lists(graph)
     w = graph.workload.tolist()
     target = float(graph.workload.sum()) / k
     perimeters = graph.perimeter[np.isfinite(graph.perimeter)]
@@ -355,7 +355,7 @@ def partition_piece(
         objective = Objective(
             w, target, params.compactness, scale, anchor, params.move_cost, band=band
         )
-        state = _Search(nbrs, list(anchor), k, w)
+        state = Search(nbrs, list(anchor), k, w)
         _local_search(state, objective, rng, params, stop_when_in_band=band)
         return _canonical(state.labels)
 
@@ -363,7 +363,7 @@ def partition_piece(
     best: tuple[float, list[int]] | None = None
     for _ in range(params.restarts):
         labels = _grow(nbrs, w, _seeds(nbrs, k, rng))
-        state = _Search(nbrs, labels, k, w)
+        state = Search(nbrs, labels, k, w)
         _local_search(state, objective, rng, params, stop_when_in_band=None)
         score = objective.balance(state.load) + objective.alpha * _cut(nbrs, state.labels)
         if best is None or score < best[0] - 1e-12:
