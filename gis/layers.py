@@ -61,7 +61,7 @@ def list_layers(
     grids."""
     scope = access.scope
     low, high = band
-    reach = scope.grid_sql("g")
+    reach = scope.span_sql("g")  # a grid's own span, not a join of every membership
     rows = conn.execute(
         text(
             f"""
