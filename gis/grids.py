@@ -19,7 +19,6 @@ from sqlalchemy import Connection, text
 from gis.infra.settings import MIN_SHARED_M, WorkloadWeights
 from gis.workload import ATTRIBUTES, workload_sql
 
-
 #: A grid's span: the longest admin code (community 12, street 9, county 6, city 4, province 2
 #: digits, or '') that every one of its units' communities starts with; NULL for a grid with no
 #: unit. Why: whether a scope (a code prefix) reaches a grid is then read from the grid's own row

@@ -1,4 +1,5 @@
-"""The layer list reads a scope's reach off each grid's ``span`` (migration 0027): after every
+"""The layer list reads a scope's reach off each grid's ``span``, the roll-ups read units and
+members off ``community_tally`` (migration 0027): after every
 kind of write — an edit, a new grid, an undo, a revert, a scenario's adoption — the spans are the
 ones computed from the units from scratch, and every user's ``GET /layers`` gives the figures
 that the membership join (the old, slow definition: ``Scope.grid_sql``) gives.
@@ -20,7 +21,8 @@ from gis.layers import balance_sql
 from gis.scenarios.run import savepoint_tx
 from gis.scenarios.worker import run_queued
 from tests.conftest import TEST_USERS, ClientAs
-from tests.tiny_city import COMMUNITY_A, DISTRICT, STREET, unit_code
+from tests.party_city import seed_members
+from tests.tiny_city import COMMUNITY_A, COMMUNITY_B, DISTRICT, STREET, unit_code
 
 G1 = f"{COMMUNITY_A}001"
 # A county, a street with a department, a community, the city, the province, a grid's worker.
@@ -96,7 +98,8 @@ def test_spans_and_layer_figures_stay_exact_through_edits_undo_revert_and_adopti
     post(planner, "/layers/unified/edits", {"units": [unit_code(7), unit_code(8)], "to": "new"})
     new = conn.execute(
         text("SELECT g.span FROM grid g JOIN grid_layer l ON l.id = g.layer_id "
-             "WHERE l.code = 'unified' AND g.code = :c"), {"c": f"{COMMUNITY_A}003"}).scalar_one()  # fmt: skip
+             "WHERE l.code = 'unified' AND g.code = :c"), {"c": f"{COMMUNITY_A}003"}
+    ).scalar_one()  # fmt: skip
     assert new == COMMUNITY_A  # a new grid's span is its community's code
     _check(conn, client_as)
     post(planner, "/layers/unified/undo", {})
@@ -111,3 +114,57 @@ def test_spans_and_layer_figures_stay_exact_through_edits_undo_revert_and_adopti
     _check(conn, client_as)  # the scenario's own layer, listed to those it reaches
     post(county, f"/scenarios/{sid}/adopt", {})
     _check(conn, client_as)
+
+
+def _stale_tallies(conn: Connection) -> list[Any]:
+    """Communities whose tally is not what counting their units and members gives today."""
+    return conn.execute(
+        text(
+            """SELECT c.code, t.units, t.party_members, u.n AS fresh_units, m.n AS fresh_members
+               FROM community c LEFT JOIN community_tally t ON t.community_id = c.id
+               LEFT JOIN (SELECT community_id, count(*) AS n FROM base_unit GROUP BY 1) u
+                 ON u.community_id = c.id
+               LEFT JOIN (SELECT community_id, count(*) AS n FROM party_member GROUP BY 1) m
+                 ON m.community_id = c.id
+               WHERE coalesce(t.units, 0) <> coalesce(u.n, 0)
+                  OR coalesce(t.party_members, 0) <> coalesce(m.n, 0)"""
+        )
+    ).all()
+
+
+def test_community_tallies_follow_every_write_to_units_and_members(
+    client_as: ClientAs, conn: Connection
+) -> None:
+    """Loaded, then members registered, moved, a unit moved between communities, rows deleted:
+    the tally equals the count, and the province's roll-up by county says the same."""
+    assert _stale_tallies(conn) == []  # as the loader left it (tiny and sample city)
+    seed_members(conn, prefix="SP")
+    a, b = (conn.execute(text("SELECT id FROM community WHERE code = :c"), {"c": c}).scalar_one()
+            for c in (COMMUNITY_A, COMMUNITY_B))  # fmt: skip
+    # A member moves home, a unit is re-assigned to the other community (a boundary fix).
+    conn.execute(text("UPDATE party_member SET community_id = :b WHERE code LIKE 'SP%' AND "
+                      "community_id = :a AND id = (SELECT min(id) FROM party_member "
+                      "WHERE code LIKE 'SP%')"), {"a": a, "b": b})  # fmt: skip
+    conn.execute(text("UPDATE base_unit SET community_id = :b, households = households + 1 "
+                      "WHERE code = :u"), {"b": b, "u": unit_code(1)})  # fmt: skip
+    conn.execute(
+        text("UPDATE base_unit SET households = households + 1 WHERE starts_with(code, :d)"),
+        {"d": DISTRICT},
+    )  # nobody moves; fmt: skip
+    assert _stale_tallies(conn) == []
+    conn.execute(text("DELETE FROM party_member WHERE code LIKE 'SP%' AND community_id = :b"),
+                 {"b": b})  # fmt: skip
+    conn.execute(text("UPDATE base_unit SET community_id = :a WHERE code = :u"),
+                 {"a": a, "u": unit_code(1)})  # fmt: skip
+    assert _stale_tallies(conn) == []
+    counties = client_as("jx-province").get("/rollups", params={"by": "district"})
+    assert counties.status_code == 200, counties.text
+    ours = {x["code"]: x for x in counties.json()["areas"]}[DISTRICT]
+    counted = conn.execute(
+        text("""SELECT (SELECT count(*) FROM base_unit u JOIN community c ON c.id = u.community_id
+                        WHERE starts_with(c.code, :d)),
+                       (SELECT count(*) FROM party_member m JOIN community c
+                        ON c.id = m.community_id WHERE starts_with(c.code, :d))"""),
+        {"d": DISTRICT},
+    ).one()  # fmt: skip
+    assert (ours["units"], ours["party_members"]) == tuple(counted) and counted[0] == 9

@@ -57,7 +57,7 @@ class Grid(Base):
             "ix_grid_layer_span_figures",
             "layer_id",
             "span",
-            postgresql_include=["id", "workload", "unit_count", "community_count"],
+            postgresql_include=["id", "workload", "unit_count", "community_count", "community_id"],
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

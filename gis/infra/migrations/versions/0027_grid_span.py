@@ -10,7 +10,15 @@ a prefix of the other, and only the few grids whose span is coarser than ``P`` (
 county line, for a county) are checked unit by unit. :func:`gis.grids.refresh_grids` keeps it
 with the rest of a grid's derived values, in the writer's transaction.
 
-The covering index on (layer, span) gives the layer list its figures from the index alone.
+The covering index on (layer, span) gives the layer list its figures, and the roll-ups their
+grids by main community, from the index alone.
+
+``community_tally`` holds each community's count of base units and party members; statement
+triggers on ``base_unit`` and ``party_member`` (with transition tables, so a bulk load pays one
+grouped statement, not a row each) keep it exact in the writer's own transaction, whichever code
+writes — loader, imports, party registers, a cascade from a deleted community. The roll-ups by
+city and county summed those counts over every unit and member of the province (≈ 0.5 s of
+their ≈ 1 s at scale 0.2); they now read 4,000 (at scale 1: 20,000) tally rows.
 
 Revision ID: 0027
 Revises: 0026
@@ -34,6 +42,49 @@ _SPAN = """CASE WHEN {lo} IS NULL THEN NULL WHEN {lo} = {hi} THEN {lo}
     WHEN left({lo}, 4) = left({hi}, 4) THEN left({lo}, 4)
     WHEN left({lo}, 2) = left({hi}, 2) THEN left({lo}, 2) ELSE '' END"""
 
+# For each counted table: the column of the tally it feeds. One function per event: PostgreSQL
+# allows transition tables only on a trigger with a single event.
+_COUNTED = {"base_unit": "units", "party_member": "party_members"}
+_ADD = """INSERT INTO community_tally (community_id, {col})
+          SELECT community_id, count(*) FROM {rows} WHERE community_id IS NOT NULL GROUP BY 1
+          ON CONFLICT (community_id) DO UPDATE SET {col} = community_tally.{col} + EXCLUDED.{col}"""
+_TAKE = """UPDATE community_tally t SET {col} = t.{col} - d.n
+          FROM (SELECT community_id, count(*) AS n FROM {rows}
+                WHERE community_id IS NOT NULL GROUP BY 1) d
+          WHERE t.community_id = d.community_id"""
+
+
+def _triggers(table: str, col: str) -> list[str]:
+    # An update counts only rows whose community changed (a unit's households do not move it).
+    moved = (
+        "(SELECT o.community_id FROM {a} o JOIN {b} n ON n.id = o.id "
+        "WHERE o.community_id IS DISTINCT FROM n.community_id)"
+    )
+    bodies = {
+        "insert": _ADD.format(col=col, rows="new_rows"),
+        "delete": _TAKE.format(col=col, rows="old_rows"),
+        "update": _TAKE.format(col=col, rows=moved.format(a="old_rows", b="new_rows") + " m")
+        + ";\n"
+        + _ADD.format(col=col, rows=moved.format(a="new_rows", b="old_rows") + " m"),
+    }
+    referencing = {
+        "insert": "NEW TABLE AS new_rows",
+        "delete": "OLD TABLE AS old_rows",
+        "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    }
+    out = []
+    for event, body in bodies.items():
+        name = f"{table}_tally_{event}"
+        out.append(
+            f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN {body}; RETURN NULL; END $$"""
+        )
+        out.append(
+            f"""CREATE TRIGGER {name} AFTER {event.upper()} ON {table}
+                REFERENCING {referencing[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"""
+        )
+    return out
+
 
 def upgrade() -> None:
     op.add_column("grid", sa.Column("span", sa.String(12)))
@@ -49,11 +100,31 @@ def upgrade() -> None:
         "ix_grid_layer_span_figures",
         "grid",
         ["layer_id", "span"],
-        postgresql_include=["id", "workload", "unit_count", "community_count"],
+        postgresql_include=["id", "workload", "unit_count", "community_count", "community_id"],
     )
+    op.create_table(
+        "community_tally",
+        sa.Column(
+            "community_id",
+            sa.Integer,
+            sa.ForeignKey("community.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("units", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("party_members", sa.Integer, nullable=False, server_default="0"),
+    )
+    for table, col in _COUNTED.items():
+        op.execute(_ADD.format(col=col, rows=table))
+        for statement in _triggers(table, col):
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    for table in _COUNTED:
+        for event in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER {table}_tally_{event} ON {table}")
+            op.execute(f"DROP FUNCTION {table}_tally_{event}()")
+    op.drop_table("community_tally")
     op.drop_index("ix_grid_layer_span_figures", table_name="grid")
     op.create_index(
         "ix_grid_layer_figures",
