@@ -7,8 +7,9 @@ scale (scale 0.2: 150,000 units, 72,709 grids of all layers) the provincial offi
 2 digits or '') that every unit's community starts with, NULL for a grid with no unit; a scope
 ``P`` reaches the grid when ``span`` starts with ``P`` (entirely inside), never when neither is
 a prefix of the other, and only the few grids whose span is coarser than ``P`` (a grid across a
-county line, for a county) are checked unit by unit. :func:`gis.grids.refresh_grids` keeps it
-with the rest of a grid's derived values, in the writer's transaction.
+county line, for a county) are checked unit by unit. Statement triggers on ``grid_unit`` keep it
+in the writer's own transaction, whoever writes the memberships; :func:`gis.grids.refresh_grids`
+sets it too (a unit's community may change under an unchanged membership).
 
 The covering index on (layer, span) gives the layer list its figures, and the roll-ups their
 grids by main community, from the index alone.
@@ -86,6 +87,43 @@ def _triggers(table: str, col: str) -> list[str]:
     return out
 
 
+# A grid's span follows its memberships whoever writes them (the editor, a scenario, an import,
+# a test's scratch layer): after each statement on grid_unit, the grids it touched get their span
+# from their units again (NULL when left with none). gis.grids.refresh_grids sets it too, for a
+# unit whose community changed under an unchanged membership.
+_RESPAN = """UPDATE grid SET span = {span}
+    FROM (SELECT t.id, min(c.code) AS lo, max(c.code) AS hi
+          FROM (SELECT DISTINCT grid_id AS id FROM {rows}) t
+          LEFT JOIN grid_unit gu ON gu.grid_id = t.id
+          LEFT JOIN base_unit u ON u.id = gu.unit_id
+          LEFT JOIN community c ON c.id = u.community_id GROUP BY t.id) s
+    WHERE grid.id = s.id AND grid.span IS DISTINCT FROM {span}"""
+
+
+def _span_triggers() -> list[str]:
+    span = _SPAN.format(lo="s.lo", hi="s.hi")
+    sources = {
+        "insert": ("NEW TABLE AS new_rows", "new_rows"),
+        "delete": ("OLD TABLE AS old_rows", "old_rows"),
+        "update": (
+            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+            "(SELECT grid_id FROM old_rows UNION SELECT grid_id FROM new_rows) b",
+        ),
+    }
+    out = []
+    for event, (referencing, rows) in sources.items():
+        name = f"grid_unit_span_{event}"
+        out.append(
+            f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN {_RESPAN.format(span=span, rows=rows)}; RETURN NULL; END $$"""
+        )
+        out.append(
+            f"""CREATE TRIGGER {name} AFTER {event.upper()} ON grid_unit
+                REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"""
+        )
+    return out
+
+
 def upgrade() -> None:
     op.add_column("grid", sa.Column("span", sa.String(12)))
     op.execute(
@@ -95,6 +133,8 @@ def upgrade() -> None:
                   JOIN community c ON c.id = u.community_id GROUP BY 1) t
             WHERE grid.id = t.grid_id"""
     )
+    for statement in _span_triggers():
+        op.execute(statement)
     op.drop_index("ix_grid_layer_figures", table_name="grid")
     op.create_index(
         "ix_grid_layer_span_figures",
@@ -120,6 +160,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for event in ("insert", "delete", "update"):
+        op.execute(f"DROP TRIGGER grid_unit_span_{event} ON grid_unit")
+        op.execute(f"DROP FUNCTION grid_unit_span_{event}()")
     for table in _COUNTED:
         for event in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER {table}_tally_{event} ON {table}")
