@@ -19,6 +19,18 @@ from sqlalchemy import Connection, text
 from gis.infra.settings import MIN_SHARED_M, WorkloadWeights
 from gis.workload import ATTRIBUTES, workload_sql
 
+#: A grid's span: the longest admin code (community 12, street 9, county 6, city 4, province 2
+#: digits, or '') that every one of its units' communities starts with; NULL for a grid with no
+#: unit. Why: whether a scope (a code prefix) reaches a grid is then read from the grid's own row
+#: (gis.scope.Scope.span_sql) instead of a join of every membership of every layer to its unit
+#: and community — the layer list's cost at province scale. ``lo``/``hi``: the least and the
+#: greatest community code of the grid's units (their common prefix is everyone's).
+SPAN_SQL = """CASE WHEN {lo} IS NULL THEN NULL WHEN {lo} = {hi} THEN {lo}
+    WHEN left({lo}, 9) = left({hi}, 9) THEN left({lo}, 9)
+    WHEN left({lo}, 6) = left({hi}, 6) THEN left({lo}, 6)
+    WHEN left({lo}, 4) = left({hi}, 4) THEN left({lo}, 4)
+    WHEN left({lo}, 2) = left({hi}, 2) THEN left({lo}, 2) ELSE '' END"""
+
 
 def refresh_grids(
     conn: Connection,
@@ -45,16 +57,19 @@ def refresh_grids(
                    ST_Multi(ST_Union(u.geom)) AS geom,
                    count(u.id) AS unit_count,
                    count(DISTINCT u.community_id) AS community_count,
+                   min(c.code) AS lo, max(c.code) AS hi,
                    coalesce(sum(u.area_m2), 0) AS area_m2,
                    {sums}
             FROM grid g
             LEFT JOIN grid_unit gu ON gu.grid_id = g.id
             LEFT JOIN base_unit u ON u.id = gu.unit_id
+            LEFT JOIN community c ON c.id = u.community_id
             WHERE {where}
             GROUP BY g.id
         )
         UPDATE grid SET geom = t.geom, unit_count = t.unit_count,
-               community_count = t.community_count, area_m2 = t.area_m2, {sets},
+               community_count = t.community_count, span = {SPAN_SQL.format(lo="t.lo", hi="t.hi")},
+               area_m2 = t.area_m2, {sets},
                workload = {workload_sql(weights, "t")}
         FROM t WHERE grid.id = t.id
     """

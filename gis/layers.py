@@ -63,7 +63,7 @@ def list_layers(
     grids. Served again until a grid or a place changes (gis.infra.answers)."""
     scope = access.scope
     low, high = band
-    reach = scope.grid_sql("g")
+    reach = scope.span_sql("g")  # a grid's own span, not a join of every membership
     rows = conn.execute(
         text(
             f"""

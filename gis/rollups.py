@@ -26,7 +26,9 @@ members_per_grid       party_members / grids
 A grid counts in the area of its main community, so a departmental grid that crosses a county
 line is counted once, where most of its households are. Everything is one SQL statement: one
 aggregate per table grouped by the area's code prefix (``left(code, n)``), joined to the list of
-areas — at province scale (176,000 grids) it reads each table once.
+areas. Units and members are read as counted per community (``community_tally``, kept exact by
+triggers in every writer's transaction), so the province reads 20,000 rows for them, not 2
+million; grids come from a covering index, incidents from the period's index.
 
 A caller names a level finer than (or equal to) their own scope: a province compares its cities
 or counties, a county its streets. Asking under a prefix outside one's scope is
@@ -154,9 +156,11 @@ def prefix_of(by: Level, within: str, *, access: Access) -> str:
 
 
 def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dict[str, Any]]:
-    """Units and members are counted per community first (an index-only scan and a hash on
-    integers), then summed per area: the scope's filters (written for one row of ``u``/``m``
-    with its ``community_id``) apply to those few rows rather than to every unit and member."""
+    """Units and members come counted per community (``community_tally``, kept by triggers in
+    the writers' transactions: migration 0032), then summed per area; the scope's filters
+    (written for one row with its ``community_id``) apply to those rows. Grids come from the
+    covering index of ``grid`` (no outline read); grid leaders are hashed once, not looked up
+    grid by grid."""
     n = KEY_LENGTHS[by]
     scope = access.scope
     if scope.level == "grid":  # refused by prefix_of; member_scope_sql of a grid needs m.geom
@@ -164,33 +168,32 @@ def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dic
     area = scope.filter_sql("a.code")
     units = scope.filter_sql("c.code")
     grids = scope.filter_sql("gc.code")
-    members = member_scope_sql(scope, "m")
+    members = member_scope_sql(scope, "t")  # by home community: the tally's community
     seen = visible_sql("i", access=access)
     sql = f"""
     WITH areas AS (
         SELECT a.code, a.name, a.bbox FROM ({_AREAS[by]}) a
         WHERE starts_with(a.code, :prefix) AND {area.sql}
-    ), mine AS MATERIALIZED (
-        SELECT id FROM community WHERE starts_with(code, :prefix)
-    ), un AS (
-        SELECT left(c.code, {n}) AS k, sum(u.units)::bigint AS units
-        FROM (SELECT community_id, count(*) AS units FROM base_unit
-              WHERE community_id IN (SELECT id FROM mine) GROUP BY 1) u
-        JOIN community c ON c.id = u.community_id
-        WHERE {units.sql} GROUP BY 1
+    ), tally AS (
+        SELECT left(c.code, {n}) AS k, sum(t.units)::bigint AS units,
+               sum(t.party_members)::bigint AS party_members
+        FROM community_tally t JOIN community c ON c.id = t.community_id
+        WHERE starts_with(c.code, :prefix) AND {units.sql} AND {members.sql} GROUP BY 1
     ), gr AS MATERIALIZED (
-        SELECT g.id, g.code, g.workload, left(gc.code, {n}) AS k
+        SELECT g.id, g.workload, left(gc.code, {n}) AS k
         FROM grid g JOIN community gc ON gc.id = g.community_id
         WHERE g.layer_id = :layer_id AND starts_with(gc.code, :prefix) AND {grids.sql}
+    ), led AS (
+        SELECT DISTINCT a.grid_id FROM gr JOIN assignment a ON a.grid_id = gr.id
+        WHERE a.role = 'grid_leader' AND {current("a")}
     ), gs AS (
         SELECT gr.k, count(*) AS grids, {balance_sql("gr", band)},
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM assignment a WHERE a.grid_id = gr.id
-                   AND a.role = 'grid_leader' AND {current("a")})) AS grids_with_leader
-        FROM gr GROUP BY 1
+               count(led.grid_id) AS grids_with_leader
+        FROM gr LEFT JOIN led ON led.grid_id = gr.id GROUP BY 1
     ), wk AS (
         SELECT gr.k, count(*) AS grid_workers
-        FROM app_user au JOIN gr ON gr.code = au.scope_code
+        FROM app_user au JOIN grid wg ON wg.layer_id = :layer_id AND wg.code = au.scope_code
+        JOIN gr ON gr.id = wg.id
         WHERE au.role = 'field_worker' AND au.scope_level = 'grid' AND au.active
           AND au.scope_layer = :layer GROUP BY 1
     ), inc AS (
@@ -198,14 +201,8 @@ def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dic
         FROM incident i JOIN community ic ON ic.id = i.community_id
         WHERE {PROBLEM} AND i.reported_at >= :start AND i.reported_at < :end
           AND starts_with(ic.code, :prefix) AND {seen.sql} GROUP BY 1
-    ), mem AS (
-        SELECT left(mc2.code, {n}) AS k, sum(m.members)::bigint AS party_members
-        FROM (SELECT community_id, count(*) AS members FROM party_member
-              WHERE community_id IN (SELECT id FROM mine) GROUP BY 1) m
-        JOIN community mc2 ON mc2.id = m.community_id
-        WHERE {members.sql} GROUP BY 1
     )
-    SELECT areas.code, areas.name, coalesce(un.units, 0) AS units,
+    SELECT areas.code, areas.name, coalesce(tally.units, 0) AS units,
            coalesce(gs.grids, 0) AS grids, gs.workload_mean, gs.workload_cv, gs.share_in_band,
            coalesce(gs.grids_with_leader, 0) AS grids_with_leader,
            coalesce(wk.grid_workers, 0) AS grid_workers,
@@ -213,14 +210,13 @@ def _sql(by: Level, access: Access, band: tuple[float, float]) -> tuple[str, dic
            coalesce(inc.incidents, 0) AS incidents,
            round(coalesce(inc.incidents, 0)::numeric / nullif(gs.grids, 0), 2)::float
                AS incidents_per_grid,
-           coalesce(mem.party_members, 0) AS party_members,
-           round(coalesce(mem.party_members, 0)::numeric / nullif(gs.grids, 0), 2)::float
+           coalesce(tally.party_members, 0) AS party_members,
+           round(coalesce(tally.party_members, 0)::numeric / nullif(gs.grids, 0), 2)::float
                AS members_per_grid,
            areas.bbox
     FROM areas
-    LEFT JOIN un ON un.k = areas.code LEFT JOIN gs ON gs.k = areas.code
+    LEFT JOIN tally ON tally.k = areas.code LEFT JOIN gs ON gs.k = areas.code
     LEFT JOIN wk ON wk.k = areas.code LEFT JOIN inc ON inc.k = areas.code
-    LEFT JOIN mem ON mem.k = areas.code
     ORDER BY areas.code"""
     params = area.params | units.params | grids.params | members.params | seen.params
     return sql, params

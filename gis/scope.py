@@ -310,6 +310,22 @@ class Scope:
             sql += f" AND NOT EXISTS ({outside})"
         return SqlFilter(sql, self._params())
 
+    def span_sql(self, alias: str = "g") -> SqlFilter:
+        """The same grids as :meth:`grid_sql`, read off each grid's ``span`` (the admin code
+        all its units share, kept by :func:`gis.grids.refresh_grids`): a grid whose span starts
+        with the scope's code lies inside; one whose span is neither its prefix nor under it
+        lies outside; only a grid whose span is coarser (it crosses the scope's edge) is checked
+        unit by unit. Why: at province scale :meth:`grid_sql` joins every membership of every
+        layer to its unit and community — seconds for the layer list."""
+        if self.is_everything or self.level == "grid":
+            return self.grid_sql(alias)
+        edge = self.grid_sql(alias, one_row=True)
+        return SqlFilter(
+            f"(starts_with({alias}.span, :scope_prefix) OR (starts_with(:scope_prefix, "
+            f"{alias}.span) AND {edge.sql}))",
+            self._params() | edge.params,
+        )
+
     def unit_sql(self, alias: str = "u") -> SqlFilter:
         """Base units (table alias ``alias``) inside the scope, or in the scope's grid."""
         if self.is_everything:

@@ -210,8 +210,8 @@ def _copy_outside(
     conn: Connection, old_id: int, new_id: int, in_area: str, area: dict[str, Any]
 ) -> int:
     columns = ", ".join(
-        ["code", "name", "community_id", "unit_count", "community_count", *ATTRIBUTES]
-        + ["workload", "area_m2", "locked", "geom"]
+        ["code", "name", "community_id", "unit_count", "community_count", "span", *ATTRIBUTES]
+        + ["workload", "area_m2", "locked", "pieces", "geom"]
     )
     copied = conn.execute(
         text(

@@ -52,11 +52,12 @@ class Grid(Base):
         UniqueConstraint("layer_id", "code"),
         gist("grid"),
         gist_3857("grid"),
-        # A layer's figures without reading its geometry (migration 0011).
+        # A layer's figures, per scope, without reading its geometry (migrations 0011, 0032).
         Index(
-            "ix_grid_layer_figures",
+            "ix_grid_layer_span_figures",
             "layer_id",
-            postgresql_include=["id", "workload", "unit_count", "community_count"],
+            "span",
+            postgresql_include=["id", "workload", "unit_count", "community_count", "community_id"],
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +69,8 @@ class Grid(Base):
         ForeignKey("community.id", ondelete="SET NULL"), index=True
     )
     unit_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The admin code every unit's community starts with (gis.grids.SPAN_SQL; NULL: no unit).
+    span: Mapped[str | None] = mapped_column(String(12))
     community_count: Mapped[int] = mapped_column(Integer, default=0)
     households: Mapped[int] = mapped_column(Integer, default=0)
     population: Mapped[int] = mapped_column(Integer, default=0)
