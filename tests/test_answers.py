@@ -11,9 +11,12 @@ from sqlalchemy import Connection, Engine, text
 
 from gis.access import Access
 from gis.incidents.figures import MAX_AGE_SECONDS, figures
-from gis.infra.answers import CACHE, read_versions
+from gis.infra.answers import CACHE
+from gis.infra.versions import read_versions
 from gis.layers import list_layers
 from gis.scope import Scope
+from gis.tiles.sources import source
+from gis.tiles.versions import source_state
 from tests.tiny_city import DISTRICT
 
 BAND = (300.0, 500.0)
@@ -172,3 +175,35 @@ def test_figures_by_community_stand_through_a_grid_edit_not_an_incident_change(
         conn.execute(text("UPDATE incident SET category = category WHERE id = :i"), {"i": first})
     with engine.connect() as conn:
         assert figures(conn, "community", access=SAMPLE, now=now) is not by_community
+
+
+def test_an_incident_update_that_adds_no_row_is_a_new_tile_version(
+    engine: Engine, settings
+) -> None:
+    """Tile versions of incidents and places are data versions too: a changed state or category
+    (no new row) is a new version once committed, and a writing transaction's own tiles are
+    keyed apart from everyone else's."""
+    src = source("incidents")
+
+    def version(conn: Connection) -> str:
+        return source_state(conn, settings, src, access=SAMPLE).version
+
+    with engine.connect() as conn:
+        before = version(conn)
+        first = conn.execute(text("SELECT min(id) FROM incident")).scalar_one()
+        conn.rollback()
+        with conn.begin() as txn:
+            conn.execute(
+                text("UPDATE incident SET category = category WHERE id = :i"), {"i": first}
+            )
+            mine = version(conn)
+            txn.rollback()
+        assert mine != before
+        assert version(conn) == before  # rolled back: nothing changed for anyone
+        conn.rollback()
+        with conn.begin():
+            conn.execute(
+                text("UPDATE incident SET category = category WHERE id = :i"), {"i": first}
+            )
+        committed = version(conn)
+    assert committed not in (before, mine)

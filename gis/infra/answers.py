@@ -4,8 +4,8 @@ The hottest reads of a county office (the layer list with its balance figures, t
 figures) are the same answer for every user of one scope until somebody writes; under load
 they were half of PostgreSQL's work (issue 15). :func:`remembered` keeps such an answer in this
 process, keyed by the function, its arguments, what the caller may see (:func:`view_key`) and
-the *data versions* of the subjects it reads: counters that every committed write to their
-tables bumps, kept by triggers (migration 0030), so no write path can forget to invalidate.
+the *data versions* of the subjects it reads (gis.infra.versions: counters that every
+committed write to their tables bumps, kept by triggers, so no write path can forget).
 
 Correctness, in the order a reader runs:
 
@@ -30,41 +30,15 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from gis.access import Access
+from gis.infra.versions import SUBJECTS, read_versions
 
-#: subject → the tables whose writes change it (the triggers of migration 0030)
-SUBJECTS: dict[str, tuple[str, ...]] = {
-    "grids": ("grid_layer", "grid", "grid_unit"),
-    "places": ("district", "street", "community", "base_unit", "building"),
-    "incidents": ("incident", "incident_transition"),
-}
 MAX_ENTRIES = 512
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Versions:
-    """The data versions of some subjects as this transaction sees them."""
-
-    numbers: tuple[int, ...]
-    #: this transaction has written to a watched table: its answers are its own
-    wrote: bool
-
-
-def read_versions(conn: Connection, subjects: tuple[str, ...]) -> Versions:
-    row = conn.execute(
-        text(
-            "SELECT coalesce(current_setting('gridmap.wrote', true), '') = 'yes', "
-            "array_agg(version ORDER BY array_position(CAST(:subjects AS text[]), subject)) "
-            "FROM data_version WHERE subject = ANY (CAST(:subjects AS text[]))"
-        ),
-        {"subjects": list(subjects)},
-    ).one()
-    return Versions(numbers=tuple(row[1] or ()), wrote=bool(row[0]))
 
 
 def view_key(*, access: Access) -> Hashable:

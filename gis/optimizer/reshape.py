@@ -17,6 +17,7 @@ from gis.optimizer.chains import eject
 from gis.optimizer.graph import UnitGraph
 from gis.optimizer.metrics import moved_units
 from gis.optimizer.solver import SolverParams, partition_piece
+from gis.workload import IN, UNDER, band_status
 
 
 def target_count(
@@ -70,9 +71,8 @@ def merge_down(
         if band is not None:
             union = load[pairs[:, 0]] + load[pairs[:, 1]]
             fits = (
-                (union >= band[0])
-                & (union <= band[1])
-                & (load[pairs[:, 0]] < band[0])
+                (band_status(union, *band) == IN)
+                & (band_status(load[pairs[:, 0]], *band) == UNDER)
                 & (size[pairs[:, 0]] <= size[pairs[:, 1]])
             )
             if fits.any():
@@ -136,7 +136,7 @@ def reshape(
 
 def _off(graph: UnitGraph, labels: NDArray[np.int64], band: tuple[float, float]) -> int:
     load = np.bincount(labels, weights=graph.workload)
-    return int(((load < band[0]) | (load > band[1])).sum())
+    return int((band_status(load, *band) != IN).sum())
 
 
 def _merged(graph: UnitGraph, labels: NDArray[np.int64], light: int) -> list[NDArray[np.int64]]:
@@ -188,7 +188,7 @@ def split_heavy(
             break
         for split in _halved(graph, labels, g, seed, band):
             halves = np.bincount(split, weights=graph.workload)[[g, -1]]
-            if ((halves >= band[0]) & (halves <= band[1])).all():
+            if (band_status(halves, *band) == IN).all():
                 labels, count = split, count + 1
     return labels
 

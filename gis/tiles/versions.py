@@ -5,9 +5,9 @@
   by (a short digest), so a changed band in the settings is a new version too. A party tile
   adds the day (an assignment's period is days, in China time) and the newest assignment and
   audit-log rows (ending an assignment changes no id, but it is audited).
-- ``units``, ``areas`` and ``buildings`` share the *places* version: a digest of the newest row of
-  each table and of the newest import, which changes with every load and import.
-- ``incidents``: a digest of the newest incident and the newest workflow move.
+- ``units``, ``areas`` and ``buildings`` share the *places* data version, ``incidents`` has the
+  *incidents* one (gis.infra.versions: bumped by every committed write to their tables, an
+  update that adds no row included).
 
 The scope of the caller is not part of the version (a URL is the same for everyone) but it is
 part of the cache key (:func:`cache_scope`), so a district planner never gets a city tile.
@@ -30,6 +30,7 @@ from gis.access import Access
 from gis.accounts.roles import Role
 from gis.errors import NotFound
 from gis.infra.settings import Settings
+from gis.infra.versions import version_sql
 from gis.party.common import today
 from gis.scenarios.compare import layer_band
 from gis.scenarios.profiles import default_profile
@@ -59,12 +60,8 @@ PROBE = """(SELECT c.tile FROM tile_cache c WHERE c.source = :probe_source
 LAYER_SQL = f"""SELECT l.id, l.kind, l.version,
     EXISTS (SELECT 1 FROM scenario s WHERE s.layer_id = l.id) AS own_band, {PROBE}
     FROM grid_layer l WHERE l.code = :code"""
-PLACES_SQL = f"""SELECT (SELECT coalesce(max(id), 0) FROM district),
-    (SELECT coalesce(max(id), 0) FROM street), (SELECT coalesce(max(id), 0) FROM community),
-    (SELECT coalesce(max(id), 0) FROM base_unit), (SELECT coalesce(max(id), 0) FROM building),
-    (SELECT coalesce(max(id), 0) FROM import_batch), {PROBE}"""
-INCIDENTS_SQL = f"""SELECT (SELECT coalesce(max(id), 0) FROM incident),
-    (SELECT coalesce(max(id), 0) FROM incident_transition), {PROBE}"""
+PLACES_SQL = f"""SELECT {version_sql("places")}, {PROBE}"""
+INCIDENTS_SQL = f"""SELECT {version_sql("incidents")}, {PROBE}"""
 PARTY_SQL = """SELECT (SELECT coalesce(max(id), 0) FROM assignment),
     (SELECT coalesce(max(id), 0) FROM assignment_archive),
     (SELECT coalesce(max(id), 0) FROM audit_log)"""
