@@ -47,11 +47,8 @@ demo: setup
 	  $(BIN)/gridmap scenario list; fi
 	GRIDMAP_DEMO=1 $(BIN)/gridmap serve
 
-# Two processes (pytest-xdist), a test file to each at a time; the API fuzz runs on its own
-# afterwards (schemathesis's generated tests do not split across processes).
 test: setup
-	$(BIN)/pytest -n 2 --dist loadfile --ignore=tests/test_fuzz_api.py
-	$(BIN)/pytest tests/test_fuzz_api.py
+	$(BIN)/pytest
 
 screenshots: setup  ## refresh the README's pictures (docs/*.png) from the browser tests
 	GRIDMAP_SCREENSHOTS=1 $(BIN)/pytest -m browser
