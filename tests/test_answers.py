@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 
 from gis.access import Access
+from gis.errors import Invalid
 from gis.incidents.figures import MAX_AGE_SECONDS, figures
-from gis.infra.answers import CACHE
+from gis.infra.answers import CACHE, remembered
 from gis.infra.versions import read_versions
 from gis.layers import list_layers
 from gis.scope import Scope
@@ -36,11 +37,15 @@ def _unified_grid(conn: Connection, district: str) -> tuple[int, float]:
     return int(row[0]), float(row[1])
 
 
+def _write_workload(conn: Connection, grid_id: int, workload: float) -> None:
+    conn.execute(
+        text("UPDATE grid SET workload = :w WHERE id = :id"), {"w": workload, "id": grid_id}
+    )
+
+
 def _set_workload(engine: Engine, grid_id: int, workload: float) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE grid SET workload = :w WHERE id = :id"), {"w": workload, "id": grid_id}
-        )
+        _write_workload(conn, grid_id, workload)
 
 
 def _unified(layers: list) -> object:
@@ -123,10 +128,7 @@ def test_a_transaction_that_wrote_sees_its_rows_and_leaves_nothing_behind(
         clean = list_layers(conn, BAND, access=TINY)
         conn.rollback()
         with conn.begin() as txn:
-            conn.execute(
-                text("UPDATE grid SET workload = :w WHERE id = :id"),
-                {"w": workload + 10_000, "id": grid_id},
-            )
+            _write_workload(conn, grid_id, workload + 10_000)
             mine = list_layers(conn, BAND, access=TINY)
             assert _unified(mine).workload_max == pytest.approx(workload + 10_000, abs=0.1)
             txn.rollback()
@@ -207,3 +209,14 @@ def test_an_incident_update_that_adds_no_row_is_a_new_tile_version(
             )
         committed = version(conn)
     assert committed not in (before, mine)
+
+
+def test_a_refused_read_leaves_no_lock_behind(engine: Engine) -> None:
+    @remembered("grids")
+    def refuse(conn: Connection, *, access: Access) -> None:
+        raise Invalid("不行 (refused)")
+
+    CACHE.clear()
+    with engine.connect() as conn, pytest.raises(Invalid):
+        refuse(conn, access=TINY)
+    assert CACHE.misses == 1 and not CACHE._locks

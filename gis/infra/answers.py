@@ -97,6 +97,13 @@ class AnswerCache:
         with self._guard:
             return self._locks.setdefault(key, threading.Lock())
 
+    def forget(self, key: Hashable) -> None:
+        """Drop the lock of a key whose answer was not stored (its reader raised), so that
+        refused or failed reads do not leave one lock each behind for good."""
+        with self._guard:
+            if key not in self._entries:
+                self._locks.pop(key, None)
+
     def clear(self) -> None:
         with self._guard:
             self._entries.clear()
@@ -157,7 +164,11 @@ def remembered(
                     CACHE.hits += 1
                     return entry.value  # type: ignore[no-any-return]
                 CACHE.misses += 1
-                value = reader(*args, **kwargs)
+                try:
+                    value = reader(*args, **kwargs)
+                except BaseException:
+                    CACHE.forget(key)
+                    raise
                 CACHE.put(key, _Entry(value, at))
                 return value
 
